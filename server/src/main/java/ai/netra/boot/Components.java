@@ -1,0 +1,64 @@
+package ai.netra.boot;
+
+import ai.netra.auth.SigningKey;
+import ai.netra.config.Settings;
+import ai.netra.health.HealthMonitor;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the startup steps build, for the rest of the service to use, and what must be closed at
+ * shutdown (last opened, first closed). Steps fill it; nothing else creates components.
+ */
+final class Components {
+
+  private static final Logger log = LoggerFactory.getLogger(Components.class);
+
+  final Settings settings;
+  final HealthMonitor monitor;
+  private final Deque<Closer> closers = new ArrayDeque<>();
+  volatile SigningKey signingKey;
+  volatile int httpPort;
+
+  private record Closer(String name, AutoCloseable resource) { }
+
+  Components(Settings settings, HealthMonitor monitor) {
+    this.settings = settings;
+    this.monitor = monitor;
+  }
+
+  /** Registers {@code resource} to be closed at shutdown, before everything registered earlier. */
+  synchronized void closeAtShutdown(String name, AutoCloseable resource) {
+    closers.push(new Closer(name, resource));
+  }
+
+  /** Closes everything registered, newest first, each given its share of {@code budget}; never throws. */
+  void closeAll(Duration budget) {
+    Deque<Closer> toClose;
+    synchronized (this) {
+      toClose = new ArrayDeque<>(closers);
+      closers.clear();
+    }
+    long deadline = System.nanoTime() + budget.toNanos();
+    for (Closer closer : toClose) {
+      long left = deadline - System.nanoTime();
+      try {
+        CompletableFuture.runAsync(() -> {
+          try {
+            closer.resource().close();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }, Thread.ofVirtual()::start).get(Math.max(left, 1), TimeUnit.NANOSECONDS);
+        log.info("closed {}", closer.name());
+      } catch (Exception e) {
+        log.warn("closing {} failed or took too long: {}", closer.name(), e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package ai.netra.boot;
+
+import ai.netra.config.Settings;
+import ai.netra.health.HealthMonitor;
+import ai.netra.health.Readiness;
+import ai.netra.http.HttpServer;
+import ai.netra.startup.FailureKind;
+import ai.netra.startup.Outcome;
+import ai.netra.startup.Startup;
+import ai.netra.startup.StartupFailure;
+import ai.netra.startup.StartupPlan;
+import ai.netra.startup.StartupReport;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.server.Handler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * One run of the service: bind the port, run the startup plan, serve until SIGTERM, shut down
+ * within the platform's grace period. {@link #run} returns the process exit code.
+ */
+public final class Service {
+
+  private static final Logger log = LoggerFactory.getLogger(Service.class);
+  /** Cloud Run sends SIGKILL 10 s after SIGTERM; everything must be closed before that. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(8);
+  static final int EXIT_OTHER = 1;
+
+  private final Settings settings;
+  private final long originNanos;
+  private final String version;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private HealthMonitor monitor;
+  private Readiness readiness;
+  private Startup startup;
+  private Components components;
+  private volatile HttpServer http;
+
+  public Service(Settings settings, long originNanos, String version) {
+    this.settings = settings;
+    this.originNanos = originNanos;
+    this.version = version;
+  }
+
+  /** Runs the service to its end and returns the exit code: 0 after SIGTERM, else the failure's code. */
+  public int run() {
+    if (settings.problems().stream().anyMatch(p -> p.settings().contains("PORT"))) {
+      // Without a valid port there is nothing to bind; fail before anything else, as the contract says.
+      return failBeforeBind(FailureKind.CONFIGURATION, "settings", "settings", List.of("PORT"),
+          settings.problems().stream().filter(p -> p.settings().contains("PORT")).map(Settings.Problem::message).toList(),
+          "set PORT to the port the platform routes to (Cloud Run sets it for you)");
+    }
+    monitor = new HealthMonitor(Duration.ofMillis(1000), Duration.ofMillis(800));
+    components = new Components(settings, monitor);
+    StartupPlan plan = BackendPlan.build(components);
+    startup = new Startup(plan, BackendPlan.options(settings, originNanos));
+    readiness = new Readiness(startup::report, monitor);
+    try {
+      http = HttpServer.start(settings.port(), readiness, application(), version);
+    } catch (Exception e) {
+      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of("PORT"),
+          List.of(e.getClass().getName() + ": " + e.getMessage()),
+          "port " + settings.port() + " cannot be bound: another process holds it, or PORT is privileged");
+    }
+    components.httpPort = http.port();
+    log.info("listening on port {} {} ms after JVM start; starting in {}", http.port(), sinceOriginMs(),
+        settings.environment().label());
+    handleSignals();
+
+    StartupReport report = startup.run();
+    if (report.outcome() == Outcome.FAILED && !stopping.get()) {
+      StartupFailure failure = report.failure();
+      FailureRecord.write(failure, settings);
+      stopQuietly();
+      return failure.exitCode();
+    }
+    if (report.outcome().serving()) {
+      monitor.start();
+      log.info("{} {} ms after JVM start: serving on port {}", report.outcome(), sinceOriginMs(), http.port());
+    }
+    awaitStopped();
+    return 0;
+  }
+
+  /** The routes served once ready; filled in as components arrive. */
+  private Handler application() {
+    return new Handler.Sequence();
+  }
+
+  /** Begins shutdown once: readiness false at once, the start cancelled, requests drained, resources closed. */
+  public void shutdown(String why) {
+    if (!stopping.compareAndSet(false, true)) {
+      return;
+    }
+    long begin = System.nanoTime();
+    log.info("{}: shutting down; readiness is false from now on", why);
+    if (readiness != null) {
+      readiness.drain();
+    }
+    if (startup != null) {
+      startup.cancel();
+    }
+    try {
+      if (http != null) {
+        http.stop(SHUTDOWN_GRACE.dividedBy(2));
+      }
+    } catch (Exception e) {
+      log.warn("HTTP server did not stop cleanly: {}", e.toString());
+    }
+    if (components != null) {
+      components.closeAll(SHUTDOWN_GRACE.dividedBy(2));
+    }
+    if (monitor != null) {
+      monitor.close();
+    }
+    log.info("stopped in {} ms", (System.nanoTime() - begin) / 1_000_000);
+    stopped.countDown();
+  }
+
+  private void handleSignals() {
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        Signal.handle(new Signal(name), signal -> Thread.ofPlatform().name("shutdown").start(() -> {
+          shutdown("SIG" + signal.getName());
+          System.exit(0);
+        }));
+      } catch (IllegalArgumentException e) {
+        log.debug("signal {} cannot be handled here: {}", name, e.getMessage());
+      }
+    }
+  }
+
+  private void awaitStopped() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void stopQuietly() {
+    stopping.set(true);
+    try {
+      readiness.drain();
+      http.stop(Duration.ofMillis(500));
+    } catch (Exception e) {
+      log.debug("stopping HTTP after a failed start: {}", e.toString());
+    }
+    components.closeAll(Duration.ofSeconds(2));
+    monitor.close();
+  }
+
+  private int failBeforeBind(FailureKind kind, String step, String component, List<String> names, List<String> cause,
+      String hint) {
+    StartupFailure failure = new StartupFailure("INIT", step, component, kind,
+        kind == FailureKind.DEPENDENCY ? EXIT_OTHER : kind.exitCode(), cause, names, hint, sinceOriginMs(),
+        settings.startup().totalBudget().toMillis());
+    FailureRecord.write(failure, settings);
+    return failure.exitCode();
+  }
+
+  private long sinceOriginMs() {
+    return (System.nanoTime() - originNanos) / 1_000_000;
+  }
+
+  /** {@link System#nanoTime()} at JVM start, so budgets count the JVM's own boot. */
+  public static long jvmStartNanos() {
+    // Not ProcessHandle's start time: the kernel's boot time behind it has whole-second resolution.
+    return System.nanoTime() - ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000;
+  }
+}

@@ -1,0 +1,19 @@
+package ai.netra.boot;
+
+import ai.netra.config.Settings;
+import ai.netra.startup.Step;
+import java.util.List;
+
+/**
+ * A component installed beside the service (found with {@link java.util.ServiceLoader}) that adds
+ * steps to the startup plan. A broken extension (a class that cannot load, a provider that throws)
+ * never stops the start: it shows as a failed optional step {@code extensions} in FINALIZE.
+ */
+public interface StartupExtension {
+
+  /** The steps to add, each to the end of a phase of {@link BackendPlan#PHASES}. */
+  List<Contribution> steps(Settings settings);
+
+  /** One step for the phase called {@code phase}. */
+  record Contribution(String phase, Step step) { }
+}

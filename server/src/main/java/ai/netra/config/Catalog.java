@@ -1,0 +1,50 @@
+package ai.netra.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Every setting the service reads, in the order the diagnostics list them. */
+final class Catalog {
+
+  static final String STARTUP_TIMEOUT_PREFIX = "STARTUP_TIMEOUT_";
+
+  static final List<Setting> ALL = List.of(
+      new Setting("NETRA_ENV", false, "development, staging or production"),
+      new Setting("PORT", false, "HTTP port"),
+      new Setting("NETRA_DATA_DIR", false, "folder for the embedded database and development keys"),
+      new Setting("NETRA_LOG_FORMAT", false, "text or json"),
+      new Setting("DATABASE_URL", true, "PostgreSQL URL (postgres://user:password@host:port/db)"),
+      new Setting("POSTGRES_HOST", false, "PostgreSQL host, or a /cloudsql/... unix socket folder"),
+      new Setting("POSTGRES_PORT", false, "PostgreSQL port"),
+      new Setting("POSTGRES_DB", false, "PostgreSQL database"),
+      new Setting("POSTGRES_USER", false, "PostgreSQL user"),
+      new Setting("POSTGRES_PASSWORD", true, "PostgreSQL password"),
+      new Setting("DB_POOL_SIZE", false, "connections per instance"),
+      new Setting("DB_POOL_MAX_OVERFLOW", false, "extra connections per instance under load"),
+      new Setting("MAX_INSTANCES", false, "most instances that run at once"),
+      new Setting("DB_MAX_CONNECTIONS", false, "the database server's max_connections"),
+      new Setting("REDIS_URL", true, "redis:// or rediss:// URL"),
+      new Setting("JWT_SECRET_KEY", true, "HS256 secret for chat and API tokens"),
+      new Setting("LLM_BASE_URL", false, "OpenAI-compatible endpoint"),
+      new Setting("LLM_API_KEY", true, "key for the LLM endpoint"),
+      new Setting("LLM_MODEL", false, "model name, or offline"),
+      new Setting("ALLOWED_ORIGINS", false, "browser origins allowed to call the API and open the chat socket"),
+      new Setting("STARTUP_TOTAL_BUDGET_S", false, "total startup budget in seconds"),
+      new Setting("STARTUP_TIMEOUT_MULTIPLIER", false, "environment multiplier over base timeouts"),
+      new Setting("STARTUP_SAFETY_MARGIN", false, "safety margin over base timeouts"),
+      new Setting("STARTUP_ALLOW_DEGRADED", false, "components allowed to start degraded"),
+      new Setting("BYPASS_STARTUP_VALIDATION", false, "skip validation steps (never in production)"),
+      new Setting("K_SERVICE", false, "Cloud Run service"),
+      new Setting("K_REVISION", false, "Cloud Run revision"),
+      new Setting("KUBERNETES_SERVICE_HOST", false, "set inside Kubernetes"));
+
+  private Catalog() { }
+
+  /** The setting called {@code name}; per-component timeouts are recognised by their prefix. */
+  static Optional<Setting> find(String name) {
+    if (name.startsWith(STARTUP_TIMEOUT_PREFIX) && name.endsWith("_S")) {
+      return Optional.of(new Setting(name, false, "base timeout in seconds"));
+    }
+    return ALL.stream().filter(s -> s.name().equals(name)).findFirst();
+  }
+}

@@ -1,0 +1,431 @@
+package ai.netra.config;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Everything the service reads from its environment, typed and checked once. Reading never throws:
+ * every problem is collected in {@link #problems()} so the operator can fix all of them in one
+ * deploy, and a setting with a problem falls back to its default so the rest can still be read.
+ */
+public record Settings(
+    Environment environment,
+    int port,
+    Path dataDir,
+    LogFormat logFormat,
+    DatabaseSettings database,
+    PoolSettings pool,
+    String redisUrl,
+    String jwtSecret,
+    LlmSettings llm,
+    List<String> allowedOrigins,
+    StartupSettings startup,
+    Platform platform,
+    List<Problem> problems,
+    Map<String, String> env) {
+
+  /** Components whose unavailability the environment may allow ({@code STARTUP_ALLOW_DEGRADED}). */
+  public static final Set<String> DEGRADABLE = Set.of("database", "redis", "llm");
+  /** Cloud Run gives a start at most 240 s of initial delay plus 240 s of probing. */
+  static final int CLOUD_RUN_MAX_BUDGET_S = 480;
+  static final int DEFAULT_BUDGET_S = 240;
+  /** HS256 needs a key of at least 256 bits. */
+  static final int MIN_JWT_SECRET_BYTES = 32;
+
+  /** How log lines are written. */
+  public enum LogFormat { TEXT, JSON }
+
+  /** A setting that is missing or invalid; {@code settings} names every variable involved. */
+  public record Problem(List<String> settings, String message) {
+    public Problem {
+      settings = List.copyOf(settings);
+    }
+  }
+
+  public Settings {
+    allowedOrigins = List.copyOf(allowedOrigins);
+    problems = List.copyOf(problems);
+    env = Map.copyOf(env);
+  }
+
+  /** Reads the settings from {@code env} (normally {@link System#getenv()}). */
+  public static Settings read(Map<String, String> env) {
+    return new Reader(env).read();
+  }
+
+  public boolean production() {
+    return environment == Environment.PRODUCTION;
+  }
+
+  /** True when no database is configured and the embedded PostgreSQL is used (development only). */
+  public boolean embeddedDatabase() {
+    return database == null;
+  }
+
+  /**
+   * How {@code name} is shown to operators: a secret only as {@code SET (n chars)} or {@code MISSING},
+   * anything else as its value or {@code MISSING}.
+   */
+  public String display(String name) {
+    Setting setting = Catalog.find(name).orElse(new Setting(name, looksSecret(name), ""));
+    String value = env.get(name);
+    if (value == null || value.isEmpty()) {
+      return "MISSING";
+    }
+    return setting.secret() ? "SET (" + value.length() + " chars)" : value;
+  }
+
+  /** {@link #display} for each name, in order. */
+  public Map<String, String> display(List<String> names) {
+    Map<String, String> shown = new LinkedHashMap<>();
+    names.forEach(n -> shown.put(n, display(n)));
+    return shown;
+  }
+
+  /** Every known setting, and every {@code STARTUP_TIMEOUT_*_S} present, with {@link #display}. */
+  public Map<String, String> displayAll() {
+    List<String> names = new ArrayList<>(Catalog.ALL.stream().map(Setting::name).toList());
+    new TreeMap<>(env).keySet().stream()
+        .filter(n -> n.startsWith(Catalog.STARTUP_TIMEOUT_PREFIX) && !names.contains(n))
+        .forEach(names::add);
+    return display(names);
+  }
+
+  /** The values of every secret that is set, so output can be checked or scrubbed for them. */
+  public List<String> secretValues() {
+    return env.entrySet().stream()
+        .filter(e -> Catalog.find(e.getKey()).map(Setting::secret).orElse(looksSecret(e.getKey())))
+        .map(Map.Entry::getValue)
+        .filter(v -> v != null && v.length() >= 4)
+        .toList();
+  }
+
+  private static boolean looksSecret(String name) {
+    String n = name.toUpperCase(Locale.ROOT);
+    return n.contains("SECRET") || n.contains("PASSWORD") || n.contains("TOKEN") || n.endsWith("_KEY");
+  }
+
+  @Override
+  public String toString() {
+    return "Settings[" + environment.label() + ", port " + port + ", " + problems.size() + " problems]";
+  }
+
+  /** Collects problems while reading; one instance per read. */
+  private static final class Reader {
+    private final Map<String, String> env;
+    private final List<Problem> problems = new ArrayList<>();
+
+    Reader(Map<String, String> env) {
+      this.env = env;
+    }
+
+    Settings read() {
+      Environment environment = Environment.DEVELOPMENT;
+      String envName = get("NETRA_ENV");
+      if (envName != null) {
+        try {
+          environment = Environment.parse(envName);
+        } catch (IllegalArgumentException e) {
+          problem("NETRA_ENV='" + envName + "' " + e.getMessage(), "NETRA_ENV");
+        }
+      }
+      boolean deployed = environment != Environment.DEVELOPMENT;
+      Platform platform = Platform.detect(env);
+      int port = integer("PORT", 8080, 1, 65535);
+      Path dataDir = Path.of(getOr("NETRA_DATA_DIR", "data"));
+      LogFormat logFormat = platform.kind() == Platform.Kind.CLOUD_RUN ? LogFormat.JSON : LogFormat.TEXT;
+      String format = get("NETRA_LOG_FORMAT");
+      if (format != null) {
+        switch (format.toLowerCase(Locale.ROOT)) {
+          case "text" -> logFormat = LogFormat.TEXT;
+          case "json" -> logFormat = LogFormat.JSON;
+          default -> problem("NETRA_LOG_FORMAT='" + format + "' must be text or json", "NETRA_LOG_FORMAT");
+        }
+      }
+
+      DatabaseSettings database = database(deployed);
+      PoolSettings pool = new PoolSettings(
+          integer("DB_POOL_SIZE", 5, 1, 1000),
+          integer("DB_POOL_MAX_OVERFLOW", 0, 0, 1000),
+          integer("MAX_INSTANCES", 1, 1, 10_000),
+          integer("DB_MAX_CONNECTIONS", 0, 1, 1_000_000));
+
+      String redisUrl = get("REDIS_URL");
+      if (redisUrl != null) {
+        try {
+          URI uri = URI.create(redisUrl);
+          if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme()) || uri.getHost() == null) {
+            problem("REDIS_URL must look like redis://host:6379 or rediss://host:6380 (scheme and host)", "REDIS_URL");
+            redisUrl = null;
+          }
+        } catch (IllegalArgumentException e) {
+          problem("REDIS_URL is not a valid URL", "REDIS_URL");
+          redisUrl = null;
+        }
+      } else if (deployed) {
+        problem("REDIS_URL is required in " + environment.label() + " (instances share events and rate limits through Redis)",
+            "REDIS_URL");
+      }
+
+      String jwtSecret = get("JWT_SECRET_KEY");
+      if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+        problem("JWT_SECRET_KEY is too short for HS256: it needs at least " + MIN_JWT_SECRET_BYTES + " bytes", "JWT_SECRET_KEY");
+        jwtSecret = null;
+      } else if (jwtSecret == null && deployed) {
+        problem("JWT_SECRET_KEY is required in " + environment.label(), "JWT_SECRET_KEY");
+      }
+
+      LlmSettings llm = llm(deployed, environment);
+      List<String> origins = origins();
+      StartupSettings startup = startup(environment, platform);
+      return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, jwtSecret, llm,
+          origins, startup, platform, problems, env);
+    }
+
+    private DatabaseSettings database(boolean deployed) {
+      String url = get("DATABASE_URL");
+      String host = get("POSTGRES_HOST");
+      if (url != null) {
+        return fromUrl(url);
+      }
+      if (host == null) {
+        if (deployed) {
+          problem("a database is required outside development: set DATABASE_URL, or POSTGRES_HOST with POSTGRES_DB,"
+              + " POSTGRES_USER and POSTGRES_PASSWORD", "DATABASE_URL", "POSTGRES_HOST");
+        }
+        return null;
+      }
+      String db = get("POSTGRES_DB");
+      String user = get("POSTGRES_USER");
+      String password = getOr("POSTGRES_PASSWORD", "");
+      List<String> missing = new ArrayList<>();
+      if (db == null) {
+        missing.add("POSTGRES_DB");
+      }
+      if (user == null) {
+        missing.add("POSTGRES_USER");
+      }
+      if (deployed && password.isEmpty()) {
+        missing.add("POSTGRES_PASSWORD");
+      }
+      if (!missing.isEmpty()) {
+        problem("POSTGRES_HOST is set but " + String.join(", ", missing) + (missing.size() == 1 ? " is" : " are") + " missing",
+            missing.toArray(String[]::new));
+      }
+      int port = integer("POSTGRES_PORT", 5432, 1, 65535);
+      return new DatabaseSettings(host, port, db == null ? "netra" : db, user == null ? "netra" : user, password,
+          host.startsWith("/"), "POSTGRES_*");
+    }
+
+    private DatabaseSettings fromUrl(String url) {
+      String plain = url.startsWith("jdbc:") ? url.substring(5) : url;
+      try {
+        URI uri = URI.create(plain);
+        if (!"postgres".equals(uri.getScheme()) && !"postgresql".equals(uri.getScheme())) {
+          throw new IllegalArgumentException("scheme");
+        }
+        String user = "";
+        String password = "";
+        if (uri.getRawUserInfo() != null) {
+          String[] parts = uri.getRawUserInfo().split(":", 2);
+          user = decode(parts[0]);
+          password = parts.length > 1 ? decode(parts[1]) : "";
+        }
+        String database = uri.getPath() == null || uri.getPath().length() <= 1 ? "" : uri.getPath().substring(1);
+        Map<String, String> query = query(uri.getRawQuery());
+        user = query.getOrDefault("user", user);
+        password = query.getOrDefault("password", password);
+        String host = uri.getHost();
+        if (query.containsKey("host")) {
+          host = query.get("host"); // postgres://user:pw@/db?host=/cloudsql/p:r:i is how unix sockets are written
+        }
+        if (host == null || host.isEmpty() || database.isEmpty() || user.isEmpty()) {
+          throw new IllegalArgumentException("parts");
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : 5432;
+        return new DatabaseSettings(host, port, database, user, password, host.startsWith("/"), "DATABASE_URL");
+      } catch (IllegalArgumentException e) {
+        problem("DATABASE_URL must look like postgres://USER:PASSWORD@HOST:5432/DB"
+            + " (or postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE)", "DATABASE_URL");
+        return null;
+      }
+    }
+
+    private LlmSettings llm(boolean deployed, Environment environment) {
+      String model = get("LLM_MODEL");
+      String baseUrl = get("LLM_BASE_URL");
+      String apiKey = get("LLM_API_KEY");
+      if (model == null && baseUrl == null) {
+        if (deployed) {
+          problem("LLM_MODEL is required in " + environment.label() + ": a model name with LLM_BASE_URL and LLM_API_KEY,"
+              + " or 'offline' for the offline model", "LLM_MODEL");
+        }
+        return new LlmSettings(null, null, LlmSettings.OFFLINE);
+      }
+      if (LlmSettings.OFFLINE.equals(model)) {
+        return new LlmSettings(null, null, LlmSettings.OFFLINE);
+      }
+      List<String> missing = new ArrayList<>();
+      if (model == null) {
+        missing.add("LLM_MODEL");
+      }
+      if (baseUrl == null) {
+        missing.add("LLM_BASE_URL");
+      } else if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+        problem("LLM_BASE_URL must start with http:// or https://", "LLM_BASE_URL");
+      }
+      if (apiKey == null && deployed) {
+        missing.add("LLM_API_KEY");
+      }
+      if (!missing.isEmpty()) {
+        problem("an LLM endpoint needs LLM_MODEL, LLM_BASE_URL and LLM_API_KEY; missing: " + String.join(", ", missing),
+            missing.toArray(String[]::new));
+      }
+      return new LlmSettings(baseUrl, apiKey, model == null ? "" : model);
+    }
+
+    private List<String> origins() {
+      String value = get("ALLOWED_ORIGINS");
+      if (value == null) {
+        return List.of();
+      }
+      List<String> origins = new ArrayList<>();
+      for (String origin : value.split(",")) {
+        String o = origin.trim();
+        if (o.isEmpty()) {
+          continue;
+        }
+        if (!o.matches("https?://[^/\\s]+")) {
+          problem("ALLOWED_ORIGINS entry '" + o + "' must be an origin like https://app.example.com (scheme and host, no path)",
+              "ALLOWED_ORIGINS");
+          continue;
+        }
+        origins.add(o);
+      }
+      return origins;
+    }
+
+    private StartupSettings startup(Environment environment, Platform platform) {
+      int maxBudget = platform.kind() == Platform.Kind.CLOUD_RUN ? CLOUD_RUN_MAX_BUDGET_S : 3600;
+      double budgetS = decimal("STARTUP_TOTAL_BUDGET_S", DEFAULT_BUDGET_S, 1, maxBudget);
+      double multiplier = decimal("STARTUP_TIMEOUT_MULTIPLIER", 1.0, 0.1, 20);
+      double margin = decimal("STARTUP_SAFETY_MARGIN", 1.0, 1.0, 5);
+      Map<String, Duration> base = new TreeMap<>();
+      for (String name : new TreeMap<>(env).keySet()) {
+        if (name.startsWith(Catalog.STARTUP_TIMEOUT_PREFIX) && name.endsWith("_S")
+            && !name.equals("STARTUP_TIMEOUT_MULTIPLIER")) {
+          String component = name.substring(Catalog.STARTUP_TIMEOUT_PREFIX.length(), name.length() - 2).toLowerCase(Locale.ROOT);
+          if (component.isEmpty()) {
+            continue;
+          }
+          double seconds = decimal(name, 0, 0.01, 3600);
+          if (seconds > 0) {
+            base.put(component, Duration.ofMillis(Math.round(seconds * 1000)));
+          }
+        }
+      }
+      Set<String> degraded = new LinkedHashSet<>();
+      String allow = get("STARTUP_ALLOW_DEGRADED");
+      if (allow != null) {
+        for (String c : allow.split(",")) {
+          String component = c.trim().toLowerCase(Locale.ROOT);
+          if (component.isEmpty()) {
+            continue;
+          }
+          if (!DEGRADABLE.contains(component)) {
+            problem("STARTUP_ALLOW_DEGRADED names '" + component + "', which cannot run degraded; allowed: "
+                + String.join(", ", DEGRADABLE.stream().sorted().toList()), "STARTUP_ALLOW_DEGRADED");
+          } else {
+            degraded.add(component);
+          }
+        }
+      }
+      String bypass = getOr("BYPASS_STARTUP_VALIDATION", "false").toLowerCase(Locale.ROOT);
+      if (!bypass.equals("true") && !bypass.equals("false")) {
+        problem("BYPASS_STARTUP_VALIDATION must be true or false, was '" + bypass + "'", "BYPASS_STARTUP_VALIDATION");
+      }
+      return new StartupSettings(Duration.ofMillis(Math.round(budgetS * 1000)), multiplier, margin, base, degraded,
+          bypass.equals("true"));
+    }
+
+    private Map<String, String> query(String raw) {
+      Map<String, String> out = new LinkedHashMap<>();
+      if (raw == null) {
+        return out;
+      }
+      for (String pair : raw.split("&")) {
+        String[] kv = pair.split("=", 2);
+        out.put(decode(kv[0]), kv.length > 1 ? decode(kv[1]) : "");
+      }
+      return out;
+    }
+
+    private static String decode(String s) {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    private String get(String name) {
+      String value = env.get(name);
+      return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private String getOr(String name, String fallback) {
+      String value = get(name);
+      return value == null ? fallback : value;
+    }
+
+    private int integer(String name, int fallback, int min, int max) {
+      String value = get(name);
+      if (value == null) {
+        return fallback;
+      }
+      try {
+        int parsed = Integer.parseInt(value);
+        if (parsed >= min && parsed <= max) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      problem(name + "='" + value + "' must be a whole number from " + min + " to " + max, name);
+      return fallback;
+    }
+
+    private double decimal(String name, double fallback, double min, double max) {
+      String value = get(name);
+      if (value == null) {
+        return fallback;
+      }
+      try {
+        double parsed = Double.parseDouble(value);
+        if (parsed >= min && parsed <= max) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      problem(name + "='" + value + "' must be a number from " + trim(min) + " to " + trim(max), name);
+      return fallback;
+    }
+
+    private static String trim(double d) {
+      return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
+    private void problem(String message, String... settings) {
+      problems.add(new Problem(Arrays.asList(settings), message));
+    }
+  }
+}

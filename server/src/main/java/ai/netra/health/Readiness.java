@@ -1,0 +1,65 @@
+package ai.netra.health;
+
+import ai.netra.startup.Outcome;
+import ai.netra.startup.StartupReport;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The one place that says whether the service may take traffic: the start must have finished
+ * (READY or DEGRADED), the service must not be shutting down, and, to be ready now, every critical
+ * health check must pass. Every method answers from memory.
+ */
+public final class Readiness {
+
+  private final Supplier<StartupReport> startup;
+  private final HealthMonitor monitor;
+  private volatile boolean draining;
+
+  public Readiness(Supplier<StartupReport> startup, HealthMonitor monitor) {
+    this.startup = startup;
+    this.monitor = monitor;
+  }
+
+  public StartupReport startup() {
+    return startup.get();
+  }
+
+  /** True once the start finished READY or DEGRADED and until shutdown begins. */
+  public boolean serving() {
+    return !draining && startup.get().outcome().serving();
+  }
+
+  /** {@link #serving()} and every critical check currently healthy. */
+  public boolean ready() {
+    return serving() && checks().stream().allMatch(c -> c.healthy() || !c.critical());
+  }
+
+  public List<CheckStatus> checks() {
+    return monitor.results();
+  }
+
+  public boolean draining() {
+    return draining;
+  }
+
+  /** Shutdown began: readiness is false from now on and new work is refused. */
+  public void drain() {
+    draining = true;
+  }
+
+  /** Why the service is not serving, in one line, or null when it is. */
+  public String notServingReason() {
+    StartupReport r = startup.get();
+    if (draining) {
+      return "the service is shutting down";
+    }
+    if (r.outcome() == Outcome.STARTING) {
+      return "the service is starting (phase " + r.phase() + ", " + r.elapsedMs() + " ms of " + r.budgetMs() + " ms budget)";
+    }
+    if (r.outcome() == Outcome.FAILED) {
+      return "the service failed to start at step " + (r.failure() == null ? "?" : r.failure().step()) + " and is exiting";
+    }
+    return null;
+  }
+}
