@@ -79,22 +79,24 @@ public final class BackendPlan {
               context.detail("HS256 key from " + components.signingKey.source());
             }));
 
-    Step.Builder database = Step.critical("database", "database")
-        .settings(settings.database() == null ? List.of("DATABASE_URL", "POSTGRES_HOST")
-            : List.of(settings.database().source().equals("DATABASE_URL") ? "DATABASE_URL" : "POSTGRES_HOST",
-                "STARTUP_TIMEOUT_DATABASE_S"));
-    if (settings.database() != null && settings.database().host().startsWith("/cloudsql/")) {
-      database.expects(CLOUD_SQL_EXPECTED);
-    }
-    phases.get("DATABASE").add(database.placeholder("PostgreSQL pool and migrations are not wired yet"));
-    phases.get("CACHE").add(Step.critical("redis", "redis").settings("REDIS_URL")
-        .placeholder("Redis and the in-process cache are not wired yet"));
+    phases.get("DATABASE").addAll(DependencySteps.database(components));
+    phases.get("CACHE").add(DependencySteps.cache(components));
     phases.get("SERVICES").addAll(List.of(
         Step.critical("llm-manager", "llm").placeholder("the LLM manager is not wired yet"),
         Step.critical("tool-registry", "tools").placeholder("the agent tools are not wired yet"),
         Step.critical("agent-supervisor", "agents").placeholder("the agent supervisor is not wired yet")));
     phases.get("WEBSOCKET").addAll(List.of(
-        Step.critical("event-bus", "event_bus").placeholder("the event bus is not wired yet"),
+        Step.critical("event-bus", "event_bus").run(context -> {
+          if (components.eventBus == null) { // Redis failed and was allowed to: one instance still works
+            components.eventBus = new ai.netra.cache.LocalEventBus();
+            components.rateLimiter = new ai.netra.cache.LocalRateLimiter(DependencySteps.RATE_CAPACITY,
+                DependencySteps.RATE_PER_SECOND);
+            log.warn("Redis is unavailable: events reach only this instance's sockets until it returns and the service restarts");
+            context.detail("DEGRADED to the in-process event bus: other instances do not see this one's events");
+            return;
+          }
+          context.detail(components.eventBus.kind() + " event bus");
+        }),
         Step.critical("chat-endpoint", "chat").placeholder("the chat socket is not wired yet"),
         Step.critical("serialization-self-test", "serialization").validation()
             .run(context -> context.detail(SelfChecks.serialization()))));

@@ -1,6 +1,11 @@
 package ai.netra.boot;
 
 import ai.netra.auth.SigningKey;
+import ai.netra.cache.EventBus;
+import ai.netra.cache.RateLimiter;
+import ai.netra.cache.Redis;
+import ai.netra.db.Database;
+import ai.netra.db.EmbeddedPostgres;
 import ai.netra.config.Settings;
 import ai.netra.health.HealthMonitor;
 import java.time.Duration;
@@ -24,6 +29,11 @@ final class Components {
   private final Deque<Closer> closers = new ArrayDeque<>();
   volatile SigningKey signingKey;
   volatile int httpPort;
+  volatile EmbeddedPostgres embeddedPostgres;
+  volatile Database database;
+  volatile Redis redis;
+  volatile EventBus eventBus;
+  volatile RateLimiter rateLimiter;
 
   private record Closer(String name, AutoCloseable resource) { }
 

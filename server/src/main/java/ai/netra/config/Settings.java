@@ -28,6 +28,7 @@ public record Settings(
     DatabaseSettings database,
     PoolSettings pool,
     String redisUrl,
+    String redisKeyPrefix,
     String jwtSecret,
     LlmSettings llm,
     List<String> allowedOrigins,
@@ -179,6 +180,8 @@ public record Settings(
             "REDIS_URL");
       }
 
+      String redisKeyPrefix = getOr("REDIS_KEY_PREFIX", "netra:");
+
       String jwtSecret = get("JWT_SECRET_KEY");
       if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
         problem("JWT_SECRET_KEY is too short for HS256: it needs at least " + MIN_JWT_SECRET_BYTES + " bytes", "JWT_SECRET_KEY");
@@ -190,7 +193,7 @@ public record Settings(
       LlmSettings llm = llm(deployed, environment);
       List<String> origins = origins();
       StartupSettings startup = startup(environment, platform);
-      return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, jwtSecret, llm,
+      return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, redisKeyPrefix, jwtSecret, llm,
           origins, startup, platform, problems, env);
     }
 
@@ -226,7 +229,7 @@ public record Settings(
       }
       int port = integer("POSTGRES_PORT", 5432, 1, 65535);
       return new DatabaseSettings(host, port, db == null ? "netra" : db, user == null ? "netra" : user, password,
-          host.startsWith("/"), "POSTGRES_*");
+          host.startsWith("/"), get("POSTGRES_SSLMODE"), "POSTGRES_*");
     }
 
     private DatabaseSettings fromUrl(String url) {
@@ -255,7 +258,8 @@ public record Settings(
           throw new IllegalArgumentException("parts");
         }
         int port = uri.getPort() > 0 ? uri.getPort() : 5432;
-        return new DatabaseSettings(host, port, database, user, password, host.startsWith("/"), "DATABASE_URL");
+        return new DatabaseSettings(host, port, database, user, password, host.startsWith("/"), query.get("sslmode"),
+            "DATABASE_URL");
       } catch (IllegalArgumentException e) {
         problem("DATABASE_URL must look like postgres://USER:PASSWORD@HOST:5432/DB"
             + " (or postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE)", "DATABASE_URL");

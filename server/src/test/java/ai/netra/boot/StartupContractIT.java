@@ -1,8 +1,10 @@
 package ai.netra.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.netra.testing.ServiceProcess;
+import ai.netra.testing.TestDependencies;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,7 +120,7 @@ class StartupContractIT {
 
   @Test
   void missingProductionSettingsExitTwoNamingEveryOneAtOnce() {
-    try (ServiceProcess service = ServiceProcess.start(Map.of("NETRA_ENV", "production"))) {
+    try (ServiceProcess service = ServiceProcess.start(Map.of("NETRA_ENV", "production", "DATABASE_URL", ""))) {
       assertThat(service.awaitExit(START)).as("exit code of missing settings").isEqualTo(2);
       String out = service.outputText();
       assertThat(out).contains("STARTUP FAILED", "exit_code: 2", "step: settings");
@@ -204,19 +206,25 @@ class StartupContractIT {
   }
 
   @Test
-  void bypassSkipsValidationInStagingOnly() throws Exception {
+  void seedPoolSizingFailsStagingAndBypassSkipsItOutsideProductionOnly() throws Exception {
+    assumeTrue(TestDependencies.redisUrl() != null, "needs Redis (none running and no redis-server installed)");
     Map<String, String> env = new java.util.HashMap<>(ServiceProcess.deployedEnv("staging"));
-    env.putAll(Map.of("POSTGRES_HOST", "/cloudsql/project:region:instance", "STARTUP_TIMEOUT_MULTIPLIER", "0.7",
-        "STARTUP_TOTAL_BUDGET_S", "5", "STARTUP_TIMEOUT_DATABASE_S", "3", "BYPASS_STARTUP_VALIDATION", "true"));
+    env.putAll(Map.of("DB_POOL_SIZE", "20", "DB_POOL_MAX_OVERFLOW", "30", "MAX_INSTANCES", "10"));
     try (ServiceProcess staging = ServiceProcess.start(env)) {
-      staging.awaitStatus("/health/startup", 200, START);
-      assertThat(step(staging.json("/health/startup"), "timeout-policy").path("status").asText()).isEqualTo("SKIPPED");
-      assertThat(staging.outputText()).contains("BYPASS_STARTUP_VALIDATION=true: validation steps are SKIPPED in staging");
+      assertThat(staging.awaitExit(START)).as("the seed's pool (20 + 30) x 10 against max_connections").isEqualTo(2);
+      assertThat(staging.outputText()).contains("step: pool-sizing", "(DB_POOL_SIZE 20 + DB_POOL_MAX_OVERFLOW 30) x MAX_INSTANCES 10",
+          "DB_POOL_SIZE = 20", "MAX_INSTANCES = 10");
+    }
+    env.put("BYPASS_STARTUP_VALIDATION", "true");
+    try (ServiceProcess bypassed = ServiceProcess.start(env)) {
+      bypassed.awaitStatus("/health/startup", 200, START);
+      assertThat(step(bypassed.json("/health/startup"), "pool-sizing").path("status").asText()).isEqualTo("SKIPPED");
+      assertThat(bypassed.outputText()).contains("BYPASS_STARTUP_VALIDATION=true: validation steps are SKIPPED in staging");
     }
     env.put("NETRA_ENV", "production");
     try (ServiceProcess production = ServiceProcess.start(env)) {
       assertThat(production.awaitExit(START)).as("bypass in production is ignored").isEqualTo(2);
-      assertThat(production.outputText()).contains("IGNORED in production", "step: timeout-policy");
+      assertThat(production.outputText()).contains("IGNORED in production", "step: pool-sizing");
     }
   }
 
@@ -243,12 +251,14 @@ class StartupContractIT {
 
   @Test
   void secretsNeverAppearInLogsOrResponses() throws Exception {
+    assumeTrue(TestDependencies.redisUrl() != null, "needs Redis (none running and no redis-server installed)");
     Map<String, String> env = new java.util.HashMap<>(ServiceProcess.deployedEnv("staging"));
     env.put("LLM_MODEL", "gpt-test");
     env.put("LLM_BASE_URL", "http://127.0.0.1:9/v1");
     env.put("LLM_API_KEY", "sk-llm-secret-Pq93Kd");
-    env.put("DATABASE_URL", "postgres://netra:url-secret-Tt55@db.internal:5432/netra");
-    List<String> secrets = List.of("pg-secret-Zq81xL", "redis-secret-Hh72", "jwt-secret-0123456789abcdefghijklmnopqrstuv",
+    String database = TestDependencies.postgresUrl();
+    env.put("DATABASE_URL", database.replace("postgres://postgres@", "postgres://postgres:url-secret-Tt55@"));
+    List<String> secrets = List.of("pg-secret-Zq81xL", "jwt-secret-0123456789abcdefghijklmnopqrstuv",
         "sk-llm-secret-Pq93Kd", "url-secret-Tt55");
     StringBuilder seen = new StringBuilder();
     try (ServiceProcess service = ServiceProcess.start(env)) {

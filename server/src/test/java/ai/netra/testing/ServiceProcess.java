@@ -77,6 +77,10 @@ public final class ServiceProcess implements AutoCloseable {
       childEnv.keySet().removeIf(k -> !k.equals("PATH") && !k.equals("HOME") && !k.equals("LANG"));
       childEnv.put("PORT", String.valueOf(port));
       childEnv.put("NETRA_DATA_DIR", dataDir.toString());
+      // This run's own database on the machine's PostgreSQL (or the embedded one); a test that wants
+      // the embedded default passes DATABASE_URL="".
+      childEnv.put("DATABASE_URL", TestDependencies.postgresUrl());
+      childEnv.put("REDIS_KEY_PREFIX", TestDependencies.redisPrefix("service"));
       childEnv.putAll(env);
       return new ServiceProcess(builder.start(), port, dataDir);
     } catch (IOException e) {
@@ -191,15 +195,22 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
-  /** A deployed-looking environment with every required setting present. */
+  /**
+   * A deployed-looking environment with every required setting present, pointing at this run's real
+   * PostgreSQL (trust authentication: the password is checked by nobody, but must never be shown)
+   * and Redis. Callers check {@link TestDependencies#redisUrl()} is not null first.
+   */
   public static Map<String, String> deployedEnv(String environment) {
     Map<String, String> env = new HashMap<>();
     env.put("NETRA_ENV", environment);
-    env.put("POSTGRES_HOST", "db.internal");
-    env.put("POSTGRES_DB", "netra");
-    env.put("POSTGRES_USER", "netra");
+    env.put("DATABASE_URL", "");
+    env.put("POSTGRES_HOST", "127.0.0.1");
+    env.put("POSTGRES_PORT", String.valueOf(TestDependencies.postgresPort()));
+    env.put("POSTGRES_DB", TestDependencies.postgresUrl().substring(TestDependencies.postgresUrl().lastIndexOf('/') + 1));
+    env.put("POSTGRES_USER", "postgres");
     env.put("POSTGRES_PASSWORD", "pg-secret-Zq81xL");
-    env.put("REDIS_URL", "redis://:redis-secret-Hh72@cache.internal:6379");
+    env.put("POSTGRES_SSLMODE", "disable");
+    env.put("REDIS_URL", String.valueOf(TestDependencies.redisUrl()));
     env.put("JWT_SECRET_KEY", "jwt-secret-0123456789abcdefghijklmnopqrstuv");
     env.put("LLM_MODEL", "offline");
     return env;

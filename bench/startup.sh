@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Startup benchmark: time to listen, time to ready and RSS of netra and of the Spring Boot baseline,
+# on a simulated 1-CPU / 512 MiB instance, with and without a JDK 25 AOT cache, in one run.
+# Writes the results section of bench/README.md (between the startup:begin/end markers).
+#
+#   bench/startup.sh
+#
+# Environment (all optional):
+#   BENCH_RUNS=5            measured runs per configuration
+#   BENCH_NETRA_ENV="A=1 B=2"  extra env assignments for netra only (split on spaces, values cannot
+#                           contain spaces), e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
+#                           REDIS_URL=redis://127.0.0.1:6379
+#   BENCH_NETRA_JAR=path    measure this jar instead of building server/target/netra.jar
+#   BENCH_REFERENCE=1       also measure the Spring variants the main rows do not use (0 to skip)
+#   BENCH_SHARED=dir        the shared folder with tools/ and peers/ (default: ../shared next to the repo)
+set -euo pipefail
+
+bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$bench")
+out=$bench/out
+shared=${BENCH_SHARED:-$(dirname "$root")/shared}
+probe=$shared/tools/startup_probe.py
+peer_src=$shared/peers/springboot-ws
+runs=${BENCH_RUNS:-5}
+reference=${BENCH_REFERENCE:-1}
+maxram=512m   # the simulated instance's memory; the JVM sizes its heap from it (MaxRAM/4)
+
+say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Process bookkeeping: everything this script starts is stopped on exit, Ctrl-C included.
+# The probe's child (the JVM) and the AOT assembly child are not our direct children, so the
+# whole tree below each tracked pid is stopped.
+tracked=()
+track() { tracked+=("$1"); }
+untrack() {
+  local keep=() p
+  for p in "${tracked[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  tracked=("${keep[@]}")
+}
+descendants() {
+  local kid
+  for kid in $(pgrep -P "$1" || true); do echo "$kid"; descendants "$kid"; done
+}
+stop_tracked() {
+  local all=() p i
+  for p in "${tracked[@]}"; do all+=($(descendants "$p") "$p"); done
+  [ ${#all[@]} -gt 0 ] || return 0
+  kill -TERM "${all[@]}" 2>/dev/null || true
+  for i in $(seq 1 50); do # JVMs get up to 10 s to shut down (a training JVM may be writing its cache)
+    any_alive "${all[@]}" || return 0
+    sleep 0.2
+  done
+  kill -KILL "${all[@]}" 2>/dev/null || true
+}
+any_alive() { # kill -0 with several pids fails as soon as one is gone, so ask one by one
+  local p
+  for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+  return 1
+}
+on_exit() {
+  local rc=$?
+  stop_tracked
+  [ $rc -eq 0 ] || say "stopped (exit $rc); logs are in ${out#"$root"/}/logs"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a command in the background so the traps can reach it while we wait.
+run_tracked() {
+  "$@" &
+  local pid=$! rc=0
+  track "$pid"
+  wait "$pid" || rc=$?
+  untrack "$pid"
+  return $rc
+}
+
+free_port() { # a port that is free on 127.0.0.1 right now
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Preconditions
+[ -f "$probe" ] || die "probe not found at $probe (set BENCH_SHARED to the folder holding tools/ and peers/)"
+[ -f "$peer_src/pom.xml" ] || die "baseline not found at $peer_src"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
+for tool in python3 taskset curl pgrep; do
+  command -v "$tool" >/dev/null || die "$tool is required"
+done
+# The baseline connects to both at startup; without them its numbers mean nothing.
+for dep in 5432:PostgreSQL 6379:Redis; do
+  (exec 3<>"/dev/tcp/127.0.0.1/${dep%%:*}") 2>/dev/null \
+    || die "${dep#*:} is not reachable on 127.0.0.1:${dep%%:*} (the Spring Boot baseline needs it)"
+done
+
+netra_env=()
+if [ -n "${BENCH_NETRA_ENV:-}" ]; then
+  read -r -a netra_env <<<"$BENCH_NETRA_ENV"
+  for assignment in "${netra_env[@]}"; do
+    [[ "$assignment" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "BENCH_NETRA_ENV: '$assignment' is not NAME=value"
+  done
+fi
+
+# A JDK >= 21 (never the java 17 on PATH): the project's own finder.
+# shellcheck source=../bin/jdk.sh
+. "$root/bin/jdk.sh"
+java=$JAVA_HOME/bin/java
+java_feature=$(java_major "$java")
+java_version=$("$java" -XshowSettings:properties -version 2>&1 \
+  | sed -n 's/^ *java\.runtime\.version = //p;s/^ *java\.vendor = //p' | paste -sd' ' -)
+aot=1
+if [ "$java_feature" -lt 25 ]; then
+  aot=0
+  say "JDK $java_feature at $JAVA_HOME: no -XX:AOTCacheOutput before JDK 25, the AOT rows are skipped"
+fi
+
+# CPU pinning: the app gets one CPU, the probe (a stand-in for the platform's probe, which runs
+# outside the instance) another one when there is one, so its polling does not steal the app's CPU.
+read -r -a cpus <<<"$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
+app_cpu=${cpus[0]}
+probe_pin=()
+[ ${#cpus[@]} -lt 2 ] || probe_pin=(taskset -c "${cpus[1]}")
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+
+# ---------------------------------------------------------------------------------------------
+# Fresh working folder. The copied baseline is read-only like its source, so make it writable first.
+[ ! -d "$out" ] || chmod -R u+w "$out"
+rm -rf "$out"/springboot-ws "$out"/netra "$out"/aot "$out"/logs "$out"/runs "$out"/startup
+mkdir -p "$out"/netra "$out"/aot "$out"/logs "$out"/runs "$out"/startup
+logs=$out/logs
+
+# Build ours. The jar is copied out of server/target so a rebuild by someone else during the
+# benchmark neither changes what is measured nor invalidates the AOT cache (it checks the jar).
+if [ -n "${BENCH_NETRA_JAR:-}" ]; then
+  [ -f "$BENCH_NETRA_JAR" ] || die "BENCH_NETRA_JAR=$BENCH_NETRA_JAR does not exist"
+  say "netra: using $BENCH_NETRA_JAR (not building)"
+  cp "$BENCH_NETRA_JAR" "$out/netra/netra.jar"
+else
+  say "netra: building (./mvnw -q -B -DskipTests install)"
+  (cd "$root" && ./mvnw -q -B -DskipTests install) >"$logs/build-netra.log" 2>&1 \
+    || { tail -n 30 "$logs/build-netra.log" >&2; die "netra build failed (log: $logs/build-netra.log)"; }
+  cp "$root/server/target/netra.jar" "$out/netra/netra.jar"
+fi
+netra_jar=$out/netra/netra.jar
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$root" status --porcelain -- startup server pom.xml 2>/dev/null || true)
+
+# Build the baseline from a copy (the shared folder is read-only), with our Maven wrapper.
+say "spring-boot: copying and building the baseline"
+cp -r "$peer_src" "$out/springboot-ws"
+chmod -R u+w "$out/springboot-ws"
+"$root/mvnw" -q -B -f "$out/springboot-ws/pom.xml" package -DskipTests >"$logs/build-springboot.log" 2>&1 \
+  || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
+spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
+# Spring Boot's AOT cache only covers the application in its extracted form ("otherwise it has no
+# effect", Spring Boot reference, Packaging > AOT Cache), so the baseline's AOT row runs that form.
+spring_xjar=$out/springboot-ws/extracted/springboot-ws-1.jar
+"$java" -Djarmode=tools -jar "$spring_jar" extract --destination "$out/springboot-ws/extracted" \
+  >"$logs/extract-springboot.log" 2>&1 || die "extracting the baseline failed (log: $logs/extract-springboot.log)"
+
+# ---------------------------------------------------------------------------------------------
+# Configurations: id | label | app | mode | role (main rows are compared; reference rows are context)
+configs=(
+  "netra-jvm|netra (JVM, no AOT)|netra|jvm|main"
+  "spring-jvm|spring-boot (JVM)|spring|jvm|main"
+)
+[ $aot -eq 0 ] || configs+=(
+  "netra-aot|netra (AOT cache)|netra|aot|main"
+  "spring-aot|spring-boot (AOT cache)|spring|aot|main"
+)
+if [ "$reference" = 1 ]; then
+  configs+=("spring-jvm-extracted|spring-boot (JVM, extracted jar)|spring|jvm|reference")
+  [ $aot -eq 0 ] || configs+=("spring-aot-fatjar|spring-boot (AOT cache, fat jar)|spring|aot|reference")
+fi
+
+# Sets the global array `cmd` to the server command of configuration $1 (without PORT: the probe
+# sets it), with extra JVM flags $3...; $2 is netra's fresh data folder (ignored for Spring).
+# Every variant runs on CPU $app_cpu with -XX:MaxRAM, training runs included: the JVM picks its
+# GC from CPU count and memory (Serial on 1 CPU, G1 on 2), and the cache should see what it serves.
+build_cmd() {
+  local id=$1 data=$2; shift 2
+  local pin=(taskset -c "$app_cpu" "$java" -XX:MaxRAM=$maxram)
+  case $id in
+    netra-jvm) cmd=(env NETRA_DATA_DIR="$data" "${netra_env[@]}" "${pin[@]}" "$@" -jar "$netra_jar" serve) ;;
+    netra-aot) cmd=(env NETRA_DATA_DIR="$data" "${netra_env[@]}" "${pin[@]}" -XX:AOTCache="$out/aot/netra.aot" "$@"
+                    -jar "$netra_jar" serve) ;;
+    spring-jvm) cmd=("${pin[@]}" "$@" -jar "$spring_jar") ;;
+    spring-jvm-extracted) cmd=("${pin[@]}" "$@" -jar "$spring_xjar") ;;
+    spring-aot) cmd=("${pin[@]}" -XX:AOTCache="$out/aot/spring-extracted.aot" "$@" -jar "$spring_xjar") ;;
+    spring-aot-fatjar) cmd=("${pin[@]}" -XX:AOTCache="$out/aot/spring-fatjar.aot" "$@" -jar "$spring_jar") ;;
+    *) die "unknown configuration $id" ;;
+  esac
+}
+ready_path() { case $1 in netra-*) echo /health/ready ;; *) echo /actuator/health/readiness ;; esac; }
+
+# ---------------------------------------------------------------------------------------------
+# AOT training: start with -XX:AOTCacheOutput, wait until ready, exercise the startup paths,
+# SIGTERM; the JVM records at exit and then assembles the cache in a child JVM, so wait for it.
+train() { # id cache request-paths...
+  local id=$1 cache=$2; shift 2
+  local port log=$logs/$id-training.log data=$out/runs/$id-training pid i ready path
+  port=$(free_port)
+  mkdir -p "$data"
+  rm -f "$cache"
+  case $id in # training runs the same jar as the configuration that uses the cache
+    netra-aot) build_cmd netra-jvm "$data" -XX:AOTCacheOutput="$cache" ;;
+    spring-aot) build_cmd spring-jvm-extracted "$data" -XX:AOTCacheOutput="$cache" ;;
+    spring-aot-fatjar) build_cmd spring-jvm "$data" -XX:AOTCacheOutput="$cache" ;;
+  esac
+  say "$id: training the AOT cache"
+  PORT=$port "${cmd[@]}" >"$log" 2>&1 &
+  pid=$!
+  track "$pid"
+  ready=0
+  for i in $(seq 1 600); do
+    if curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port$(ready_path "$id")"; then ready=1; break; fi
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "$id: training run exited before ready (log: $log)"; }
+    sleep 0.2
+  done
+  [ $ready -eq 1 ] || die "$id: training run not ready within 120 s (log: $log)"
+  for path in "$@"; do
+    curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$port$path" || true
+  done
+  kill -TERM "$pid"
+  for i in $(seq 1 900); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && die "$id: training JVM still running 180 s after SIGTERM (log: $log)"
+  wait "$pid" || true # ours exits 0 on SIGTERM, Spring 143: both are fine here
+  untrack "$pid"
+  [ -s "$cache" ] || { tail -n 20 "$log" >&2; die "$id: training wrote no AOT cache (log: $log)"; }
+}
+
+if [ $aot -eq 1 ]; then
+  train netra-aot "$out/aot/netra.aot" /health/ready /health/startup /health /health/live /api/threads
+  train spring-aot "$out/aot/spring-extracted.aot" /actuator/health/readiness /actuator/health
+  [ "$reference" != 1 ] || train spring-aot-fatjar "$out/aot/spring-fatjar.aot" /actuator/health/readiness /actuator/health
+fi
+
+# ---------------------------------------------------------------------------------------------
+# One probed start. Output: "listen_s=.. ready_s=.. rss_mb=.." in $out/startup/probe.out.
+# The probe discards the server's output, so the command redirects it into a log itself; `exec`
+# all the way down (sh, env, taskset) keeps the JVM at the pid the probe measures and stops.
+probe_once() { # id log extra-jvm-flags...
+  local id=$1 log=$2; shift 2
+  local data port
+  data=$(mktemp -d "$out/runs/$id.XXXXXX") # netra's NETRA_DATA_DIR: fresh for every start
+  port=$(free_port)
+  build_cmd "$id" "$data" "$@"
+  run_tracked "${probe_pin[@]}" python3 "$probe" "$port" "$(ready_path "$id")" -- \
+    sh -c 'log=$1; shift; exec "$@" >"$log" 2>&1' sh "$log" "${cmd[@]}" >"$out/startup/probe.out"
+}
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "$out/startup/probe.out"; }
+
+# One unmeasured start per configuration warms the page cache; for AOT rows it runs with
+# -XX:AOTMode=on, which makes the JVM refuse to start when the cache cannot be used (a silently
+# ignored cache would otherwise be reported as an AOT number).
+for c in "${configs[@]}"; do
+  IFS='|' read -r id label app mode role <<<"$c"
+  flags=()
+  [ "$mode" != aot ] || flags=(-XX:AOTMode=on)
+  say "$id: check run"
+  probe_once "$id" "$logs/$id-check.log" "${flags[@]}"
+  [ "$(field ready_s)" != None ] || { tail -n 20 "$logs/$id-check.log" >&2
+    die "$id: check run never became ready: $(cat "$out/startup/probe.out") (log: $logs/$id-check.log)"; }
+done
+
+# Measured runs, round-robin over the configurations (ours, baseline, ours, ...) so that a slow
+# phase of the machine hits every configuration alike.
+results=$out/startup/results.tsv
+printf 'id\trun\tlisten_s\tready_s\trss_mb\tlog\n' >"$results"
+for run in $(seq 1 "$runs"); do
+  for c in "${configs[@]}"; do
+    IFS='|' read -r id label app mode role <<<"$c"
+    log=$logs/$id-$run.log
+    probe_once "$id" "$log"
+    say "$id run $run/$runs: $(cat "$out/startup/probe.out")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$run" "$(field listen_s)" "$(field ready_s)" "$(field rss_mb)" \
+      "${log#"$root"/}" >>"$results"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------
+# Report: the README section, with the exact commands.
+mask() { # the README is committed: hide secrets passed through BENCH_NETRA_ENV
+  sed -E 's#(://[^:/@ ]+:)[^@ ]+@#\1***@#g; s#(\b[A-Z_]*(SECRET|PASSWORD|TOKEN|KEY)[A-Z_]*=)[^ ]+#\1***#g'
+}
+show() { # a command line for humans: repository-relative paths, $JAVA_HOME for the JDK
+  local s="$*"
+  s=${s//"$java"/\$JAVA_HOME/bin/java}
+  s=${s//"$root/"/}
+  echo "$s" | mask
+}
+{
+  printf 'id\tlabel\tapp\tmode\trole\tcommand\n'
+  for c in "${configs[@]}"; do
+    IFS='|' read -r id label app mode role <<<"$c"
+    build_cmd "$id" '<fresh dir>'
+    cmdline=$(show "${cmd[@]}")
+    cmdline=${cmdline#env }
+    printf '%s\t%s\t%s\t%s\t%s\tPORT=<free port> %s\n' "$id" "$label" "$app" "$mode" "$role" "$cmdline"
+  done
+} >"$out/startup/configs.tsv"
+{
+  printf 'key\tvalue\n'
+  printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'commit\t%s%s\n' "$commit" "${dirty:+ (with uncommitted changes to the server sources)}"
+  printf 'java\t%s\n' "$java_version"
+  printf 'java_feature\t%s\n' "$java_feature"
+  printf 'cpu\t%s, %s CPUs online; the app pinned to CPU %s%s\n' "$cpu_model" "$(nproc --all)" "$app_cpu" \
+    "${probe_pin[*]:+, the probe to CPU ${cpus[1]}}"
+  printf 'maxram\t%s\n' "$maxram"
+  printf 'runs\t%s\n' "$runs"
+  printf 'aot\t%s\n' "$aot"
+  printf 'netra_env\t%s\n' "$(echo "${BENCH_NETRA_ENV:-}" | mask)"
+  printf 'probe\t%s\n' "$(show "${probe_pin[@]}" python3 "$probe") PORT READY_PATH -- CMD..."
+  printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/netra/netra.jar}"
+  printf 'train_netra\t%s\n' "$(build_cmd netra-jvm '<fresh dir>' -XX:AOTCacheOutput="$out/aot/netra.aot"; show "${cmd[@]}")"
+  printf 'train_spring\t%s\n' "$(build_cmd spring-jvm-extracted x -XX:AOTCacheOutput="$out/aot/spring-extracted.aot"; show "${cmd[@]}")"
+  printf 'train_spring_fat\t%s\n' "$(build_cmd spring-jvm x -XX:AOTCacheOutput="$out/aot/spring-fatjar.aot"; show "${cmd[@]}")"
+} >"$out/startup/meta.tsv"
+
+python3 "$bench/startup_report.py" "$out/startup" "$bench/README.md"
+say "done: results in bench/README.md, raw numbers in ${results#"$root"/}"

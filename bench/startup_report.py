@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Turns the raw numbers of bench/startup.sh into the results section of bench/README.md.
+
+usage: startup_report.py WORK_DIR README
+WORK_DIR holds results.tsv (one line per probed start), configs.tsv (the configurations and their
+commands) and meta.tsv (date, JDK, CPU, ...). Only the text between the startup:begin/end markers
+of README is replaced; the rest of the file is left as it is.
+"""
+import csv
+import os
+import statistics
+import sys
+
+BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
+TARGET_LISTEN_S, TARGET_READY_S = 0.35, 0.8
+# Rows in this order; each netra row is compared with the baseline row of the same mode.
+ORDER = ["netra-jvm", "netra-aot", "spring-jvm", "spring-aot", "spring-jvm-extracted", "spring-aot-fatjar"]
+BASELINE = {"netra-jvm": "spring-jvm", "netra-aot": "spring-aot"}
+
+
+def read_tsv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def number(text):
+    return None if text in ("", "None") else float(text)
+
+
+def stats(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return statistics.median(values), min(values), max(values)
+
+
+def seconds(s):
+    return "n/a" if s is None else f"**{s[0]:.2f}** ({s[1]:.2f}–{s[2]:.2f})"
+
+
+def mib(s):
+    return "n/a" if s is None else f"{s[0]:.0f} ({s[1]:.0f}–{s[2]:.0f})"
+
+
+def ratio(base, ours):
+    if base is None or ours is None or ours[0] == 0:
+        return "n/a"
+    return f"{base[0] / ours[0]:.1f}×"
+
+
+def last_line(path):
+    try:
+        with open(path, errors="replace") as f:
+            lines = [line.strip() for line in f if line.strip()]
+        return lines[-1] if lines else "(empty log)"
+    except OSError:
+        return "(no log)"
+
+
+def section(work, root):
+    meta = {row["key"]: row["value"] for row in read_tsv(os.path.join(work, "meta.tsv"))}
+    configs = {row["id"]: row for row in read_tsv(os.path.join(work, "configs.tsv"))}
+    results = read_tsv(os.path.join(work, "results.tsv"))
+    ids = [i for i in ORDER if i in configs]
+
+    per = {}
+    for i in ids:
+        rows = [r for r in results if r["id"] == i]
+        per[i] = {
+            "listen": stats([number(r["listen_s"]) for r in rows]),
+            "ready": stats([number(r["ready_s"]) for r in rows]),
+            "rss": stats([number(r["rss_mb"]) if number(r["ready_s"]) is not None else None for r in rows]),
+            "ok": sum(1 for r in rows if number(r["ready_s"]) is not None),
+            "n": len(rows),
+        }
+
+    out = [BEGIN, "## Results", "",
+           f"_Written by `bench/startup.sh` on {meta['date']}; the script rewrites this section, edit the text above it._",
+           "",
+           f"- commit: {meta['commit']}",
+           f"- JDK: {meta['java']}",
+           f"- CPU: {meta['cpu']}",
+           f"- memory: `-XX:MaxRAM={meta['maxram']}` on every JVM (it sizes the heap and the GC choice; "
+           "it is not a hard limit on the process)",
+           f"- {meta['runs']} measured starts per configuration, round-robin over the configurations, after one "
+           "unmeasured check start each; figures are the median, (min–max) in brackets; RSS is sampled 0.5 s "
+           "after ready",
+           f"- extra environment for netra (`BENCH_NETRA_ENV`): {('`' + meta['netra_env'] + '`') if meta['netra_env'] else 'none'}",
+           ""]
+    if meta["aot"] != "1":
+        out += [f"AOT rows skipped: the JDK is {meta['java_feature']}; `-XX:AOTCacheOutput` needs JDK 25.", ""]
+
+    out += ["| configuration | listen s | ready s | RSS MiB | ready ratio | listen ratio | starts ready |",
+            "|---|--:|--:|--:|--:|--:|--:|"]
+    for i in ids:
+        p, c = per[i], configs[i]
+        label = c["label"] if c["role"] == "main" else f"*reference:* {c['label']}"
+        base = per.get(BASELINE.get(i, ""))
+        ready_ratio = ratio(base["ready"], p["ready"]) if base else ""
+        listen_ratio = ratio(base["listen"], p["listen"]) if base else ""
+        out.append(f"| {label} | {seconds(p['listen'])} | {seconds(p['ready'])} | {mib(p['rss'])} | "
+                   f"{ready_ratio} | {listen_ratio} | {p['ok']}/{p['n']} |")
+    out += ["",
+            "Ratios are baseline median / netra median in the same mode (spring-boot (JVM) for the JVM row, "
+            "spring-boot (AOT cache) for the AOT row): how many times faster netra gets there.",
+            "The baseline's AOT cache is trained and used on its extracted jar (`java -Djarmode=tools -jar "
+            "springboot-ws-1.jar extract`), the form Spring Boot documents for the AOT cache; the reference rows "
+            "show the other two combinations.",
+            ""]
+
+    out += [f"Targets from the issue (1 CPU / 512 MiB): listen ≤ {TARGET_LISTEN_S} s, ready ≤ {TARGET_READY_S} s, "
+            "judged on the median.", "",
+            f"| configuration | listen ≤ {TARGET_LISTEN_S} s | ready ≤ {TARGET_READY_S} s |", "|---|---|---|"]
+    for i in ids:
+        if configs[i]["app"] != "netra":
+            continue
+        verdict = []
+        for key, target in (("listen", TARGET_LISTEN_S), ("ready", TARGET_READY_S)):
+            s = per[i][key]
+            verdict.append("missed (no value)" if s is None else
+                           f"{'met' if s[0] <= target else 'missed'} ({s[0]:.2f} s)")
+        out.append(f"| {configs[i]['label']} | {verdict[0]} | {verdict[1]} |")
+    out.append("")
+
+    failed = [r for r in results if number(r["ready_s"]) is None]
+    if failed:
+        out += ["Starts that never answered 200 on the readiness path:", ""]
+        for r in failed:
+            out.append(f"- {r['id']} start {r['run']}: listen_s={r['listen_s']} ready_s={r['ready_s']}; "
+                       f"last log line (`{r['log']}`): `{last_line(os.path.join(root, r['log']))}`")
+        out.append("")
+
+    out += ["Commands (the probe sets `PORT` to a free port on 127.0.0.1; `<fresh dir>` is a new folder under "
+            "`bench/out/runs/` for every start):", "", "```",
+            f"# probe, around every start below\n{meta['probe']}"]
+    if meta.get("netra_build"):
+        out.append(f"# netra jar (BENCH_NETRA_JAR)\n{meta['netra_build']}")
+    else:
+        out.append("# builds\n./mvnw -q -B -DskipTests install && cp server/target/netra.jar bench/out/netra/netra.jar")
+    out.append("cp -r ../shared/peers/springboot-ws bench/out/springboot-ws && ./mvnw -q -B -f "
+               "bench/out/springboot-ws/pom.xml package -DskipTests")
+    out.append("$JAVA_HOME/bin/java -Djarmode=tools -jar bench/out/springboot-ws/target/springboot-ws-1.jar extract "
+               "--destination bench/out/springboot-ws/extracted")
+    if meta["aot"] == "1":
+        out.append("# AOT training: start, wait for ready, GET the paths listed, SIGTERM, wait for the JVM to write "
+                   "the cache and exit")
+        out.append(f"PORT=<free port> {meta['train_netra'].removeprefix('env ')}"
+                   "   # GET /health/ready /health/startup /health /health/live /api/threads")
+        out.append(f"PORT=<free port> {meta['train_spring']}   # GET /actuator/health/readiness /actuator/health")
+        if "spring-aot-fatjar" in configs:
+            out.append(f"PORT=<free port> {meta['train_spring_fat']}   # same requests")
+    out.append("# measured starts")
+    for i in ids:
+        out.append(f"{i}: {configs[i]['command']}")
+    out += ["```", END]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    work, readme = sys.argv[1], sys.argv[2]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(readme)))
+    new = section(work, root)
+    text = open(readme).read() if os.path.exists(readme) else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        text = head + new + ("\n" + tail if tail else "")
+    else:
+        text = text + ("\n" if text and not text.endswith("\n\n") else "") + new
+    with open(readme, "w") as f:
+        f.write(text)
+    print(new, end="")
+
+
+main()

@@ -1,0 +1,22 @@
+package ai.netra.cache;
+
+import java.util.function.Consumer;
+
+/**
+ * Delivers messages to every subscriber of a channel on every instance (Redis pub/sub), or within
+ * this process when there is no Redis. Delivery is at most once: a subscriber that is not
+ * connected misses messages, so anything that must survive is persisted first.
+ */
+public interface EventBus extends AutoCloseable {
+
+  void publish(String channel, String message);
+
+  /** Calls {@code listener} for each message on {@code channel} until the returned handle is closed. */
+  AutoCloseable subscribe(String channel, Consumer<String> listener);
+
+  /** {@code redis} or {@code in-process}. */
+  String kind();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,143 @@
+package ai.netra.db;
+
+import ai.netra.config.DatabaseSettings;
+import ai.netra.config.PoolSettings;
+import ai.netra.health.HealthCheck;
+import ai.netra.startup.ConfigurationException;
+import ai.netra.startup.DependencyException;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The service's PostgreSQL: a connection pool that never blocks the start, and the checks the
+ * startup plan and the health monitor run against it.
+ */
+public final class Database implements AutoCloseable {
+
+  /** How long runtime code waits for a pooled connection before failing fast. */
+  static final Duration BORROW_TIMEOUT = Duration.ofSeconds(2);
+  /** Bounds every runtime read, so a black-holed database fails requests instead of hanging them. */
+  static final Duration RUNTIME_READ_TIMEOUT = Duration.ofSeconds(30);
+
+  private final DatabaseSettings settings;
+  private final HikariDataSource pool;
+  private final int maxConnections;
+  private final int reservedConnections;
+
+  private Database(DatabaseSettings settings, HikariDataSource pool, int maxConnections, int reservedConnections) {
+    this.settings = settings;
+    this.pool = pool;
+    this.maxConnections = maxConnections;
+    this.reservedConnections = reservedConnections;
+  }
+
+  /**
+   * Connects once directly (bounded by {@code within}: connect, login and reads), proving the
+   * database answers and the credentials work, then creates the pool without waiting on it.
+   *
+   * @throws ConfigurationException when the server answers but refuses the credentials or the database
+   * @throws DependencyException when it does not answer within {@code within}
+   */
+  public static Database connect(DatabaseSettings settings, PoolSettings sizing, Duration within) {
+    JdbcTarget probe = JdbcTarget.of(settings, within, within);
+    int maxConnections;
+    int reserved;
+    try (Connection c = DriverManager.getConnection(probe.url(), probe.properties()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("select current_setting('max_connections')::int,"
+            + " current_setting('superuser_reserved_connections')::int")) {
+      rs.next();
+      maxConnections = rs.getInt(1);
+      reserved = rs.getInt(2);
+    } catch (SQLException e) {
+      throw classify(settings, e);
+    }
+    JdbcTarget runtime = JdbcTarget.of(settings, Duration.ofSeconds(5), RUNTIME_READ_TIMEOUT);
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("netra-db");
+    config.setJdbcUrl(runtime.url());
+    config.setDataSourceProperties(runtime.properties());
+    config.setMaximumPoolSize(sizing.perInstance());
+    config.setMinimumIdle(sizing.poolSize());
+    config.setConnectionTimeout(BORROW_TIMEOUT.toMillis());
+    config.setValidationTimeout(Duration.ofSeconds(1).toMillis());
+    config.setKeepaliveTime(Duration.ofMinutes(2).toMillis());
+    // -1: do not connect while building the pool. Hikari's own fail-fast loop would retry on this
+    // thread and could outlive the step's budget; the direct connection above already proved the path.
+    config.setInitializationFailTimeout(-1);
+    return new Database(settings, new HikariDataSource(config), maxConnections, reserved);
+  }
+
+  public DataSource dataSource() {
+    return pool;
+  }
+
+  public DatabaseSettings settings() {
+    return settings;
+  }
+
+  /** A readiness check: borrow a connection and run {@code select 1}, within the check's timeout. */
+  public HealthCheck healthCheck(boolean critical) {
+    return new HealthCheck() {
+      @Override
+      public String name() {
+        return "database";
+      }
+
+      @Override
+      public boolean critical() {
+        return critical;
+      }
+
+      @Override
+      public Result check(Duration timeout) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+          s.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+          s.execute("select 1");
+          return Result.healthy(settings.describe() + " answers; pool active " + pool.getHikariPoolMXBean().getActiveConnections()
+              + ", idle " + pool.getHikariPoolMXBean().getIdleConnections());
+        }
+      }
+    };
+  }
+
+  /** The pool sizing against the server's {@code max_connections}, as read when connecting. */
+  public PoolSizing sizing(PoolSettings pool) {
+    return new PoolSizing(pool, maxConnections, reservedConnections);
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  /** Wrong credentials or a missing database are configuration; anything else is the dependency. */
+  private static RuntimeException classify(DatabaseSettings db, SQLException e) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    List<String> names = db.source().equals("DATABASE_URL") ? List.of("DATABASE_URL")
+        : List.of("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD");
+    if (state.startsWith("28") || state.equals("3D000")) {
+      return new ConfigurationException("PostgreSQL at " + db.describe() + " refused the login: " + e.getMessage(),
+          state.equals("3D000") ? "create database " + db.database() + " or fix the database name"
+              : "check the user and password the service is given (Secret Manager version?)", names, e);
+    }
+    String where = db.unixSocket() ? "unix socket " + db.host() + "/.s.PGSQL." + db.port() : db.host() + ":" + db.port();
+    return new DependencyException("PostgreSQL at " + where + " not reachable: " + e.getMessage(),
+        db.host().startsWith("/cloudsql/")
+            ? "check the Cloud SQL instance annotation (run.googleapis.com/cloudsql-instances) and that the instance runs"
+            : "check that PostgreSQL runs at " + where + " and that this instance's network can reach it",
+        names, e);
+  }
+
+  @Override
+  public String toString() {
+    return "Database[" + settings.describe() + "]";
+  }
+}

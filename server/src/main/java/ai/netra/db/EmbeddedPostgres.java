@@ -1,0 +1,300 @@
+package ai.netra.db;
+
+import ai.netra.config.DatabaseSettings;
+import ai.netra.startup.ConfigurationException;
+import ai.netra.startup.DependencyException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL server run from the binaries shipped in the jar, its data kept under a folder so a
+ * restart keeps the chats. For development and tests only. When the process runs as root it runs
+ * PostgreSQL as user {@code nobody}, since PostgreSQL refuses to run as root.
+ */
+public final class EmbeddedPostgres implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
+  static final String DATABASE = "netra";
+  private static final String NOBODY = "65534";
+
+  private final Process server;
+  private final int port;
+  private final Path logFile;
+
+  private EmbeddedPostgres(Process server, int port, Path logFile) {
+    this.server = server;
+    this.port = port;
+    this.logFile = logFile;
+  }
+
+  /**
+   * Unpacks the binaries (once), creates the cluster (once), starts the server and waits until it
+   * accepts connections, all within {@code within}.
+   *
+   * @throws DependencyException when the server does not come up in time, naming its log
+   * @throws ConfigurationException when this machine has no embedded binaries or the folder is unusable
+   */
+  public static EmbeddedPostgres start(Path folder, Duration within) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    Path base = folder.toAbsolutePath();
+    Path bin = unpack(base.resolve("postgres-bin"));
+    Path data = base.resolve("postgres");
+    Path logFile = base.resolve("postgres.log");
+    boolean root = isRoot();
+    stopLeftover(data);
+    if (!Files.exists(data.resolve("PG_VERSION"))) {
+      Files.createDirectories(data);
+      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+      if (root) {
+        chownTree(data);
+      }
+      log.info("creating the embedded PostgreSQL cluster in {} (first start only)", data);
+      run(root, deadline, logFile, bin.resolve("bin/initdb").toString(), "-A", "trust", "-U", "postgres", "-D",
+          data.toString(), "-E", "UTF-8", "--no-locale");
+    }
+    int port = freePort();
+    if (root) {
+      Files.deleteIfExists(logFile);
+      Files.createFile(logFile);
+      chownTree(logFile);
+    }
+    List<String> command = command(root, bin.resolve("bin/postgres").toString(), "-D", data.toString(), "-p",
+        String.valueOf(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c",
+        "max_connections=100", "-c", "synchronous_commit=off");
+    Process server = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    EmbeddedPostgres pg = new EmbeddedPostgres(server, port, logFile);
+    try {
+      pg.awaitAccepting(deadline);
+      pg.createDatabase();
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      pg.close();
+      throw e;
+    }
+    log.info("embedded PostgreSQL {} listening on 127.0.0.1:{}, data in {}", Files.readString(data.resolve("PG_VERSION")).trim(),
+        port, data);
+    return pg;
+  }
+
+  /** How to reach it: 127.0.0.1, its port, database {@code netra}, user postgres (trust). */
+  public DatabaseSettings settings() {
+    return new DatabaseSettings("127.0.0.1", port, DATABASE, "postgres", "", false, "disable", "embedded");
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Stops the server (fast shutdown), waiting up to five seconds before killing it. */
+  @Override
+  public void close() {
+    ProcessHandle handle = server.toHandle();
+    try {
+      new ProcessBuilder("kill", "-INT", String.valueOf(handle.pid())).start().waitFor();
+      if (!server.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        server.destroyForcibly();
+      }
+    } catch (IOException e) {
+      server.destroyForcibly();
+    } catch (InterruptedException e) {
+      server.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void awaitAccepting(long deadline) throws InterruptedException, IOException {
+    SQLException last = null;
+    while (System.nanoTime() < deadline) {
+      if (!server.isAlive()) {
+        throw new DependencyException("embedded PostgreSQL exited with " + server.exitValue() + ": " + tail(logFile),
+            "read " + logFile + "; delete the folder " + logFile.getParent().resolve("postgres")
+                + " to start from an empty database", List.of("NETRA_DATA_DIR"), null);
+      }
+      try (Connection c = connect("postgres", Duration.ofSeconds(1))) {
+        return;
+      } catch (SQLException e) {
+        last = e;
+        Thread.sleep(50);
+      }
+    }
+    throw new DependencyException("embedded PostgreSQL did not accept connections in time; last error: "
+        + (last == null ? "none" : last.getMessage()) + "; log: " + tail(logFile), "", List.of("NETRA_DATA_DIR"), last);
+  }
+
+  private void createDatabase() {
+    try (Connection c = connect("postgres", Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("select 1 from pg_database where datname = '" + DATABASE + "'")) {
+        if (!rs.next()) {
+          s.execute("create database " + DATABASE);
+        }
+      }
+    } catch (SQLException e) {
+      throw new DependencyException("embedded PostgreSQL: cannot create database " + DATABASE + ": " + e.getMessage(), "",
+          List.of(), e);
+    }
+  }
+
+  private Connection connect(String database, Duration timeout) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("connectTimeout", String.valueOf(Math.max(1, timeout.toSeconds())));
+    p.setProperty("loginTimeout", String.valueOf(Math.max(1, timeout.toSeconds())));
+    p.setProperty("socketTimeout", String.valueOf(Math.max(1, timeout.toSeconds())));
+    p.setProperty("sslmode", "disable");
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
+  }
+
+  /** The archive for this machine, unpacked once into {@code target}; returns the folder holding bin/. */
+  private static Path unpack(Path target) throws IOException {
+    String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+    String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+    String name = "postgres-" + (os.contains("mac") ? "darwin" : os.contains("linux") ? "linux" : os) + "-"
+        + (arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("aarch64") ? "arm_64" : arch) + ".txz";
+    Path done = target.resolve(".unpacked-" + name);
+    if (Files.exists(done)) {
+      return target;
+    }
+    try (InputStream archive = EmbeddedPostgres.class.getResourceAsStream("/" + name)) {
+      if (archive == null) {
+        throw new ConfigurationException("no embedded PostgreSQL for " + os + "/" + arch + " in this build (" + name + ")",
+            "set DATABASE_URL (or POSTGRES_HOST, POSTGRES_DB, POSTGRES_USER) to a PostgreSQL server",
+            List.of("DATABASE_URL", "POSTGRES_HOST"));
+      }
+      Files.createDirectories(target);
+      try (TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(archive))) {
+        for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+          Path out = target.resolve(entry.getName()).normalize();
+          if (!out.startsWith(target)) {
+            throw new IOException("archive entry outside its folder: " + entry.getName());
+          }
+          if (entry.isDirectory()) {
+            Files.createDirectories(out);
+          } else if (entry.isSymbolicLink()) {
+            Files.createDirectories(out.getParent());
+            Files.deleteIfExists(out);
+            Files.createSymbolicLink(out, Path.of(entry.getLinkName()));
+          } else {
+            Files.createDirectories(out.getParent());
+            Files.copy(tar, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(out, permissions(entry.getMode()));
+          }
+        }
+      }
+    }
+    Files.createFile(done);
+    return target;
+  }
+
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = java.util.EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] order = {
+        PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+        PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+        PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+    for (int bit = 0; bit < order.length; bit++) {
+      if ((mode & (1 << bit)) != 0) {
+        set.add(order[bit]);
+      }
+    }
+    return set;
+  }
+
+  /** A server left running by a process that died without stopping it still holds the data folder. */
+  private static void stopLeftover(Path data) throws IOException, InterruptedException {
+    Path pidFile = data.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
+    var handle = ProcessHandle.of(pid);
+    if (handle.isPresent() && handle.get().info().commandLine().orElse("").contains(data.toString())) {
+      log.warn("stopping an embedded PostgreSQL (pid {}) left running by an earlier start", pid);
+      new ProcessBuilder("kill", "-INT", String.valueOf(pid)).start().waitFor();
+      handle.get().onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+  }
+
+  private static void run(boolean root, long deadline, Path logFile, String... args) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command(root, args)).redirectErrorStream(true).start();
+    byte[] output = p.getInputStream().readAllBytes();
+    long left = Math.max(1, deadline - System.nanoTime());
+    if (!p.waitFor(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+      p.destroyForcibly();
+      throw new DependencyException(args[0] + " did not finish in time", "", List.of(), null);
+    }
+    if (p.exitValue() != 0) {
+      String text = new String(output).trim();
+      throw new DependencyException(Path.of(args[0]).getFileName() + " failed (exit " + p.exitValue() + "): "
+          + text.lines().reduce((a, b) -> b).orElse(""),
+          root ? "running as root, the embedded database runs as user nobody, which must be able to reach "
+              + logFile.getParent() + ": set NETRA_DATA_DIR to a folder every user can enter, or use DATABASE_URL"
+              : "read the message above; delete " + logFile.getParent().resolve("postgres") + " to start over",
+          List.of("NETRA_DATA_DIR"), null);
+    }
+  }
+
+  private static List<String> command(boolean root, String... args) {
+    List<String> command = new ArrayList<>();
+    if (root) {
+      command.addAll(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--"));
+    }
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  private static void chownTree(Path path) throws IOException {
+    try (Stream<Path> all = Files.walk(path)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Files.setAttribute(p, "unix:uid", Integer.valueOf(NOBODY), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", Integer.valueOf(NOBODY), LinkOption.NOFOLLOW_LINKS);
+      }
+    }
+  }
+
+  private static boolean isRoot() {
+    try {
+      Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      return Integer.valueOf(0).equals(uid);
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static String tail(Path file) {
+    try {
+      List<String> lines = Files.readAllLines(file);
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    } catch (IOException e) {
+      return "(no log at " + file + ")";
+    }
+  }
+}
