@@ -8,8 +8,8 @@
 # Environment (all optional):
 #   BENCH_RUNS=5            measured runs per configuration
 #   BENCH_NETRA_ENV="A=1 B=2"  extra env assignments for netra only (split on spaces, values cannot
-#                           contain spaces), e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
-#                           REDIS_URL=redis://127.0.0.1:6379
+#                           contain spaces). Unset: netra uses the machine's PostgreSQL and Redis, like
+#                           the baseline (see default_netra_env); set but empty: development defaults.
 #   BENCH_NETRA_JAR=path    measure this jar instead of building server/target/netra.jar
 #   BENCH_REFERENCE=1       also measure the Spring variants the main rows do not use (0 to skip)
 #   BENCH_SHARED=dir        the shared folder with tools/ and peers/ (default: ../shared next to the repo)
@@ -96,12 +96,25 @@ for dep in 5432:PostgreSQL 6379:Redis; do
     || die "${dep#*:} is not reachable on 127.0.0.1:${dep%%:*} (the Spring Boot baseline needs it)"
 done
 
+# netra's development default starts an embedded PostgreSQL; the baseline uses the machine's
+# PostgreSQL and Redis, so by default ours does too (its own database and key prefix, so that its
+# migrations and keys stay out of everything else on that server).
+bench_db=netra_bench
+default_netra_env="DATABASE_URL=postgres://postgres@127.0.0.1:5432/$bench_db REDIS_URL=redis://127.0.0.1:6379"
+default_netra_env+=" REDIS_KEY_PREFIX=netra-bench:"
+netra_env_text=${BENCH_NETRA_ENV-$default_netra_env}
 netra_env=()
-if [ -n "${BENCH_NETRA_ENV:-}" ]; then
-  read -r -a netra_env <<<"$BENCH_NETRA_ENV"
-  for assignment in "${netra_env[@]}"; do
-    [[ "$assignment" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "BENCH_NETRA_ENV: '$assignment' is not NAME=value"
-  done
+read -r -a netra_env <<<"$netra_env_text"
+for assignment in "${netra_env[@]}"; do
+  [[ "$assignment" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "BENCH_NETRA_ENV: '$assignment' is not NAME=value"
+done
+if [ -z "${BENCH_NETRA_ENV+set}" ]; then
+  command -v psql >/dev/null || die "psql is required to create the database $bench_db (or set BENCH_NETRA_ENV)"
+  # -w: never prompt; the default assumes trust auth for user postgres on 127.0.0.1
+  if [ -z "$(psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "select 1 from pg_database where datname = '$bench_db'")" ]; then
+    say "creating database $bench_db for netra"
+    psql -w -h 127.0.0.1 -U postgres -d postgres -qc "create database $bench_db" >/dev/null
+  fi
 fi
 
 # A JDK >= 21 (never the java 17 on PATH): the project's own finder.
@@ -284,7 +297,7 @@ done
 # ---------------------------------------------------------------------------------------------
 # Report: the README section, with the exact commands.
 mask() { # the README is committed: hide secrets passed through BENCH_NETRA_ENV
-  sed -E 's#(://[^:/@ ]+:)[^@ ]+@#\1***@#g; s#(\b[A-Z_]*(SECRET|PASSWORD|TOKEN|KEY)[A-Z_]*=)[^ ]+#\1***#g'
+  sed -E 's#(://[^:/@ ]+:)[^@ ]+@#\1***@#g; s#(\b[A-Za-z_]*(SECRET|PASSWORD|TOKEN|KEY)=)[^ ]+#\1***#g'
 }
 show() { # a command line for humans: repository-relative paths, $JAVA_HOME for the JDK
   local s="$*"
@@ -313,7 +326,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
   printf 'maxram\t%s\n' "$maxram"
   printf 'runs\t%s\n' "$runs"
   printf 'aot\t%s\n' "$aot"
-  printf 'netra_env\t%s\n' "$(echo "${BENCH_NETRA_ENV:-}" | mask)"
+  printf 'netra_env\t%s\n' "$(echo "$netra_env_text" | mask)"
   printf 'probe\t%s\n' "$(show "${probe_pin[@]}" python3 "$probe") PORT READY_PATH -- CMD..."
   printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/netra/netra.jar}"
   printf 'train_netra\t%s\n' "$(build_cmd netra-jvm '<fresh dir>' -XX:AOTCacheOutput="$out/aot/netra.aot"; show "${cmd[@]}")"

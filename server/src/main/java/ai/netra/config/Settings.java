@@ -232,39 +232,25 @@ public record Settings(
           host.startsWith("/"), get("POSTGRES_SSLMODE"), "POSTGRES_*");
     }
 
+    /** {@code postgres://USER:PASSWORD@HOST:PORT/DB?k=v}; the host may be empty with {@code ?host=/socket/folder}. */
+    private static final java.util.regex.Pattern POSTGRES_URL = java.util.regex.Pattern.compile(
+        "postgres(?:ql)?://(?:([^:@/]*)(?::([^@/]*))?@)?([^/:?]*)(?::(\\d{1,5}))?/([^?]+)(?:\\?(.*))?");
+
     private DatabaseSettings fromUrl(String url) {
       String plain = url.startsWith("jdbc:") ? url.substring(5) : url;
-      try {
-        URI uri = URI.create(plain);
-        if (!"postgres".equals(uri.getScheme()) && !"postgresql".equals(uri.getScheme())) {
-          throw new IllegalArgumentException("scheme");
-        }
-        String user = "";
-        String password = "";
-        if (uri.getRawUserInfo() != null) {
-          String[] parts = uri.getRawUserInfo().split(":", 2);
-          user = decode(parts[0]);
-          password = parts.length > 1 ? decode(parts[1]) : "";
-        }
-        String database = uri.getPath() == null || uri.getPath().length() <= 1 ? "" : uri.getPath().substring(1);
-        Map<String, String> query = query(uri.getRawQuery());
-        user = query.getOrDefault("user", user);
-        password = query.getOrDefault("password", password);
-        String host = uri.getHost();
-        if (query.containsKey("host")) {
-          host = query.get("host"); // postgres://user:pw@/db?host=/cloudsql/p:r:i is how unix sockets are written
-        }
-        if (host == null || host.isEmpty() || database.isEmpty() || user.isEmpty()) {
-          throw new IllegalArgumentException("parts");
-        }
-        int port = uri.getPort() > 0 ? uri.getPort() : 5432;
-        return new DatabaseSettings(host, port, database, user, password, host.startsWith("/"), query.get("sslmode"),
-            "DATABASE_URL");
-      } catch (IllegalArgumentException e) {
+      java.util.regex.Matcher m = POSTGRES_URL.matcher(plain);
+      Map<String, String> query = m.matches() ? query(m.group(6)) : Map.of();
+      String host = m.matches() ? query.getOrDefault("host", decode(m.group(3))) : "";
+      String user = m.matches() ? query.getOrDefault("user", m.group(1) == null ? "" : decode(m.group(1))) : "";
+      if (!m.matches() || host.isEmpty() || user.isEmpty()) {
         problem("DATABASE_URL must look like postgres://USER:PASSWORD@HOST:5432/DB"
             + " (or postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE)", "DATABASE_URL");
         return null;
       }
+      String password = query.getOrDefault("password", m.group(2) == null ? "" : decode(m.group(2)));
+      int port = m.group(4) == null ? 5432 : Integer.parseInt(m.group(4));
+      return new DatabaseSettings(host, port, decode(m.group(5)), user, password, host.startsWith("/"), query.get("sslmode"),
+          "DATABASE_URL");
     }
 
     private LlmSettings llm(boolean deployed, Environment environment) {

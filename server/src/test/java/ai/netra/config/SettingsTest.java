@@ -1,0 +1,113 @@
+package ai.netra.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+
+  @Test
+  void developmentNeedsNoSettingsAndUsesTheEmbeddedDefaults() {
+    Settings s = Settings.read(Map.of());
+    assertThat(s.problems()).as("problems with an empty environment").isEmpty();
+    assertThat(s.environment()).isEqualTo(Environment.DEVELOPMENT);
+    assertThat(s.embeddedDatabase()).as("embedded database by default").isTrue();
+    assertThat(s.redisUrl()).as("no Redis by default").isNull();
+    assertThat(s.llm().offline()).as("offline model by default").isTrue();
+    assertThat(s.port()).isEqualTo(8080);
+  }
+
+  @Test
+  void productionWithNothingSetNamesEveryMissingSettingAtOnce() {
+    Settings s = Settings.read(Map.of("NETRA_ENV", "production"));
+    List<String> named = s.problems().stream().flatMap(p -> p.settings().stream()).toList();
+    assertThat(named).as("settings named by the problems").contains("DATABASE_URL", "POSTGRES_HOST", "REDIS_URL",
+        "JWT_SECRET_KEY", "LLM_MODEL");
+  }
+
+  @Test
+  void databaseUrlIsReadForTcpAndForCloudSqlSockets() {
+    DatabaseSettings tcp = Settings.read(Map.of("DATABASE_URL", "postgres://app:p%40ss@db.example:6543/chat?sslmode=require"))
+        .database();
+    assertThat(tcp.host()).isEqualTo("db.example");
+    assertThat(tcp.port()).isEqualTo(6543);
+    assertThat(tcp.password()).as("percent-decoded password").isEqualTo("p@ss");
+    assertThat(tcp.sslMode()).isEqualTo("require");
+    assertThat(tcp.unixSocket()).isFalse();
+
+    DatabaseSettings socket = Settings.read(Map.of("DATABASE_URL",
+        "postgresql://app:pw@/chat?host=/cloudsql/proj:europe-west1:main")).database();
+    assertThat(socket.host()).isEqualTo("/cloudsql/proj:europe-west1:main");
+    assertThat(socket.unixSocket()).as("a /cloudsql/ host is a unix socket folder").isTrue();
+
+    DatabaseSettings jdbc = Settings.read(Map.of("DATABASE_URL", "jdbc:postgresql://u:pw@h/db")).database();
+    assertThat(jdbc.database()).isEqualTo("db");
+  }
+
+  @Test
+  void badDatabaseUrlIsReportedWithoutItsValue() {
+    Settings s = Settings.read(Map.of("DATABASE_URL", "mysql://root:hunter22@x/db"));
+    assertThat(s.problems()).singleElement().satisfies(p -> {
+      assertThat(p.settings()).containsExactly("DATABASE_URL");
+      assertThat(p.message()).as("a URL can hold a password: never echo it").doesNotContain("hunter22");
+    });
+  }
+
+  @Test
+  void postgresHostNeedsItsCompanionsOutsideDevelopment() {
+    Settings s = Settings.read(Map.of("NETRA_ENV", "staging", "POSTGRES_HOST", "10.0.0.5", "REDIS_URL", "redis://r:6379",
+        "JWT_SECRET_KEY", "x".repeat(32), "LLM_MODEL", "offline"));
+    assertThat(s.problems()).singleElement().satisfies(p ->
+        assertThat(p.settings()).containsExactly("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"));
+  }
+
+  @Test
+  void secretsAreShownOnlyAsSetOrMissing() {
+    Settings s = Settings.read(Map.of("JWT_SECRET_KEY", "k".repeat(40), "POSTGRES_PASSWORD", "hunter22", "PORT", "9000",
+        "REDIS_URL", "redis://:pw@r:6379"));
+    assertThat(s.display("JWT_SECRET_KEY")).isEqualTo("SET (40 chars)");
+    assertThat(s.display("POSTGRES_PASSWORD")).isEqualTo("SET (8 chars)");
+    assertThat(s.display("REDIS_URL")).as("a URL with a password is a secret").startsWith("SET (");
+    assertThat(s.display("LLM_API_KEY")).isEqualTo("MISSING");
+    assertThat(s.display("PORT")).isEqualTo("9000");
+    assertThat(s.displayAll().values()).as("no secret value anywhere in the diagnostics")
+        .noneMatch(v -> v.contains("hunter22") || v.contains("kkkk"));
+    assertThat(s.secretValues()).contains("hunter22");
+  }
+
+  @Test
+  void invalidValuesAreReportedWithTheSettingAndTheAllowedRange() {
+    Settings s = Settings.read(Map.of("PORT", "80808", "STARTUP_TIMEOUT_MULTIPLIER", "zero", "STARTUP_ALLOW_DEGRADED", "settings",
+        "BYPASS_STARTUP_VALIDATION", "yes", "JWT_SECRET_KEY", "short", "NETRA_LOG_FORMAT", "xml",
+        "STARTUP_TIMEOUT_DATABASE_S", "-1"));
+    assertThat(s.problems()).extracting(Settings.Problem::message).anySatisfy(m -> assertThat(m).contains("PORT='80808'", "1 to 65535"))
+        .anySatisfy(m -> assertThat(m).contains("STARTUP_TIMEOUT_MULTIPLIER='zero'"))
+        .anySatisfy(m -> assertThat(m).contains("STARTUP_ALLOW_DEGRADED names 'settings'", "database, llm, redis"))
+        .anySatisfy(m -> assertThat(m).contains("BYPASS_STARTUP_VALIDATION must be true or false"))
+        .anySatisfy(m -> assertThat(m).contains("JWT_SECRET_KEY is too short").doesNotContain("short'"))
+        .anySatisfy(m -> assertThat(m).contains("NETRA_LOG_FORMAT='xml'"))
+        .anySatisfy(m -> assertThat(m).contains("STARTUP_TIMEOUT_DATABASE_S='-1'"));
+  }
+
+  @Test
+  void perComponentTimeoutsAndAllowancesAreRead() {
+    Settings s = Settings.read(Map.of("STARTUP_TIMEOUT_DATABASE_S", "12.5", "STARTUP_TIMEOUT_REDIS_S", "2",
+        "STARTUP_ALLOW_DEGRADED", "redis, llm", "STARTUP_TOTAL_BUDGET_S", "90"));
+    assertThat(s.problems()).isEmpty();
+    assertThat(s.startup().baseTimeouts()).containsEntry("database", java.time.Duration.ofMillis(12_500))
+        .containsEntry("redis", java.time.Duration.ofSeconds(2));
+    assertThat(s.startup().allowDegraded()).containsExactlyInAnyOrder("redis", "llm");
+    assertThat(s.startup().totalBudget()).isEqualTo(java.time.Duration.ofSeconds(90));
+  }
+
+  @Test
+  void cloudRunCapsTheBudgetAndLogsJson() {
+    Settings s = Settings.read(Map.of("K_SERVICE", "netra", "K_REVISION", "netra-00042", "STARTUP_TOTAL_BUDGET_S", "900"));
+    assertThat(s.platform().kind()).isEqualTo(Platform.Kind.CLOUD_RUN);
+    assertThat(s.logFormat()).isEqualTo(Settings.LogFormat.JSON);
+    assertThat(s.problems()).extracting(Settings.Problem::message)
+        .anySatisfy(m -> assertThat(m).contains("STARTUP_TOTAL_BUDGET_S='900'", "1 to 480"));
+  }
+}
