@@ -63,10 +63,17 @@ final class DependencySteps {
       context.detail("connected to " + target.describe() + "; pool " + settings.pool().poolSize() + " + "
           + settings.pool().maxOverflow() + " overflow");
     }));
-    steps.add(Step.critical("migrations", "database").run(context ->
-        context.detail(new Migrations(requireDatabase(components).dataSource()).migrate())));
-    steps.add(Step.critical("schema-check", "database").validation().run(context ->
-        context.detail(new Migrations(requireDatabase(components).dataSource()).verify())));
+    var migrations = new java.util.concurrent.atomic.AtomicReference<Migrations>();
+    steps.add(Step.critical("migrations", "database").run(context -> {
+      migrations.set(new Migrations(requireDatabase(components).dataSource()));
+      context.detail(migrations.get().migrate());
+    }));
+    steps.add(Step.critical("schema-check", "database").validation().run(context -> {
+      if (migrations.get() == null) {
+        throw new DependencyException("the migrations did not run", "", List.of(), null);
+      }
+      context.detail(migrations.get().verify());
+    }));
     steps.add(Step.critical("pool-sizing", "database").validation()
         .settings("DB_POOL_SIZE", "DB_POOL_MAX_OVERFLOW", "MAX_INSTANCES")
         .run(context -> {
