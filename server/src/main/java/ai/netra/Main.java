@@ -2,6 +2,7 @@ package ai.netra;
 
 import ai.netra.boot.Service;
 import ai.netra.cli.ServeCommand;
+import ai.netra.cli.TokenCommand;
 import ai.netra.cli.VersionProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,6 +31,7 @@ public final class Main {
     }
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand(new ServeCommand(origin));
+    cli.addSubcommand(new TokenCommand());
     System.exit(cli.execute(args));
   }
 }

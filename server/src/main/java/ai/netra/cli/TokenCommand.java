@@ -1,0 +1,168 @@
+package ai.netra.cli;
+
+import ai.netra.auth.SigningKey;
+import ai.netra.auth.Tokens;
+import ai.netra.config.Settings;
+import ai.netra.startup.ConfigurationException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code netra token}: prints a token signed with the key the server uses, for curl, wscat and tests. */
+@Command(name = "token", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+    description = {"Prints a JWT for a user, signed with the key `netra serve` uses:",
+        "JWT_SECRET_KEY, or in development the key file under NETRA_DATA_DIR",
+        "(default ./data, created if absent).",
+        "Only the token goes to stdout: TOKEN=$(netra token --user u1)"},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:the token was printed",
+        "1:the development key file could not be read or written",
+        "2:usage or configuration error (bad --ttl, no JWT_SECRET_KEY outside development)"})
+public final class TokenCommand implements Callable<Integer> {
+
+  static final int OK = 0;
+  static final int IO_ERROR = 1;
+  static final int CONFIG_ERROR = 2;
+  /** Longer lifetimes are a key rotation problem waiting to happen; mint a new token instead. */
+  static final Duration MAX_TTL = Duration.ofDays(365);
+  /** The settings the signing key depends on; a problem with any other setting does not stop a token. */
+  private static final Set<String> KEY_SETTINGS = Set.of("NETRA_ENV", "JWT_SECRET_KEY", "NETRA_DATA_DIR");
+  private static final Pattern TTL_PART = Pattern.compile("(\\d{1,9})([smhd])");
+
+  @Option(names = "--user", required = true, paramLabel = "ID", description = "the user id the token speaks for (sub)")
+  String user;
+
+  @Option(names = "--ttl", defaultValue = "12h", paramLabel = "DURATION",
+      description = "lifetime: 30m, 12h, 7d, 1h30m or ISO-8601 (PT45M); default ${DEFAULT-VALUE}, at most 365d")
+  String ttl;
+
+  @Spec
+  CommandSpec spec;
+
+  private final Map<String, String> env;
+
+  public TokenCommand() {
+    this(System.getenv());
+  }
+
+  TokenCommand(Map<String, String> env) {
+    this.env = Objects.requireNonNull(env, "env");
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Duration lifetime;
+    try {
+      lifetime = parseTtl(ttl);
+    } catch (IllegalArgumentException e) {
+      return fail(err, CONFIG_ERROR, e.getMessage());
+    }
+    if (user == null || user.isBlank()) {
+      return fail(err, CONFIG_ERROR, "--user must not be blank");
+    }
+    Settings settings = Settings.read(env);
+    List<Settings.Problem> keyProblems = settings.problems().stream()
+        .filter(p -> p.settings().stream().anyMatch(KEY_SETTINGS::contains))
+        .toList();
+    if (!keyProblems.isEmpty()) {
+      // Serve would refuse to start with these, so a token minted around them would be for a key it never uses.
+      return fail(err, CONFIG_ERROR, String.join("; ", keyProblems.stream().map(Settings.Problem::message).toList()));
+    }
+    SigningKey key;
+    try {
+      key = SigningKey.load(settings);
+    } catch (ConfigurationException e) {
+      return fail(err, CONFIG_ERROR, e.hint().isEmpty() ? e.getMessage() : e.getMessage() + " (" + e.hint() + ")");
+    } catch (IOException e) {
+      return fail(err, IO_ERROR, "cannot read or create the development signing key under " + settings.dataDir()
+          + ": " + e + " (check NETRA_DATA_DIR and its permissions)");
+    }
+    String token;
+    try {
+      token = new Tokens(key).mint(user, lifetime);
+    } catch (IllegalArgumentException e) {
+      return fail(err, CONFIG_ERROR, e.getMessage());
+    }
+    out.println(token);
+    out.flush();
+    err.println("netra token: user " + user + ", valid for " + describe(lifetime) + ", signed with the key from "
+        + key.source() + " (" + settings.environment().label() + ")");
+    err.flush();
+    return OK;
+  }
+
+  private static int fail(PrintWriter err, int code, String message) {
+    err.println("netra token: " + message);
+    err.flush();
+    return code;
+  }
+
+  /**
+   * A lifetime written as {@code 30m}, {@code 12h}, {@code 7d}, {@code 90s}, a sequence such as
+   * {@code 1h30m}, or ISO-8601 ({@code PT45M}, {@code P7D}).
+   *
+   * @throws IllegalArgumentException naming the value when it is unreadable, not positive or above {@link #MAX_TTL}
+   */
+  static Duration parseTtl(String text) {
+    String value = text == null ? "" : text.strip();
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException("--ttl is empty; use e.g. 30m, 12h or 7d");
+    }
+    Duration parsed = value.toUpperCase(Locale.ROOT).startsWith("P") ? iso(value) : compact(value);
+    if (parsed.isNegative() || parsed.isZero()) {
+      throw new IllegalArgumentException("--ttl '" + value + "' must be longer than zero");
+    }
+    if (parsed.compareTo(MAX_TTL) > 0) {
+      throw new IllegalArgumentException("--ttl '" + value + "' is longer than the maximum of 365d");
+    }
+    return parsed;
+  }
+
+  private static Duration iso(String value) {
+    try {
+      return Duration.parse(value.toUpperCase(Locale.ROOT));
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("--ttl '" + value + "' is not an ISO-8601 duration like PT45M or P7D");
+    }
+  }
+
+  private static Duration compact(String value) {
+    Matcher m = TTL_PART.matcher(value.toLowerCase(Locale.ROOT));
+    Duration total = Duration.ZERO;
+    int end = 0;
+    while (m.find() && m.start() == end) {
+      long amount = Long.parseLong(m.group(1));
+      total = total.plus(switch (m.group(2)) {
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        case "h" -> Duration.ofHours(amount);
+        default -> Duration.ofDays(amount);
+      });
+      end = m.end();
+    }
+    if (end == 0 || end != value.length()) {
+      throw new IllegalArgumentException("--ttl '" + value + "' is not a duration; use e.g. 30m, 12h, 7d, 1h30m or PT45M");
+    }
+    return total;
+  }
+
+  private static String describe(Duration d) {
+    return d.toString().substring(2).toLowerCase(Locale.ROOT);
+  }
+}
