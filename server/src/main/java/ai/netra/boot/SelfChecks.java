@@ -1,5 +1,6 @@
 package ai.netra.boot;
 
+import ai.netra.chat.EventJson;
 import ai.netra.json.Json;
 import ai.netra.startup.DependencyException;
 import ai.netra.startup.Outcome;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /** Checks that prove the running service works end to end, not just that its parts were built. */
 final class SelfChecks {
@@ -23,20 +25,23 @@ final class SelfChecks {
   private record SampleEvent(Outcome state, Instant timestamp, Duration took, Map<String, Object> payload) { }
 
   /**
-   * Writes and reads back an event holding the kinds of values that once broke the chat socket
-   * (an enum state, times, nested records and maps).
+   * Writes, with the chat socket's own writer, and reads back an event holding the kinds of values
+   * that once broke the chat socket (an enum state, times, nested records and maps).
    *
-   * @throws IllegalStateException when a value does not round-trip
+   * @throws IllegalStateException when the event does not come back as the event it was
    */
   static String serialization() throws IOException {
-    SampleEvent event = new SampleEvent(Outcome.READY, Instant.now(), Duration.ofMillis(1500),
+    SampleEvent payload = new SampleEvent(Outcome.READY, Instant.now(), Duration.ofMillis(1500),
         Map.of("nested", new SampleEvent(Outcome.DEGRADED, Instant.EPOCH, Duration.ZERO, Map.of()), "list", List.of(1, "two")));
-    String json = Json.write(event);
+    EventJson writer = new EventJson();
+    String json = writer.event(new EventJson.ChatEvent("agent_thinking", 1, UUID.randomUUID(), UUID.randomUUID(),
+        Instant.now(), payload));
     JsonNode back = Json.mapper().readTree(json);
-    if (!"READY".equals(back.path("state").asText()) || !back.path("timestamp").isTextual()) {
-      throw new IllegalStateException("event did not round-trip through JSON: " + json);
+    if (!"agent_thinking".equals(back.path("type").asText()) || !"ready".equals(back.path("payload").path("state").asText())
+        || !back.path("payload").path("timestamp").isTextual() || writer.fallbacks() > 0) {
+      throw new IllegalStateException("a chat event did not round-trip through JSON: " + json);
     }
-    return "enum, java.time, record and map values write as JSON (" + json.length() + " bytes)";
+    return "a chat event with enum, java.time, record and map values writes as JSON (" + json.length() + " bytes)";
   }
 
   /**
