@@ -81,6 +81,9 @@ public final class Service {
       return failure.exitCode();
     }
     if (report.outcome().serving()) {
+      if (components.database != null) {
+        components.database.serving();
+      }
       monitor.start();
       log.info("{} {} ms after JVM start: serving on port {}", report.outcome(), sinceOriginMs(), http.port());
     }

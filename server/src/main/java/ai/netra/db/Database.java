@@ -26,6 +26,8 @@ public final class Database implements AutoCloseable {
   static final Duration BORROW_TIMEOUT = Duration.ofSeconds(2);
   /** Bounds every runtime read, so a black-holed database fails requests instead of hanging them. */
   static final Duration RUNTIME_READ_TIMEOUT = Duration.ofSeconds(30);
+  /** The least bound on each new pooled connection (connect and login); slower paths get three times what they took. */
+  static final Duration RUNTIME_CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
   private final DatabaseSettings settings;
   private final HikariDataSource pool;
@@ -48,6 +50,7 @@ public final class Database implements AutoCloseable {
    */
   public static Database connect(DatabaseSettings settings, PoolSettings sizing, Duration within) {
     JdbcTarget probe = JdbcTarget.of(settings, within, within);
+    long probeStart = System.nanoTime();
     int maxConnections;
     int reserved;
     try (Connection c = DriverManager.getConnection(probe.url(), probe.properties()); Statement s = c.createStatement();
@@ -59,20 +62,33 @@ public final class Database implements AutoCloseable {
     } catch (SQLException e) {
       throw classify(settings, e);
     }
-    JdbcTarget runtime = JdbcTarget.of(settings, Duration.ofSeconds(5), RUNTIME_READ_TIMEOUT);
+    // A path that needed t to connect needs about t for every pooled connection too (a slow Cloud SQL
+    // connector); a fast one gets a short bound so the pool notices a returning database soon.
+    Duration probeTook = Duration.ofNanos(System.nanoTime() - probeStart);
+    Duration connectBound = probeTook.multipliedBy(3).plusSeconds(1);
+    connectBound = connectBound.compareTo(RUNTIME_CONNECT_TIMEOUT) < 0 ? RUNTIME_CONNECT_TIMEOUT
+        : connectBound.compareTo(within) > 0 ? within : connectBound;
+    JdbcTarget runtime = JdbcTarget.of(settings, connectBound, RUNTIME_READ_TIMEOUT);
     HikariConfig config = new HikariConfig();
     config.setPoolName("netra-db");
     config.setJdbcUrl(runtime.url());
     config.setDataSourceProperties(runtime.properties());
     config.setMaximumPoolSize(sizing.perInstance());
     config.setMinimumIdle(sizing.poolSize());
-    config.setConnectionTimeout(BORROW_TIMEOUT.toMillis());
+    // While the start runs, a borrow may take as long as the step may (a slow Cloud SQL path needs
+    // seconds per connection); once serving, runtime code fails fast instead (see serving()).
+    config.setConnectionTimeout(Math.max(BORROW_TIMEOUT.toMillis(), within.toMillis()));
     config.setValidationTimeout(Duration.ofSeconds(1).toMillis());
     config.setKeepaliveTime(Duration.ofMinutes(2).toMillis());
     // -1: do not connect while building the pool. Hikari's own fail-fast loop would retry on this
     // thread and could outlive the step's budget; the direct connection above already proved the path.
     config.setInitializationFailTimeout(-1);
     return new Database(settings, new HikariDataSource(config), maxConnections, reserved);
+  }
+
+  /** The start is over: from now on a borrow waits at most {@link #BORROW_TIMEOUT}. */
+  public void serving() {
+    pool.getHikariConfigMXBean().setConnectionTimeout(BORROW_TIMEOUT.toMillis());
   }
 
   public DataSource dataSource() {

@@ -115,7 +115,10 @@ public final class Migrations {
         applied.add(rs.getString(1));
       }
     } catch (SQLException e) {
-      return Optional.empty(); // no history table yet: a new database
+      if ("42P01".equals(e.getSQLState())) {
+        return Optional.empty(); // no history table yet: a new database
+      }
+      throw new DependencyException("cannot read the migration history: " + e.getMessage(), "", List.of(), e);
     }
     return applied.equals(shipped) && !shipped.isEmpty()
         ? Optional.of("schema at version " + shipped.last() + " (" + shipped.size() + " migrations)")

@@ -82,6 +82,7 @@ public final class FaultProxy implements AutoCloseable {
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
   // guarded by lock
   private ServerSocket listener;
+  private Thread acceptor;
   private volatile Mode mode;
   private volatile boolean closed;
 
@@ -133,8 +134,7 @@ public final class FaultProxy implements AutoCloseable {
       Mode previous = mode;
       mode = next;
       if (next.kind() == Kind.ABSENT && listener != null) {
-        closeQuietly(listener);
-        listener = null;
+        stopListening();
       } else if (next.kind() != Kind.ABSENT && previous.kind() == Kind.ABSENT && listener == null) {
         try {
           listen(bind(port));
@@ -171,8 +171,7 @@ public final class FaultProxy implements AutoCloseable {
       }
       closed = true;
       if (listener != null) {
-        closeQuietly(listener);
-        listener = null;
+        stopListening();
       }
     }
     dropAll();
@@ -210,7 +209,23 @@ public final class FaultProxy implements AutoCloseable {
   /** Starts accepting on {@code server}; the caller holds the lock. */
   private void listen(ServerSocket server) {
     listener = server;
-    spawn("accept", () -> acceptLoop(server));
+    acceptor = spawn("accept", () -> acceptLoop(server));
+  }
+
+  /**
+   * Closes the listener and waits for its accept thread: the socket's file descriptor is released
+   * only when the thread blocked in accept lets go of it, and until then the kernel still accepts.
+   * The caller holds the lock.
+   */
+  private void stopListening() {
+    closeQuietly(listener);
+    listener = null;
+    try {
+      acceptor.join(JOIN_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    acceptor = null;
   }
 
   private void acceptLoop(ServerSocket server) {
