@@ -7,21 +7,31 @@ import ai.netra.startup.ConfigurationException;
 import ai.netra.startup.DependencyException;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The service's PostgreSQL: a connection pool that never blocks the start, and the checks the
  * startup plan and the health monitor run against it.
+ *
+ * <p>After an outage HikariCP waits up to 5 s between reconnection attempts (a fixed backoff), so
+ * a database that is back would stay unused for seconds. The health check therefore probes the
+ * server directly when the pool holds no connection, and when the server answers, replaces the
+ * empty pool with a fresh one: readiness and the pool recover within one check.
  */
 public final class Database implements AutoCloseable {
 
+  private static final org.slf4j.Logger log = LoggerFactory.getLogger(Database.class);
   /** How long runtime code waits for a pooled connection before failing fast. */
   static final Duration BORROW_TIMEOUT = Duration.ofSeconds(2);
   /** Bounds every runtime read, so a black-holed database fails requests instead of hanging them. */
@@ -30,15 +40,19 @@ public final class Database implements AutoCloseable {
   static final Duration RUNTIME_CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
   private final DatabaseSettings settings;
-  private final HikariDataSource pool;
+  private final HikariConfig config;
   private final int maxConnections;
   private final int reservedConnections;
+  private final DataSource handle = new Handle();
+  private volatile HikariDataSource pool;
+  private volatile boolean closed;
 
-  private Database(DatabaseSettings settings, HikariDataSource pool, int maxConnections, int reservedConnections) {
+  private Database(DatabaseSettings settings, HikariConfig config, int maxConnections, int reservedConnections) {
     this.settings = settings;
-    this.pool = pool;
+    this.config = config;
     this.maxConnections = maxConnections;
     this.reservedConnections = reservedConnections;
+    this.pool = new HikariDataSource(config);
   }
 
   /**
@@ -83,23 +97,28 @@ public final class Database implements AutoCloseable {
     // -1: do not connect while building the pool. Hikari's own fail-fast loop would retry on this
     // thread and could outlive the step's budget; the direct connection above already proved the path.
     config.setInitializationFailTimeout(-1);
-    return new Database(settings, new HikariDataSource(config), maxConnections, reserved);
+    return new Database(settings, config, maxConnections, reserved);
   }
 
   /** The start is over: from now on a borrow waits at most {@link #BORROW_TIMEOUT}. */
   public void serving() {
+    config.setConnectionTimeout(BORROW_TIMEOUT.toMillis());
     pool.getHikariConfigMXBean().setConnectionTimeout(BORROW_TIMEOUT.toMillis());
   }
 
+  /** Connections from the current pool; stays valid when the pool is replaced after an outage. */
   public DataSource dataSource() {
-    return pool;
+    return handle;
   }
 
   public DatabaseSettings settings() {
     return settings;
   }
 
-  /** A readiness check: borrow a connection and run {@code select 1}, within the check's timeout. */
+  /**
+   * A readiness check: borrow a connection and run {@code select 1}; when the pool holds no
+   * connection at all, ask the server directly instead, and renew the pool once it answers.
+   */
   public HealthCheck healthCheck(boolean critical) {
     return new HealthCheck() {
       @Override
@@ -114,23 +133,43 @@ public final class Database implements AutoCloseable {
 
       @Override
       public Result check(Duration timeout) throws SQLException {
-        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+        HikariDataSource current = pool;
+        if (current.getHikariPoolMXBean().getTotalConnections() == 0) {
+          JdbcTarget direct = JdbcTarget.of(settings, timeout, timeout);
+          try (Connection c = DriverManager.getConnection(direct.url(), direct.properties()); Statement s = c.createStatement()) {
+            s.execute("select 1");
+          }
+          renew(current);
+          return Result.healthy(settings.describe() + " answers again; the connection pool was renewed");
+        }
+        try (Connection c = current.getConnection(); Statement s = c.createStatement()) {
           s.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
           s.execute("select 1");
-          return Result.healthy(settings.describe() + " answers; pool active " + pool.getHikariPoolMXBean().getActiveConnections()
-              + ", idle " + pool.getHikariPoolMXBean().getIdleConnections());
+          return Result.healthy(settings.describe() + " answers; pool active "
+              + current.getHikariPoolMXBean().getActiveConnections() + ", idle " + current.getHikariPoolMXBean().getIdleConnections());
         }
       }
     };
   }
 
+  /** Replaces {@code empty} (a pool with no connection, stuck in its reconnect backoff) with a fresh pool. */
+  private synchronized void renew(HikariDataSource empty) {
+    if (closed || pool != empty || empty.getHikariPoolMXBean().getTotalConnections() > 0) {
+      return;
+    }
+    pool = new HikariDataSource(config);
+    log.info("database {} answers again: replaced the empty connection pool", settings.describe());
+    Thread.ofVirtual().start(empty::close);
+  }
+
   /** The pool sizing against the server's {@code max_connections}, as read when connecting. */
-  public PoolSizing sizing(PoolSettings pool) {
-    return new PoolSizing(pool, maxConnections, reservedConnections);
+  public PoolSizing sizing(PoolSettings sizing) {
+    return new PoolSizing(sizing, maxConnections, reservedConnections);
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
     pool.close();
   }
 
@@ -155,5 +194,53 @@ public final class Database implements AutoCloseable {
   @Override
   public String toString() {
     return "Database[" + settings.describe() + "]";
+  }
+
+  /** The stable face of the pool that may be replaced. */
+  private final class Handle implements DataSource {
+    @Override
+    public Connection getConnection() throws SQLException {
+      return pool.getConnection();
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+      throw new SQLFeatureNotSupportedException("the pool's credentials are fixed");
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+      return pool.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+      pool.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+      pool.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+      return pool.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+      return pool.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+      return pool.unwrap(type);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) throws SQLException {
+      return pool.isWrapperFor(type);
+    }
   }
 }
