@@ -44,20 +44,21 @@ descendants() {
   for kid in $(pgrep -P "$1" || true); do echo "$kid"; descendants "$kid"; done
 }
 stop_tracked() {
-  local all=() p i
-  for p in "${tracked[@]}"; do all+=($(descendants "$p") "$p"); done
-  [ ${#all[@]} -gt 0 ] || return 0
-  kill -TERM "${all[@]}" 2>/dev/null || true
-  for i in $(seq 1 50); do # JVMs get up to 10 s to shut down (a training JVM may be writing its cache)
-    any_alive "${all[@]}" || return 0
+  # Stop the trees leaves first (the JVM before the probe that waits for it, so the probe reaps it),
+  # and keep looking for up to 10 s: a JVM stopped during an AOT training run starts a child JVM to
+  # write its cache, which did not exist at the first look.
+  local seen=" " all p i
+  for i in $(seq 1 50); do
+    all=()
+    for p in "${tracked[@]}"; do kill -0 "$p" 2>/dev/null && all+=("$p"); all+=($(descendants "$p")); done
+    [ ${#all[@]} -gt 0 ] || return 0
+    for p in "${all[@]}"; do
+      [ -z "$(pgrep -P "$p")" ] || continue # not a leaf yet
+      case $seen in *" $p "*) ;; *) kill -TERM "$p" 2>/dev/null || true; seen+="$p " ;; esac
+    done
     sleep 0.2
   done
   kill -KILL "${all[@]}" 2>/dev/null || true
-}
-any_alive() { # kill -0 with several pids fails as soon as one is gone, so ask one by one
-  local p
-  for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
-  return 1
 }
 on_exit() {
   local rc=$?
@@ -168,8 +169,9 @@ chmod -R u+w "$out/springboot-ws"
 "$root/mvnw" -q -B -f "$out/springboot-ws/pom.xml" package -DskipTests >"$logs/build-springboot.log" 2>&1 \
   || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
 spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
-# Spring Boot's AOT cache only covers the application in its extracted form ("otherwise it has no
-# effect", Spring Boot reference, Packaging > AOT Cache), so the baseline's AOT row runs that form.
+# The JVM caches only classes from plain jars on the class path, not those nested in a fat jar, so
+# Spring Boot documents the AOT cache for the extracted form (reference, Packaging > AOT Cache):
+# the baseline's AOT row runs that form; the fat jar with a cache is a reference row.
 spring_xjar=$out/springboot-ws/extracted/springboot-ws-1.jar
 "$java" -Djarmode=tools -jar "$spring_jar" extract --destination "$out/springboot-ws/extracted" \
   >"$logs/extract-springboot.log" 2>&1 || die "extracting the baseline failed (log: $logs/extract-springboot.log)"
@@ -259,6 +261,7 @@ probe_once() { # id log extra-jvm-flags...
   local id=$1 log=$2; shift 2
   local data port
   data=$(mktemp -d "$out/runs/$id.XXXXXX") # netra's NETRA_DATA_DIR: fresh for every start
+  chmod 755 "$data" # as root the embedded PostgreSQL runs as nobody, which must be able to enter it
   port=$(free_port)
   build_cmd "$id" "$data" "$@"
   run_tracked "${probe_pin[@]}" python3 "$probe" "$port" "$(ready_path "$id")" -- \
@@ -279,6 +282,9 @@ for c in "${configs[@]}"; do
     die "$id: check run never became ready: $(cat "$out/startup/probe.out") (log: $logs/$id-check.log)"; }
 done
 
+# Other work on the machine competes for the pinned CPU; the load average goes into the report.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # Measured runs, round-robin over the configurations (ours, baseline, ours, ...) so that a slow
 # phase of the machine hits every configuration alike.
 results=$out/startup/results.tsv
@@ -293,6 +299,8 @@ for run in $(seq 1 "$runs"); do
       "${log#"$root"/}" >>"$results"
   done
 done
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
 # Report: the README section, with the exact commands.
@@ -323,6 +331,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
   printf 'java_feature\t%s\n' "$java_feature"
   printf 'cpu\t%s, %s CPUs online; the app pinned to CPU %s%s\n' "$cpu_model" "$(nproc --all)" "$app_cpu" \
     "${probe_pin[*]:+, the probe to CPU ${cpus[1]}}"
+  printf 'load\t%s before the measured starts, %s after\n' "$load_before" "$load_after"
   printf 'maxram\t%s\n' "$maxram"
   printf 'runs\t%s\n' "$runs"
   printf 'aot\t%s\n' "$aot"

@@ -80,6 +80,7 @@ def section(work, root):
            f"- commit: {meta['commit']}",
            f"- JDK: {meta['java']}",
            f"- CPU: {meta['cpu']}",
+           f"- load average (1, 5, 15 min): {meta['load']} (the measuring starts themselves add about 1)",
            f"- memory: `-XX:MaxRAM={meta['maxram']}` on every JVM (it sizes the heap and the GC choice; "
            "it is not a hard limit on the process)",
            f"- {meta['runs']} measured starts per configuration, round-robin over the configurations, after one "

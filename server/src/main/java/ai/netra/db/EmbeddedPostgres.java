@@ -60,10 +60,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
   public static EmbeddedPostgres start(Path folder, Duration within) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     Path base = folder.toAbsolutePath();
+    boolean root = isRoot();
+    Files.createDirectories(base);
+    if (root) {
+      requireReachableByNobody(base);
+    }
     Path bin = unpack(base.resolve("postgres-bin"));
     Path data = base.resolve("postgres");
     Path logFile = base.resolve("postgres.log");
-    boolean root = isRoot();
     stopLeftover(data);
     if (!Files.exists(data.resolve("PG_VERSION"))) {
       Files.createDirectories(data);
@@ -263,6 +267,19 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
     command.addAll(List.of(args));
     return command;
+  }
+
+  /** As root PostgreSQL runs as nobody, which must be able to enter every folder above its files. */
+  private static void requireReachableByNobody(Path base) throws IOException {
+    for (Path dir = base; dir != null; dir = dir.getParent()) {
+      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+      if (!mode.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+        throw new ConfigurationException("the embedded PostgreSQL runs as user nobody (PostgreSQL refuses root), and nobody"
+            + " cannot enter " + dir + " (mode " + PosixFilePermissions.toString(mode) + ")",
+            "set NETRA_DATA_DIR to a folder every user can enter (for example /var/tmp/netra), run as a normal user,"
+                + " or set DATABASE_URL to a PostgreSQL server", List.of("NETRA_DATA_DIR"));
+      }
+    }
   }
 
   private static void chownTree(Path path) throws IOException {

@@ -65,7 +65,10 @@ public final class ServiceProcess implements AutoCloseable {
   public static ServiceProcess start(Map<String, String> env, String... args) {
     try {
       int port = freePort();
-      Path dataDir = Files.createTempDirectory("netra-test-data");
+      // rwxr-xr-x: as root the embedded PostgreSQL runs as nobody, which must be able to enter it
+      Path dataDir = Files.createTempDirectory("netra-test-data",
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
       String jar = System.getProperty("netra.jar", "target/netra.jar");
       String testClasses = System.getProperty("netra.testClasses", "target/test-classes");
       String javaBin = ProcessHandle.current().info().command().orElse("java");

@@ -49,7 +49,8 @@ public final class TestDependencies {
       int port = 5432;
       if (!answers("127.0.0.1", 5432)) {
         try {
-          Path folder = Files.createTempDirectory("netra-test-pg");
+          Path folder = Files.createTempDirectory("netra-test-pg", java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"))); // reachable by nobody when root
           EmbeddedPostgres embedded = EmbeddedPostgres.start(folder, Duration.ofSeconds(120));
           Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
           port = embedded.port();
