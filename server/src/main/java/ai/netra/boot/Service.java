@@ -11,6 +11,7 @@ import ai.netra.startup.StartupFailure;
 import ai.netra.startup.StartupPlan;
 import ai.netra.startup.StartupReport;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -34,6 +35,7 @@ public final class Service {
   private final Settings settings;
   private final long originNanos;
   private final String version;
+  private final ServerSocketChannel boundPort;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private HealthMonitor monitor;
@@ -42,10 +44,12 @@ public final class Service {
   private Components components;
   private volatile HttpServer http;
 
-  public Service(Settings settings, long originNanos, String version) {
+  /** @param boundPort the listening socket for {@code settings.port()} when the caller bound it already, else null */
+  public Service(Settings settings, long originNanos, String version, ServerSocketChannel boundPort) {
     this.settings = settings;
     this.originNanos = originNanos;
     this.version = version;
+    this.boundPort = boundPort;
   }
 
   /** Runs the service to its end and returns the exit code: 0 after SIGTERM, else the failure's code. */
@@ -62,7 +66,7 @@ public final class Service {
     startup = new Startup(plan, BackendPlan.options(settings, originNanos));
     readiness = new Readiness(startup::report, monitor);
     try {
-      http = HttpServer.start(settings.port(), readiness, application(), version);
+      http = HttpServer.start(settings.port(), boundPort, readiness, application(), version);
     } catch (Exception e) {
       return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of("PORT"),
           List.of(e.getClass().getName() + ": " + e.getMessage()),

@@ -2,6 +2,7 @@ package ai.netra.cli;
 
 import ai.netra.boot.Service;
 import ai.netra.config.Settings;
+import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -12,14 +13,17 @@ import picocli.CommandLine.Command;
 public final class ServeCommand implements Callable<Integer> {
 
   private final long originNanos;
+  private final ServerSocketChannel boundPort;
 
-  public ServeCommand(long originNanos) {
+  /** @param boundPort the already bound listening socket for PORT, or null to bind it here */
+  public ServeCommand(long originNanos, ServerSocketChannel boundPort) {
     this.originNanos = originNanos;
+    this.boundPort = boundPort;
   }
 
   @Override
   public Integer call() {
     Settings settings = Settings.read(System.getenv());
-    return new Service(settings, originNanos, VersionProvider.version()).run();
+    return new Service(settings, originNanos, VersionProvider.version(), boundPort).run();
   }
 }

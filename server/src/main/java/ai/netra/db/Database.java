@@ -46,6 +46,8 @@ public final class Database implements AutoCloseable {
   private final DataSource handle = new Handle();
   private volatile HikariDataSource pool;
   private volatile boolean closed;
+  /** Set by a failed check: only a pool that emptied during an outage is renewed, never a pool still filling up. */
+  private volatile boolean outage;
 
   private Database(DatabaseSettings settings, HikariConfig config, int maxConnections, int reservedConnections) {
     this.settings = settings;
@@ -134,19 +136,28 @@ public final class Database implements AutoCloseable {
       @Override
       public Result check(Duration timeout) throws SQLException {
         HikariDataSource current = pool;
-        if (current.getHikariPoolMXBean().getTotalConnections() == 0) {
-          JdbcTarget direct = JdbcTarget.of(settings, timeout, timeout);
-          try (Connection c = DriverManager.getConnection(direct.url(), direct.properties()); Statement s = c.createStatement()) {
-            s.execute("select 1");
+        try {
+          if (outage && current.getHikariPoolMXBean().getTotalConnections() == 0) {
+            JdbcTarget direct = JdbcTarget.of(settings, timeout, timeout);
+            try (Connection c = DriverManager.getConnection(direct.url(), direct.properties());
+                Statement s = c.createStatement()) {
+              s.execute("select 1");
+            }
+            renew(current);
+            outage = false;
+            return Result.healthy(settings.describe() + " answers again; the connection pool was renewed");
           }
-          renew(current);
-          return Result.healthy(settings.describe() + " answers again; the connection pool was renewed");
-        }
-        try (Connection c = current.getConnection(); Statement s = c.createStatement()) {
-          s.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
-          s.execute("select 1");
-          return Result.healthy(settings.describe() + " answers; pool active "
-              + current.getHikariPoolMXBean().getActiveConnections() + ", idle " + current.getHikariPoolMXBean().getIdleConnections());
+          try (Connection c = current.getConnection(); Statement s = c.createStatement()) {
+            s.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+            s.execute("select 1");
+            outage = false;
+            return Result.healthy(settings.describe() + " answers; pool active "
+                + current.getHikariPoolMXBean().getActiveConnections() + ", idle "
+                + current.getHikariPoolMXBean().getIdleConnections());
+          }
+        } catch (SQLException | RuntimeException e) {
+          outage = true;
+          throw e;
         }
       }
     };

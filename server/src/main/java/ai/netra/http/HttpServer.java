@@ -2,6 +2,7 @@ package ai.netra.http;
 
 import ai.netra.health.Readiness;
 import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.HttpStatus;
@@ -32,13 +33,15 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Binds {@code port} (0 picks a free one) and starts serving.
+   * Binds {@code port} (0 picks a free one), or adopts {@code bound} when the caller bound it
+   * already, and starts serving.
    *
    * @param application business routes; it sees a request only while the service is serving, and
    *     returns false for a path it does not know (answered 404 in the API's error shape)
    * @throws IOException when the port cannot be bound
    */
-  public static HttpServer start(int port, Readiness readiness, Handler application, String version) throws Exception {
+  public static HttpServer start(int port, ServerSocketChannel bound, Readiness readiness, Handler application,
+      String version) throws Exception {
     // Jetty asks the JMX platform server for UseCompressedOops to size its padding unless told;
     // starting JMX costs ~250 ms on one CPU before the port binds. References are 4 bytes below a
     // 32 GiB heap (compressed oops), so a 64-byte cache line holds 16 of them.
@@ -55,6 +58,9 @@ public final class HttpServer implements AutoCloseable {
     config.setSendXPoweredBy(false);
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
     connector.setPort(port);
+    if (bound != null) {
+      connector.open(bound);
+    }
     connector.setIdleTimeout(Duration.ofMinutes(10).toMillis());
     server.addConnector(connector);
     Handler.Sequence app = new Handler.Sequence(application, new NotFound());

@@ -139,6 +139,17 @@ class StartupContractIT {
   }
 
   @Test
+  void portHeldByAnotherProcessExitsOneAndSaysSo() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      try (ServiceProcess service = ServiceProcess.start(Map.of("PORT", String.valueOf(taken.getLocalPort())))) {
+        assertThat(service.awaitExit(START)).as("exit code when the port is taken").isEqualTo(1);
+        assertThat(service.outputText()).contains("STARTUP FAILED", "step: bind", "PORT = " + taken.getLocalPort(),
+            "cannot be bound");
+      }
+    }
+  }
+
+  @Test
   void classMissingInACriticalStepExitsFour() {
     try (ServiceProcess service = ServiceProcess.start(Map.of("NETRA_TEST_FAULTS", "ncdfe:SERVICES:llm:critical"))) {
       assertThat(service.awaitExit(START)).as("exit code of a missing class").isEqualTo(4);
