@@ -1,0 +1,520 @@
+package ai.netra.db;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * Threads, messages, agent runs and run events of the chat, stored in PostgreSQL with plain JDBC.
+ *
+ * <p>Every method that takes a user id checks in SQL that the thread belongs to that user, and
+ * reports a thread of someone else exactly like a missing one ({@link ThreadNotFoundException}).
+ * Methods without a user id ({@link #appendEvent}, {@link #saveAssistantMessage}, {@link #finishRun})
+ * are for the server acting on a run it started for a user it already checked.
+ *
+ * <p>Database failures surface as {@link StorageException}, whose message names the operation and
+ * the SQLState only: the driver's message may quote row values and is kept in the cause, for logs.
+ */
+public final class ChatRepository {
+
+  /** The longest message content accepted, in UTF-16 chars ({@link String#length()}). */
+  public static final int MAX_CONTENT_CHARS = 32_000;
+  /** Titles are the first this many chars of the first message, on one line. */
+  public static final int TITLE_CHARS = 80;
+  /** Bounds every statement, so a stuck database fails the request instead of hanging it. */
+  static final int QUERY_TIMEOUT_SECONDS = 10;
+
+  private static final Set<String> FINAL_STATUSES = Set.of("completed", "failed", "stopped", "interrupted");
+  private static final int MAX_ERROR_CHARS = 4_000;
+  private static final Pattern LINE_BREAKS_AND_SPACES = Pattern.compile("[\\s\\p{Z}\\p{Cntrl}]+");
+  private static final String INTERRUPTED_ERROR = "interrupted: the service stopped before the run finished";
+
+  private static final String APPEND_EVENT = """
+      with next as (
+        update threads set last_event_id = last_event_id + 1, updated_at = now()
+         where id = ?
+        returning id, last_event_id
+      )
+      insert into run_events (thread_id, event_id, run_id, type, payload, created_at)
+      select next.id, next.last_event_id, ?, ?, ?::jsonb, ?
+        from next
+      returning event_id, created_at, payload::text""";
+
+  private final DataSource dataSource;
+
+  public ChatRepository(DataSource dataSource) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+  }
+
+  /** Where a user's message went: its thread (new or existing) and its id. */
+  public record SavedMessage(UUID threadId, long messageId, boolean newThread) { }
+
+  /** One persisted event of a thread, numbered 1, 2, 3, ... per thread. */
+  public record StoredEvent(UUID threadId, long eventId, UUID runId, String type, Instant timestamp, String payloadJson) { }
+
+  /** A thread as listed to its owner; {@code lastEventId} is the id of its newest event, 0 when none. */
+  public record ThreadSummary(UUID id, String title, Instant createdAt, Instant updatedAt, long lastEventId) { }
+
+  /** One message of a thread. */
+  public record StoredMessage(long id, String role, String content, Instant createdAt) { }
+
+  /** A database failure; the message names the operation and SQLState, never row values. */
+  public static final class StorageException extends RuntimeException {
+    StorageException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Persists a user's message in one transaction: creates the user on first use, creates the
+   * thread when {@code threadIdOrNull} is null (titled after the message), otherwise checks that
+   * the thread is the user's and marks it updated.
+   *
+   * @throws ThreadNotFoundException when the given thread does not exist or is another user's; nothing is written
+   * @throws IllegalArgumentException for a blank user id, or content that is blank, too long or holds a NUL char
+   */
+  public SavedMessage saveUserMessage(String userId, UUID threadIdOrNull, String content) {
+    requireUser(userId);
+    requireContent(content);
+    return inTransaction("save a user message", c -> {
+      try (PreparedStatement s = prepare(c, "insert into users (id) values (?) on conflict do nothing")) {
+        s.setString(1, userId);
+        s.executeUpdate();
+      }
+      UUID threadId;
+      boolean newThread = threadIdOrNull == null;
+      if (newThread) {
+        threadId = UUID.randomUUID();
+        try (PreparedStatement s = prepare(c, "insert into threads (id, user_id, title) values (?, ?, ?)")) {
+          s.setObject(1, threadId);
+          s.setString(2, userId);
+          s.setString(3, title(content));
+          s.executeUpdate();
+        }
+      } else {
+        threadId = threadIdOrNull;
+        try (PreparedStatement s = prepare(c, "update threads set updated_at = now() where id = ? and user_id = ?")) {
+          s.setObject(1, threadId);
+          s.setString(2, userId);
+          if (s.executeUpdate() == 0) {
+            throw new ThreadNotFoundException(threadId);
+          }
+        }
+      }
+      try (PreparedStatement s = prepare(c,
+          "insert into messages (thread_id, role, content) values (?, 'user', ?) returning id")) {
+        s.setObject(1, threadId);
+        s.setString(2, content);
+        try (ResultSet rs = s.executeQuery()) {
+          rs.next();
+          return new SavedMessage(threadId, rs.getLong(1), newThread);
+        }
+      }
+    });
+  }
+
+  /**
+   * Records a new run of the agent on the user's thread, status {@code running}.
+   *
+   * @return the run's id
+   * @throws ThreadNotFoundException when the thread does not exist or is another user's
+   */
+  public UUID startRun(String userId, UUID threadId) {
+    requireUser(userId);
+    requireThread(threadId);
+    UUID runId = UUID.randomUUID();
+    int inserted = withConnection("start a run", c -> {
+      try (PreparedStatement s = prepare(c, "insert into agent_runs (id, thread_id, user_id, status)"
+          + " select ?, t.id, t.user_id, 'running' from threads t where t.id = ? and t.user_id = ?")) {
+        s.setObject(1, runId);
+        s.setObject(2, threadId);
+        s.setString(3, userId);
+        return s.executeUpdate();
+      }
+    });
+    if (inserted == 0) {
+      throw new ThreadNotFoundException(threadId);
+    }
+    return runId;
+  }
+
+  /**
+   * Ends a running run with {@code status} (completed, failed, stopped or interrupted) and sets
+   * its finish time. A run that already ended keeps its first outcome: after
+   * {@link #interruptRunning} at shutdown, a late finish of the same run changes nothing.
+   *
+   * @param errorOrNull what went wrong, for failed runs; cut to 4,000 chars
+   * @throws IllegalArgumentException for another status, or a run id that was never started
+   */
+  public void finishRun(UUID runId, String status, String errorOrNull) {
+    Objects.requireNonNull(runId, "runId");
+    if (status == null || !FINAL_STATUSES.contains(status)) {
+      throw new IllegalArgumentException("a run finishes as one of " + FINAL_STATUSES + ", not " + status);
+    }
+    String error = errorOrNull == null ? null : cut(errorOrNull.replace('\0', ' '), MAX_ERROR_CHARS);
+    boolean known = withConnection("finish a run", c -> {
+      try (PreparedStatement s = prepare(c, "update agent_runs set status = ?, finished_at = now(), error = ?"
+          + " where id = ? and status = 'running'")) {
+        s.setString(1, status);
+        s.setString(2, error);
+        s.setObject(3, runId);
+        if (s.executeUpdate() == 1) {
+          return true;
+        }
+      }
+      try (PreparedStatement s = prepare(c, "select 1 from agent_runs where id = ?")) {
+        s.setObject(1, runId);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+    if (!known) {
+      throw new IllegalArgumentException("no agent run " + runId);
+    }
+  }
+
+  /**
+   * Marks every run still {@code running} as {@code interrupted}, with its finish time. The
+   * service calls it at shutdown and at start, after a crash left runs behind. It covers the runs of
+   * every instance sharing the database.
+   *
+   * @return how many runs it marked
+   */
+  public int interruptRunning() {
+    return withConnection("interrupt running runs", c -> {
+      try (PreparedStatement s = prepare(c, "update agent_runs set status = 'interrupted', finished_at = now(),"
+          + " error = coalesce(error, ?) where status = 'running'")) {
+        s.setString(1, INTERRUPTED_ERROR);
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  /**
+   * Persists an event of a thread under the thread's next event id, in one statement: the row lock
+   * on the thread serializes concurrent appends, so the ids of a thread are 1, 2, 3, ... without
+   * gaps or duplicates, and a failed insert takes no id. The timestamp is kept to the microsecond,
+   * and the returned payload is the stored jsonb text (keys may be reordered, spaces dropped).
+   *
+   * @param runIdOrNull the run that produced it, or null for an event outside a run
+   * @throws ThreadNotFoundException when the thread does not exist
+   * @throws IllegalArgumentException when the payload is not JSON PostgreSQL can store, or the run does not exist
+   */
+  public StoredEvent appendEvent(UUID threadId, UUID runIdOrNull, String type, Instant timestamp, String payloadJson) {
+    requireThread(threadId);
+    if (type == null || type.isBlank()) {
+      throw new IllegalArgumentException("an event needs a type");
+    }
+    Objects.requireNonNull(timestamp, "timestamp");
+    if (payloadJson == null) {
+      throw new IllegalArgumentException("an event needs a payload (JSON, e.g. {})");
+    }
+    Instant at = timestamp.truncatedTo(ChronoUnit.MICROS);
+    try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, APPEND_EVENT)) {
+      s.setObject(1, threadId);
+      if (runIdOrNull == null) {
+        s.setNull(2, Types.OTHER);
+      } else {
+        s.setObject(2, runIdOrNull);
+      }
+      s.setString(3, type);
+      s.setString(4, payloadJson);
+      s.setObject(5, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new ThreadNotFoundException(threadId);
+        }
+        return new StoredEvent(threadId, rs.getLong(1), runIdOrNull, type, instant(rs, 2), rs.getString(3));
+      }
+    } catch (SQLException e) {
+      String state = e.getSQLState();
+      if ("22P02".equals(state) || "22P05".equals(state) || "22021".equals(state)) {
+        throw new IllegalArgumentException("the event payload is not JSON PostgreSQL can store (SQLState " + state + ")", e);
+      }
+      if ("23503".equals(state) && runIdOrNull != null) {
+        throw new IllegalArgumentException("no agent run " + runIdOrNull, e);
+      }
+      throw failure("append an event", e);
+    }
+  }
+
+  /**
+   * Persists the agent's answer on a thread and marks the thread updated.
+   *
+   * @throws ThreadNotFoundException when the thread does not exist
+   * @throws IllegalArgumentException for content that is blank, too long or holds a NUL char
+   */
+  public void saveAssistantMessage(UUID threadId, String content) {
+    requireThread(threadId);
+    requireContent(content);
+    int inserted = withConnection("save an assistant message", c -> {
+      try (PreparedStatement s = prepare(c, """
+          with t as (update threads set updated_at = now() where id = ? returning id)
+          insert into messages (thread_id, role, content) select t.id, 'assistant', ? from t""")) {
+        s.setObject(1, threadId);
+        s.setString(2, content);
+        return s.executeUpdate();
+      }
+    });
+    if (inserted == 0) {
+      throw new ThreadNotFoundException(threadId);
+    }
+  }
+
+  /** The user's threads, most recently updated first, at most {@code limit}. */
+  public List<ThreadSummary> threads(String userId, int limit) {
+    requireUser(userId);
+    requireLimit(limit);
+    return withConnection("list threads", c -> {
+      try (PreparedStatement s = prepare(c, "select id, title, created_at, updated_at, last_event_id from threads"
+          + " where user_id = ? order by updated_at desc, id desc limit ?")) {
+        s.setString(1, userId);
+        s.setInt(2, limit);
+        List<ThreadSummary> threads = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            threads.add(summary(rs));
+          }
+        }
+        return threads;
+      }
+    });
+  }
+
+  /**
+   * One of the user's threads.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's
+   */
+  public ThreadSummary thread(String userId, UUID threadId) {
+    requireUser(userId);
+    requireThread(threadId);
+    ThreadSummary found = withConnection("read a thread", c -> {
+      try (PreparedStatement s = prepare(c, "select id, title, created_at, updated_at, last_event_id from threads"
+          + " where id = ? and user_id = ?")) {
+        s.setObject(1, threadId);
+        s.setString(2, userId);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? summary(rs) : null;
+        }
+      }
+    });
+    if (found == null) {
+      throw new ThreadNotFoundException(threadId);
+    }
+    return found;
+  }
+
+  /**
+   * The messages of the user's thread, oldest first.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's
+   */
+  public List<StoredMessage> messages(String userId, UUID threadId) {
+    requireUser(userId);
+    requireThread(threadId);
+    // One statement: the owner check and the read see the same snapshot, and no row means no thread.
+    List<StoredMessage> messages = withConnection("read messages", c -> {
+      try (PreparedStatement s = prepare(c, """
+          select m.id, m.role, m.content, m.created_at
+            from threads t
+            left join messages m on m.thread_id = t.id
+           where t.id = ? and t.user_id = ?
+           order by m.id""")) {
+        s.setObject(1, threadId);
+        s.setString(2, userId);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) {
+            return null;
+          }
+          List<StoredMessage> found = new ArrayList<>();
+          do {
+            long id = rs.getLong(1);
+            if (!rs.wasNull()) {
+              found.add(new StoredMessage(id, rs.getString(2), rs.getString(3), instant(rs, 4)));
+            }
+          } while (rs.next());
+          return found;
+        }
+      }
+    });
+    if (messages == null) {
+      throw new ThreadNotFoundException(threadId);
+    }
+    return messages;
+  }
+
+  /**
+   * The events of the user's thread with ids above {@code afterEventId}, ascending, at most
+   * {@code limit}: what a client that saw {@code afterEventId} missed.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's
+   */
+  public List<StoredEvent> events(String userId, UUID threadId, long afterEventId, int limit) {
+    requireUser(userId);
+    requireThread(threadId);
+    requireLimit(limit);
+    List<StoredEvent> events = withConnection("read events", c -> {
+      try (PreparedStatement s = prepare(c, """
+          select e.event_id, e.run_id, e.type, e.created_at, e.payload::text
+            from threads t
+            left join lateral (
+              select event_id, run_id, type, created_at, payload
+                from run_events
+               where thread_id = t.id and event_id > ?
+               order by event_id
+               limit ?
+            ) e on true
+           where t.id = ? and t.user_id = ?
+           order by e.event_id""")) {
+        s.setLong(1, afterEventId);
+        s.setInt(2, limit);
+        s.setObject(3, threadId);
+        s.setString(4, userId);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) {
+            return null;
+          }
+          List<StoredEvent> found = new ArrayList<>();
+          do {
+            long id = rs.getLong(1);
+            if (!rs.wasNull()) {
+              found.add(new StoredEvent(threadId, id, rs.getObject(2, UUID.class), rs.getString(3), instant(rs, 4),
+                  rs.getString(5)));
+            }
+          } while (rs.next());
+          return found;
+        }
+      }
+    });
+    if (events == null) {
+      throw new ThreadNotFoundException(threadId);
+    }
+    return events;
+  }
+
+  /** The first {@value #TITLE_CHARS} chars of the content on one line: line breaks and runs of spaces become one space. */
+  static String title(String content) {
+    String line = LINE_BREAKS_AND_SPACES.matcher(content).replaceAll(" ").strip();
+    return cut(line, TITLE_CHARS).stripTrailing();
+  }
+
+  /** At most {@code max} chars, never splitting a surrogate pair. */
+  private static String cut(String s, int max) {
+    if (s.length() <= max) {
+      return s;
+    }
+    int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+    return s.substring(0, end);
+  }
+
+  private static void requireUser(String userId) {
+    if (userId == null || userId.isBlank()) {
+      throw new IllegalArgumentException("a user id is required");
+    }
+  }
+
+  private static void requireThread(UUID threadId) {
+    if (threadId == null) {
+      throw new IllegalArgumentException("a thread id is required");
+    }
+  }
+
+  private static void requireLimit(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+    }
+  }
+
+  private static void requireContent(String content) {
+    if (content == null || content.isBlank()) {
+      throw new IllegalArgumentException("message content is empty");
+    }
+    if (content.length() > MAX_CONTENT_CHARS) {
+      throw new IllegalArgumentException("message content has " + content.length() + " chars; at most "
+          + MAX_CONTENT_CHARS + " are accepted");
+    }
+    if (content.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("message content holds a NUL char, which PostgreSQL text cannot store");
+    }
+  }
+
+  private static ThreadSummary summary(ResultSet rs) throws SQLException {
+    return new ThreadSummary(rs.getObject(1, UUID.class), rs.getString(2), instant(rs, 3), instant(rs, 4), rs.getLong(5));
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+  private static PreparedStatement prepare(Connection c, String sql) throws SQLException {
+    PreparedStatement s = c.prepareStatement(sql);
+    try {
+      s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+    } catch (SQLException e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  private static StorageException failure(String what, SQLException e) {
+    return new StorageException("chat storage could not " + what + " (SQLState " + e.getSQLState() + ")", e);
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T withConnection(String what, Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
+  }
+
+  /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws anything. */
+  private <T> T inTransaction(String what, Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException | Error e) {
+        try {
+          c.rollback();
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      } finally {
+        try {
+          c.setAutoCommit(autoCommit);
+        } catch (SQLException ignored) {
+          // a broken connection: the pool discards it on close
+        }
+      }
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
+  }
+}
