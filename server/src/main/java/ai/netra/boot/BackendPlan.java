@@ -76,6 +76,7 @@ public final class BackendPlan {
         Step.critical("signing-key", "auth").settings("JWT_SECRET_KEY")
             .run(context -> {
               components.signingKey = SigningKey.load(settings);
+              components.tokens = new ai.netra.auth.Tokens(components.signingKey);
               context.detail("HS256 key from " + components.signingKey.source());
             }));
 
@@ -97,7 +98,22 @@ public final class BackendPlan {
           }
           context.detail(components.eventBus.kind() + " event bus");
         }),
-        Step.critical("chat-endpoint", "chat").placeholder("the chat socket is not wired yet"),
+        Step.critical("chat-endpoint", "chat").run(context -> {
+          if (components.database == null) { // allowed to run without a database: no chat, the rest serves
+            context.detail("DEGRADED: no database, so the chat socket answers 503");
+            return;
+          }
+          ai.netra.db.ChatRepository chats = new ai.netra.db.ChatRepository(components.database.dataSource());
+          components.chat = new ai.netra.chat.ChatService(chats, components.eventBus, components.rateLimiter,
+              new ai.netra.agent.MessageStatsAgent());
+          List<String> corsOrigins = new ArrayList<>(settings.allowedOrigins());
+          if (settings.allowedOrigins().isEmpty() && settings.environment() == ai.netra.config.Environment.DEVELOPMENT) {
+            corsOrigins.addAll(List.of("http://localhost:*", "http://127.0.0.1:*"));
+          }
+          components.api = new ai.netra.http.ApiRoutes(components.tokens, chats, corsOrigins);
+          context.detail("/ws/chat and /ws over the " + components.eventBus.kind()
+              + " event bus; agent: the stand-in (message statistics) until the usage-optimization agents arrive");
+        }),
         Step.critical("serialization-self-test", "serialization").validation()
             .run(context -> context.detail(SelfChecks.serialization()))));
     phases.get("FINALIZE").add(
@@ -112,7 +128,7 @@ public final class BackendPlan {
     }
 
     List<Phase> plan = new ArrayList<>();
-    Set<String> concurrent = Set.of("DEPENDENCIES", "SERVICES", "WEBSOCKET");
+    Set<String> concurrent = Set.of("DEPENDENCIES", "SERVICES"); // WEBSOCKET: the chat needs the event bus first
     phases.forEach((name, steps) -> plan.add(new Phase(name, concurrent.contains(name), steps)));
     StartupPlan built = StartupPlan.of(plan, policy(settings.startup()));
     self.set(built);

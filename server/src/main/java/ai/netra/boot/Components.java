@@ -1,6 +1,8 @@
 package ai.netra.boot;
 
 import ai.netra.auth.SigningKey;
+import ai.netra.auth.Tokens;
+import ai.netra.chat.ChatService;
 import ai.netra.cache.EventBus;
 import ai.netra.cache.RateLimiter;
 import ai.netra.cache.Redis;
@@ -34,6 +36,9 @@ final class Components {
   volatile Redis redis;
   volatile EventBus eventBus;
   volatile RateLimiter rateLimiter;
+  volatile Tokens tokens;
+  volatile ChatService chat;
+  volatile org.eclipse.jetty.server.Handler api;
 
   private record Closer(String name, AutoCloseable resource) { }
 

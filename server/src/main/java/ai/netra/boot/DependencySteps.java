@@ -27,9 +27,8 @@ final class DependencySteps {
   private static final Logger log = LoggerFactory.getLogger(DependencySteps.class);
   /** Connecting retries quickly at first (a cold Cloud SQL proxy), then backs off; never past the step's timeout. */
   static final Retry CONNECT_RETRY = Retry.untilTimeout(Duration.ofMillis(200), Duration.ofSeconds(3));
-  /** Chat floods: 20 messages at once, then 5 a second, per user. */
-  static final int RATE_CAPACITY = 20;
-  static final double RATE_PER_SECOND = 5;
+  static final int RATE_CAPACITY = ai.netra.chat.ChatEndpoint.MESSAGES_BURST;
+  static final double RATE_PER_SECOND = ai.netra.chat.ChatEndpoint.MESSAGES_PER_SECOND;
 
   private DependencySteps() { }
 

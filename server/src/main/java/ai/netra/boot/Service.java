@@ -16,7 +16,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import ai.netra.chat.ChatEndpoint;
+import ai.netra.chat.OriginPolicy;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -66,7 +72,7 @@ public final class Service {
     startup = new Startup(plan, BackendPlan.options(settings, originNanos));
     readiness = new Readiness(startup::report, monitor);
     try {
-      http = HttpServer.start(settings.port(), boundPort, readiness, application(), version);
+      http = HttpServer.start(settings.port(), boundPort, readiness, this::application, version);
     } catch (Exception e) {
       return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of("PORT"),
           List.of(e.getClass().getName() + ": " + e.getMessage()),
@@ -90,14 +96,28 @@ public final class Service {
       }
       monitor.start();
       log.info("{} {} ms after JVM start: serving on port {}", report.outcome(), sinceOriginMs(), http.port());
+      if (settings.environment() == ai.netra.config.Environment.DEVELOPMENT && components.tokens != null) {
+        // Development only, by design: a ready-to-use token for the local user, so the chat can be tried at once.
+        log.info("development chat: ws://localhost:{}/ws/chat with a token for user 'dev' (12 h): {}", http.port(),
+            components.tokens.mint("dev", Duration.ofHours(12)));
+      }
     }
     awaitStopped();
     return 0;
   }
 
-  /** The routes served once ready; filled in as components arrive. */
-  private Handler application() {
-    return new Handler.Sequence();
+  /** The routes served once ready: the chat socket, then the API. Components are looked up per request, once built. */
+  private Handler application(Server server) {
+    OriginPolicy origins = new OriginPolicy(settings.allowedOrigins(),
+        settings.environment() == ai.netra.config.Environment.DEVELOPMENT);
+    Handler api = new Handler.Abstract() { // the API once the WEBSOCKET phase built it; the gate keeps requests out before
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        Handler routes = components.api;
+        return routes != null && routes.handle(request, response, callback);
+      }
+    };
+    return ChatEndpoint.handler(server, () -> components.chat, () -> components.tokens, origins, api);
   }
 
   /** Begins shutdown once: readiness false at once, the start cancelled, requests drained, resources closed. */
@@ -112,6 +132,9 @@ public final class Service {
     }
     if (startup != null) {
       startup.cancel();
+    }
+    if (components != null && components.chat != null) {
+      components.chat.close(); // sockets get 1001 and runs are recorded as interrupted while the database is still there
     }
     try {
       if (http != null) {

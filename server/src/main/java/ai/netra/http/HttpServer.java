@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -36,12 +37,12 @@ public final class HttpServer implements AutoCloseable {
    * Binds {@code port} (0 picks a free one), or adopts {@code bound} when the caller bound it
    * already, and starts serving.
    *
-   * @param application business routes; it sees a request only while the service is serving, and
+   * @param application makes the business routes for the server; they see a request only while the service is serving, and
    *     returns false for a path it does not know (answered 404 in the API's error shape)
    * @throws IOException when the port cannot be bound
    */
-  public static HttpServer start(int port, ServerSocketChannel bound, Readiness readiness, Handler application,
-      String version) throws Exception {
+  public static HttpServer start(int port, ServerSocketChannel bound, Readiness readiness,
+      Function<Server, Handler> application, String version) throws Exception {
     // Jetty asks the JMX platform server for UseCompressedOops to size its padding unless told;
     // starting JMX costs ~250 ms on one CPU before the port binds. References are 4 bytes below a
     // 32 GiB heap (compressed oops), so a 64-byte cache line holds 16 of them.
@@ -63,7 +64,7 @@ public final class HttpServer implements AutoCloseable {
     }
     connector.setIdleTimeout(Duration.ofMinutes(10).toMillis());
     server.addConnector(connector);
-    Handler.Sequence app = new Handler.Sequence(application, new NotFound());
+    Handler.Sequence app = new Handler.Sequence(application.apply(server), new NotFound());
     Handler.Sequence root = new Handler.Sequence(new HealthEndpoints(readiness, version), new StartingGate(readiness, app));
     server.setHandler(new GracefulHandler(root));
     server.setErrorHandler(new JsonErrors());

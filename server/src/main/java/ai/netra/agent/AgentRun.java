@@ -1,0 +1,11 @@
+package ai.netra.agent;
+
+/** What an agent may do while it runs: report a step, and learn that the user asked it to stop. */
+public interface AgentRun {
+
+  /** Persists and delivers one event of this run ({@code agent_thinking}, {@code tool_executing}, {@code tool_completed}). */
+  void emit(String type, Object payload);
+
+  /** True once the user sent {@code stop_agent} for this run or the service is shutting down. */
+  boolean stopped();
+}

@@ -1,0 +1,313 @@
+package ai.netra.chat;
+
+import ai.netra.agent.Agent;
+import ai.netra.agent.AgentRun;
+import ai.netra.cache.EventBus;
+import ai.netra.cache.RateLimiter;
+import ai.netra.db.ChatRepository;
+import ai.netra.db.ThreadNotFoundException;
+import ai.netra.json.Json;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chat: reads client messages, persists each user message before acknowledging it, runs the
+ * agent on its own virtual thread, persists every event of the run and delivers it to all of the
+ * user's sockets on every instance through the event bus. A user only ever receives events
+ * published for that user.
+ */
+public final class ChatService implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ChatService.class);
+  static final String CHANNEL = "chat-events";
+  /** How many resumed events one resume sends at most; the client asks again after the last one. */
+  static final int RESUME_BATCH = 1000;
+
+  private final ChatRepository chats;
+  private final EventBus bus;
+  private final RateLimiter limiter;
+  private final Agent agent;
+  private final EventJson json = new EventJson();
+  private final Map<String, Set<ChatSocket>> sockets = new ConcurrentHashMap<>();
+  private final Map<UUID, ActiveRun> runs = new ConcurrentHashMap<>();
+  private final ExecutorService runThreads =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-run-", 0).factory());
+  private final AutoCloseable subscription;
+  private final Map<Integer, AtomicLong> closeCodes = new ConcurrentHashMap<>();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final java.util.concurrent.ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().daemon().name("chat-pinger").factory());
+
+  public ChatService(ChatRepository chats, EventBus bus, RateLimiter limiter, Agent agent) {
+    this.chats = chats;
+    this.bus = bus;
+    this.limiter = limiter;
+    this.agent = agent;
+    this.subscription = bus.subscribe(CHANNEL, this::deliver);
+    long every = ChatEndpoint.PING_INTERVAL.toMillis();
+    pinger.scheduleWithFixedDelay(() -> sockets.values().forEach(mine -> mine.forEach(ChatSocket::ping)), every, every,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** The limits a client is told when it connects. */
+  Map<String, Object> limits() {
+    Map<String, Object> limits = new LinkedHashMap<>();
+    limits.put("max_frame_bytes", ChatEndpoint.MAX_FRAME_BYTES);
+    limits.put("max_message_chars", ClientMessage.MAX_CONTENT);
+    limits.put("idle_timeout_s", ChatEndpoint.IDLE_TIMEOUT.toSeconds());
+    limits.put("ping_interval_s", ChatEndpoint.PING_INTERVAL.toSeconds());
+    limits.put("messages_burst", ChatEndpoint.MESSAGES_BURST);
+    limits.put("messages_per_second", ChatEndpoint.MESSAGES_PER_SECOND);
+    return limits;
+  }
+
+  void opened(ChatSocket socket) {
+    sockets.computeIfAbsent(socket.userId(), u -> ConcurrentHashMap.newKeySet()).add(socket);
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("user_id", socket.userId());
+    payload.put("connection_id", socket.id());
+    payload.put("protocol", 1);
+    payload.put("limits", limits());
+    socket.send(transient_("connection_established", null, null, payload));
+  }
+
+  void closed(ChatSocket socket, int code) {
+    Set<ChatSocket> mine = sockets.get(socket.userId());
+    if (mine != null) {
+      mine.remove(socket);
+      if (mine.isEmpty()) {
+        sockets.remove(socket.userId(), mine);
+      }
+    }
+    closeCodes.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
+    if (code == 1011) {
+      log.warn("chat socket {} of user {} closed with 1011 (server fault)", socket.id(), socket.userId());
+    }
+  }
+
+  /** How many sockets closed with each close code since start (1011 means a server fault). */
+  public Map<Integer, Long> closeCodes() {
+    Map<Integer, Long> out = new LinkedHashMap<>();
+    closeCodes.forEach((code, count) -> out.put(code, count.get()));
+    return out;
+  }
+
+  public int openSockets() {
+    return sockets.values().stream().mapToInt(Set::size).sum();
+  }
+
+  /** Handles one text frame from {@code socket}; never throws. */
+  void received(ChatSocket socket, String text) {
+    ClientMessage message = ClientMessage.parse(text);
+    try {
+      switch (message) {
+        case ClientMessage.Ping p -> socket.send(transient_("pong", null, null, Map.of()));
+        case ClientMessage.Invalid invalid -> socket.send(error(invalid.code(), invalid.message(), null));
+        case ClientMessage.UserMessage m -> userMessage(socket, m);
+        case ClientMessage.Resume r -> resume(socket, r);
+        case ClientMessage.StopAgent s -> stop(socket, s);
+      }
+    } catch (ThreadNotFoundException e) {
+      socket.send(error("not_found", "no such thread", null));
+    } catch (RuntimeException e) {
+      log.warn("chat message of user {} failed: {}", socket.userId(), e.toString());
+      socket.send(error("server_error", "the message could not be handled; try again", null));
+    }
+  }
+
+  private void userMessage(ChatSocket socket, ClientMessage.UserMessage m) {
+    if (!limiter.tryAcquire("messages:" + socket.userId())) {
+      socket.rateLimited();
+      socket.send(error("rate_limited", "too many messages; at most " + ChatEndpoint.MESSAGES_PER_SECOND
+          + " a second after a burst of " + ChatEndpoint.MESSAGES_BURST, m.threadId()));
+      return;
+    }
+    socket.allowed();
+    ChatRepository.SavedMessage saved = chats.saveUserMessage(socket.userId(), m.threadId(), m.content());
+    UUID runId = chats.startRun(socket.userId(), saved.threadId());
+    ActiveRun run = new ActiveRun(socket.userId(), saved.threadId(), runId);
+    runs.put(runId, run);
+    Map<String, Object> started = new LinkedHashMap<>();
+    started.put("message_id", saved.messageId());
+    started.put("new_thread", saved.newThread());
+    started.put("agent", agent.getClass().getSimpleName());
+    run.emit("agent_started", started); // the acknowledgement: the message is stored, the run has begun
+    runThreads.submit(() -> execute(run, m.content()));
+  }
+
+  private void execute(ActiveRun run, String content) {
+    String status = "completed";
+    String error = null;
+    try {
+      Agent.Answer answer = agent.answer(content, run);
+      if (answer == null || run.stopped()) {
+        status = closing.get() ? "interrupted" : "stopped";
+        run.emit("agent_completed", Map.of("status", status, "answer", ""));
+      } else {
+        chats.saveAssistantMessage(run.threadId, answer.text());
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("status", "completed");
+        done.put("answer", answer.text());
+        done.put("figures", answer.figures());
+        run.emit("agent_completed", done);
+      }
+    } catch (Exception e) {
+      status = closing.get() ? "interrupted" : "failed";
+      error = e.toString();
+      log.warn("agent run {} failed: {}", run.runId, e.toString());
+      try {
+        run.emit("error", Map.of("code", "agent_failed", "message", "the agent could not finish this answer"));
+      } catch (RuntimeException ignored) {
+        // the database may be the reason; the run is marked below if it can be
+      }
+    } finally {
+      runs.remove(run.runId);
+      try {
+        chats.finishRun(run.runId, status, error);
+      } catch (RuntimeException e) {
+        log.warn("could not record the end of run {}: {}", run.runId, e.toString());
+      }
+    }
+  }
+
+  private void resume(ChatSocket socket, ClientMessage.Resume r) {
+    if (!limiter.tryAcquire("resume:" + socket.userId())) {
+      socket.send(error("rate_limited", "too many resumes", r.threadId()));
+      return;
+    }
+    List<ChatRepository.StoredEvent> missed = chats.events(socket.userId(), r.threadId(), r.afterEventId(), RESUME_BATCH);
+    for (ChatRepository.StoredEvent e : missed) {
+      socket.send(wire(e));
+    }
+  }
+
+  private void stop(ChatSocket socket, ClientMessage.StopAgent s) {
+    ActiveRun run = runs.get(s.runId());
+    if (run == null || !run.userId.equals(socket.userId())) {
+      socket.send(error("not_found", "no running agent with that run_id on this instance", null));
+      return;
+    }
+    run.stop();
+  }
+
+  /** A message from the bus: {@code userId\nwireEvent}; hands the event to this instance's sockets of that user. */
+  private void deliver(String message) {
+    int cut = message.indexOf('\n');
+    if (cut <= 0) {
+      return;
+    }
+    Set<ChatSocket> mine = sockets.get(message.substring(0, cut));
+    if (mine != null) {
+      String event = message.substring(cut + 1);
+      for (ChatSocket socket : mine) {
+        socket.send(event);
+      }
+    }
+  }
+
+  /** The wire form of a stored event, byte for byte the same live and on resume. */
+  static String wire(ChatRepository.StoredEvent e) {
+    StringWriter out = new StringWriter(128 + e.payloadJson().length());
+    try (JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("type", e.type());
+      g.writeNumberField("event_id", e.eventId());
+      g.writeStringField("run_id", e.runId() == null ? null : e.runId().toString());
+      g.writeStringField("thread_id", e.threadId().toString());
+      g.writeStringField("timestamp", e.timestamp().toString());
+      g.writeFieldName("payload");
+      g.writeRawValue(e.payloadJson());
+      g.writeEndObject();
+    } catch (IOException impossible) {
+      throw new IllegalStateException(impossible);
+    }
+    return out.toString();
+  }
+
+  private String transient_(String type, UUID runId, UUID threadId, Object payload) {
+    return json.event(new EventJson.ChatEvent(type, 0, runId, threadId, Instant.now(), payload));
+  }
+
+  private String error(String code, String message, UUID threadId) {
+    return transient_("error", null, threadId, Map.of("code", code, "message", message));
+  }
+
+  /** Stops runs and closes every socket with 1001 (going away); runs still going are recorded as interrupted. */
+  @Override
+  public void close() {
+    closing.set(true);
+    pinger.shutdownNow();
+    runs.values().forEach(ActiveRun::stop);
+    for (Set<ChatSocket> mine : sockets.values()) {
+      for (ChatSocket socket : mine) {
+        socket.close(1001, "server shutting down");
+      }
+    }
+    runThreads.shutdown();
+    try {
+      if (!runThreads.awaitTermination(3, TimeUnit.SECONDS)) {
+        runThreads.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      int interrupted = chats.interruptRunning();
+      if (interrupted > 0) {
+        log.info("{} agent runs recorded as interrupted; clients can resume their threads", interrupted);
+      }
+    } catch (RuntimeException e) {
+      log.warn("could not record interrupted runs: {}", e.toString());
+    }
+    try {
+      subscription.close();
+    } catch (Exception e) {
+      log.debug("unsubscribing: {}", e.toString());
+    }
+  }
+
+  /** One run in progress on this instance. */
+  private final class ActiveRun implements AgentRun {
+    final String userId;
+    final UUID threadId;
+    final UUID runId;
+    private volatile boolean stopped;
+
+    ActiveRun(String userId, UUID threadId, UUID runId) {
+      this.userId = userId;
+      this.threadId = threadId;
+      this.runId = runId;
+    }
+
+    @Override
+    public void emit(String type, Object payload) {
+      String payloadJson = json.write(payload);
+      ChatRepository.StoredEvent stored = chats.appendEvent(threadId, runId, type, Instant.now(), payloadJson);
+      bus.publish(CHANNEL, userId + "\n" + wire(stored));
+    }
+
+    @Override
+    public boolean stopped() {
+      return stopped || closing.get();
+    }
+
+    void stop() {
+      stopped = true;
+    }
+  }
+}

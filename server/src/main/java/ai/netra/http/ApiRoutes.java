@@ -1,0 +1,291 @@
+package ai.netra.http;
+
+import ai.netra.auth.Identity;
+import ai.netra.auth.InvalidTokenException;
+import ai.netra.auth.PresentedToken;
+import ai.netra.auth.Tokens;
+import ai.netra.db.ChatRepository;
+import ai.netra.db.ChatRepository.StorageException;
+import ai.netra.db.ChatRepository.StoredEvent;
+import ai.netra.db.ChatRepository.StoredMessage;
+import ai.netra.db.ChatRepository.ThreadSummary;
+import ai.netra.db.ThreadNotFoundException;
+import ai.netra.json.Json;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read-only REST API under {@code /api/}: the caller's identity, threads, messages and events, authenticated by
+ * JWT and open to the browser origins in {@code ALLOWED_ORIGINS}.
+ */
+public final class ApiRoutes extends Handler.Abstract {
+
+  // Handler.Abstract (not NonBlocking) declares the blocking invocation type: every request here does JDBC, so
+  // Jetty must run it on its own (virtual) thread, never on a selector thread.
+
+  static final int THREADS_DEFAULT_LIMIT = 50;
+  static final int THREADS_MAX_LIMIT = 200;
+  static final int EVENTS_DEFAULT_LIMIT = 500;
+  static final int EVENTS_MAX_LIMIT = 1000;
+  /** Seconds a client should wait before retrying after a storage failure. */
+  static final String STORAGE_RETRY_AFTER_S = "2";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiRoutes.class);
+  private static final String PREFIX = "/api";
+  private static final Pattern THREAD_PATH = Pattern.compile("/api/threads/([^/]*)/(messages|events)");
+  /** The canonical 8-4-4-4-12 form only: {@link UUID#fromString} also takes "1-2-3-4-5". */
+  private static final Pattern UUID_TEXT =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
+  private static final Pattern ANY_PORT = Pattern.compile(":[0-9]{1,5}");
+
+  private final Tokens tokens;
+  private final ChatRepository chats;
+  private final List<String> exactOrigins = new ArrayList<>();
+  /** {@code scheme://host} of entries written {@code scheme://host:*}. */
+  private final List<String> anyPortOrigins = new ArrayList<>();
+
+  /**
+   * @param allowedOrigins browser origins that may call the API ({@code https://app.example.com}); an entry
+   *     {@code scheme://host:*} allows any port of that host, e.g. {@code http://localhost:*}
+   */
+  public ApiRoutes(Tokens tokens, ChatRepository chats, List<String> allowedOrigins) {
+    this.tokens = Objects.requireNonNull(tokens, "tokens");
+    this.chats = Objects.requireNonNull(chats, "chats");
+    for (String entry : Objects.requireNonNull(allowedOrigins, "allowedOrigins")) {
+      String origin = entry.strip().toLowerCase(Locale.ROOT);
+      while (origin.endsWith("/")) {
+        origin = origin.substring(0, origin.length() - 1);
+      }
+      if (origin.endsWith(":*")) {
+        anyPortOrigins.add(origin.substring(0, origin.length() - 2));
+      } else if (!origin.isEmpty()) {
+        exactOrigins.add(origin);
+      }
+    }
+  }
+
+  /** The routes; a method here is the handler of a known path. */
+  private enum Route { ME, THREADS, MESSAGES, EVENTS }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    String path = Request.getPathInContext(request);
+    if (!path.equals(PREFIX) && !path.startsWith(PREFIX + "/")) {
+      return false;
+    }
+    String method = request.getMethod();
+    String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+    boolean allowedOrigin = origin != null && originAllowed(origin);
+    response.getHeaders().add(HttpHeader.VARY, "Origin");
+    if (allowedOrigin) {
+      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, "Retry-After, WWW-Authenticate");
+    }
+    if (HttpMethod.OPTIONS.is(method) && origin != null
+        && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {
+      return preflight(response, callback, allowedOrigin);
+    }
+
+    Matcher threadPath = THREAD_PATH.matcher(path);
+    Route route = switch (path) {
+      case "/api/me" -> Route.ME;
+      case "/api/threads" -> Route.THREADS;
+      default -> threadPath.matches() ? (threadPath.group(2).equals("messages") ? Route.MESSAGES : Route.EVENTS) : null;
+    };
+    if (route == null) {
+      return Replies.error(response, callback, 404, "not_found", "no API route " + method + " " + path);
+    }
+    if (!HttpMethod.GET.is(method)) {
+      response.getHeaders().put(HttpHeader.ALLOW, "GET");
+      return Replies.error(response, callback, 405, "method_not_allowed", path + " answers GET only, not " + method);
+    }
+
+    Optional<PresentedToken> presented =
+        Tokens.fromRequest(request.getHeaders().get(HttpHeader.AUTHORIZATION), List.of());
+    if (presented.isEmpty()) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+      return Replies.error(response, callback, 401, "missing_token",
+          "send the token in an Authorization: Bearer <token> header");
+    }
+    Identity identity;
+    try {
+      identity = tokens.verify(presented.get().token());
+    } catch (InvalidTokenException e) {
+      // The exception's message is safe by contract: it never quotes the token or the key.
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+      return Replies.error(response, callback, 401, e.code(), e.getMessage());
+    }
+
+    try {
+      Fields query = query(request);
+      return switch (route) {
+        case ME -> Replies.json(response, callback, 200, new Me(identity.userId(), identity.expiresAt()));
+        case THREADS -> threads(response, callback, identity, query);
+        case MESSAGES -> messages(response, callback, identity, threadId(threadPath.group(1)));
+        case EVENTS -> events(response, callback, identity, threadId(threadPath.group(1)), query);
+      };
+    } catch (BadParameter e) {
+      return Replies.error(response, callback, 400, "bad_request", e.getMessage(), Map.of("parameter", e.parameter));
+    } catch (ThreadNotFoundException e) {
+      // The same answer for a missing thread and another user's: only the id the caller sent.
+      return Replies.error(response, callback, 404, "not_found", "no thread " + e.threadId());
+    } catch (StorageException e) {
+      LOG.warn("{} {} failed: chat storage unavailable: {}", method, path, e.getMessage(), e);
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, STORAGE_RETRY_AFTER_S);
+      return Replies.error(response, callback, 503, "storage_unavailable",
+          "chat storage is unavailable right now; retry in a few seconds");
+    } catch (RuntimeException e) {
+      // A defect here, not the caller's fault: answered in the API's shape, with the CORS headers already set, so a
+      // browser page can show it.
+      LOG.error("{} {} failed unexpectedly", method, path, e);
+      return Replies.error(response, callback, 500, "internal_error", "the server failed to handle this request");
+    }
+  }
+
+  private boolean preflight(Response response, Callback callback, boolean allowedOrigin) {
+    if (!allowedOrigin) {
+      return Replies.error(response, callback, 403, "origin_not_allowed",
+          "this origin is not allowed to call the API (ALLOWED_ORIGINS)");
+    }
+    response.setStatus(204);
+    response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_METHODS, "GET, OPTIONS");
+    response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
+    response.getHeaders().put(HttpHeader.ACCESS_CONTROL_MAX_AGE, "600");
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    callback.succeeded();
+    return true;
+  }
+
+  private boolean threads(Response response, Callback callback, Identity identity, Fields query) {
+    int limit = (int) number(query, "limit", THREADS_DEFAULT_LIMIT, 1, THREADS_MAX_LIMIT);
+    List<ThreadJson> threads = new ArrayList<>();
+    for (ThreadSummary t : chats.threads(identity.userId(), limit)) {
+      threads.add(new ThreadJson(t.id(), t.title(), t.createdAt(), t.updatedAt(), t.lastEventId()));
+    }
+    return Replies.json(response, callback, 200, new Threads(threads));
+  }
+
+  private boolean messages(Response response, Callback callback, Identity identity, UUID threadId) {
+    List<MessageJson> messages = new ArrayList<>();
+    for (StoredMessage m : chats.messages(identity.userId(), threadId)) {
+      messages.add(new MessageJson(m.id(), m.role(), m.content(), m.createdAt()));
+    }
+    return Replies.json(response, callback, 200, new Messages(threadId, messages));
+  }
+
+  private boolean events(Response response, Callback callback, Identity identity, UUID threadId, Fields query) {
+    long after = number(query, "after", 0, 0, Long.MAX_VALUE);
+    int limit = (int) number(query, "limit", EVENTS_DEFAULT_LIMIT, 1, EVENTS_MAX_LIMIT);
+    List<EventJson> events = new ArrayList<>();
+    for (StoredEvent e : chats.events(identity.userId(), threadId, after, limit)) {
+      events.add(new EventJson(e.type(), e.eventId(), e.runId(), e.threadId(), e.timestamp(), payload(e)));
+    }
+    return Replies.json(response, callback, 200, new Events(threadId, events));
+  }
+
+  /** The stored payload as JSON. It was stored as jsonb, so it parses; if not, one event loses its payload, not the thread its history. */
+  private static JsonNode payload(StoredEvent e) {
+    try {
+      return Json.mapper().readTree(e.payloadJson());
+    } catch (JsonProcessingException | RuntimeException x) {
+      LOG.warn("event {} of thread {} has a payload that does not parse as JSON; sent with payload null ({})",
+          e.eventId(), e.threadId(), x.getClass().getSimpleName());
+      return null;
+    }
+  }
+
+  private boolean originAllowed(String origin) {
+    String o = origin.toLowerCase(Locale.ROOT);
+    if (exactOrigins.contains(o)) {
+      return true;
+    }
+    for (String base : anyPortOrigins) {
+      if (o.equals(base) || (o.startsWith(base) && ANY_PORT.matcher(o.substring(base.length())).matches())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Fields query(Request request) {
+    try {
+      return Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+    } catch (RuntimeException e) {
+      throw new BadParameter("query", "the query string is not valid URL-encoded UTF-8");
+    }
+  }
+
+  private static UUID threadId(String text) {
+    if (!UUID_TEXT.matcher(text).matches()) {
+      throw new BadParameter("thread_id", "the thread id in the path must be a UUID like 123e4567-e89b-12d3-a456-426614174000");
+    }
+    return UUID.fromString(text);
+  }
+
+  private static long number(Fields query, String name, long fallback, long min, long max) {
+    List<String> values = query.getValuesOrEmpty(name);
+    if (values.isEmpty()) {
+      return fallback;
+    }
+    if (values.size() > 1) {
+      throw new BadParameter(name, name + " is given " + values.size() + " times; give it once");
+    }
+    String text = values.get(0).strip();
+    String range = max == Long.MAX_VALUE ? "a whole number of at least " + min : "a whole number from " + min + " to " + max;
+    if (!DIGITS.matcher(text).matches()) {
+      throw new BadParameter(name, name + " must be " + range);
+    }
+    long value = Long.parseLong(text);
+    if (value < min || value > max) {
+      throw new BadParameter(name, name + " must be " + range + ", not " + value);
+    }
+    return value;
+  }
+
+  /** A query or path parameter the caller got wrong; the message names it and never echoes long input. */
+  private static final class BadParameter extends RuntimeException {
+    private final String parameter;
+
+    BadParameter(String parameter, String message) {
+      super(message, null, false, false);
+      this.parameter = parameter;
+    }
+  }
+
+  // Wire shapes, written by the snake_case mapper.
+
+  record Me(String userId, Instant tokenExpiresAt) { }
+
+  record Threads(List<ThreadJson> threads) { }
+
+  record ThreadJson(UUID id, String title, Instant createdAt, Instant updatedAt, long lastEventId) { }
+
+  record Messages(UUID threadId, List<MessageJson> messages) { }
+
+  record MessageJson(long id, String role, String content, Instant createdAt) { }
+
+  record Events(UUID threadId, List<EventJson> events) { }
+
+  record EventJson(String type, long eventId, UUID runId, UUID threadId, Instant timestamp, JsonNode payload) { }
+}

@@ -1,0 +1,518 @@
+package ai.netra.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.netra.auth.SigningKey;
+import ai.netra.auth.Tokens;
+import ai.netra.config.Settings;
+import ai.netra.db.ChatRepository;
+import ai.netra.db.Migrations;
+import ai.netra.testing.TestDependencies;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import javax.sql.DataSource;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiRoutesTest {
+
+  private static final String SECRET = "api-test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> ORIGINS = List.of("https://app.example.com", "http://localhost:*");
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private HikariDataSource dataSource;
+  private ChatRepository chats;
+  private SigningKey key;
+  private Tokens tokens;
+  private Server server;
+  private Server brokenStorageServer;
+  private String base;
+  private String brokenBase;
+
+  @BeforeAll
+  void start() throws Exception {
+    URI url = URI.create(TestDependencies.freshDatabaseUrl("api"));
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
+    config.setUsername(url.getUserInfo());
+    config.setMaximumPoolSize(8);
+    config.setConnectionTimeout(10_000);
+    dataSource = new HikariDataSource(config);
+    new Migrations(dataSource).migrate();
+    chats = new ChatRepository(dataSource);
+    key = SigningKey.load(Settings.read(Map.of("JWT_SECRET_KEY", SECRET)));
+    tokens = new Tokens(key);
+
+    server = serve(new ApiRoutes(tokens, chats, ORIGINS));
+    base = "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource()), ORIGINS));
+    brokenBase = "http://127.0.0.1:" + ((ServerConnector) brokenStorageServer.getConnectors()[0]).getLocalPort();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    for (Server s : new Server[] {server, brokenStorageServer}) {
+      if (s != null) {
+        s.stop();
+      }
+    }
+    if (dataSource != null) {
+      dataSource.close();
+    }
+  }
+
+  /** A server shaped like the service's: the routes, then a 404 for whatever they did not take, on virtual threads. */
+  private static Server serve(ApiRoutes routes) throws Exception {
+    QueuedThreadPool threads = new QueuedThreadPool(50, 2);
+    threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    Server server = new Server(threads);
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    connector.setPort(0);
+    server.addConnector(connector);
+    server.setHandler(new Handler.Sequence(routes, new FallThrough()));
+    server.start();
+    return server;
+  }
+
+  /** Answers what ApiRoutes declined, with a code the test can tell apart from the routes' own 404. */
+  private static final class FallThrough extends Handler.Abstract.NonBlocking {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      return Replies.error(response, callback, 404, "fell_through", "not an API path");
+    }
+  }
+
+  /** A database that refuses every connection with a message quoting SQL, which must never reach a client. */
+  private static DataSource failingDataSource() {
+    return (DataSource) Proxy.newProxyInstance(ApiRoutesTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("getConnection")) {
+            throw new SQLException("select secret_column from threads where user_id = 'alice'", "08001");
+          }
+          if (method.getName().equals("toString")) {
+            return "failing data source";
+          }
+          throw new UnsupportedOperationException(method.getName());
+        });
+  }
+
+  // --- helpers ---
+
+  private static String user() {
+    return "user-" + UUID.randomUUID();
+  }
+
+  private String token(String userId) {
+    return tokens.mint(userId, Duration.ofHours(1));
+  }
+
+  private HttpResponse<String> send(String root, String method, String path, String token, String... headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(root + path)).timeout(Duration.ofSeconds(20))
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private HttpResponse<String> get(String path, String token, String... headers) throws Exception {
+    return send(base, "GET", path, token, headers);
+  }
+
+  private static JsonNode body(HttpResponse<String> response) throws Exception {
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
+    return JSON.readTree(response.body());
+  }
+
+  private static void assertError(HttpResponse<String> response, int status, String code) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    JsonNode error = body(response).path("error");
+    assertThat(error.path("code").asText()).isEqualTo(code);
+    assertThat(error.path("message").asText()).isNotBlank();
+  }
+
+  private static List<String> texts(JsonNode array, String field) {
+    List<String> values = new ArrayList<>();
+    array.forEach(n -> values.add(n.path(field).asText()));
+    return values;
+  }
+
+  private static String b64(String s) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  // --- identity ---
+
+  @Test
+  void meAnswersTheTokensUserAndExpiry() throws Exception {
+    String alice = user();
+    Instant expiry = Instant.now().plus(Duration.ofHours(1));
+
+    HttpResponse<String> response = get("/api/me", token(alice));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode me = body(response);
+    assertThat(me.path("user_id").asText()).isEqualTo(alice);
+    Instant expiresAt = Instant.parse(me.path("token_expires_at").asText());
+    assertThat(expiresAt).isBetween(expiry.minusSeconds(5), expiry.plusSeconds(5));
+  }
+
+  // --- threads, messages, events ---
+
+  @Test
+  void threadsListsOnlyTheCallersThreadsNewestFirst() throws Exception {
+    String alice = user();
+    String bob = user();
+    UUID first = chats.saveUserMessage(alice, null, "first question").threadId();
+    UUID second = chats.saveUserMessage(alice, null, "second question").threadId();
+    UUID bobs = chats.saveUserMessage(bob, null, "bob's question").threadId();
+
+    HttpResponse<String> response = get("/api/threads", token(alice));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode threads = body(response).path("threads");
+    assertThat(texts(threads, "id")).containsExactly(second.toString(), first.toString()).doesNotContain(bobs.toString());
+    JsonNode newest = threads.get(0);
+    assertThat(newest.path("title").asText()).isEqualTo("second question");
+    assertThat(Instant.parse(newest.path("created_at").asText())).isBeforeOrEqualTo(Instant.now());
+    assertThat(Instant.parse(newest.path("updated_at").asText())).isBeforeOrEqualTo(Instant.now());
+    assertThat(newest.path("last_event_id").isNumber()).isTrue();
+    assertThat(newest.path("last_event_id").asLong()).isZero();
+
+    JsonNode none = body(get("/api/threads", token(user())));
+    assertThat(none.path("threads").isArray()).isTrue();
+    assertThat(none.path("threads")).isEmpty();
+  }
+
+  @Test
+  void messagesOfTheCallersThreadOldestFirst() throws Exception {
+    String alice = user();
+    UUID thread = chats.saveUserMessage(alice, null, "what did we spend?").threadId();
+    chats.saveAssistantMessage(thread, "You spent $12.40.");
+
+    HttpResponse<String> response = get("/api/threads/" + thread + "/messages", token(alice));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode reply = body(response);
+    assertThat(reply.path("thread_id").asText()).isEqualTo(thread.toString());
+    JsonNode messages = reply.path("messages");
+    assertThat(texts(messages, "role")).containsExactly("user", "assistant");
+    assertThat(texts(messages, "content")).containsExactly("what did we spend?", "You spent $12.40.");
+    assertThat(messages.get(0).path("id").asLong()).isLessThan(messages.get(1).path("id").asLong());
+    assertThat(Instant.parse(messages.get(0).path("created_at").asText())).isBeforeOrEqualTo(Instant.now());
+
+    // An upper-case id names the same thread.
+    assertThat(get("/api/threads/" + thread.toString().toUpperCase() + "/messages", token(alice)).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void eventsAfterAnIdWithTheirPayloadEmbeddedAsJson() throws Exception {
+    String alice = user();
+    UUID thread = chats.saveUserMessage(alice, null, "any anomalies?").threadId();
+    UUID run = chats.startRun(alice, thread);
+    Instant at = Instant.parse("2025-06-01T12:00:00.123456Z");
+    chats.appendEvent(thread, run, "agent_started", at, "{\"agent\": \"supervisor\"}");
+    chats.appendEvent(thread, run, "tool_executing", at.plusSeconds(1), "{\"tool\": \"usage_summary\", \"args\": {\"days\": 7}}");
+    chats.appendEvent(thread, run, "agent_completed", at.plusSeconds(2), "{\"answer\": \"none\", \"tokens\": [1, 2]}");
+    chats.appendEvent(thread, null, "error", at.plusSeconds(3), "{}");
+
+    HttpResponse<String> all = get("/api/threads/" + thread + "/events", token(alice));
+    assertThat(all.statusCode()).isEqualTo(200);
+    JsonNode allEvents = body(all).path("events");
+    assertThat(texts(allEvents, "event_id")).containsExactly("1", "2", "3", "4");
+
+    HttpResponse<String> response = get("/api/threads/" + thread + "/events?after=1", token(alice));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode reply = body(response);
+    assertThat(reply.path("thread_id").asText()).isEqualTo(thread.toString());
+    JsonNode events = reply.path("events");
+    assertThat(texts(events, "type")).containsExactly("tool_executing", "agent_completed", "error");
+    JsonNode tool = events.get(0);
+    assertThat(tool.path("event_id").asLong()).isEqualTo(2);
+    assertThat(tool.path("run_id").asText()).isEqualTo(run.toString());
+    assertThat(tool.path("thread_id").asText()).isEqualTo(thread.toString());
+    assertThat(Instant.parse(tool.path("timestamp").asText())).isEqualTo(at.plusSeconds(1));
+    assertThat(tool.path("payload").isObject()).as("payload is embedded JSON, not a string").isTrue();
+    assertThat(tool.path("payload").path("tool").asText()).isEqualTo("usage_summary");
+    assertThat(tool.path("payload").path("args").path("days").asInt()).isEqualTo(7);
+    assertThat(events.get(1).path("payload").path("tokens").isArray()).isTrue();
+    assertThat(events.get(2).path("run_id").isNull()).isTrue();
+    assertThat(events.get(2).path("payload").isObject()).isTrue();
+    assertThat(tool.fieldNames()).toIterable()
+        .containsExactlyInAnyOrder("type", "event_id", "run_id", "thread_id", "timestamp", "payload");
+
+    JsonNode limited = body(get("/api/threads/" + thread + "/events?after=1&limit=1", token(alice))).path("events");
+    assertThat(texts(limited, "event_id")).containsExactly("2");
+    JsonNode caughtUp = body(get("/api/threads/" + thread + "/events?after=4", token(alice))).path("events");
+    assertThat(caughtUp).isEmpty();
+  }
+
+  @Test
+  void anotherUsersThreadIsNotFoundExactlyLikeARandomId() throws Exception {
+    String alice = user();
+    String mallory = user();
+    UUID alices = chats.saveUserMessage(alice, null, "private").threadId();
+    chats.appendEvent(alices, null, "error", Instant.now(), "{\"secret\": true}");
+    UUID random = UUID.randomUUID();
+
+    for (String what : List.of("messages", "events", "events?after=0")) {
+      HttpResponse<String> someoneElses = get("/api/threads/" + alices + "/" + what, token(mallory));
+      HttpResponse<String> missing = get("/api/threads/" + random + "/" + what, token(mallory));
+
+      assertError(someoneElses, 404, "not_found");
+      assertError(missing, 404, "not_found");
+      assertThat(someoneElses.body().replace(alices.toString(), "ID")).isEqualTo(missing.body().replace(random.toString(), "ID"));
+      assertThat(someoneElses.body()).doesNotContain("private", "secret");
+    }
+  }
+
+  // --- authentication ---
+
+  @Test
+  void aMissingTokenIsRefusedWithAChallenge() throws Exception {
+    HttpResponse<String> none = get("/api/threads", null);
+    assertError(none, 401, "missing_token");
+    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+
+    HttpResponse<String> basic = get("/api/me", null, "Authorization", "Basic YWxpY2U6c2VjcmV0");
+    assertError(basic, 401, "missing_token");
+  }
+
+  @Test
+  void anExpiredTokenIsRefusedWithItsCodeAndNeverEchoed() throws Exception {
+    Tokens anHourAgo = new Tokens(key, Clock.fixed(Instant.now().minus(Duration.ofHours(2)), ZoneOffset.UTC));
+    String expired = anHourAgo.mint("alice", Duration.ofHours(1));
+
+    HttpResponse<String> response = get("/api/me", expired);
+
+    assertError(response, 401, "expired");
+    assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+    assertThat(response.body()).doesNotContain(expired).doesNotContain(expired.substring(expired.lastIndexOf('.') + 1));
+  }
+
+  @Test
+  void algNoneAndForeignSignaturesAreRefused() throws Exception {
+    long exp = Instant.now().plusSeconds(3600).getEpochSecond();
+    String unsigned = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + b64("{\"sub\":\"alice\",\"exp\":" + exp + "}") + ".";
+    assertError(get("/api/me", unsigned), 401, "unsupported_algorithm");
+
+    Tokens otherKey = new Tokens(SigningKey.load(Settings.read(Map.of("JWT_SECRET_KEY", "another-secret-0123456789abcdefghijklmnop"))));
+    assertError(get("/api/me", otherKey.mint("alice", Duration.ofHours(1))), 401, "bad_signature");
+
+    assertError(get("/api/me", "not-a-jwt"), 401, "malformed");
+  }
+
+  @Test
+  void authIsCheckedBeforeAnythingIsRead() throws Exception {
+    assertError(get("/api/threads/" + UUID.randomUUID() + "/messages", null), 401, "missing_token");
+    assertError(get("/api/threads/not-a-uuid/events?after=x", null), 401, "missing_token");
+  }
+
+  // --- bad input, unknown paths, methods ---
+
+  @Test
+  void aMalformedThreadIdIsABadRequestNamingIt() throws Exception {
+    String token = token(user());
+    for (String id : List.of("not-a-uuid", "1-2-3-4-5", "123e4567e89b12d3a456426614174000", "%20")) {
+      HttpResponse<String> response = get("/api/threads/" + id + "/messages", token);
+      assertError(response, 400, "bad_request");
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(body.path("parameter").asText()).isEqualTo("thread_id");
+      assertThat(body.path("error").path("message").asText()).contains("thread id");
+    }
+  }
+
+  @Test
+  void badNumbersAreBadRequestsNamingTheParameter() throws Exception {
+    String alice = user();
+    String token = token(alice);
+    UUID thread = chats.saveUserMessage(alice, null, "hello").threadId();
+    String events = "/api/threads/" + thread + "/events";
+    Map<String, String> cases = Map.of(
+        events + "?after=abc", "after",
+        events + "?after=-1", "after",
+        events + "?after=1.5", "after",
+        events + "?after=99999999999999999999999", "after",
+        events + "?after=1&after=2", "after",
+        events + "?limit=", "limit",
+        "/api/threads?limit=ten", "limit");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      HttpResponse<String> response = get(c.getKey(), token);
+      assertError(response, 400, "bad_request");
+      assertThat(JSON.readTree(response.body()).path("parameter").asText()).as(c.getKey()).isEqualTo(c.getValue());
+      assertThat(JSON.readTree(response.body()).path("error").path("message").asText()).contains(c.getValue());
+    }
+  }
+
+  @Test
+  void limitsAreBounded() throws Exception {
+    String alice = user();
+    String token = token(alice);
+    UUID thread = null;
+    for (int i = 0; i < 3; i++) {
+      thread = chats.saveUserMessage(alice, null, "question " + i).threadId();
+    }
+    for (int i = 0; i < 3; i++) {
+      chats.appendEvent(thread, null, "agent_thinking", Instant.now(), "{\"n\": " + i + "}");
+    }
+    String events = "/api/threads/" + thread + "/events";
+
+    assertThat(body(get("/api/threads?limit=1", token)).path("threads")).hasSize(1);
+    assertThat(body(get("/api/threads?limit=200", token)).path("threads")).hasSize(3);
+    assertThat(body(get("/api/threads", token)).path("threads")).hasSize(3);
+    assertError(get("/api/threads?limit=0", token), 400, "bad_request");
+    assertError(get("/api/threads?limit=201", token), 400, "bad_request");
+    assertThat(JSON.readTree(get("/api/threads?limit=201", token).body()).path("error").path("message").asText())
+        .contains("1 to 200");
+
+    assertThat(body(get(events + "?limit=2", token)).path("events")).hasSize(2);
+    assertThat(body(get(events + "?limit=1000", token)).path("events")).hasSize(3);
+    assertError(get(events + "?limit=0", token), 400, "bad_request");
+    assertError(get(events + "?limit=1001", token), 400, "bad_request");
+  }
+
+  @Test
+  void unknownApiPathsAreNotFoundAndOtherPathsAreLeftToTheNextHandler() throws Exception {
+    String token = token(user());
+    assertError(get("/api/nope", token), 404, "not_found");
+    assertError(get("/api", token), 404, "not_found");
+    assertError(get("/api/threads/" + UUID.randomUUID(), token), 404, "not_found");
+    assertError(get("/api/threads/" + UUID.randomUUID() + "/other", token), 404, "not_found");
+
+    assertError(get("/apinope", token), 404, "fell_through");
+    assertError(get("/health", token), 404, "fell_through");
+  }
+
+  @Test
+  void otherMethodsOnKnownPathsAreNotAllowed() throws Exception {
+    String token = token(user());
+    for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
+      HttpResponse<String> response = send(base, method, "/api/threads", token);
+      assertError(response, 405, "method_not_allowed");
+      assertThat(response.headers().firstValue("Allow")).hasValue("GET");
+    }
+    HttpResponse<String> post = send(base, "POST", "/api/threads/" + UUID.randomUUID() + "/messages", token);
+    assertError(post, 405, "method_not_allowed");
+    assertThat(post.headers().firstValue("Allow")).hasValue("GET");
+  }
+
+  // --- CORS ---
+
+  @Test
+  void anAllowedOriginMayReadTheReply() throws Exception {
+    HttpResponse<String> response = get("/api/me", token(user()), "Origin", "https://app.example.com");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example.com");
+    assertThat(response.headers().allValues("Vary")).anySatisfy(v -> assertThat(v).contains("Origin"));
+
+    // Errors too, so the page can show what went wrong.
+    HttpResponse<String> refused = get("/api/me", null, "Origin", "https://app.example.com");
+    assertError(refused, 401, "missing_token");
+    assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example.com");
+  }
+
+  @Test
+  void localhostOnAnyPortMatchesTheWildcardEntry() throws Exception {
+    String token = token(user());
+    for (String origin : List.of("http://localhost:5173", "http://localhost:3000", "http://localhost")) {
+      HttpResponse<String> response = get("/api/me", token, "Origin", origin);
+      assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).as(origin).hasValue(origin);
+    }
+    for (String origin : List.of("https://localhost:5173", "http://localhost.evil.example:5173",
+        "http://localhost:5173.evil.example", "http://127.0.0.1:5173")) {
+      HttpResponse<String> response = get("/api/me", token, "Origin", origin);
+      assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).as(origin).isEmpty();
+    }
+  }
+
+  @Test
+  void aDisallowedOriginGetsNoCorsHeaders() throws Exception {
+    for (String origin : List.of("https://evil.example", "https://app.example.com.evil.example", "null")) {
+      HttpResponse<String> response = get("/api/me", token(user()), "Origin", origin);
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).as(origin).isEmpty();
+      assertThat(response.headers().firstValue("Access-Control-Allow-Methods")).isEmpty();
+    }
+  }
+
+  @Test
+  void preflightsAreAnsweredForAllowedOriginsAndRefusedForOthers() throws Exception {
+    HttpResponse<String> allowed = send(base, "OPTIONS", "/api/threads", null,
+        "Origin", "http://localhost:5173",
+        "Access-Control-Request-Method", "GET",
+        "Access-Control-Request-Headers", "authorization");
+
+    assertThat(allowed.statusCode()).isEqualTo(204);
+    assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://localhost:5173");
+    assertThat(allowed.headers().firstValue("Access-Control-Allow-Methods")).hasValue("GET, OPTIONS");
+    assertThat(allowed.headers().firstValue("Access-Control-Allow-Headers")).hasValue("Authorization, Content-Type");
+    assertThat(allowed.headers().firstValue("Access-Control-Max-Age")).hasValue("600");
+    assertThat(allowed.headers().allValues("Vary")).anySatisfy(v -> assertThat(v).contains("Origin"));
+    assertThat(allowed.body()).isEmpty();
+
+    HttpResponse<String> refused = send(base, "OPTIONS", "/api/threads", null,
+        "Origin", "https://evil.example",
+        "Access-Control-Request-Method", "GET");
+
+    assertError(refused, 403, "origin_not_allowed");
+    assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    assertThat(refused.headers().firstValue("Access-Control-Allow-Methods")).isEmpty();
+  }
+
+  // --- storage failures ---
+
+  @Test
+  void aStorageFailureIsA503WithRetryAfterAndNoSql() throws Exception {
+    String token = token(user());
+    for (String path : List.of("/api/threads", "/api/threads/" + UUID.randomUUID() + "/messages",
+        "/api/threads/" + UUID.randomUUID() + "/events?after=3")) {
+      HttpResponse<String> response = send(brokenBase, "GET", path, token, "Origin", "https://app.example.com");
+
+      assertError(response, 503, "storage_unavailable");
+      assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+      assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example.com");
+      assertThat(response.body()).doesNotContainIgnoringCase("select").doesNotContain("secret_column", "SQLState");
+    }
+    // /api/me reads no storage.
+    assertThat(send(brokenBase, "GET", "/api/me", token).statusCode()).isEqualTo(200);
+  }
+}
