@@ -1,10 +1,6 @@
 package ai.netra.cache;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +16,7 @@ public final class RedisEventBus implements EventBus {
   private static final Logger log = LoggerFactory.getLogger(RedisEventBus.class);
 
   private final Redis redis;
-  private final Map<String, List<Consumer<String>>> channels = new ConcurrentHashMap<>();
+  private final Subscribers subscribers = new Subscribers();
   private final Thread listener;
   private volatile boolean closed;
   private volatile JedisPubSub pubSub;
@@ -37,8 +33,7 @@ public final class RedisEventBus implements EventBus {
 
   @Override
   public AutoCloseable subscribe(String channel, Consumer<String> listener) {
-    channels.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(listener);
-    return () -> channels.getOrDefault(channel, List.of()).remove(listener);
+    return subscribers.add(channel, listener);
   }
 
   @Override
@@ -56,7 +51,7 @@ public final class RedisEventBus implements EventBus {
         JedisPubSub handler = new JedisPubSub() {
           @Override
           public void onPMessage(String p, String channel, String message) {
-            deliver(channel.substring(redis.prefix().length()), message);
+            subscribers.deliver(channel.substring(redis.prefix().length()), message);
           }
         };
         pubSub = handler;
@@ -73,16 +68,6 @@ public final class RedisEventBus implements EventBus {
           return;
         }
         backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
-      }
-    }
-  }
-
-  private void deliver(String channel, String message) {
-    for (Consumer<String> listener : channels.getOrDefault(channel, List.of())) {
-      try {
-        listener.accept(message);
-      } catch (RuntimeException e) {
-        log.warn("a subscriber of {} failed: {}", channel, e.toString());
       }
     }
   }

@@ -24,17 +24,17 @@ class EmbeddedDefaultsIT {
     try (ServiceProcess first = ServiceProcess.start(env)) {
       first.awaitStatus("/health/ready", 200, START);
       JsonNode report = first.json("/health/startup");
-      assertThat(step(report, "embedded-postgres").path("status").asText()).isEqualTo("OK");
-      assertThat(step(report, "migrations").path("detail").asText()).as("first start migrates an empty database")
+      assertThat(ServiceProcess.step(report, "embedded-postgres").path("status").asText()).isEqualTo("OK");
+      assertThat(ServiceProcess.step(report, "migrations").path("detail").asText()).as("first start migrates an empty database")
           .contains("applied");
-      assertThat(step(report, "redis").path("detail").asText()).contains("in-process");
+      assertThat(ServiceProcess.step(report, "redis").path("detail").asText()).contains("in-process");
       first.terminate();
       assertThat(first.awaitExit(Duration.ofSeconds(10))).as("exit code after SIGTERM").isZero();
       assertThat(first.outputText()).contains("closed embedded PostgreSQL");
     }
     try (ServiceProcess second = ServiceProcess.start(env)) {
       second.awaitStatus("/health/ready", 200, START);
-      assertThat(step(second.json("/health/startup"), "migrations").path("detail").asText())
+      assertThat(ServiceProcess.step(second.json("/health/startup"), "migrations").path("detail").asText())
           .as("a restart finds the schema it left: the data folder was kept").contains("no migration pending");
     }
   }
@@ -50,16 +50,5 @@ class EmbeddedDefaultsIT {
       assertThat(service.outputText()).contains("STARTUP FAILED", "step: embedded-postgres", "nobody cannot enter",
           "set NETRA_DATA_DIR to a folder every user can enter");
     }
-  }
-
-  private static JsonNode step(JsonNode report, String name) {
-    for (JsonNode phase : report.path("phases")) {
-      for (JsonNode step : phase.path("steps")) {
-        if (step.path("name").asText().equals(name)) {
-          return step;
-        }
-      }
-    }
-    throw new AssertionError("no step " + name + " in " + report);
   }
 }

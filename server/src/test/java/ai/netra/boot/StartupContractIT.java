@@ -171,7 +171,7 @@ class StartupContractIT {
       service.awaitStatus("/health/ready", 200, START);
       JsonNode report = service.json("/health/startup");
       assertThat(report.path("outcome").asText()).isEqualTo("READY");
-      JsonNode step = step(report, "injected-ncdfe-extras");
+      JsonNode step = ServiceProcess.step(report, "injected-ncdfe-extras");
       assertThat(step.path("status").asText()).isEqualTo("FAILED");
       assertThat(step.path("criticality").asText()).isEqualTo("OPTIONAL");
       assertThat(step.path("error").asText()).contains("NoClassDefFoundError");
@@ -185,7 +185,7 @@ class StartupContractIT {
       service.awaitStatus("/health/startup", 200, START);
       JsonNode report = service.json("/health/startup");
       assertThat(report.path("outcome").asText()).isEqualTo("DEGRADED");
-      assertThat(step(report, "injected-fail-redis").path("status").asText()).isEqualTo("DEGRADED");
+      assertThat(ServiceProcess.step(report, "injected-fail-redis").path("status").asText()).isEqualTo("DEGRADED");
       assertThat(service.outputText()).contains("DEGRADED");
     }
   }
@@ -229,7 +229,7 @@ class StartupContractIT {
     env.put("BYPASS_STARTUP_VALIDATION", "true");
     try (ServiceProcess bypassed = ServiceProcess.start(env)) {
       bypassed.awaitStatus("/health/startup", 200, START);
-      assertThat(step(bypassed.json("/health/startup"), "pool-sizing").path("status").asText()).isEqualTo("SKIPPED");
+      assertThat(ServiceProcess.step(bypassed.json("/health/startup"), "pool-sizing").path("status").asText()).isEqualTo("SKIPPED");
       assertThat(bypassed.outputText()).contains("BYPASS_STARTUP_VALIDATION=true: validation steps are SKIPPED in staging");
     }
     env.put("NETRA_ENV", "production");
@@ -312,16 +312,5 @@ class StartupContractIT {
     List<String> names = new ArrayList<>();
     report.path("phases").forEach(p -> names.add(p.path("name").asText()));
     return names;
-  }
-
-  private static JsonNode step(JsonNode report, String name) {
-    for (JsonNode phase : report.path("phases")) {
-      for (JsonNode step : phase.path("steps")) {
-        if (step.path("name").asText().equals(name)) {
-          return step;
-        }
-      }
-    }
-    throw new AssertionError("no step " + name + " in " + report);
   }
 }

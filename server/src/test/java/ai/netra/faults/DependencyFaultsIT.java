@@ -99,7 +99,7 @@ class DependencyFaultsIT {
 
       JsonNode report = service.json("/health/startup");
       assertThat(report.path("outcome").asText()).as("outcome with a 1 s slow database").isEqualTo("READY");
-      JsonNode step = step(report, "database");
+      JsonNode step = ServiceProcess.step(report, "database");
       assertThat(step.path("status").asText()).as("database step").isEqualTo("OK");
       assertThat(step.path("end_ms").asLong() - step.path("start_ms").asLong())
           .as("database step duration (ms): the proxy's delay was really in the path").isGreaterThanOrEqualTo(900);
@@ -140,7 +140,7 @@ class DependencyFaultsIT {
         JsonNode report = service.json("/health/startup");
         assertThat(report.path("outcome").asText()).as("outcome with the database absent and allowed to degrade")
             .isEqualTo("DEGRADED");
-        assertThat(step(report, "database").path("status").asText()).as("database step").isEqualTo("DEGRADED");
+        assertThat(ServiceProcess.step(report, "database").path("status").asText()).as("database step").isEqualTo("DEGRADED");
         assertThat(service.get("/health/live").statusCode()).as("liveness while degraded").isEqualTo(200);
         assertThat(service.get("/health/ready").statusCode()).as("the degraded service takes traffic").isEqualTo(200);
         assertThat(service.alive()).as("the degraded service keeps running").isTrue();
@@ -254,7 +254,7 @@ class DependencyFaultsIT {
 
       JsonNode report = service.json("/health/startup");
       assertThat(report.path("outcome").asText()).as("outcome with a 1 s slow Redis").isEqualTo("READY");
-      JsonNode step = step(report, "redis");
+      JsonNode step = ServiceProcess.step(report, "redis");
       assertThat(step.path("status").asText()).as("redis step").isEqualTo("OK");
       assertThat(step.path("end_ms").asLong() - step.path("start_ms").asLong())
           .as("redis step duration (ms): the proxy's delay was really in the path").isGreaterThanOrEqualTo(900);
@@ -289,8 +289,8 @@ class DependencyFaultsIT {
         JsonNode report = service.json("/health/startup");
         assertThat(report.path("outcome").asText()).as("outcome with Redis black-holed and allowed to degrade")
             .isEqualTo("DEGRADED");
-        assertThat(step(report, "redis").path("status").asText()).as("redis step").isEqualTo("DEGRADED");
-        assertThat(step(report, "event-bus").path("detail").asText()).as("event bus without Redis")
+        assertThat(ServiceProcess.step(report, "redis").path("status").asText()).as("redis step").isEqualTo("DEGRADED");
+        assertThat(ServiceProcess.step(report, "event-bus").path("detail").asText()).as("event bus without Redis")
             .contains("in-process event bus");
         assertThat(service.get("/health/live").statusCode()).as("liveness while degraded").isEqualTo(200);
         assertThat(service.get("/health/ready").statusCode()).as("the degraded service takes traffic").isEqualTo(200);
@@ -507,16 +507,5 @@ class DependencyFaultsIT {
       case "REFUSE" -> Mode.REFUSE;
       default -> throw new IllegalArgumentException(name);
     };
-  }
-
-  private static JsonNode step(JsonNode report, String name) {
-    for (JsonNode phase : report.path("phases")) {
-      for (JsonNode step : phase.path("steps")) {
-        if (step.path("name").asText().equals(name)) {
-          return step;
-        }
-      }
-    }
-    throw new AssertionError("no step " + name + " in " + report);
   }
 }

@@ -52,7 +52,7 @@ class UnixSocketDatabaseIT {
 
       JsonNode report = service.json("/health/startup");
       assertThat(report.path("outcome").asText()).as("outcome over the unix socket").isEqualTo("READY");
-      JsonNode step = step(report, "database");
+      JsonNode step = ServiceProcess.step(report, "database");
       assertThat(step.path("status").asText()).as("database step").isEqualTo("OK");
       assertThat(step.path("detail").asText()).as("database step detail")
           .contains("unix socket", SOCKET_FOLDER.toString(), "db=" + database);
@@ -61,16 +61,5 @@ class UnixSocketDatabaseIT {
           .until(() -> service.json("/health/ready").path("checks").findValuesAsText("name").contains("database")
               && service.get("/health/ready").statusCode() == 200);
     }
-  }
-
-  private static JsonNode step(JsonNode report, String name) {
-    for (JsonNode phase : report.path("phases")) {
-      for (JsonNode step : phase.path("steps")) {
-        if (step.path("name").asText().equals(name)) {
-          return step;
-        }
-      }
-    }
-    throw new AssertionError("no step " + name + " in " + report);
   }
 }

@@ -161,6 +161,18 @@ public final class ServiceProcess implements AutoCloseable {
     return JSON.readTree(get(path).body());
   }
 
+  /** The step called {@code name} in a startup report. */
+  public static JsonNode step(JsonNode report, String name) {
+    for (JsonNode phase : report.path("phases")) {
+      for (JsonNode step : phase.path("steps")) {
+        if (step.path("name").asText().equals(name)) {
+          return step;
+        }
+      }
+    }
+    throw new AssertionError("no step " + name + " in " + report);
+  }
+
   public static JsonNode parse(String body) throws IOException {
     return JSON.readTree(body);
   }
