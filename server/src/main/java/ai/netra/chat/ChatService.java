@@ -247,10 +247,12 @@ public final class ChatService implements AutoCloseable {
     return transient_("error", null, threadId, Map.of("code", code, "message", message));
   }
 
-  /** Stops runs and closes every socket with 1001 (going away); runs still going are recorded as interrupted. */
+  /** Stops runs and closes every socket with 1001 (going away); runs still going are recorded as interrupted. Idempotent. */
   @Override
   public void close() {
-    closing.set(true);
+    if (closing.getAndSet(true)) {
+      return;
+    }
     pinger.shutdownNow();
     runs.values().forEach(ActiveRun::stop);
     for (Set<ChatSocket> mine : sockets.values()) {
@@ -266,13 +268,13 @@ public final class ChatService implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try {
-      int interrupted = chats.interruptRunning();
-      if (interrupted > 0) {
-        log.info("{} agent runs recorded as interrupted; clients can resume their threads", interrupted);
+    // Only this instance's runs: another instance's runs in the same database are still going.
+    for (ActiveRun run : List.copyOf(runs.values())) {
+      try {
+        chats.finishRun(run.runId, "interrupted", "the service shut down during the run");
+      } catch (RuntimeException e) {
+        log.warn("could not record run {} as interrupted: {}", run.runId, e.toString());
       }
-    } catch (RuntimeException e) {
-      log.warn("could not record interrupted runs: {}", e.toString());
     }
     try {
       subscription.close();
