@@ -1,6 +1,7 @@
 package ai.netra.boot;
 
 import ai.netra.auth.SigningKey;
+import ai.netra.auth.Tokens;
 import ai.netra.config.Settings;
 import ai.netra.config.StartupSettings;
 import ai.netra.startup.ConfigurationException;
@@ -76,7 +77,7 @@ public final class BackendPlan {
         Step.critical("signing-key", "auth").settings("JWT_SECRET_KEY")
             .run(context -> {
               components.signingKey = SigningKey.load(settings);
-              components.tokens = new ai.netra.auth.Tokens(components.signingKey);
+              components.tokens = new Tokens(components.signingKey);
               context.detail("HS256 key from " + components.signingKey.source());
             }));
 
@@ -86,36 +87,7 @@ public final class BackendPlan {
         Step.critical("llm-manager", "llm").placeholder("the LLM manager is not wired yet"),
         Step.critical("tool-registry", "tools").placeholder("the agent tools are not wired yet"),
         Step.critical("agent-supervisor", "agents").placeholder("the agent supervisor is not wired yet")));
-    phases.get("WEBSOCKET").addAll(List.of(
-        Step.critical("event-bus", "event_bus").run(context -> {
-          if (components.eventBus == null) { // Redis failed and was allowed to: one instance still works
-            components.eventBus = new ai.netra.cache.LocalEventBus();
-            components.rateLimiter = new ai.netra.cache.LocalRateLimiter(DependencySteps.RATE_CAPACITY,
-                DependencySteps.RATE_PER_SECOND);
-            log.warn("Redis is unavailable: events reach only this instance's sockets until it returns and the service restarts");
-            context.detail("DEGRADED to the in-process event bus: other instances do not see this one's events");
-            return;
-          }
-          context.detail(components.eventBus.kind() + " event bus");
-        }),
-        Step.critical("chat-endpoint", "chat").run(context -> {
-          if (components.database == null) { // allowed to run without a database: no chat, the rest serves
-            context.detail("DEGRADED: no database, so the chat socket answers 503");
-            return;
-          }
-          ai.netra.db.ChatRepository chats = new ai.netra.db.ChatRepository(components.database.dataSource());
-          components.chat = new ai.netra.chat.ChatService(chats, components.eventBus, components.rateLimiter,
-              new ai.netra.agent.MessageStatsAgent());
-          List<String> corsOrigins = new ArrayList<>(settings.allowedOrigins());
-          if (settings.allowedOrigins().isEmpty() && settings.environment() == ai.netra.config.Environment.DEVELOPMENT) {
-            corsOrigins.addAll(List.of("http://localhost:*", "http://127.0.0.1:*"));
-          }
-          components.api = new ai.netra.http.ApiRoutes(components.tokens, chats, corsOrigins);
-          context.detail("/ws/chat and /ws over the " + components.eventBus.kind()
-              + " event bus; agent: the stand-in (message statistics) until the usage-optimization agents arrive");
-        }),
-        Step.critical("serialization-self-test", "serialization").validation()
-            .run(context -> context.detail(SelfChecks.serialization()))));
+    phases.get("WEBSOCKET").addAll(ChatSteps.websocket(components));
     phases.get("FINALIZE").add(
         Step.critical("self-check", "self_check").validation()
             .run(context -> context.detail(SelfChecks.ownHealth(components.httpPort, context.remaining()))));

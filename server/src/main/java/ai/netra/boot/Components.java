@@ -3,6 +3,8 @@ package ai.netra.boot;
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
 import ai.netra.chat.ChatService;
+import ai.netra.chat.OriginPolicy;
+import ai.netra.config.Environment;
 import ai.netra.cache.EventBus;
 import ai.netra.cache.RateLimiter;
 import ai.netra.cache.Redis;
@@ -28,6 +30,8 @@ final class Components {
 
   final Settings settings;
   final HealthMonitor monitor;
+  /** Which browser origins may open the chat socket and call the API. */
+  final OriginPolicy origins;
   private final Deque<Closer> closers = new ArrayDeque<>();
   volatile SigningKey signingKey;
   volatile int httpPort;
@@ -45,6 +49,7 @@ final class Components {
   Components(Settings settings, HealthMonitor monitor) {
     this.settings = settings;
     this.monitor = monitor;
+    this.origins = new OriginPolicy(settings.allowedOrigins(), settings.environment() == Environment.DEVELOPMENT);
   }
 
   /** Registers {@code resource} to be closed at shutdown, before everything registered earlier. */

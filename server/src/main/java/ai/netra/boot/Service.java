@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import ai.netra.chat.ChatEndpoint;
-import ai.netra.chat.OriginPolicy;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -108,16 +107,19 @@ public final class Service {
 
   /** The routes served once ready: the chat socket, then the API. Components are looked up per request, once built. */
   private Handler application(Server server) {
-    OriginPolicy origins = new OriginPolicy(settings.allowedOrigins(),
-        settings.environment() == ai.netra.config.Environment.DEVELOPMENT);
     Handler api = new Handler.Abstract() { // the API once the WEBSOCKET phase built it; the gate keeps requests out before
       @Override
       public boolean handle(Request request, Response response, Callback callback) throws Exception {
         Handler routes = components.api;
+        if (routes == null && ai.netra.http.Replies.path(request).startsWith("/api/")) { // running without a database
+          response.getHeaders().put("Retry-After", "30");
+          return ai.netra.http.Replies.error(response, callback, 503, "storage_unavailable",
+              "the database is unavailable (the service runs degraded); try again later");
+        }
         return routes != null && routes.handle(request, response, callback);
       }
     };
-    return ChatEndpoint.handler(server, () -> components.chat, () -> components.tokens, origins, api);
+    return ChatEndpoint.handler(server, () -> components.chat, () -> components.tokens, components.origins, api);
   }
 
   /** Begins shutdown once: readiness false at once, the start cancelled, requests drained, resources closed. */

@@ -4,6 +4,7 @@ import ai.netra.auth.Identity;
 import ai.netra.auth.InvalidTokenException;
 import ai.netra.auth.PresentedToken;
 import ai.netra.auth.Tokens;
+import ai.netra.chat.OriginPolicy;
 import ai.netra.db.ChatRepository;
 import ai.netra.db.ChatRepository.StorageException;
 import ai.netra.db.ChatRepository.StoredEvent;
@@ -57,32 +58,16 @@ public final class ApiRoutes extends Handler.Abstract {
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
-  private static final Pattern ANY_PORT = Pattern.compile(":[0-9]{1,5}");
 
   private final Tokens tokens;
   private final ChatRepository chats;
-  private final List<String> exactOrigins = new ArrayList<>();
-  /** {@code scheme://host} of entries written {@code scheme://host:*}. */
-  private final List<String> anyPortOrigins = new ArrayList<>();
+  private final OriginPolicy origins;
 
-  /**
-   * @param allowedOrigins browser origins that may call the API ({@code https://app.example.com}); an entry
-   *     {@code scheme://host:*} allows any port of that host, e.g. {@code http://localhost:*}
-   */
-  public ApiRoutes(Tokens tokens, ChatRepository chats, List<String> allowedOrigins) {
+  /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
+  public ApiRoutes(Tokens tokens, ChatRepository chats, OriginPolicy origins) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
-    for (String entry : Objects.requireNonNull(allowedOrigins, "allowedOrigins")) {
-      String origin = entry.strip().toLowerCase(Locale.ROOT);
-      while (origin.endsWith("/")) {
-        origin = origin.substring(0, origin.length() - 1);
-      }
-      if (origin.endsWith(":*")) {
-        anyPortOrigins.add(origin.substring(0, origin.length() - 2));
-      } else if (!origin.isEmpty()) {
-        exactOrigins.add(origin);
-      }
-    }
+    this.origins = Objects.requireNonNull(origins, "origins");
   }
 
   /** The routes; a method here is the handler of a known path. */
@@ -96,7 +81,7 @@ public final class ApiRoutes extends Handler.Abstract {
     }
     String method = request.getMethod();
     String origin = request.getHeaders().get(HttpHeader.ORIGIN);
-    boolean allowedOrigin = origin != null && originAllowed(origin);
+    boolean allowedOrigin = origin != null && origins.allows(origin, request.getHeaders().get(HttpHeader.HOST));
     response.getHeaders().add(HttpHeader.VARY, "Origin");
     if (allowedOrigin) {
       response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
@@ -213,19 +198,6 @@ public final class ApiRoutes extends Handler.Abstract {
           e.eventId(), e.threadId(), x.getClass().getSimpleName());
       return null;
     }
-  }
-
-  private boolean originAllowed(String origin) {
-    String o = origin.toLowerCase(Locale.ROOT);
-    if (exactOrigins.contains(o)) {
-      return true;
-    }
-    for (String base : anyPortOrigins) {
-      if (o.equals(base) || (o.startsWith(base) && ANY_PORT.matcher(o.substring(base.length())).matches())) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static Fields query(Request request) {

@@ -146,6 +146,9 @@ class DependencyFaultsIT {
         assertThat(service.alive()).as("the degraded service keeps running").isTrue();
         assertThat(service.outputText()).as("degradation is logged loudly")
             .contains("DEGRADED: critical step database (database) failed");
+        HttpResponse<String> api = service.get("/api/threads");
+        assertThat(api.statusCode()).as("the API without its database answers at once, 503").isEqualTo(503);
+        assertThat(api.body()).contains("storage_unavailable");
       }
     }
   }

@@ -73,9 +73,9 @@ class ApiRoutesTest {
     key = SigningKey.load(Settings.read(Map.of("JWT_SECRET_KEY", SECRET)));
     tokens = new Tokens(key);
 
-    server = serve(new ApiRoutes(tokens, chats, ORIGINS));
+    server = serve(new ApiRoutes(tokens, chats, new ai.netra.chat.OriginPolicy(ORIGINS, false)));
     base = "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort();
-    brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource()), ORIGINS));
+    brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource()), new ai.netra.chat.OriginPolicy(ORIGINS, false)));
     brokenBase = "http://127.0.0.1:" + ((ServerConnector) brokenStorageServer.getConnectors()[0]).getLocalPort();
   }
 
