@@ -55,8 +55,9 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
   }
 
   @Override
-  public void onWebSocketClose(int statusCode, String reason) {
+  public void onWebSocketClose(int statusCode, String reason, Callback callback) {
     chat.closed(this, statusCode);
+    callback.succeed();
   }
 
   @Override

@@ -138,6 +138,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 + " to start from an empty database", List.of("NETRA_DATA_DIR"), null);
       }
       try (Connection c = connect("postgres", Duration.ofSeconds(1))) {
+        log.debug("embedded PostgreSQL accepts connections ({})", c.getMetaData().getDatabaseProductVersion());
         return;
       } catch (SQLException e) {
         last = e;
