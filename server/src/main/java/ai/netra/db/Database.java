@@ -148,6 +148,9 @@ public final class Database implements AutoCloseable {
             return Result.healthy(settings.describe() + " answers again; the connection pool was renewed");
           }
           try (Connection c = current.getConnection(); Statement s = c.createStatement()) {
+            // The check is never interrupted (that would close a pooled connection); its own read is
+            // bounded instead. The pool restores the connection's usual timeout when it is returned.
+            c.setNetworkTimeout(Runnable::run, (int) Math.max(1, timeout.toMillis()));
             s.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
             s.execute("select 1");
             outage = false;

@@ -29,6 +29,8 @@ public final class HealthMonitor implements AutoCloseable {
   private final Duration timeout;
   private final List<HealthCheck> checks = new CopyOnWriteArrayList<>();
   private final Map<String, CheckStatus> latest = new ConcurrentHashMap<>();
+  /** Checks still running: a slow check is not started again on top of itself. */
+  private final java.util.Set<String> inFlight = ConcurrentHashMap.newKeySet();
   private final ExecutorService runners = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("health-", 0).factory());
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("health-ticker").factory());
@@ -75,12 +77,22 @@ public final class HealthMonitor implements AutoCloseable {
   }
 
   private void runOne(HealthCheck check) {
-    Future<HealthCheck.Result> result = runners.submit(() -> check.check(timeout));
+    if (!inFlight.add(check.name())) {
+      return; // the previous run has not answered yet; its result (or "no answer") stands
+    }
+    Future<HealthCheck.Result> result = runners.submit(() -> {
+      try {
+        return check.check(timeout);
+      } finally {
+        inFlight.remove(check.name());
+      }
+    });
     HealthCheck.Result r;
     try {
       r = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      result.cancel(true);
+      // Not cancelled with an interrupt: interrupting a JDBC or Redis read closes that connection,
+      // so one slow check would break pooled connections. The check ends by its own timeouts.
       r = HealthCheck.Result.unhealthy("no answer within " + timeout.toMillis() + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# WebSocket benchmark: ping/pong round trips on netra's authenticated chat socket against the
+# Spring Boot baseline's echo (same client, same pinning, same run), and many idle authenticated
+# sockets held on a -XX:MaxRAM=512m JVM (failures, RSS, readiness while held).
+# Writes the results section of bench/README.md (between the websocket:begin/end markers).
+#
+#   bench/websocket.sh
+#
+# Environment (all optional):
+#   BENCH_RUNS=3              measured echo runs per server (a fresh JVM each, alternating servers)
+#   BENCH_CONNS=100 BENCH_MSGS=1000   echo: connections, and pings per connection
+#   BENCH_IDLE_CONNS=10000    idle sockets held at once
+#   BENCH_HOLD_S=30           how long each idle socket is held
+#   BENCH_HOLD_BASELINE=1     also hold the idle sockets on the baseline (0 to skip)
+#   BENCH_JFR=1               profile netra in one extra, unmeasured echo run with JFR (0 to skip)
+#   BENCH_NETRA_JAR=path      measure this jar instead of building server/target/netra.jar
+#   BENCH_SHARED=dir          the shared folder with tools/ and peers/ (default: ../shared next to the repo)
+set -euo pipefail
+
+bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$bench")
+out=$bench/out
+work=$out/websocket
+logs=$work/logs
+shared=${BENCH_SHARED:-$(dirname "$root")/shared}
+wsload_src=$shared/tools/wsload
+peer_src=$shared/peers/springboot-ws
+runs=${BENCH_RUNS:-3}
+conns=${BENCH_CONNS:-100}
+msgs=${BENCH_MSGS:-1000}
+idle=${BENCH_IDLE_CONNS:-10000}
+hold_s=${BENCH_HOLD_S:-30}
+hold_baseline=${BENCH_HOLD_BASELINE:-1}
+jfr=${BENCH_JFR:-1}
+maxram=512m   # the simulated instance's memory; the JVM sizes its heap from it (MaxRAM/4)
+payload='{"type":"ping"}'   # WS_PAYLOAD for both servers: netra answers pong, the baseline echoes it
+preload=$bench/websocket_replies.js
+
+say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Process bookkeeping (as in startup.sh): everything this script starts is stopped on exit,
+# Ctrl-C included, the whole tree below each tracked pid, leaves first.
+tracked=()
+track() { tracked+=("$1"); }
+untrack() {
+  local keep=() p
+  for p in "${tracked[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  tracked=("${keep[@]}")
+}
+descendants() {
+  local kid
+  for kid in $(pgrep -P "$1" || true); do echo "$kid"; descendants "$kid"; done
+}
+stop_tracked() {
+  local seen=" " all p i
+  for i in $(seq 1 50); do
+    all=()
+    for p in "${tracked[@]}"; do kill -0 "$p" 2>/dev/null && all+=("$p"); all+=($(descendants "$p")); done
+    [ ${#all[@]} -gt 0 ] || return 0
+    for p in "${all[@]}"; do
+      [ -z "$(pgrep -P "$p")" ] || continue # not a leaf yet
+      case $seen in *" $p "*) ;; *) kill -TERM "$p" 2>/dev/null || true; seen+="$p " ;; esac
+    done
+    sleep 0.2
+  done
+  kill -KILL "${all[@]}" 2>/dev/null || true
+}
+on_exit() {
+  local rc=$?
+  stop_tracked
+  [ $rc -eq 0 ] || say "stopped (exit $rc); logs are in ${logs#"$root"/}"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a command in the background so the traps can reach it while we wait.
+run_tracked() {
+  "$@" &
+  local pid=$! rc=0
+  track "$pid"
+  wait "$pid" || rc=$?
+  untrack "$pid"
+  return $rc
+}
+
+free_port() { # a port that is free on 127.0.0.1 right now
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Preconditions
+[ -f "$wsload_src/wsload.js" ] || die "wsload not found at $wsload_src (set BENCH_SHARED to the folder holding tools/ and peers/)"
+[ -f "$peer_src/pom.xml" ] || die "baseline not found at $peer_src"
+for n in runs conns msgs idle hold_s; do
+  [[ "${!n}" =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive integer, got '${!n}'"
+done
+for tool in python3 taskset curl pgrep node npm psql ss timeout; do
+  command -v "$tool" >/dev/null || die "$tool is required"
+done
+for dep in 5432:PostgreSQL 6379:Redis; do
+  (exec 3<>"/dev/tcp/127.0.0.1/${dep%%:*}") 2>/dev/null \
+    || die "${dep#*:} is not reachable on 127.0.0.1:${dep%%:*} (both servers need it)"
+done
+
+# Idle sockets: one descriptor each in the server and in the client (both inherit this shell's
+# limit), and one ephemeral port each on the client side.
+nofile_hard=$(ulimit -Hn)
+nofile_want=65536
+[ "$nofile_hard" = unlimited ] || [ "$nofile_hard" -ge $nofile_want ] || nofile_want=$nofile_hard
+ulimit -n "$nofile_want" 2>/dev/null || say "could not raise the open-files limit to $nofile_want"
+nofile=$(ulimit -n)
+[ "$nofile" = unlimited ] || [ "$nofile" -ge $((idle + 1000)) ] \
+  || die "open files limit is $nofile (hard $nofile_hard): too low for $idle idle sockets; lower BENCH_IDLE_CONNS"
+read -r port_lo port_hi </proc/sys/net/ipv4/ip_local_port_range
+[ $((port_hi - port_lo)) -ge $((idle + 1000)) ] \
+  || die "only $((port_hi - port_lo)) ephemeral ports ($port_lo-$port_hi): too few for $idle idle sockets"
+
+# netra uses the machine's PostgreSQL and Redis like the baseline, in its own database and key
+# prefix (the same as startup.sh), with a signing key made for this run.
+bench_db=netra_bench
+if [ -z "$(psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "select 1 from pg_database where datname = '$bench_db'")" ]; then
+  say "creating database $bench_db for netra"
+  psql -w -h 127.0.0.1 -U postgres -d postgres -qc "create database $bench_db" >/dev/null
+fi
+jwt_secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+netra_env=(JWT_SECRET_KEY="$jwt_secret" DATABASE_URL="postgres://postgres@127.0.0.1:5432/$bench_db"
+  REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=netra-bench:)
+
+# A JDK >= 21 (never the java 17 on PATH): the project's own finder.
+# shellcheck source=../bin/jdk.sh
+. "$root/bin/jdk.sh"
+java=$JAVA_HOME/bin/java
+java_version=$("$java" -XshowSettings:properties -version 2>&1 \
+  | sed -n 's/^ *java\.runtime\.version = //p;s/^ *java\.vendor = //p' | paste -sd' ' -)
+
+# CPU pinning: each server gets one CPU (the simulated 1-CPU instance), the load client another
+# one when there is one, so the client's work does not steal the server's CPU.
+read -r -a cpus <<<"$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
+app_cpu=${cpus[0]}
+client_pin=()
+[ ${#cpus[@]} -lt 2 ] || client_pin=(taskset -c "${cpus[1]}")
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+clk_tck=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------------------------------------
+# Fresh working folders. The copied baseline and wsload are read-only like their sources.
+[ ! -d "$out" ] || chmod -R u+w "$out"
+rm -rf "$work" "$out/springboot-ws" "$out/wsload"
+mkdir -p "$work" "$logs" "$work/runs"
+
+if [ -n "${BENCH_NETRA_JAR:-}" ]; then
+  [ -f "$BENCH_NETRA_JAR" ] || die "BENCH_NETRA_JAR=$BENCH_NETRA_JAR does not exist"
+  say "netra: using $BENCH_NETRA_JAR (not building)"
+  cp "$BENCH_NETRA_JAR" "$work/netra.jar"
+else
+  say "netra: building (./mvnw -q -B -DskipTests install)"
+  (cd "$root" && ./mvnw -q -B -DskipTests install) >"$logs/build-netra.log" 2>&1 \
+    || { tail -n 30 "$logs/build-netra.log" >&2; die "netra build failed (log: $logs/build-netra.log)"; }
+  cp "$root/server/target/netra.jar" "$work/netra.jar"
+fi
+netra_jar=$work/netra.jar
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$root" status --porcelain -- startup server pom.xml 2>/dev/null || true)
+
+say "spring-boot: copying and building the baseline"
+cp -r "$peer_src" "$out/springboot-ws"
+chmod -R u+w "$out/springboot-ws"
+"$root/mvnw" -q -B -f "$out/springboot-ws/pom.xml" package -DskipTests >"$logs/build-springboot.log" 2>&1 \
+  || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
+spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
+
+say "wsload: copying and installing (npm ci)"
+cp -r "$wsload_src" "$out/wsload"
+chmod -R u+w "$out/wsload"
+(cd "$out/wsload" && npm ci --no-audit --no-fund) >"$logs/npm-ci.log" 2>&1 \
+  || { tail -n 30 "$logs/npm-ci.log" >&2; die "npm ci failed in $out/wsload (log: $logs/npm-ci.log)"; }
+wsload=$out/wsload/wsload.js
+node_version=$(node --version)
+ws_version=$(node -p "require('$out/wsload/node_modules/ws/package.json').version")
+
+say "netra: making a token for bench-user"
+token=$(env "${netra_env[@]}" NETRA_DATA_DIR="$work/runs/token" "$java" -jar "$netra_jar" token --user bench-user --ttl 1h \
+  2>"$logs/token.log") || { cat "$logs/token.log" >&2; die "netra token failed"; }
+[[ "$token" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]] || die "netra token printed something else than a JWT"
+
+# ---------------------------------------------------------------------------------------------
+# Servers. Sets the global array `cmd` to the command of app $1 on port $2 with extra JVM flags $3...
+# `env` and `taskset` exec, so the pid of the background job is the JVM's.
+build_cmd() {
+  local app=$1 port=$2; shift 2
+  local pin=(taskset -c "$app_cpu" "$java" -XX:MaxRAM=$maxram)
+  case $app in
+    netra) cmd=(env PORT="$port" NETRA_DATA_DIR="$work/runs/netra-$port" "${netra_env[@]}" "${pin[@]}" "$@"
+                -jar "$netra_jar" serve) ;;
+    spring) cmd=(env PORT="$port" "${pin[@]}" "$@" -jar "$spring_jar") ;;
+    *) die "unknown app $app" ;;
+  esac
+}
+ready_path() { case $1 in netra) echo /health/ready ;; *) echo /actuator/health/readiness ;; esac; }
+
+# Starts app $1 with log $2 (extra JVM flags $3...); sets server_pid and server_port; waits for ready.
+start_server() {
+  local app=$1 log=$2 i; shift 2
+  server_port=$(free_port)
+  [ "$app" != netra ] || mkdir -p "$work/runs/netra-$server_port"
+  build_cmd "$app" "$server_port" "$@"
+  "${cmd[@]}" >"$log" 2>&1 &
+  server_pid=$!
+  track "$server_pid"
+  for i in $(seq 1 600); do
+    if curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$server_port$(ready_path "$app")"; then return 0; fi
+    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "$app exited before ready (log: $log)"; }
+    sleep 0.2
+  done
+  die "$app not ready within 120 s (log: $log)"
+}
+stop_server() {
+  local i
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for i in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true # netra exits 0 on SIGTERM, Spring 143
+  untrack "$server_pid"
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime of the whole process
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+
+# Problems in a server log once it is done: warning and error lines (their distinct messages,
+# timestamps cut off), exceptions, and any rate limiting.
+scan_log() { # app phase log
+  local problems
+  problems=$(grep -E '\b(WARN|ERROR)\b|Exception|rate_limited' "$3" \
+    | sed -E 's/^[0-9T:.Z-]+ +//; s/^[0-9:.]+ +//; s/\b[0-9]+\b/N/g' | cut -c1-200 | sort -u | head -n 3 | paste -sd'|' - || true)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "${3#"$root"/}" "$(grep -c -E '\b(WARN|ERROR)\b' "$3" || true)" \
+    "$(grep -c 'Exception' "$3" || true)" "$(grep -c 'rate_limited' "$3" || true)" "$(printf '%s' "$problems" | tr '\t' ' ')" \
+    >>"$work/logs.tsv"
+}
+
+url() { echo "ws://127.0.0.1:$server_port/ws/chat"; }
+
+# One echo run of the load client against the running server. $1 = app, $2 = rep, $3 = kind:
+#   pong     through bench/websocket_replies.js, netra's connection_established frame hidden from
+#            wsload, so every counted reply answers a ping (the measured rows)
+#   as-is    wsload exactly as shipped, no preload (reference rows)
+#   warmup   like pong, not reported as a result
+echo_run() {
+  local app=$1 rep=$2 kind=$3 before after t0 t1 line=$work/echo.out
+  local pre=()
+  [ "$kind" = as-is ] || pre=(-r "$preload")
+  before=$(cpu_ticks "$server_pid")
+  t0=$(date +%s.%N)
+  run_tracked env WS_PAYLOAD="$payload" WSLOAD_SKIP_TYPES=connection_established timeout 600 \
+    "${client_pin[@]}" node "${pre[@]}" "$wsload" "$(url)" "$conns" "$msgs" echo "$token" >"$line" \
+    || die "$app: wsload echo failed: $(cat "$line")"
+  t1=$(date +%s.%N)
+  after=$(cpu_ticks "$server_pid")
+  say "$app run $rep ($kind): $(paste -sd' ' "$line")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$rep" "$kind" "$(echo "scale=3; ($after - $before) / $clk_tck" | bc)" \
+    "$(echo "scale=3; ($t1 - $t0) / 1" | bc)" "$(paste -sd' ' "$line")" >>"$work/echo.tsv"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------------------------------------
+# Echo: a fresh JVM per server and run, alternating (netra, spring, netra, ...); each gets one
+# unmeasured warm-up run first, then the measured run, then the reference run with wsload as is.
+printf 'app\trep\tkind\tserver_cpu_s\tclient_wall_s\tline\n' >"$work/echo.tsv"
+printf 'app\tphase\tlog\twarn_error_lines\texception_lines\trate_limited_lines\tproblems\n' >"$work/logs.tsv"
+for rep in $(seq 1 "$runs"); do
+  for app in netra spring; do
+    log=$logs/$app-echo-$rep.log
+    say "$app echo $rep/$runs: starting"
+    start_server "$app" "$log"
+    echo_run "$app" "$rep" warmup
+    echo_run "$app" "$rep" pong
+    echo_run "$app" "$rep" as-is
+    stop_server
+    scan_log "$app" "echo-$rep" "$log"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------
+# Idle sockets: open $idle authenticated sockets (wsload hold), hold each $hold_s s; every second
+# sample the server's VmRSS and threads, the established TCP connections on its port, the client's
+# open sockets (from the preload's progress file) and /health/ready (or the baseline's readiness). The client gets $hold_deadline s in all (ramp, hold,
+# closing handshakes); past that it is stopped (SIGTERM: the preload still prints its tallies).
+hold_deadline=$((hold_s + 120))
+hold() { # app
+  local app=$1 log=$logs/$1-hold.log samples=$work/hold-$1.tsv line=$work/hold-$1.out hold_pid t0 rss0 thr0 code rc=0
+  local progress_opened progress_failed progress_open
+  local alive=yes
+  say "$app hold: starting"
+  start_server "$app" "$log"
+  sleep 1
+  rss0=$(rss_kb "$server_pid")
+  thr0=$(threads "$server_pid")
+  printf 't_s\testablished\tclient_opened\tclient_failed\tclient_open\trss_kb\tthreads\tready_code\tready_ms\n' >"$samples"
+  rm -f "$work/hold-progress"
+  env WS_PAYLOAD="$payload" WSLOAD_PROGRESS="$work/hold-progress" timeout "$hold_deadline" "${client_pin[@]}" \
+    node -r "$preload" "$wsload" "$(url)" "$idle" "$hold_s" hold "$token" >"$line" 2>"$logs/$app-hold-client.log" &
+  hold_pid=$!
+  track "$hold_pid"
+  t0=$(date +%s.%N)
+  while kill -0 "$hold_pid" 2>/dev/null; do
+    code=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 3 \
+      "http://127.0.0.1:$server_port$(ready_path "$app")" || true)
+    read -r progress_opened progress_failed progress_open <"$work/hold-progress" 2>/dev/null \
+      || { progress_opened=; progress_failed=; progress_open=; }
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" \
+      "$(ss -Htn state established "( sport = :$server_port )" | wc -l)" \
+      "$progress_opened" "$progress_failed" "$progress_open" \
+      "$(rss_kb "$server_pid" 2>/dev/null || true)" "$(threads "$server_pid" 2>/dev/null || true)" \
+      "${code% *}" "$(echo "${code#* } * 1000 / 1" | bc 2>/dev/null || true)" >>"$samples"
+    sleep 1
+  done
+  wait "$hold_pid" || rc=$?
+  untrack "$hold_pid"
+  case $rc in
+    0) ;;
+    124) say "$app hold: the client was still running after $hold_deadline s and was stopped" ;;
+    *) die "$app: wsload hold failed (exit $rc): $(cat "$line")" ;;
+  esac
+  say "$app hold: $(paste -sd' ' "$line")"
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$server_port$(ready_path "$app")" || true)
+  kill -0 "$server_pid" 2>/dev/null || alive=no
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$rss0" "$thr0" "$(rss_kb "$server_pid" 2>/dev/null || true)" \
+    "$code" "$alive" "$rc" "$(paste -sd' ' "$line")" >>"$work/hold.tsv"
+  stop_server
+  scan_log "$app" hold "$log"
+}
+printf 'app\trss_before_kb\tthreads_before\trss_after_kb\tready_after\talive_after\tclient_exit\tline\n' >"$work/hold.tsv"
+hold netra
+[ "$hold_baseline" != 1 ] || hold spring
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------------------------------------
+# Profile (not part of the figures above): netra under the same echo load with JFR recording.
+if [ "$jfr" = 1 ]; then
+  say "netra: profiling an echo run with JFR"
+  start_server netra "$logs/netra-jfr.log"
+  echo_run netra jfr warmup
+  "$JAVA_HOME/bin/jcmd" "$server_pid" JFR.start name=ws settings=profile filename="$work/netra-echo.jfr" \
+    >"$logs/jfr-start.log" 2>&1 || die "JFR.start failed (log: $logs/jfr-start.log)"
+  echo_run netra jfr profiled
+  echo_run netra jfr profiled
+  "$JAVA_HOME/bin/jcmd" "$server_pid" JFR.stop name=ws >"$logs/jfr-stop.log" 2>&1 || die "JFR.stop failed"
+  stop_server
+  "$JAVA_HOME/bin/jfr" print --events jdk.ExecutionSample --stack-depth 64 "$work/netra-echo.jfr" >"$work/jfr-samples.txt"
+  "$JAVA_HOME/bin/jfr" view --width 200 gc-pauses "$work/netra-echo.jfr" >"$work/jfr-gc.txt" 2>&1 || true
+  "$JAVA_HOME/bin/jfr" view --width 200 allocation-by-site "$work/netra-echo.jfr" >"$work/jfr-alloc.txt" 2>&1 || true
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Report: the README section, with the exact commands.
+show() { # a command line for humans: repository-relative paths, $JAVA_HOME for the JDK, no secrets
+  local s="$*"
+  s=${s//"$java"/\$JAVA_HOME/bin/java}
+  s=${s//"$JAVA_HOME"/\$JAVA_HOME}
+  s=${s//"$root/"/}
+  s=${s//"$jwt_secret"/<32+ chars>}
+  s=${s//"$token"/\$TOKEN}
+  s=${s//"WS_PAYLOAD=$payload"/"WS_PAYLOAD='$payload'"}
+  echo "$s"
+}
+build_cmd netra '<port>'; netra_cmd=$(show "${cmd[@]}"); netra_cmd=${netra_cmd#env }
+netra_cmd=${netra_cmd//"bench/out/websocket/runs/netra-<port>"/<fresh dir>}
+build_cmd spring '<port>'; spring_cmd=$(show "${cmd[@]}"); spring_cmd=${spring_cmd#env }
+{
+  printf 'key\tvalue\n'
+  printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'commit\t%s%s\n' "$commit" "${dirty:+ (with uncommitted changes to the server sources)}"
+  printf 'java\t%s\n' "$java_version"
+  printf 'node\t%s, ws %s\n' "$node_version" "$ws_version"
+  printf 'cpu\t%s, %s CPUs online; the server pinned to CPU %s%s\n' "$cpu_model" "$(nproc --all)" "$app_cpu" \
+    "${client_pin[*]:+, the load client to CPU ${cpus[1]}}"
+  printf 'load\t%s before, %s after\n' "$load_before" "$load_after"
+  printf 'maxram\t%s\n' "$maxram"
+  printf 'runs\t%s\n' "$runs"
+  printf 'conns\t%s\n' "$conns"
+  printf 'msgs\t%s\n' "$msgs"
+  printf 'idle\t%s\n' "$idle"
+  printf 'hold_s\t%s\n' "$hold_s"
+  printf 'hold_deadline\t%s\n' "$hold_deadline"
+  printf 'nofile\t%s (hard %s)\n' "$nofile" "$nofile_hard"
+  printf 'jfr\t%s\n' "$jfr"
+  printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/websocket/netra.jar}"
+  printf 'token_cmd\t%s\n' "$(show env "${netra_env[@]}" "$java" -jar "$netra_jar" token --user bench-user --ttl 1h | sed 's/^env //')"
+  printf 'netra_cmd\t%s\n' "$netra_cmd"
+  printf 'spring_cmd\t%s\n' "$spring_cmd"
+  printf 'echo_cmd\t%s\n' "$(show env WS_PAYLOAD="$payload" WSLOAD_SKIP_TYPES=connection_established "${client_pin[@]}" \
+    node -r "$preload" "$wsload" "ws://127.0.0.1:<port>/ws/chat" "$conns" "$msgs" echo "$token" | sed 's/^env //')"
+  printf 'asis_cmd\t%s\n' "$(show env WS_PAYLOAD="$payload" "${client_pin[@]}" node "$wsload" "ws://127.0.0.1:<port>/ws/chat" \
+    "$conns" "$msgs" echo "$token" | sed 's/^env //')"
+  printf 'hold_cmd\t%s\n' "$(show env WS_PAYLOAD="$payload" "${client_pin[@]}" node -r "$preload" "$wsload" \
+    "ws://127.0.0.1:<port>/ws/chat" "$idle" "$hold_s" hold "$token" | sed 's/^env //')"
+  printf 'jfr_cmd\t%s\n' "$(show "$JAVA_HOME/bin/jcmd") PID JFR.start name=ws settings=profile filename=bench/out/websocket/netra-echo.jfr"
+} >"$work/meta.tsv"
+
+python3 "$bench/websocket_report.py" "$work" "$bench/README.md"
+say "done: results in bench/README.md, raw numbers in ${work#"$root"/}"

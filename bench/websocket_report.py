@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Turns the raw numbers of bench/websocket.sh into the WebSocket section of bench/README.md.
+
+usage: websocket_report.py WORK_DIR README
+WORK_DIR holds echo.tsv (one line per load-client run), hold.tsv and hold-<app>.tsv (the idle
+sockets and the samples taken while they were held), logs.tsv (what the server logs said),
+meta.tsv (date, JDK, commands, ...) and, when profiled, jfr-samples.txt and jfr-gc.txt. Only the
+text between the websocket:begin/end markers of README is replaced.
+"""
+import collections
+import csv
+import json
+import os
+import re
+import statistics
+import sys
+
+BEGIN, END = "<!-- websocket:begin -->", "<!-- websocket:end -->"
+TARGET_RATIO = 1.2
+LABEL = {"netra": "netra (`ping` → `pong`)", "spring": "spring-boot (echo)"}
+
+
+def read_tsv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def fields(line):
+    """The key=value pairs of a wsload line (plus the preload's tallies, whose values are JSON)."""
+    out = {}
+    for key, value in re.findall(r"(\w+)=(\{[^}]*\}|\S+)", line):
+        if value.startswith("{"):
+            out[key] = json.loads(value)
+        else:
+            try:
+                out[key] = float(value)
+            except ValueError:
+                out[key] = value
+    return out
+
+
+def med(values):
+    values = [v for v in values if isinstance(v, float)]
+    return (statistics.median(values), min(values), max(values)) if values else None
+
+
+def fmt(s, digits=0, bold=False):
+    if s is None:
+        return "n/a"
+    m = f"{s[0]:,.{digits}f}"
+    return f"{'**' + m + '**' if bold else m} ({s[1]:,.{digits}f}–{s[2]:,.{digits}f})"
+
+
+def tally(d):
+    return ", ".join(f"{k} ×{v:,}" for k, v in sorted(d.items(), key=lambda kv: -kv[1])) or "none"
+
+
+def merge(dicts):
+    total = collections.Counter()
+    for d in dicts:
+        total.update(d or {})
+    return dict(total)
+
+
+def echo_section(meta, rows):
+    runs = [dict(r, **fields(r["line"])) for r in rows]
+    for r in runs:
+        r["server_cpu_s"] = float(r["server_cpu_s"])
+        r["us_per_msg"] = r["server_cpu_s"] * 1e6 / r["msgs"] if r.get("msgs") else None
+        wall = float(r["client_wall_s"])
+        r["cpu_share"] = r["server_cpu_s"] / wall if wall else None
+
+    def pick(app, kind):
+        return [r for r in runs if r["app"] == app and r["kind"] == kind and r["rep"] != "jfr"]
+
+    out = [f"### Echo: {int(float(meta['conns']))} connections × {int(float(meta['msgs']))} pings each", "",
+           "| server | msgs/s | p50 ms | p99 ms | server CPU µs/msg | server CPU busy | runs |",
+           "|---|--:|--:|--:|--:|--:|--:|"]
+    summary = {}
+    for kind, note in (("pong", ""), ("as-is", "*reference, wsload as is:* ")):
+        for app in ("netra", "spring"):
+            rs = pick(app, kind)
+            if not rs:
+                continue
+            s = {k: med([r.get(k) for r in rs]) for k in ("msgs_per_s", "p50_ms", "p99_ms", "us_per_msg", "cpu_share")}
+            summary[(app, kind)] = s
+            busy = "n/a" if s["cpu_share"] is None else f"{100 * s['cpu_share'][0]:.0f} %"
+            out.append(f"| {note}{LABEL[app]} | {fmt(s['msgs_per_s'], bold=not note)} | {fmt(s['p50_ms'], 2)} | "
+                       f"{fmt(s['p99_ms'], 2)} | {fmt(s['us_per_msg'], 1)} | {busy} | {len(rs)} |")
+    out.append("")
+    ours, base = summary.get(("netra", "pong")), summary.get(("spring", "pong"))
+    if ours and base and ours["msgs_per_s"] and base["msgs_per_s"]:
+        ratio = ours["msgs_per_s"][0] / base["msgs_per_s"][0]
+        per_rep = []
+        for rep in sorted({r["rep"] for r in pick("netra", "pong")}, key=int):
+            a = [r for r in pick("netra", "pong") if r["rep"] == rep]
+            b = [r for r in pick("spring", "pong") if r["rep"] == rep]
+            if a and b:
+                per_rep.append(f"{a[0]['msgs_per_s'] / b[0]['msgs_per_s']:.2f}×")
+        out += [f"Ratio netra / baseline (median msgs/s): **{ratio:.2f}×** (run by run: {', '.join(per_rep)}); "
+                f"target ≥ {TARGET_RATIO}×: **{'met' if ratio >= TARGET_RATIO else 'missed'}**.", ""]
+    out += ["Medians over the runs, (min–max) in brackets. msgs/s, p50 and p99 are wsload's own figures "
+            "(msgs/s is replies counted / seconds from the first connect to the last close). Server CPU is the "
+            "JVM's user + system time while the client ran (`/proc/PID/stat`) divided by the replies; busy is that "
+            "time over the client's wall time, node's start included (100 % = the pinned CPU saturated).", ""]
+
+    measured = [r for r in runs if r["kind"] in ("pong", "as-is") and r["rep"] != "jfr"]
+    out += ["What came back, over all measured runs (counted by `bench/websocket_replies.js`; the as-is runs "
+            "have no preload and are not tallied):", ""]
+    for app in ("netra", "spring"):
+        rs = [r for r in measured if r["app"] == app and r["kind"] == "pong"]
+        if not rs:
+            continue
+        failed = sum(int(r.get("failed", 0)) for r in rs)
+        out.append(f"- {app}: replies counted {tally(merge(r.get('replies') for r in rs))}; hidden from wsload "
+                   f"{tally(merge(r.get('skipped') for r in rs))}; failed connections {failed}; client errors "
+                   f"{tally(merge(r.get('errors') for r in rs))}; unexpected closes "
+                   f"{sum(int(r.get('unexpected_closes', 0)) for r in rs)}; close codes seen by the client "
+                   f"{tally(merge(r.get('close_codes') for r in rs))}")
+    asis = [r for r in measured if r["app"] == "netra" and r["kind"] == "as-is"]
+    if asis:
+        counted = ", ".join(f"{int(r['msgs']):,}" for r in asis)
+        out.append(f"- netra with wsload as is: {counted} replies counted per run for "
+                   f"{int(float(meta['conns'])) * int(float(meta['msgs'])):,} pings sent")
+    out.append("")
+
+    out += ["Per run (`pong` rows are the measured ones; each run is a fresh JVM after one unmeasured warm-up run "
+            "with the same load):", "",
+            "| server | run | client | msgs | secs | msgs/s | p50 ms | p99 ms | server CPU s |",
+            "|---|--:|---|--:|--:|--:|--:|--:|--:|"]
+    for r in measured:
+        out.append(f"| {r['app']} | {r['rep']} | {r['kind']} | {int(r['msgs']):,} | {r['secs']:.2f} | "
+                   f"{r['msgs_per_s']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['server_cpu_s']:.2f} |")
+    out.append("")
+    return out
+
+
+def readiness(samples):
+    """'a/b probes 200, slowest N ms' over the samples (a probe that timed out counts as not 200)."""
+    if not samples:
+        return "no probes"
+    ok = [s for s in samples if s["ready_code"] == "200"]
+    text = f"{len(ok)}/{len(samples)} 200"
+    if ok:
+        text += f", slowest {max(int(s['ready_ms']) for s in ok if s['ready_ms'])} ms"
+    other = collections.Counter(s["ready_code"] if s["ready_code"] != "000" else "no answer in 3 s"
+                                for s in samples if s["ready_code"] != "200")
+    if other:
+        text += " (" + ", ".join(f"{k} ×{v}" for k, v in other.items()) + ")"
+    return text
+
+
+def hold_section(meta, work, rows):
+    if not rows:
+        return []
+    idle, hold_s = int(float(meta["idle"])), int(float(meta["hold_s"]))
+    out = [f"### Idle: {idle:,} authenticated sockets held {hold_s} s each", "",
+           "| server | opened | failed | never answered | closed early | RSS MiB: before → held (peak) | "
+           "KiB per socket | threads: before → held | readiness while opening | readiness while held |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|---|---|"]
+    notes = []
+    for row in rows:
+        app = row["app"]
+        f = fields(row["line"])
+        samples = read_tsv(os.path.join(work, f"hold-{app}.tsv"))
+        num = lambda s, k: int(s[k]) if s.get(k) else None
+        # held: every socket that was ever open at once (the preload's max_open) is open; opening: the
+        # samples before the first such one
+        most = int(f.get("max_open", 0))
+        held = [s for s in samples if most and num(s, "client_open") == most]
+        first = samples.index(held[0]) if held else len(samples)
+        opening = samples[1:first]  # sample 0 is taken before the client starts
+        rss = [num(s, "rss_kb") for s in samples if num(s, "rss_kb")]
+        held_rss = max((num(s, "rss_kb") for s in held if num(s, "rss_kb")), default=None)
+        thr = max((num(s, "threads") for s in held if num(s, "threads")), default=None)
+        rss0 = int(row["rss_before_kb"])
+        opened, failed = int(f.get("opened", 0)), int(f.get("failed_handshakes", 0))
+        never = idle - opened - failed
+        per_socket = (f"{(held_rss - rss0) / most:.1f}" if held_rss and most == idle and not failed and not never
+                      else "n/a")
+        out.append(
+            f"| {LABEL[app].split(' (')[0]} | {opened:,} | {failed:,} | {never:,} | "
+            f"{int(f.get('unexpected_closes', 0)):,} | "
+            f"{rss0 / 1024:.0f} → **{'n/a' if held_rss is None else f'{held_rss / 1024:.0f}'}** "
+            f"({max(rss) / 1024 if rss else 0:.0f}) | {per_socket} | "
+            f"{row['threads_before']} → {thr if thr else 'n/a'} | {readiness(opening)} | {readiness(held)} |")
+        opened_at = float(held[0]["t_s"]) if held else None
+        note = (f"- {app}: most sockets open at once {most:,}"
+                + (f", all of them from {opened_at:.0f} s after the client started" if held
+                   else ", never all of them in a one-second sample")
+                + f" ({len(held)} one-second samples held, {len(opening)} while opening); at most "
+                f"{max((num(s, 'established') or 0 for s in samples), default=0):,} TCP connections established on "
+                f"the server's port; client errors {tally(f.get('errors') or {})}; close codes seen by the client "
+                f"{tally(f.get('close_codes') or {})}; after the hold: readiness {row['ready_after'] or 'no answer'}, "
+                f"RSS {int(row['rss_after_kb']) / 1024 if row['rss_after_kb'] else 0:.0f} MiB"
+                f"{'' if row['alive_after'] == 'yes' else ', **the JVM had exited**'}")
+        if row["client_exit"] == "124":
+            note += (f"; **the client was still waiting {int(float(meta.get('hold_deadline', 0)))} s after it started "
+                     f"and was stopped** ({int(f.get('open_at_exit', 0)):,} sockets still open, "
+                     f"{never:,} never answered their upgrade)")
+        notes.append(note)
+    out += ["", "opened and failed count the sockets whose upgrade succeeded or failed; never answered ones got "
+            "neither; closed early are open sockets the server or the network closed before the client's hold "
+            "ended. Every second the script samples the JVM's `VmRSS` and threads, the client's open sockets and "
+            "the readiness endpoint (3 s timeout): *while opening* are the samples before every socket was open, "
+            "*held* the ones with all of them open; RSS held is the highest sample while held, the peak in "
+            "brackets covers the whole run; KiB per socket is (held − before) / sockets, given only when every "
+            "socket opened.", ""]
+    out += notes + [""]
+    return out
+
+
+def logs_section(rows):
+    out = ["Server logs (`bench/out/websocket/logs/`): "]
+    bad = [r for r in rows if int(r["warn_error_lines"] or 0) or int(r["rate_limited_lines"] or 0)
+           or int(r["exception_lines"] or 0)]
+    if not bad:
+        out[0] += (f"no WARN or ERROR line, no exception and no `rate_limited` in any of the {len(rows)} server "
+                   "logs of this run.")
+        return out + [""]
+    out[0] += "lines worth a look:"
+    out.append("")
+    for r in bad:
+        out.append(f"- {r['app']} {r['phase']} (`{r['log']}`): {r['warn_error_lines']} WARN/ERROR, "
+                   f"{r['exception_lines']} exception, {r['rate_limited_lines']} rate_limited lines; "
+                   f"`{r['problems'][:300]}`")
+    return out + [""]
+
+
+def profile_section(work):
+    path = os.path.join(work, "jfr-samples.txt")
+    if not os.path.exists(path):
+        return []
+    text = open(path, errors="replace").read()
+    samples = re.findall(r'jdk\.ExecutionSample \{.*?sampledThread = "([^"]*)".*?stackTrace = \[\n(.*?)\n  \]', text, re.S)
+    if not samples:
+        return []
+    top, inclusive, thread_names = collections.Counter(), collections.Counter(), set()
+    for thread, stack in samples:
+        lines = [line.strip() for line in stack.split("\n") if line.strip() and line.strip() != "..."]
+        frames = [re.sub(r"\(.*", "", line) for line in lines]
+        thread_names.add(thread)
+        at = re.search(r"line: (\d+)", lines[0])
+        top[frames[0] + (f":{at.group(1)}" if at else "")] += 1
+        for f in set(frames):
+            inclusive[f] += 1
+    n = len(samples)
+    pct = lambda c: f"{100 * c / n:.0f} %"
+    out = ["### Profile: netra during the echo (unmeasured run, JFR)", "",
+           f"{n} execution samples (JFR `profile` settings) over two echo runs after a warm-up, on a separate "
+           f"JVM started like the measured ones; {len(thread_names):,} distinct thread names among them.", "",
+           "| top frame (self) | samples |", "|---|--:|"]
+    for f, c in top.most_common(10):
+        out.append(f"| `{f}` | {pct(c)} |")
+    out += ["", "(`:N` is the source line the samples stopped at.)", "",
+            "| including the callees of | samples |", "|---|--:|"]
+    keys = [
+        ("java.lang.VirtualThread.run", "work run on a virtual thread (Jetty's executor starts one per task)"),
+        ("org.eclipse.jetty.io.AbstractEndPoint.fillInterested",
+         "re-arming read interest after each read: a selector update and wake-up"),
+        ("org.eclipse.jetty.websocket.core.server.WebSocketMappings.upgrade", "upgrades (handshakes)"),
+        ("ai.netra.chat.ChatService.received", "handling a client frame"),
+        ("ai.netra.chat.ClientMessage.parse", "parsing it (Jackson `readTree`)"),
+        ("ai.netra.chat.EventJson.event", "writing the `pong` event (Jackson)"),
+        ("ai.netra.chat.ChatSocket.send", "queueing the reply with Jetty"),
+        ("org.eclipse.jetty.io.ManagedSelector.select", "selector waiting"),
+    ]
+    for f, what in keys:
+        if inclusive.get(f):
+            out.append(f"| `{f}`{' — ' + what if what else ''} | {pct(inclusive[f])} |")
+    out.append("")
+    gc = os.path.join(work, "jfr-gc.txt")
+    if os.path.exists(gc):
+        g = open(gc, errors="replace").read()
+        total = re.search(r"Total Pause Time:\s*(.+)", g)
+        count = re.search(r"Number of Pauses:\s*(.+)", g)
+        p99 = re.search(r"P99 Pause Time:\s*(.+)", g)
+        if total and count:
+            out += [f"GC during the recording: {count.group(1).strip()} pauses, {total.group(1).strip()} in total"
+                    f"{', p99 ' + p99.group(1).strip() if p99 else ''} (Serial GC: one CPU and `-XX:MaxRAM=512m`).", ""]
+    return out
+
+
+def section(work):
+    meta = {row["key"]: row["value"] for row in read_tsv(os.path.join(work, "meta.tsv"))}
+    out = [BEGIN, "## WebSocket results", "",
+           f"_Written by `bench/websocket.sh` on {meta['date']}; the script rewrites this section, edit the text above it._",
+           "",
+           f"- commit: {meta['commit']}",
+           f"- JDK: {meta['java']}; load client: node {meta['node']}",
+           f"- CPU: {meta['cpu']}",
+           f"- load average (1, 5, 15 min): {meta['load']}",
+           f"- memory: `-XX:MaxRAM={meta['maxram']}` on every JVM (heap and GC sized as for 512 MiB; not a hard limit)",
+           f"- open files limit (server and client): {meta['nofile']}",
+           ""]
+    out += echo_section(meta, read_tsv(os.path.join(work, "echo.tsv")))
+    out += hold_section(meta, work, read_tsv(os.path.join(work, "hold.tsv")))
+    out += logs_section(read_tsv(os.path.join(work, "logs.tsv")))
+    out += profile_section(work)
+    out += ["Commands (`<port>` is a fresh free port on 127.0.0.1 for every start; `$TOKEN` is the token printed by the "
+            "first command):", "", "```"]
+    if meta.get("netra_build"):
+        out.append(f"# netra jar (BENCH_NETRA_JAR)\n{meta['netra_build']}")
+    else:
+        out.append("./mvnw -q -B -DskipTests install && cp server/target/netra.jar bench/out/websocket/netra.jar")
+    out += ["cp -r ../shared/peers/springboot-ws bench/out/springboot-ws && ./mvnw -q -B -f "
+            "bench/out/springboot-ws/pom.xml package -DskipTests",
+            "cp -r ../shared/tools/wsload bench/out/wsload && (cd bench/out/wsload && npm ci)",
+            f"NETRA_DATA_DIR=<fresh dir> {meta['token_cmd']}",
+            "# servers",
+            meta["netra_cmd"], meta["spring_cmd"],
+            "# echo: measured (pong replies only), then as is; one warm-up run like the measured one before them",
+            meta["echo_cmd"], meta["asis_cmd"],
+            "# idle sockets, with VmRSS, ss and the readiness probe sampled every second while held",
+            meta["hold_cmd"]]
+    if meta.get("jfr") == "1":
+        out += ["# profile (separate netra JVM, after a warm-up run; two echo runs recorded)", meta["jfr_cmd"]]
+    out += ["```", END]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    work, readme = sys.argv[1], sys.argv[2]
+    new = section(work)
+    text = open(readme).read() if os.path.exists(readme) else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        text = head + new + ("\n" + tail if tail else "")
+    else:
+        text = text + ("\n" if text and not text.endswith("\n\n") else "") + new
+    with open(readme, "w") as f:
+        f.write(text)
+    print(new, end="")
+
+
+main()
