@@ -336,7 +336,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
   printf 'runs\t%s\n' "$runs"
   printf 'aot\t%s\n' "$aot"
   printf 'netra_env\t%s\n' "$(echo "$netra_env_text" | mask)"
-  printf 'probe\t%s\n' "$(show "${probe_pin[@]}" python3 "$probe") PORT READY_PATH -- CMD..."
+  printf 'probe\t%s\n' "$(show "${probe_pin[@]}" python3 ../shared/tools/startup_probe.py) PORT READY_PATH -- CMD..."  # the path as written from the repo root, not this machine's
   printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/netra/netra.jar}"
   printf 'train_netra\t%s\n' "$(build_cmd netra-jvm '<fresh dir>' -XX:AOTCacheOutput="$out/aot/netra.aot"; show "${cmd[@]}")"
   printf 'train_spring\t%s\n' "$(build_cmd spring-jvm-extracted x -XX:AOTCacheOutput="$out/aot/spring-extracted.aot"; show "${cmd[@]}")"
