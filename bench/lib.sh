@@ -1,0 +1,57 @@
+# Shared by the benchmark scripts (sourced, not run): logging, and the process bookkeeping that
+# stops everything a script started when it exits, Ctrl-C included. Needs $root and $logs.
+
+say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Process bookkeeping: the whole tree below each tracked pid is stopped, leaves first (the JVM
+# before the probe that waits for it). A JVM stopped during an AOT training run starts a child
+# JVM to write its cache, so the trees are looked at again for up to 10 s.
+tracked=()
+track() { tracked+=("$1"); }
+untrack() {
+  local keep=() p
+  for p in "${tracked[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  tracked=("${keep[@]}")
+}
+descendants() {
+  local kid
+  for kid in $(pgrep -P "$1" || true); do echo "$kid"; descendants "$kid"; done
+}
+stop_tracked() {
+  local seen=" " all p i
+  for i in $(seq 1 50); do
+    all=()
+    for p in "${tracked[@]}"; do kill -0 "$p" 2>/dev/null && all+=("$p"); all+=($(descendants "$p")); done
+    [ ${#all[@]} -gt 0 ] || return 0
+    for p in "${all[@]}"; do
+      [ -z "$(pgrep -P "$p")" ] || continue # not a leaf yet
+      case $seen in *" $p "*) ;; *) kill -TERM "$p" 2>/dev/null || true; seen+="$p " ;; esac
+    done
+    sleep 0.2
+  done
+  kill -KILL "${all[@]}" 2>/dev/null || true
+}
+on_exit() {
+  local rc=$?
+  stop_tracked
+  [ $rc -eq 0 ] || say "stopped (exit $rc); logs are in ${logs:-$root/bench/out}"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a command in the background so the traps can reach it while we wait.
+run_tracked() {
+  "$@" &
+  local pid=$! rc=0
+  track "$pid"
+  wait "$pid" || rc=$?
+  untrack "$pid"
+  return $rc
+}
+
+free_port() { # a port that is free on 127.0.0.1 right now
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
