@@ -67,7 +67,14 @@ public final class Service {
     }
     monitor = new HealthMonitor(Duration.ofMillis(1000), Duration.ofMillis(800));
     components = new Components(settings, monitor);
-    StartupPlan plan = BackendPlan.build(components);
+    StartupPlan plan;
+    try {
+      plan = BackendPlan.build(components);
+    } catch (RuntimeException | LinkageError e) { // e.g. an installed extension adds a step whose name is taken
+      return failBeforeBind(FailureKind.DEFECT, "plan", "startup", List.of(),
+          List.of(e.getClass().getName() + ": " + e.getMessage()),
+          "the startup plan itself is broken (a defect in this build or in an installed extension): roll back and report this record");
+    }
     startup = new Startup(plan, BackendPlan.options(settings, originNanos));
     readiness = new Readiness(startup::report, monitor);
     try {

@@ -159,6 +159,17 @@ class StartupContractIT {
   }
 
   @Test
+  void brokenPlanFromAnExtensionExitsFourWithTheRecordInsteadOfAStackTrace() {
+    // two identical injected faults make an extension add the same step name twice
+    try (ServiceProcess service = ServiceProcess.start(Map.of("NETRA_TEST_FAULTS",
+        "slow:DATABASE:database:critical:1,slow:DATABASE:database:critical:1"))) {
+      assertThat(service.awaitExit(START)).as("exit code of a plan that cannot be built").isEqualTo(4);
+      assertThat(service.outputText()).contains("STARTUP FAILED", "step: plan", "exit_code: 4",
+          "step injected-slow-database appears twice in the plan");
+    }
+  }
+
+  @Test
   void unexpectedExceptionInACriticalStepExitsFour() {
     try (ServiceProcess service = ServiceProcess.start(Map.of("NETRA_TEST_FAULTS", "npe:WEBSOCKET:chat:critical"))) {
       assertThat(service.awaitExit(START)).isEqualTo(4);
