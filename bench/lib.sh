@@ -1,5 +1,6 @@
 # Shared by the benchmark scripts (sourced, not run): logging, and the process bookkeeping that
-# stops everything a script started when it exits, Ctrl-C included. Needs $root and $logs.
+# stops everything a script started when it exits, Ctrl-C included, and the two builds both
+# scripts need. Needs $root, $out and $logs.
 
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -54,4 +55,30 @@ run_tracked() {
 
 free_port() { # a port that is free on 127.0.0.1 right now
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Builds netra (or takes BENCH_NETRA_JAR) and copies the jar to $1, so a rebuild during the run
+# changes neither the measured jar nor a cache trained on it.
+build_netra() {
+  if [ -n "${BENCH_NETRA_JAR:-}" ]; then
+    [ -f "$BENCH_NETRA_JAR" ] || die "BENCH_NETRA_JAR=$BENCH_NETRA_JAR does not exist"
+    say "netra: using $BENCH_NETRA_JAR (not building)"
+    cp "$BENCH_NETRA_JAR" "$1"
+  else
+    say "netra: building (./mvnw -q -B -DskipTests install)"
+    (cd "$root" && ./mvnw -q -B -DskipTests install) >"$logs/build-netra.log" 2>&1 \
+      || { tail -n 30 "$logs/build-netra.log" >&2; die "netra build failed (log: $logs/build-netra.log)"; }
+    cp "$root/server/target/netra.jar" "$1"
+  fi
+}
+
+# Builds the baseline from a copy in $out/springboot-ws (the shared folder is read-only) with our
+# Maven wrapper; sets spring_jar. Needs $peer_src.
+build_baseline() {
+  say "spring-boot: copying and building the baseline"
+  cp -r "$peer_src" "$out/springboot-ws"
+  chmod -R u+w "$out/springboot-ws"
+  "$root/mvnw" -q -B -f "$out/springboot-ws/pom.xml" package -DskipTests >"$logs/build-springboot.log" 2>&1 \
+    || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
+  spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
 }

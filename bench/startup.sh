@@ -92,27 +92,12 @@ logs=$out/logs
 
 # Build ours. The jar is copied out of server/target so a rebuild by someone else during the
 # benchmark neither changes what is measured nor invalidates the AOT cache (it checks the jar).
-if [ -n "${BENCH_NETRA_JAR:-}" ]; then
-  [ -f "$BENCH_NETRA_JAR" ] || die "BENCH_NETRA_JAR=$BENCH_NETRA_JAR does not exist"
-  say "netra: using $BENCH_NETRA_JAR (not building)"
-  cp "$BENCH_NETRA_JAR" "$out/netra/netra.jar"
-else
-  say "netra: building (./mvnw -q -B -DskipTests install)"
-  (cd "$root" && ./mvnw -q -B -DskipTests install) >"$logs/build-netra.log" 2>&1 \
-    || { tail -n 30 "$logs/build-netra.log" >&2; die "netra build failed (log: $logs/build-netra.log)"; }
-  cp "$root/server/target/netra.jar" "$out/netra/netra.jar"
-fi
+build_netra "$out/netra/netra.jar"
 netra_jar=$out/netra/netra.jar
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$root" status --porcelain -- startup server pom.xml 2>/dev/null || true)
 
-# Build the baseline from a copy (the shared folder is read-only), with our Maven wrapper.
-say "spring-boot: copying and building the baseline"
-cp -r "$peer_src" "$out/springboot-ws"
-chmod -R u+w "$out/springboot-ws"
-"$root/mvnw" -q -B -f "$out/springboot-ws/pom.xml" package -DskipTests >"$logs/build-springboot.log" 2>&1 \
-  || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
-spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
+build_baseline
 # The JVM caches only classes from plain jars on the class path, not those nested in a fat jar, so
 # Spring Boot documents the AOT cache for the extracted form (reference, Packaging > AOT Cache):
 # the baseline's AOT row runs that form; the fat jar with a cache is a reference row.

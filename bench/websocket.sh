@@ -99,26 +99,12 @@ clk_tck=$(getconf CLK_TCK)
 rm -rf "$work" "$out/springboot-ws" "$out/wsload"
 mkdir -p "$work" "$logs" "$work/runs"
 
-if [ -n "${BENCH_NETRA_JAR:-}" ]; then
-  [ -f "$BENCH_NETRA_JAR" ] || die "BENCH_NETRA_JAR=$BENCH_NETRA_JAR does not exist"
-  say "netra: using $BENCH_NETRA_JAR (not building)"
-  cp "$BENCH_NETRA_JAR" "$work/netra.jar"
-else
-  say "netra: building (./mvnw -q -B -DskipTests install)"
-  (cd "$root" && ./mvnw -q -B -DskipTests install) >"$logs/build-netra.log" 2>&1 \
-    || { tail -n 30 "$logs/build-netra.log" >&2; die "netra build failed (log: $logs/build-netra.log)"; }
-  cp "$root/server/target/netra.jar" "$work/netra.jar"
-fi
+build_netra "$work/netra.jar"
 netra_jar=$work/netra.jar
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$root" status --porcelain -- startup server pom.xml 2>/dev/null || true)
 
-say "spring-boot: copying and building the baseline"
-cp -r "$peer_src" "$out/springboot-ws"
-chmod -R u+w "$out/springboot-ws"
-"$root/mvnw" -q -B -f "$out/springboot-ws/pom.xml" package -DskipTests >"$logs/build-springboot.log" 2>&1 \
-  || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
-spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
+build_baseline
 
 say "wsload: copying and installing (npm ci)"
 cp -r "$wsload_src" "$out/wsload"
