@@ -6,6 +6,7 @@ WORK_DIR holds results.tsv (one line per probed start), configs.tsv (the configu
 commands) and meta.tsv (date, JDK, CPU, ...). Only the text between the startup:begin/end markers
 of README is replaced; the rest of the file is left as it is.
 """
+from readme_section import replace_section
 import csv
 import os
 import statistics
@@ -161,15 +162,7 @@ def main():
     work, readme = sys.argv[1], sys.argv[2]
     root = os.path.dirname(os.path.dirname(os.path.abspath(readme)))
     new = section(work, root)
-    text = open(readme).read() if os.path.exists(readme) else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + new + ("\n" + tail if tail else "")
-    else:
-        text = text + ("\n" if text and not text.endswith("\n\n") else "") + new
-    with open(readme, "w") as f:
-        f.write(text)
+    replace_section(readme, BEGIN, END, new)
     print(new, end="")
 
 

@@ -7,6 +7,7 @@ sockets and the samples taken while they were held), logs.tsv (what the server l
 meta.tsv (date, JDK, commands, ...) and, when profiled, jfr-samples.txt and jfr-gc.txt. Only the
 text between the websocket:begin/end markers of README is replaced.
 """
+from readme_section import replace_section
 import collections
 import csv
 import json
@@ -324,15 +325,7 @@ def section(work):
 def main():
     work, readme = sys.argv[1], sys.argv[2]
     new = section(work)
-    text = open(readme).read() if os.path.exists(readme) else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + new + ("\n" + tail if tail else "")
-    else:
-        text = text + ("\n" if text and not text.endswith("\n\n") else "") + new
-    with open(readme, "w") as f:
-        f.write(text)
+    replace_section(readme, BEGIN, END, new)
     print(new, end="")
 
 
