@@ -76,9 +76,9 @@ public final class BackendPlan {
     phases.get("DEPENDENCIES").add(
         Step.critical("signing-key", "auth").settings("JWT_SECRET_KEY")
             .run(context -> {
-              components.signingKey = SigningKey.load(settings);
-              components.tokens = new Tokens(components.signingKey);
-              context.detail("HS256 key from " + components.signingKey.source());
+              SigningKey key = SigningKey.load(settings);
+              components.tokens = new Tokens(key);
+              context.detail("HS256 key from " + key.source());
             }));
 
     phases.get("DATABASE").addAll(DependencySteps.database(components));

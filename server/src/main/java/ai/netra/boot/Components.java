@@ -1,6 +1,5 @@
 package ai.netra.boot;
 
-import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
 import ai.netra.chat.ChatService;
 import ai.netra.chat.OriginPolicy;
@@ -33,7 +32,6 @@ final class Components {
   /** Which browser origins may open the chat socket and call the API. */
   final OriginPolicy origins;
   private final Deque<Closer> closers = new ArrayDeque<>();
-  volatile SigningKey signingKey;
   volatile int httpPort;
   volatile EmbeddedPostgres embeddedPostgres;
   volatile Database database;

@@ -5,6 +5,7 @@ import ai.netra.cache.LocalRateLimiter;
 import ai.netra.cache.Redis;
 import ai.netra.cache.RedisEventBus;
 import ai.netra.cache.RedisRateLimiter;
+import ai.netra.chat.ChatEndpoint;
 import ai.netra.config.DatabaseSettings;
 import ai.netra.config.Settings;
 import ai.netra.db.Database;
@@ -27,8 +28,6 @@ final class DependencySteps {
   private static final Logger log = LoggerFactory.getLogger(DependencySteps.class);
   /** Connecting retries quickly at first (a cold Cloud SQL proxy), then backs off; never past the step's timeout. */
   static final Retry CONNECT_RETRY = Retry.untilTimeout(Duration.ofMillis(200), Duration.ofSeconds(3));
-  static final int RATE_CAPACITY = ai.netra.chat.ChatEndpoint.MESSAGES_BURST;
-  static final double RATE_PER_SECOND = ai.netra.chat.ChatEndpoint.MESSAGES_PER_SECOND;
 
   private DependencySteps() { }
 
@@ -99,7 +98,7 @@ final class DependencySteps {
         .run(context -> {
           if (settings.redisUrl() == null) {
             components.eventBus = new LocalEventBus();
-            components.rateLimiter = new LocalRateLimiter(RATE_CAPACITY, RATE_PER_SECOND);
+            components.rateLimiter = new LocalRateLimiter(ChatEndpoint.MESSAGES_BURST, ChatEndpoint.MESSAGES_PER_SECOND);
             context.detail("in-process cache, rate limits and event bus (no REDIS_URL: one instance only)");
             return;
           }
@@ -108,7 +107,7 @@ final class DependencySteps {
           components.closeAtShutdown("Redis", redis);
           components.eventBus = new RedisEventBus(redis);
           components.closeAtShutdown("Redis event bus", components.eventBus);
-          components.rateLimiter = new RedisRateLimiter(redis, RATE_CAPACITY, RATE_PER_SECOND);
+          components.rateLimiter = new RedisRateLimiter(redis, ChatEndpoint.MESSAGES_BURST, ChatEndpoint.MESSAGES_PER_SECOND);
           components.monitor.register(redis.healthCheck(critical));
           context.detail("Redis at " + redis + ": rate limits and the event bus are shared across instances");
         });
