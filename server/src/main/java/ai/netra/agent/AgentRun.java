@@ -3,6 +3,9 @@ package ai.netra.agent;
 /** What an agent may do while it runs: report a step, and learn that the user asked it to stop. */
 public interface AgentRun {
 
+  /** The user the run answers; tools read only this user's data. */
+  String userId();
+
   /** Persists and delivers one event of this run ({@code agent_thinking}, {@code tool_executing}, {@code tool_completed}). */
   void emit(String type, Object payload);
 

@@ -297,6 +297,11 @@ public final class ChatService implements AutoCloseable {
     }
 
     @Override
+    public String userId() {
+      return userId;
+    }
+
+    @Override
     public void emit(String type, Object payload) {
       String payloadJson = json.write(payload);
       ChatRepository.StoredEvent stored = chats.appendEvent(threadId, runId, type, Instant.now(), payloadJson);
