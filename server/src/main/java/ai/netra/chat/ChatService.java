@@ -1,6 +1,7 @@
 package ai.netra.chat;
 
 import ai.netra.agent.Agent;
+import ai.netra.agent.AgentException;
 import ai.netra.agent.AgentRun;
 import ai.netra.cache.EventBus;
 import ai.netra.cache.RateLimiter;
@@ -170,8 +171,11 @@ public final class ChatService implements AutoCloseable {
       status = closing.get() ? "interrupted" : "failed";
       error = e.toString();
       log.warn("agent run {} failed: {}", run.runId, e.toString());
+      // An AgentException's message is written for the user; anything else may carry internals.
+      String code = e instanceof AgentException known ? known.code() : "agent_failed";
+      String message = e instanceof AgentException ? e.getMessage() : "the agent could not finish this answer";
       try {
-        run.emit("error", Map.of("code", "agent_failed", "message", "the agent could not finish this answer"));
+        run.emit("error", Map.of("code", code, "message", message));
       } catch (RuntimeException ignored) {
         // the database may be the reason; the run is marked below if it can be
       }

@@ -1,0 +1,212 @@
+package ai.netra.agent;
+
+import ai.netra.json.Json;
+import ai.netra.llm.ChatModel;
+import ai.netra.llm.LlmException;
+import ai.netra.llm.Message;
+import ai.netra.llm.Reply;
+import ai.netra.llm.ToolCall;
+import ai.netra.llm.ToolSpec;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.Timeout;
+import dev.failsafe.TimeoutExceededException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one question to an answer: triage, then turns of the chat model (the offline model or an
+ * LLM) that either call tools or answer, within a step limit and a time limit. Every step is an
+ * event of the run; a stopped run ends at the next step; an LLM that gives up hands the question to
+ * the fallback model when there is one.
+ */
+public final class Supervisor implements Agent {
+
+  private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
+  /** Model turns that may call tools; the turn after the last one must answer with what it has. */
+  public static final int MAX_STEPS = 6;
+  /** A run that has not answered by then ends with an {@code agent_timeout} error. */
+  public static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+
+  private final ChatModel model;
+  private final ChatModel fallback;
+  private final Map<String, Tool> tools = new LinkedHashMap<>();
+  private final List<ToolSpec> specs = new ArrayList<>();
+  private final Clock clock;
+  private final int maxSteps;
+  private final Duration runTimeout;
+
+  /**
+   * @param fallback the model that answers when {@code model} fails (the offline model), or null to
+   *     report the failure instead
+   */
+  public Supervisor(ChatModel model, ChatModel fallback, List<Tool> tools, Clock clock, int maxSteps, Duration runTimeout) {
+    this.model = model;
+    this.fallback = fallback;
+    this.clock = clock;
+    this.maxSteps = maxSteps;
+    this.runTimeout = runTimeout;
+    for (Tool tool : tools) {
+      if (this.tools.putIfAbsent(tool.name(), tool) != null) {
+        throw new IllegalArgumentException("two tools are named " + tool.name());
+      }
+      specs.add(new ToolSpec(tool.name(), tool.description(), tool.parameters()));
+    }
+  }
+
+  public Supervisor(ChatModel model, ChatModel fallback, List<Tool> tools, Clock clock) {
+    this(model, fallback, tools, clock, MAX_STEPS, RUN_TIMEOUT);
+  }
+
+  /** The model's name for the {@code agent_started} event. */
+  public String modelName() {
+    return model.getClass().getSimpleName();
+  }
+
+  @Override
+  public Answer answer(String message, AgentRun run) throws Exception {
+    try {
+      return Failsafe.with(Timeout.<Answer>builder(runTimeout).withInterrupt().build())
+          .get(() -> answerWithFallback(message, run));
+    } catch (TimeoutExceededException e) {
+      throw new AgentException("agent_timeout", "the agent did not finish within " + runTimeout.toSeconds()
+          + " s; ask a narrower question (a shorter period or one feature)");
+    } catch (FailsafeException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  private Answer answerWithFallback(String message, AgentRun run) throws Exception {
+    try {
+      return converse(model, message, run);
+    } catch (LlmException e) {
+      if (e.kind() == LlmException.Kind.INTERRUPTED || run.stopped()) {
+        return null;
+      }
+      if (fallback == null || fallback == model) {
+        throw new AgentException("llm_unavailable", "the language model could not answer: " + e.getMessage(), e);
+      }
+      log.warn("run of user {}: the model failed ({}); answering with the fallback model", run.userId(), e.getMessage());
+      run.emit("agent_thinking", Map.of("stage", "fallback",
+          "text", "The language model could not answer (" + e.getMessage() + "); answering with the offline model instead."));
+      try {
+        return converse(fallback, message, run);
+      } catch (LlmException again) {
+        throw new AgentException("agent_failed", "the offline model could not answer: " + again.getMessage(), again);
+      }
+    }
+  }
+
+  private Answer converse(ChatModel chatModel, String message, AgentRun run) throws Exception {
+    run.emit("agent_thinking", Map.of("stage", "triage", "text", "Reading the question and choosing what to look up."));
+    List<Message> conversation = new ArrayList<>();
+    conversation.add(Message.system(systemPrompt()));
+    conversation.add(Message.user(message));
+    Map<String, Object> figures = new LinkedHashMap<>();
+    for (int step = 1; ; step++) {
+      if (run.stopped()) {
+        return null;
+      }
+      boolean last = step > maxSteps;
+      ThinkingStream thinking = new ThinkingStream(run, System::nanoTime);
+      Reply reply = chatModel.complete(conversation, last ? List.of() : specs, thinking::accept);
+      thinking.flush();
+      if (!reply.hasToolCalls() || last) {
+        return new Answer(reply.content(), figures);
+      }
+      conversation.add(reply.message());
+      for (ToolCall call : reply.toolCalls()) {
+        if (run.stopped()) {
+          return null;
+        }
+        conversation.add(Message.toolResult(call.id(), runTool(call, step, run, figures)));
+      }
+    }
+  }
+
+  /** Runs one tool call and reports it; returns what the model reads back: the figures, or the error in words. */
+  private String runTool(ToolCall call, int step, AgentRun run, Map<String, Object> figures) {
+    Map<String, Object> executing = new LinkedHashMap<>();
+    executing.put("tool", call.name());
+    executing.put("call_id", call.id());
+    executing.put("step", step);
+    Map<String, Object> arguments;
+    try {
+      arguments = call.parsedArguments();
+      executing.put("arguments", arguments);
+    } catch (IllegalArgumentException e) {
+      executing.put("arguments", call.arguments());
+      run.emit("tool_executing", executing);
+      return failed(call, run, e.getMessage());
+    }
+    run.emit("tool_executing", executing);
+    Tool tool = tools.get(call.name());
+    if (tool == null) {
+      return failed(call, run, "there is no tool named " + call.name() + "; the tools are " + tools.keySet());
+    }
+    long started = System.nanoTime();
+    Tool.Result result;
+    try {
+      result = tool.run(run.userId(), arguments);
+    } catch (IllegalArgumentException e) {
+      return failed(call, run, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return failed(call, run, "the run was stopped");
+    } catch (Exception e) {
+      log.warn("tool {} failed for user {}: {}", call.name(), run.userId(), e.toString());
+      return failed(call, run, "the " + call.name() + " tool failed on our side; it can be tried again later");
+    }
+    Map<String, Object> completed = new LinkedHashMap<>();
+    completed.put("tool", call.name());
+    completed.put("call_id", call.id());
+    completed.put("status", "ok");
+    completed.put("summary", result.summary());
+    completed.put("result", result.data());
+    completed.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
+    run.emit("tool_completed", completed);
+    figures.put(call.name(), result.data());
+    try {
+      return Json.mapper().writeValueAsString(result.data());
+    } catch (JsonProcessingException e) {
+      return "{\"summary\": " + quote(result.summary()) + "}";
+    }
+  }
+
+  private static String failed(ToolCall call, AgentRun run, String error) {
+    Map<String, Object> completed = new LinkedHashMap<>();
+    completed.put("tool", call.name());
+    completed.put("call_id", call.id());
+    completed.put("status", "failed");
+    completed.put("summary", "failed: " + error);
+    completed.put("error", error);
+    run.emit("tool_completed", completed);
+    return "{\"error\": " + quote(error) + "}";
+  }
+
+  private static String quote(String text) {
+    try {
+      return Json.mapper().writeValueAsString(text);
+    } catch (JsonProcessingException impossible) {
+      return "\"\"";
+    }
+  }
+
+  private String systemPrompt() {
+    LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+    return "You are Netra, an assistant that helps a team understand and cut its LLM usage and spend. "
+        + "Today is " + today + " (UTC). Answer only from the results of the tools, which read this user's "
+        + "own usage data; quote the figures (dollars, tokens, requests, dates) they return and say which "
+        + "period they cover. Dates are yyyy-MM-dd; `to` is exclusive. If the data cannot answer the "
+        + "question, say so and suggest a question it can answer. Be brief.";
+  }
+}

@@ -1,0 +1,323 @@
+package ai.netra.llm.offline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.text.NumberFormat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes the offline model's answer from the tools' results: the figures come from the data, the
+ * words from the question's intent. Nothing here computes a figure a tool did not return, so the
+ * answer and the {@code figures} of {@code agent_completed} always agree.
+ */
+final class AnswerWriter {
+
+  /** A cache whose savings reach this share of spend is called worth it. */
+  static final BigDecimal CACHE_WORTH_IT_PCT = new BigDecimal("5");
+
+  private final Question q;
+  private final OfflineModel.Findings findings;
+  private final StringBuilder out = new StringBuilder();
+
+  AnswerWriter(Question q, OfflineModel.Findings findings) {
+    this.q = q;
+    this.findings = findings;
+  }
+
+  String write() {
+    switch (q.intent()) {
+      case SAVINGS -> savings();
+      case BREAKDOWN -> breakdown();
+      case CACHING -> caching();
+      case ANOMALIES -> anomalies();
+      case SUMMARY -> summary();
+    }
+    return out.toString().strip();
+  }
+
+  private void savings() {
+    JsonNode breakdown = findings.result("cost_breakdown");
+    if (missing(breakdown, "cost_breakdown")) {
+      return;
+    }
+    JsonNode total = breakdown.path("total");
+    if (total.path("requests").asLong() == 0) {
+      noUsage();
+      return;
+    }
+    line("Over " + q.periodLabel() + " you spent " + usd(total.path("cost_usd")) + " on " + count(total.path("requests"))
+        + " requests.");
+    List<String> biggest = new ArrayList<>();
+    for (JsonNode row : breakdown.path("rows")) {
+      if (biggest.size() == 3) {
+        break;
+      }
+      biggest.add(row.path("feature").asText() + " on " + row.path("model").asText() + " " + usd(row.path("cost_usd"))
+          + " (" + pct(row.path("share_pct")) + ")");
+    }
+    line("Your biggest lines: " + String.join(", ", biggest) + ".");
+    line("");
+    line("Where to cut:");
+    BigDecimal together = BigDecimal.ZERO;
+    int item = 1;
+    JsonNode whatIf = findings.result("what_if_switch");
+    if (whatIf != null && whatIf.path("savings_usd").decimalValue().signum() > 0) {
+      JsonNode to = whatIf.path("prices").path("to");
+      JsonNode from = whatIf.path("prices").path("from").path(0);
+      line(item++ + ". Move " + share(whatIf.path("share")) + " of " + whatIf.path("feature").asText() + "'s "
+          + whatIf.path("from_model").asText() + " traffic to " + whatIf.path("to_model").asText() + ": "
+          + usd(whatIf.path("current_cost_usd")) + " becomes " + usd(whatIf.path("projected_cost_usd")) + ", saving "
+          + usd(whatIf.path("savings_usd")) + " (" + pct(whatIf.path("savings_pct")) + ") at list prices ("
+          + from.path("model").asText() + " " + price(from) + " vs " + to.path("model").asText() + " " + price(to)
+          + " per 1M input/output tokens). Check the quality of " + whatIf.path("to_model").asText()
+          + " on this feature first.");
+      together = together.add(whatIf.path("savings_usd").decimalValue());
+    } else if (findings.error("what_if_switch") != null) {
+      line(item++ + ". A cheaper model could not be priced: " + findings.error("what_if_switch"));
+    } else {
+      line(item++ + ". None of your biggest lines runs on a model with a cheaper sibling in the price catalog.");
+    }
+    JsonNode caching = findings.result("caching_opportunity");
+    if (caching != null && caching.path("saved_usd").decimalValue().signum() > 0) {
+      line(item + ". Cache repeated prompts: " + count(caching.path("repeated_requests"))
+          + " requests repeated an earlier prompt exactly; an exact-match response cache would have saved "
+          + usd(caching.path("saved_usd")) + " (" + pct(caching.path("saved_share_pct")) + " of spend).");
+      together = together.add(caching.path("saved_usd").decimalValue());
+    } else {
+      line(item + ". Caching would save little: no prompt was repeated exactly in this period.");
+    }
+    if (together.signum() > 0) {
+      line("");
+      line("Together about " + usd(together) + " over " + q.periodLabel() + ".");
+    }
+    unpriced(breakdown);
+  }
+
+  private void breakdown() {
+    JsonNode breakdown = findings.result("cost_breakdown");
+    if (missing(breakdown, "cost_breakdown")) {
+      return;
+    }
+    JsonNode total = breakdown.path("total");
+    if (total.path("requests").asLong() == 0) {
+      noUsage();
+      return;
+    }
+    String key = breakdown.path("group_by").asText("feature").equals("model") ? "model" : "feature";
+    JsonNode named = mentioned(breakdown.path("rows"), key);
+    if (named != null) {
+      line(named.path(key).asText() + " cost " + usd(named.path("cost_usd")) + " over " + q.periodLabel() + ": "
+          + count(named.path("requests")) + " requests, " + count(tokens(named)) + " tokens, "
+          + pct(named.path("share_pct")) + " of your " + usd(total.path("cost_usd")) + ".");
+      List<String> others = new ArrayList<>();
+      for (JsonNode row : breakdown.path("rows")) {
+        if (row != named && others.size() < 3) {
+          others.add(row.path(key).asText() + " " + usd(row.path("cost_usd")));
+        }
+      }
+      if (!others.isEmpty()) {
+        line("For comparison: " + String.join(", ", others) + ".");
+      }
+    } else {
+      line("Spend by " + key + " over " + q.periodLabel() + " (total " + usd(total.path("cost_usd")) + ", "
+          + count(total.path("requests")) + " requests):");
+      for (JsonNode row : breakdown.path("rows")) {
+        line("- " + row.path(key).asText() + ": " + usd(row.path("cost_usd")) + " (" + pct(row.path("share_pct")) + ", "
+            + count(row.path("requests")) + " requests)");
+      }
+      JsonNode omitted = breakdown.path("omitted");
+      if (!omitted.isMissingNode() && !omitted.isNull()) {
+        line("- " + count(omitted.path("groups")) + " more: " + usd(omitted.path("cost_usd")));
+      }
+    }
+    unpriced(breakdown);
+  }
+
+  private void caching() {
+    JsonNode caching = findings.result("caching_opportunity");
+    if (missing(caching, "caching_opportunity")) {
+      return;
+    }
+    if (caching.path("requests").asLong() == 0) {
+      noUsage();
+      return;
+    }
+    BigDecimal sharePct = caching.path("saved_share_pct").decimalValue();
+    line("Over " + q.periodLabel() + ", " + count(caching.path("repeated_requests")) + " of " + count(caching.path("requests"))
+        + " requests repeated an earlier prompt exactly (" + count(caching.path("repeated_prompts")) + " distinct prompts, "
+        + count(caching.path("repeated_tokens")) + " tokens).");
+    line("An exact-match response cache would have saved " + usd(caching.path("saved_usd")) + ", " + pct(caching.path("saved_share_pct"))
+        + " of your " + usd(caching.path("spend_usd")) + " spend.");
+    if (sharePct.compareTo(CACHE_WORTH_IT_PCT) >= 0) {
+      line("Verdict: worth it (at least " + CACHE_WORTH_IT_PCT.toPlainString() + "% of spend).");
+    } else {
+      line("Verdict: probably not worth it (under " + CACHE_WORTH_IT_PCT.toPlainString() + "% of spend).");
+    }
+    List<String> features = new ArrayList<>();
+    for (JsonNode row : caching.path("top_features")) {
+      if (features.size() < 3) {
+        features.add(row.path("feature").asText() + " " + usd(row.path("saved_usd")));
+      }
+    }
+    if (!features.isEmpty()) {
+      line("Most of it is in " + String.join(", ", features) + ".");
+    }
+    unpriced(caching);
+  }
+
+  private void anomalies() {
+    JsonNode anomalies = findings.result("anomalies");
+    if (missing(anomalies, "anomalies")) {
+      return;
+    }
+    JsonNode days = anomalies.path("anomalies");
+    if (!days.isArray() || days.isEmpty()) {
+      line("No anomalies over " + q.periodLabel() + ": no day's spend departs from its trailing "
+          + anomalies.path("baseline_days").asInt(7) + "-day baseline.");
+      return;
+    }
+    line(days.size() + (days.size() == 1 ? " day stands" : " days stand") + " out over " + q.periodLabel() + ":");
+    for (JsonNode day : days) {
+      StringBuilder text = new StringBuilder("- " + day.path("date").asText() + ": " + usd(day.path("spend_usd"))
+          + " against a baseline of " + usd(day.path("baseline_usd")) + " (" + day.path("ratio").asText() + "x)");
+      JsonNode top = day.path("top_contributor");
+      if (!top.isMissingNode() && !top.isNull()) {
+        text.append("; most of the excess from ").append(top.path("feature").asText()).append(" on ")
+            .append(top.path("model").asText());
+        if (top.has("excess_usd")) {
+          text.append(" (").append(usd(top.path("excess_usd"))).append(" above its usual)");
+        }
+      }
+      line(text + ".");
+    }
+  }
+
+  private void summary() {
+    JsonNode summary = findings.result("usage_summary");
+    if (missing(summary, "usage_summary")) {
+      return;
+    }
+    if (summary.path("requests").asLong() == 0) {
+      noUsage();
+      return;
+    }
+    line("Over " + q.periodLabel() + ": " + count(summary.path("requests")) + " requests, " + count(summary.path("total_tokens"))
+        + " tokens (" + count(summary.path("prompt_tokens")) + " in, " + count(summary.path("completion_tokens")) + " out), "
+        + usd(summary.path("cost_usd")) + ".");
+    line("Error rate " + pct(summary.path("error_rate_pct")) + ", average latency " + summary.path("avg_latency_ms").asText()
+        + " ms (p95 " + summary.path("p95_latency_ms").asText() + " ms).");
+    JsonNode feature = summary.path("busiest_feature");
+    if (feature.isObject()) {
+      line("Busiest feature: " + feature.path("feature").asText() + " (" + pct(feature.path("requests_pct")) + " of requests, "
+          + usd(feature.path("cost_usd")) + ").");
+    }
+    JsonNode breakdown = findings.result("cost_breakdown");
+    if (breakdown != null) {
+      List<String> models = new ArrayList<>();
+      for (JsonNode row : breakdown.path("rows")) {
+        models.add(row.path("model").asText() + " " + usd(row.path("cost_usd")) + " (" + pct(row.path("share_pct")) + ")");
+      }
+      line("Spend by model: " + String.join(", ", models) + ".");
+    }
+    unpriced(summary);
+    line("");
+    line("Ask me where to cut spend, what a feature cost last week, whether caching is worth it, or about anomalies.");
+  }
+
+  /** The row whose name the question mentions (case and '-'/'_' ignored), or null. */
+  private JsonNode mentioned(JsonNode rows, String key) {
+    String text = normalize(q.text());
+    JsonNode best = null;
+    for (JsonNode row : rows) {
+      String name = normalize(row.path(key).asText());
+      if (!name.isBlank() && text.contains(name) && (best == null || name.length() > normalize(best.path(key).asText()).length())) {
+        best = row;
+      }
+    }
+    return best;
+  }
+
+  private static String normalize(String text) {
+    return text.toLowerCase(Locale.ROOT).replaceAll("[-_]+", " ");
+  }
+
+  private boolean missing(JsonNode result, String tool) {
+    if (result != null) {
+      return false;
+    }
+    String error = findings.error(tool);
+    line(error == null ? "I could not look up your usage for " + q.periodLabel() + "."
+        : "I could not look up your usage: " + error);
+    return true;
+  }
+
+  private void noUsage() {
+    line("There is no usage recorded for " + q.periodLabel()
+        + ". Import some with POST /api/usage (CSV or JSON lines) or `netra import FILE --user ID`.");
+  }
+
+  private void unpriced(JsonNode data) {
+    long requests = data.path("unpriced").path("requests").asLong();
+    if (requests > 0) {
+      line("");
+      line(count(requests) + " requests ran on models without a catalog price; they are not in these dollar figures.");
+    }
+  }
+
+  private void line(String text) {
+    out.append(text).append('\n');
+  }
+
+  private static JsonNode tokens(JsonNode row) {
+    return com.fasterxml.jackson.databind.node.LongNode.valueOf(row.path("prompt_tokens").asLong() + row.path("completion_tokens").asLong());
+  }
+
+  static String usd(JsonNode node) {
+    return usd(node.decimalValue());
+  }
+
+  static String usd(BigDecimal amount) {
+    NumberFormat format = NumberFormat.getNumberInstance(Locale.US);
+    format.setMinimumFractionDigits(2);
+    format.setMaximumFractionDigits(2);
+    return "$" + format.format(amount.setScale(2, RoundingMode.HALF_UP));
+  }
+
+  static String count(JsonNode node) {
+    return count(node.asLong());
+  }
+
+  static String count(long value) {
+    return NumberFormat.getIntegerInstance(Locale.US).format(value);
+  }
+
+  private static String pct(JsonNode node) {
+    return node.decimalValue().stripTrailingZeros().toPlainString() + "%";
+  }
+
+  private static String share(JsonNode node) {
+    BigDecimal share = node.decimalValue();
+    if (share.compareTo(new BigDecimal("0.5")) == 0) {
+      return "half";
+    }
+    if (share.compareTo(BigDecimal.ONE) == 0) {
+      return "all";
+    }
+    return share.movePointRight(2).stripTrailingZeros().toPlainString() + "%";
+  }
+
+  private static String price(JsonNode price) {
+    return perMillion(price.path("input_usd_per_mtok")) + "/" + perMillion(price.path("output_usd_per_mtok"));
+  }
+
+  /** Catalog prices go below a cent ($0.075 per 1M tokens): up to four decimals, at least two. */
+  private static String perMillion(JsonNode node) {
+    NumberFormat format = NumberFormat.getNumberInstance(Locale.US);
+    format.setMinimumFractionDigits(2);
+    format.setMaximumFractionDigits(4);
+    return "$" + format.format(node.decimalValue());
+  }
+}

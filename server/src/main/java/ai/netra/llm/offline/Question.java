@@ -1,0 +1,128 @@
+package ai.netra.llm.offline;
+
+import java.time.DayOfWeek;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.TemporalAdjusters;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a user asked, as the offline model understands it: the intent (from keywords) and the
+ * period (from phrases like "last week", "past 14 days", "since 2026-10-01"). The same text on the
+ * same day always reads the same way.
+ */
+record Question(String text, Intent intent, LocalDate from, LocalDate to, String periodWords) {
+
+  /** What the user wants to know; each maps to a fixed plan of tool calls. */
+  enum Intent {
+    /** "Where can I cut my AI spend?": biggest lines, a cheaper model for the biggest, caching. */
+    SAVINGS,
+    /** "What did feature X cost last week?": spend by feature (or by model) for the period. */
+    BREAKDOWN,
+    /** "Is caching worth it?": repeated prompts and what a cache would save, against total spend. */
+    CACHING,
+    /** "Any anomalies?": days whose spend departs from the trailing baseline. */
+    ANOMALIES,
+    /** Anything else about usage: the period's summary and spend by model. */
+    SUMMARY
+  }
+
+  static final int DEFAULT_DAYS = 30;
+  private static final int MAX_DAYS = 400;
+
+  // Checked in this order: "cut the cost of caching" is about savings, "cost of summarize" a breakdown.
+  private static final List<Rule> RULES = List.of(
+      new Rule(Intent.ANOMALIES, Pattern.compile("anomal|spike|unusual|outlier|strange|weird|sudden|surge|jump")),
+      new Rule(Intent.CACHING, Pattern.compile("cach|repeat|duplicat|same prompt")),
+      new Rule(Intent.SAVINGS, Pattern.compile("\\bcut|sav(e|ing)|reduc|cheap|lower|optimi[sz]|spend less|wast|trim")),
+      new Rule(Intent.BREAKDOWN, Pattern.compile("feature|break ?down|by model|per model|which model|each model|cost of|did .* cost")));
+
+  private static final Pattern LAST_N = Pattern.compile("(?:last|past|previous) (\\d{1,3}) (day|week|month)s?");
+  private static final Pattern ISO_DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+  private static final Pattern BETWEEN = Pattern.compile("(?:from|between) (\\d{4}-\\d{2}-\\d{2}) (?:to|and|until) (\\d{4}-\\d{2}-\\d{2})");
+  private static final Pattern SINCE = Pattern.compile("since (\\d{4}-\\d{2}-\\d{2})");
+
+  private record Rule(Intent intent, Pattern pattern) { }
+
+  static Question read(String text, LocalDate today) {
+    String lower = text.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+    Intent intent = Intent.SUMMARY;
+    for (Rule rule : RULES) {
+      if (rule.pattern().matcher(lower).find()) {
+        intent = rule.intent();
+        break;
+      }
+    }
+    return period(text, lower, today, intent);
+  }
+
+  private static Question period(String text, String lower, LocalDate today, Intent intent) {
+    LocalDate tomorrow = today.plusDays(1);
+    Matcher between = BETWEEN.matcher(lower);
+    if (between.find()) {
+      LocalDate from = date(between.group(1));
+      LocalDate last = date(between.group(2));
+      if (from != null && last != null && !last.isBefore(from) && last.toEpochDay() - from.toEpochDay() < MAX_DAYS) {
+        return new Question(text, intent, from, last.plusDays(1), from + " to " + last);
+      }
+    }
+    Matcher since = SINCE.matcher(lower);
+    if (since.find()) {
+      LocalDate from = date(since.group(1));
+      if (from != null && from.isBefore(tomorrow) && tomorrow.toEpochDay() - from.toEpochDay() <= MAX_DAYS) {
+        return new Question(text, intent, from, tomorrow, "since " + from);
+      }
+    }
+    Matcher lastN = LAST_N.matcher(lower);
+    if (lastN.find()) {
+      int n = Integer.parseInt(lastN.group(1));
+      int days = switch (lastN.group(2)) {
+        case "week" -> n * 7;
+        case "month" -> n * 30;
+        default -> n;
+      };
+      if (days >= 1 && days <= MAX_DAYS) {
+        return new Question(text, intent, tomorrow.minusDays(days), tomorrow, "the last " + days + " days");
+      }
+    }
+    LocalDate monday = today.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+    if (lower.contains("last week") || lower.contains("previous week")) {
+      return new Question(text, intent, monday.minusWeeks(1), monday, "last week");
+    }
+    if (lower.contains("this week")) {
+      return new Question(text, intent, monday, tomorrow, "this week");
+    }
+    if (lower.contains("yesterday")) {
+      return new Question(text, intent, today.minusDays(1), today, "yesterday");
+    }
+    if (lower.contains("today")) {
+      return new Question(text, intent, today, tomorrow, "today");
+    }
+    LocalDate firstOfMonth = today.withDayOfMonth(1);
+    if (lower.contains("last month") || lower.contains("previous month")) {
+      return new Question(text, intent, firstOfMonth.minusMonths(1), firstOfMonth, "last month");
+    }
+    if (lower.contains("this month")) {
+      return new Question(text, intent, firstOfMonth, tomorrow, "this month");
+    }
+    return new Question(text, intent, tomorrow.minusDays(DEFAULT_DAYS), tomorrow, "the last " + DEFAULT_DAYS + " days");
+  }
+
+  private static LocalDate date(String text) {
+    try {
+      return ISO_DATE.matcher(text).matches() ? LocalDate.parse(text) : null;
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** The period in words with its dates, e.g. "last week (2026-11-16 to 2026-11-22)". */
+  String periodLabel() {
+    LocalDate last = to.minusDays(1);
+    String dates = from.equals(last) ? from.toString() : from + " to " + last;
+    return periodWords.equals(dates) || periodWords.equals("since " + from) ? dates : periodWords + " (" + dates + ")";
+  }
+}
