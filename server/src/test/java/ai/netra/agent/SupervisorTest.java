@@ -1,0 +1,258 @@
+package ai.netra.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.netra.llm.ChatModel;
+import ai.netra.llm.LlmException;
+import ai.netra.llm.Message;
+import ai.netra.llm.Reply;
+import ai.netra.llm.ToolCall;
+import ai.netra.llm.ToolSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class SupervisorTest {
+
+  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC);
+
+  /** Records the events of one run. */
+  static final class RecordingRun implements AgentRun {
+    final List<String> types = new CopyOnWriteArrayList<>();
+    final List<Object> payloads = new CopyOnWriteArrayList<>();
+    final AtomicBoolean stopped = new AtomicBoolean();
+
+    @Override
+    public String userId() {
+      return "alice";
+    }
+
+    @Override
+    public void emit(String type, Object payload) {
+      types.add(type);
+      payloads.add(payload);
+    }
+
+    @Override
+    public boolean stopped() {
+      return stopped.get();
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> payload(String type, int nth) {
+      int seen = 0;
+      for (int i = 0; i < types.size(); i++) {
+        if (types.get(i).equals(type) && seen++ == nth) {
+          return (Map<String, Object>) payloads.get(i);
+        }
+      }
+      throw new AssertionError("no " + nth + "th " + type + " in " + types);
+    }
+  }
+
+  /** Adds two numbers, or fails the way a tool fails. */
+  static final class AddTool implements Tool {
+    final AtomicInteger calls = new AtomicInteger();
+    String lastUser;
+
+    @Override
+    public String name() {
+      return "add";
+    }
+
+    @Override
+    public String description() {
+      return "adds a and b";
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+      return Map.of("type", "object", "properties", Map.of("a", Map.of("type", "number"), "b", Map.of("type", "number")));
+    }
+
+    @Override
+    public Result run(String userId, Map<String, Object> arguments) {
+      calls.incrementAndGet();
+      lastUser = userId;
+      if (!(arguments.get("a") instanceof Number a) || !(arguments.get("b") instanceof Number b)) {
+        throw new IllegalArgumentException("add: a and b must be numbers");
+      }
+      if (a.intValue() < 0) {
+        throw new IllegalStateException("database went away: password=hunter2");
+      }
+      return new Result("sum " + (a.intValue() + b.intValue()), Map.of("sum", a.intValue() + b.intValue()));
+    }
+  }
+
+  /** A model that plays a script: each turn a function of the conversation so far. */
+  record Scripted(List<java.util.function.Function<List<Message>, Reply>> turns, List<List<ToolSpec>> offered) implements ChatModel {
+    Scripted(List<java.util.function.Function<List<Message>, Reply>> turns) {
+      this(turns, new ArrayList<>());
+    }
+
+    @Override
+    public Reply complete(List<Message> messages, List<ToolSpec> tools, Consumer<String> contentDeltas) throws LlmException {
+      offered.add(tools);
+      int turn = offered.size() - 1;
+      Reply reply = turns.get(Math.min(turn, turns.size() - 1)).apply(messages);
+      contentDeltas.accept(reply.content());
+      return reply;
+    }
+  }
+
+  private static Reply calls(ToolCall... calls) {
+    return new Reply("", List.of(calls), "tool_calls", null);
+  }
+
+  private static Reply text(String text) {
+    return new Reply(text, List.of(), "stop", null);
+  }
+
+  @Test
+  void runsToolCallsAndAnswersWithTheirFigures() throws Exception {
+    AddTool add = new AddTool();
+    Scripted model = new Scripted(List.of(
+        m -> calls(new ToolCall("c1", "add", "{\"a\": 2, \"b\": 3}")),
+        m -> text("The sum is " + m.get(m.size() - 1).content())));
+    RecordingRun run = new RecordingRun();
+
+    Agent.Answer answer = new Supervisor(model, null, List.of(add), CLOCK).answer("add 2 and 3", run);
+
+    assertThat(answer.text()).isEqualTo("The sum is {\"sum\":5}");
+    assertThat(answer.figures()).isEqualTo(Map.of("add", Map.of("sum", 5)));
+    assertThat(add.lastUser).isEqualTo("alice");
+    assertThat(run.types).containsSubsequence("agent_thinking", "tool_executing", "tool_completed");
+    assertThat(run.payload("tool_executing", 0)).containsEntry("tool", "add").containsEntry("arguments", Map.of("a", 2, "b", 3));
+    assertThat(run.payload("tool_completed", 0)).containsEntry("status", "ok").containsEntry("summary", "sum 5")
+        .containsEntry("result", Map.of("sum", 5));
+    assertThat(model.offered().get(0)).extracting(ToolSpec::name).containsExactly("add");
+  }
+
+  @Test
+  void badArgumentsAndToolErrorsGoBackToTheModelWithoutInternals() throws Exception {
+    AddTool add = new AddTool();
+    List<String> seenByModel = new ArrayList<>();
+    Scripted model = new Scripted(List.of(
+        m -> calls(new ToolCall("c1", "add", "{\"a\": \"x\"}"), new ToolCall("c2", "add", "{\"a\": -1, \"b\": 1}"),
+            new ToolCall("c3", "nope", "{}"), new ToolCall("c4", "add", "{not json")),
+        m -> {
+          m.stream().filter(x -> x.role() == Message.Role.TOOL).forEach(x -> seenByModel.add(x.content()));
+          return text("done");
+        }));
+    RecordingRun run = new RecordingRun();
+
+    new Supervisor(model, null, List.of(add), CLOCK).answer("q", run);
+
+    assertThat(seenByModel).hasSize(4);
+    assertThat(seenByModel.get(0)).contains("a and b must be numbers");
+    assertThat(seenByModel.get(1)).contains("failed on our side").doesNotContain("hunter2");
+    assertThat(seenByModel.get(2)).contains("no tool named nope");
+    assertThat(seenByModel.get(3)).contains("not valid JSON");
+    assertThat(run.payload("tool_completed", 1)).containsEntry("status", "failed");
+    assertThat(run.payloads.toString()).doesNotContain("hunter2");
+  }
+
+  @Test
+  void theTurnAfterTheStepLimitIsOfferedNoToolsAndMustAnswer() throws Exception {
+    AddTool add = new AddTool();
+    Scripted model = new Scripted(List.of(m -> calls(new ToolCall("c" + m.size(), "add", "{\"a\": 1, \"b\": 1}"))));
+    RecordingRun run = new RecordingRun();
+
+    Agent.Answer answer = new Supervisor(model, null, List.of(add), CLOCK, 3, Duration.ofSeconds(10)).answer("loop", run);
+
+    assertThat(add.calls.get()).isEqualTo(3);
+    assertThat(model.offered()).hasSize(4);
+    assertThat(model.offered().get(3)).isEmpty();
+    assertThat(answer).isNotNull();
+  }
+
+  @Test
+  void aStoppedRunEndsAtTheNextStep() throws Exception {
+    AddTool add = new AddTool();
+    RecordingRun run = new RecordingRun();
+    Scripted model = new Scripted(List.of(m -> {
+      run.stopped.set(true);
+      return calls(new ToolCall("c1", "add", "{\"a\": 1, \"b\": 1}"));
+    }));
+
+    assertThat(new Supervisor(model, null, List.of(add), CLOCK).answer("q", run)).isNull();
+    assertThat(add.calls.get()).isZero();
+  }
+
+  @Test
+  void aRunThatOutlivesItsTimeoutIsInterruptedWithAClearError() {
+    ChatModel slow = (messages, tools, deltas) -> {
+      try {
+        Thread.sleep(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LlmException(LlmException.Kind.INTERRUPTED, "interrupted");
+      }
+      return text("late");
+    };
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> new Supervisor(slow, null, List.of(), CLOCK, 3, Duration.ofMillis(300)).answer("q", new RecordingRun()))
+        .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.code()).isEqualTo("agent_timeout"));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aFailingModelHandsTheQuestionToTheFallback() throws Exception {
+    ChatModel down = (messages, tools, deltas) -> {
+      throw new LlmException(LlmException.Kind.OVERLOADED, "the endpoint answered 503 three times");
+    };
+    RecordingRun run = new RecordingRun();
+
+    Agent.Answer answer = new Supervisor(down, new Scripted(List.of(m -> text("offline answer"))), List.of(), CLOCK)
+        .answer("q", run);
+
+    assertThat(answer.text()).isEqualTo("offline answer");
+    assertThat(run.payloads.toString()).contains("answered 503 three times").contains("offline model");
+  }
+
+  @Test
+  void withoutAFallbackTheModelsFailureIsTheError() {
+    ChatModel down = (messages, tools, deltas) -> {
+      throw new LlmException(LlmException.Kind.REJECTED, "the endpoint rejected the key (401)");
+    };
+    assertThatThrownBy(() -> new Supervisor(down, null, List.of(), CLOCK).answer("q", new RecordingRun()))
+        .isInstanceOfSatisfying(AgentException.class, e -> {
+          assertThat(e.code()).isEqualTo("llm_unavailable");
+          assertThat(e.getMessage()).contains("rejected the key");
+        });
+  }
+
+  @Test
+  void streamedTextBecomesThinkingEventsOfReadableSize() throws Exception {
+    ChatModel chatty = (messages, tools, deltas) -> {
+      StringBuilder all = new StringBuilder();
+      for (int i = 0; i < 400; i++) {
+        deltas.accept("ab");
+        all.append("ab");
+      }
+      return text(all.toString());
+    };
+    RecordingRun run = new RecordingRun();
+    new Supervisor(chatty, null, List.of(), CLOCK).answer("q", run);
+
+    long thinking = run.types.stream().filter("agent_thinking"::equals).count();
+    assertThat(thinking).isBetween(2L, 1L + 800 / ThinkingStream.CHUNK_CHARS + 1);
+    StringBuilder streamed = new StringBuilder();
+    for (int i = 0; i < run.types.size(); i++) {
+      if (run.payloads.get(i) instanceof Map<?, ?> p && Boolean.TRUE.equals(p.get("delta"))) {
+        streamed.append(p.get("text"));
+      }
+    }
+    assertThat(streamed.toString()).hasSize(800);
+  }
+}
