@@ -11,6 +11,8 @@ import ai.netra.db.Database;
 import ai.netra.db.EmbeddedPostgres;
 import ai.netra.config.Settings;
 import ai.netra.health.HealthMonitor;
+import ai.netra.health.Readiness;
+import ai.netra.metrics.Metrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -41,6 +43,10 @@ final class Components {
   volatile Tokens tokens;
   volatile ChatService chat;
   volatile org.eclipse.jetty.server.Handler api;
+  /** What /health/ready and /health/startup answer from; set before the start runs. */
+  volatile Readiness readiness;
+  /** The Prometheus registry, created once the service serves; null before, or if that failed. */
+  volatile Metrics metrics;
 
   private record Closer(String name, AutoCloseable resource) { }
 

@@ -1,9 +1,11 @@
 package ai.netra.boot;
 
+import ai.netra.chat.ChatEndpoint;
 import ai.netra.config.Settings;
 import ai.netra.health.HealthMonitor;
 import ai.netra.health.Readiness;
 import ai.netra.http.HttpServer;
+import ai.netra.http.MetricsEndpoint;
 import ai.netra.startup.FailureKind;
 import ai.netra.startup.Outcome;
 import ai.netra.startup.Startup;
@@ -16,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import ai.netra.chat.ChatEndpoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -77,6 +78,7 @@ public final class Service {
     }
     startup = new Startup(plan, BackendPlan.options(settings, originNanos));
     readiness = new Readiness(startup::report, monitor);
+    components.readiness = readiness;
     try {
       http = HttpServer.start(settings.port(), boundPort, readiness, this::application, version);
     } catch (Exception e) {
@@ -101,6 +103,13 @@ public final class Service {
         components.database.serving();
       }
       monitor.start();
+      Thread.ofVirtual().name("metrics-setup").start(() -> {
+        try {
+          MetricsBinding.install(components);
+        } catch (RuntimeException | LinkageError e) { // optional: the service serves without /metrics
+          log.warn("metrics are off, /metrics answers 503: {}", e.toString());
+        }
+      });
       log.info("{} {} ms after JVM start: serving on port {}", report.outcome(), sinceOriginMs(), http.port());
       if (settings.environment() == ai.netra.config.Environment.DEVELOPMENT && components.tokens != null) {
         // Development only, by design: a ready-to-use token for the local user, so the chat can be tried at once.
@@ -126,7 +135,8 @@ public final class Service {
         return routes != null && routes.handle(request, response, callback);
       }
     };
-    return ChatEndpoint.handler(server, () -> components.chat, () -> components.tokens, components.origins, api);
+    Handler metrics = new MetricsEndpoint(() -> components.metrics, api);
+    return ChatEndpoint.handler(server, () -> components.chat, () -> components.tokens, components.origins, metrics);
   }
 
   /** Begins shutdown once: readiness false at once, the start cancelled, requests drained, resources closed. */

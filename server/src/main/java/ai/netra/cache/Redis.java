@@ -8,6 +8,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -26,6 +27,7 @@ public final class Redis implements AutoCloseable {
   /** Runtime calls fail after this instead of hanging on a black-holed path. */
   static final Duration RUNTIME_TIMEOUT = Duration.ofSeconds(2);
 
+  private final LongAdder errors = new LongAdder();
   private final JedisPooled client;
   private final JedisClientConfig config;
   private final HostAndPort address;
@@ -80,6 +82,16 @@ public final class Redis implements AutoCloseable {
     return redis;
   }
 
+  /** Commands that failed (no answer, refused) since start, for the metrics. */
+  public long errors() {
+    return errors.sum();
+  }
+
+  /** Counts a failed command; callers still handle the failure themselves. */
+  void failed() {
+    errors.increment();
+  }
+
   /** PING; throws when Redis does not answer PONG. */
   public String ping() {
     try {
@@ -89,9 +101,11 @@ public final class Redis implements AutoCloseable {
       }
       return "PING answered by " + address;
     } catch (JedisAccessControlException e) {
+      failed();
       throw new ConfigurationException("Redis at " + address + " refused the credentials: " + e.getMessage(),
           "check the user and password in REDIS_URL", List.of("REDIS_URL"), e);
     } catch (JedisException e) {
+      failed();
       throw new DependencyException("Redis at " + address + " not reachable: " + e.getMessage(),
           "check that Redis runs at " + address + " and that this instance's network (VPC connector) reaches it",
           List.of("REDIS_URL"), e);

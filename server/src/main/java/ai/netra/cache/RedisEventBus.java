@@ -28,7 +28,12 @@ public final class RedisEventBus implements EventBus {
 
   @Override
   public void publish(String channel, String message) {
-    redis.client().publish(redis.key(channel), message);
+    try {
+      redis.client().publish(redis.key(channel), message);
+    } catch (RuntimeException e) {
+      redis.failed();
+      throw e;
+    }
   }
 
   @Override
@@ -61,6 +66,7 @@ public final class RedisEventBus implements EventBus {
         if (closed) {
           return;
         }
+        redis.failed();
         log.warn("Redis event subscription lost ({}); reconnecting in {} ms", e.getMessage(), backoff.toMillis());
         try {
           Thread.sleep(backoff);

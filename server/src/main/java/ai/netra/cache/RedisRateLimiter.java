@@ -51,6 +51,7 @@ public final class RedisRateLimiter implements RateLimiter {
           List.of(String.valueOf(capacity), String.valueOf(perSecond), String.valueOf(System.currentTimeMillis())));
       return Long.valueOf(1).equals(allowed);
     } catch (JedisException e) {
+      redis.failed();
       log.warn("rate limit for {} not checked, Redis did not answer: {}", key, e.getMessage());
       return true;
     }

@@ -9,8 +9,10 @@ import ai.netra.db.ChatRepository;
 import ai.netra.db.ThreadNotFoundException;
 import ai.netra.json.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +45,7 @@ public final class ChatService implements AutoCloseable {
   private final EventBus bus;
   private final RateLimiter limiter;
   private final Agent agent;
+  private final ChatMetrics metrics = new ChatMetrics();
   private final EventJson json = new EventJson();
   private final Map<String, Set<ChatSocket>> sockets = new ConcurrentHashMap<>();
   private final Map<UUID, ActiveRun> runs = new ConcurrentHashMap<>();
@@ -84,7 +87,7 @@ public final class ChatService implements AutoCloseable {
     payload.put("connection_id", socket.id());
     payload.put("protocol", 1);
     payload.put("limits", limits());
-    socket.send(transient_("connection_established", null, null, payload));
+    send(socket, "connection_established", transient_("connection_established", null, null, payload));
   }
 
   void closed(ChatSocket socket, int code) {
@@ -96,9 +99,15 @@ public final class ChatService implements AutoCloseable {
       }
     }
     closeCodes.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
+    metrics.closed(code);
     if (code == 1011) {
       log.warn("chat socket {} of user {} closed with 1011 (server fault)", socket.id(), socket.userId());
     }
+  }
+
+  /** Records the chat's series in {@code registry} from now on. */
+  public void bindMetrics(MeterRegistry registry) {
+    metrics.bind(registry, this::openSockets);
   }
 
   /** How many sockets closed with each close code since start (1011 means a server fault). */
@@ -117,24 +126,24 @@ public final class ChatService implements AutoCloseable {
     ClientMessage message = ClientMessage.parse(text);
     try {
       switch (message) {
-        case ClientMessage.Ping p -> socket.send(transient_("pong", null, null, Map.of()));
-        case ClientMessage.Invalid invalid -> socket.send(error(invalid.code(), invalid.message(), null));
+        case ClientMessage.Ping p -> send(socket, "pong", transient_("pong", null, null, Map.of()));
+        case ClientMessage.Invalid invalid -> send(socket, "error", error(invalid.code(), invalid.message(), null));
         case ClientMessage.UserMessage m -> userMessage(socket, m);
         case ClientMessage.Resume r -> resume(socket, r);
         case ClientMessage.StopAgent s -> stop(socket, s);
       }
     } catch (ThreadNotFoundException e) {
-      socket.send(error("not_found", "no such thread", null));
+      send(socket, "error", error("not_found", "no such thread", null));
     } catch (RuntimeException e) {
       log.warn("chat message of user {} failed: {}", socket.userId(), e.toString());
-      socket.send(error("server_error", "the message could not be handled; try again", null));
+      send(socket, "error", error("server_error", "the message could not be handled; try again", null));
     }
   }
 
   private void userMessage(ChatSocket socket, ClientMessage.UserMessage m) {
     if (!limiter.tryAcquire("messages:" + socket.userId())) {
       socket.rateLimited();
-      socket.send(error("rate_limited", "too many messages; at most " + ChatEndpoint.MESSAGES_PER_SECOND
+      send(socket, "error", error("rate_limited", "too many messages; at most " + ChatEndpoint.MESSAGES_PER_SECOND
           + " a second after a burst of " + ChatEndpoint.MESSAGES_BURST, m.threadId()));
       return;
     }
@@ -152,6 +161,7 @@ public final class ChatService implements AutoCloseable {
   }
 
   private void execute(ActiveRun run, String content) {
+    long started = System.nanoTime();
     String status = "completed";
     String error = null;
     try {
@@ -181,6 +191,7 @@ public final class ChatService implements AutoCloseable {
       }
     } finally {
       runs.remove(run.runId);
+      metrics.run(status, Duration.ofNanos(System.nanoTime() - started));
       try {
         chats.finishRun(run.runId, status, error);
       } catch (RuntimeException e) {
@@ -191,19 +202,19 @@ public final class ChatService implements AutoCloseable {
 
   private void resume(ChatSocket socket, ClientMessage.Resume r) {
     if (!limiter.tryAcquire("resume:" + socket.userId())) {
-      socket.send(error("rate_limited", "too many resumes", r.threadId()));
+      send(socket, "error", error("rate_limited", "too many resumes", r.threadId()));
       return;
     }
     List<ChatRepository.StoredEvent> missed = chats.events(socket.userId(), r.threadId(), r.afterEventId(), RESUME_BATCH);
     for (ChatRepository.StoredEvent e : missed) {
-      socket.send(wire(e));
+      send(socket, e.type(), wire(e));
     }
   }
 
   private void stop(ChatSocket socket, ClientMessage.StopAgent s) {
     ActiveRun run = runs.get(s.runId());
     if (run == null || !run.userId.equals(socket.userId())) {
-      socket.send(error("not_found", "no running agent with that run_id on this instance", null));
+      send(socket, "error", error("not_found", "no running agent with that run_id on this instance", null));
       return;
     }
     run.stop();
@@ -221,7 +232,13 @@ public final class ChatService implements AutoCloseable {
       for (ChatSocket socket : mine) {
         socket.send(event);
       }
+      metrics.sent(ChatMetrics.typeOf(event), mine.size());
     }
+  }
+
+  private void send(ChatSocket socket, String type, String event) {
+    socket.send(event);
+    metrics.sent(type, 1);
   }
 
   /** The wire form of a stored event, byte for byte the same live and on resume. */

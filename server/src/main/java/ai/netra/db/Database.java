@@ -108,6 +108,16 @@ public final class Database implements AutoCloseable {
     pool.getHikariConfigMXBean().setConnectionTimeout(BORROW_TIMEOUT.toMillis());
   }
 
+  /** The current pool's connections right now: in use, idle, and borrowers waiting for one. */
+  public record PoolStats(int active, int idle, int pending, int max) { }
+
+  /** The current pool's counts, or null while Hikari has not started it. */
+  public PoolStats poolStats() {
+    var bean = pool.getHikariPoolMXBean();
+    return bean == null ? null : new PoolStats(bean.getActiveConnections(), bean.getIdleConnections(),
+        bean.getThreadsAwaitingConnection(), pool.getMaximumPoolSize());
+  }
+
   /** Connections from the current pool; stays valid when the pool is replaced after an outage. */
   public DataSource dataSource() {
     return handle;
