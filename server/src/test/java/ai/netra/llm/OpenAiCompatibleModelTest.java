@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Timeout;
 class OpenAiCompatibleModelTest {
 
   private static final String KEY = "sk-test-0123456789abcdefSECRET";
-  /** Short waits so the failure cases end fast; backoff small so retries do too. */
-  private static final OpenAiCompatibleModel.Limits FAST = new OpenAiCompatibleModel.Limits(Duration.ofSeconds(2),
-      Duration.ofSeconds(5), Duration.ofMillis(400), Duration.ofSeconds(20), 3, Duration.ofMillis(20), Duration.ofMillis(100));
+  /** Generous waits (a busy machine must not fail a good stream), small backoff so retries end fast. */
+  private static final OpenAiCompatibleModel.Limits FAST = new OpenAiCompatibleModel.Limits(Duration.ofSeconds(5),
+      Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(20), 3, Duration.ofMillis(20), Duration.ofMillis(100));
 
   private final FakeOpenAiServer fake = new FakeOpenAiServer();
   private final List<String> deltas = new CopyOnWriteArrayList<>();
@@ -209,6 +209,9 @@ class OpenAiCompatibleModelTest {
 
   @Test
   void aStreamThatStallsAfterItsFirstChunkEndsWithATimeoutAndIsNotRetried() {
+    model.close();
+    model = model(fake.baseUrl(), new OpenAiCompatibleModel.Limits(Duration.ofSeconds(5), Duration.ofSeconds(10),
+        Duration.ofMillis(400), Duration.ofSeconds(20), 3, Duration.ofMillis(20), Duration.ofMillis(100)));
     fake.reply(stream().role().content("Looking at your").stall());
 
     assertThatThrownBy(() -> ask("anything"))
@@ -222,6 +225,7 @@ class OpenAiCompatibleModelTest {
 
   @Test
   void headersWithoutAnyDataEndWithAFirstByteTimeout() {
+    model.close();
     model = model(fake.baseUrl(), new OpenAiCompatibleModel.Limits(Duration.ofSeconds(2), Duration.ofMillis(300),
         Duration.ofMillis(300), Duration.ofSeconds(10), 3, Duration.ofMillis(20), Duration.ofMillis(100)));
     fake.reply(stream().stall());
@@ -300,6 +304,7 @@ class OpenAiCompatibleModelTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
+    model.close();
     model = model("http://127.0.0.1:" + closedPort, FAST);
 
     assertThatThrownBy(() -> ask("anything"))
@@ -325,6 +330,7 @@ class OpenAiCompatibleModelTest {
 
   @Test
   void anInterruptedCallStopsAtOnceAndKeepsTheInterruptFlag() throws Exception {
+    model.close();
     model = model(fake.baseUrl(), new OpenAiCompatibleModel.Limits(Duration.ofSeconds(2), Duration.ofSeconds(20),
         Duration.ofSeconds(20), Duration.ofSeconds(20), 3, Duration.ofMillis(20), Duration.ofMillis(100)));
     fake.reply(stream().role().content("Working").stall());
