@@ -181,13 +181,27 @@ async function readLine() {
   throw new Error('stdin closed before the service URL arrived');
 }
 
+async function untilListening(url) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      await fetch(`${url}/health/live`);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new CheckFailed(`${url} did not listen within ${WAIT_MS} ms: ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 async function starting({ token, shots }, browser, diary) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const chatPage = watch(await context.newPage(), 'chat', diary);
   const startupPage = watch(await context.newPage(), 'startup', diary);
   process.stdout.write('browser-ready\n');
-  const url = await readLine();
+  const url = (await readLine()).replace(/\/$/, '');
   log(`service at ${url}`);
+  await untilListening(url);
 
   // The pages are served while the service starts: the gate answers 503 only behind them.
   await chatPage.goto(`${url}/#token=${encodeURIComponent(token)}`);
