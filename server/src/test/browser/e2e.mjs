@@ -2,7 +2,8 @@
 // Run by run.sh from ai.netra.web.BrowserIT; each mode exits 0 when every check passed, else 1 after printing
 // what failed with the page's console errors, uncaught exceptions and failed requests, and a screenshot.
 //
-//   e2e.mjs chat     --url URL --token JWT --screenshots DIR   sign in, ask, see the five events, reload, phone width
+//   e2e.mjs chat     --url URL --token JWT --screenshots DIR   sign in, ask, see the five events, reload, resume
+//                                                            after a dropped socket, phone width
 //   e2e.mjs startup  --url URL --screenshots DIR               the timeline and table match /health/startup
 //   e2e.mjs starting --token JWT --screenshots DIR             launch the browser, print "browser-ready", read the
 //       URL of a service that is still starting from stdin, then see the 503 banner and see it go away
@@ -61,6 +62,7 @@ async function text(locator) {
 
 async function chat({ url, token, shots }, browser, diary) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  await context.addInitScript(socketControl);
   const page = watch(await context.newPage(), 'chat', diary);
   await page.goto(`${url}/`);
   await page.locator('#sign-in').waitFor({ state: 'visible', timeout: WAIT_MS });
@@ -75,7 +77,7 @@ async function chat({ url, token, shots }, browser, diary) {
   log('signed in and connected');
 
   const question = 'Which of my models cost the most this week, and could a cheaper one do?';
-  await page.getByLabel('Message').fill(question);
+  await page.getByRole('textbox', { name: 'Message' }).fill(question);
   await page.getByRole('button', { name: 'Send' }).click();
   const log_ = page.locator('#log');
   await log_.locator('[data-event="agent_completed"]').first().waitFor({ timeout: WAIT_MS });
@@ -116,15 +118,72 @@ async function chat({ url, token, shots }, browser, diary) {
   await page.screenshot({ path: join(shots, 'chat-history.png'), fullPage: true });
   log('after a reload the thread is listed and shows its messages and events');
 
+  await dropAndResume({ url, token, shots, threadId }, context, page, diary);
+
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(100); // one layout after the resize
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `at phone width nothing scrolls sideways (${overflow}px too wide)`);
-  await page.screenshot({ path: join(shots, 'chat-phone.png'), fullPage: true });
+  await page.screenshot({ path: join(shots, 'chat-phone.png') }); // the viewport: the composer sticks to its bottom
   log('readable at phone width');
 
   check(exceptions(diary).length === 0, 'the page threw no uncaught exception');
   await context.close();
+}
+
+/**
+ * Test instrumentation, installed before the page's scripts: every socket the page opens is kept in
+ * window.__sockets, and while window.__blockSockets is true a new one goes to a closed port, so the test can drop
+ * the chat socket and hold the page disconnected while the conversation moves on elsewhere.
+ */
+function socketControl() {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.__blockSockets = false;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(window.__blockSockets ? 'ws://127.0.0.1:9/blocked' : url, protocols);
+      window.__sockets.push(this);
+    }
+  };
+}
+
+/** Page A loses its socket; page B (same user) asks in the same thread; A reconnects, resumes and shows it all once. */
+async function dropAndResume({ url, token, shots, threadId }, context, a, diary) {
+  const b = watch(await context.newPage(), 'second tab', diary);
+  await b.goto(`${url}/#token=${encodeURIComponent(token)}`);
+  await b.locator(`#thread-list [data-thread-id="${threadId}"]`).click();
+  await b.locator('#log [data-event="agent_completed"]').first().waitFor({ timeout: WAIT_MS });
+  await b.waitForFunction(() => document.getElementById('connection').textContent === 'connected', null, { timeout: WAIT_MS });
+
+  await a.evaluate(() => {
+    window.__blockSockets = true;
+    window.__sockets.at(-1).close();
+  });
+  await a.locator('#socket-banner').waitFor({ state: 'visible', timeout: WAIT_MS });
+  check((await text(a.locator('#socket-banner'))).includes('Reconnecting'), 'a dropped socket shows a reconnecting banner');
+  await a.screenshot({ path: join(shots, 'chat-disconnected.png') });
+
+  const second = 'And how many words does this second question have?';
+  await b.getByRole('textbox', { name: 'Message' }).fill(second);
+  await b.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await b.waitForFunction(() => document.querySelectorAll('#log [data-event="agent_completed"]').length === 2, null, { timeout: WAIT_MS });
+  check(await a.locator('#log [data-event="agent_completed"]').count() === 1, 'the disconnected page has not seen the second answer');
+
+  await a.evaluate(() => { window.__blockSockets = false; });
+  await a.waitForFunction(() => document.querySelectorAll('#log [data-event="agent_completed"]').length >= 2, null, { timeout: WAIT_MS });
+  await a.locator('#socket-banner').waitFor({ state: 'hidden', timeout: WAIT_MS });
+  await a.locator('#log .message.user .message-text', { hasText: second }).waitFor({ timeout: WAIT_MS });
+  const counts = await a.evaluate(() => ({
+    answers: document.querySelectorAll('#log [data-event="agent_completed"]').length,
+    started: document.querySelectorAll('#log [data-event="agent_started"]').length,
+    questions: document.querySelectorAll('#log .message.user').length,
+  }));
+  check(counts.answers === 2 && counts.started === 2 && counts.questions === 2,
+    `after resuming each run and question shows once (${JSON.stringify(counts)})`);
+  await a.screenshot({ path: join(shots, 'chat-resumed.png'), fullPage: true });
+  log('after a dropped socket the page reconnected and resumed the events it missed');
+  await b.close();
 }
 
 // ---- startup ---------------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ const POLL_UNREACHABLE_MS = 2000;
 const $ = (id) => document.getElementById(id);
 const page = {
   connection: $('connection'), who: $('who'), signOut: $('sign-out'),
-  serviceBanner: $('service-banner'), socketBanner: $('socket-banner'),
+  serviceBanner: $('service-banner'), socketBanner: $('socket-banner'), socketBannerText: $('socket-banner-text'),
+  reconnect: $('reconnect'),
   signIn: $('sign-in'), signInForm: $('sign-in-form'), tokenInput: $('token-input'), signInError: $('sign-in-error'),
   chat: $('chat'), threadList: $('thread-list'), threadsEmpty: $('threads-empty'), newThread: $('new-thread'),
   title: $('conversation-title'), log: $('log'), composer: $('composer'), input: $('composer-input'),
@@ -95,8 +96,9 @@ async function pollUntilServing() {
   }
 }
 
-/** True when a business route answers anything but 503 (a 401 without a token still means it serves). */
+/** True when a business route answers anything but 503 (asked only when signed in: the report said it serves). */
 async function businessRoutesAnswer() {
+  if (!state.token) return true;
   try {
     await apiGet('/api/me', state.token);
     return true;
@@ -133,7 +135,7 @@ function setConnection(text, kind) {
 }
 
 function showSocketBanner(text) {
-  page.socketBanner.textContent = text;
+  page.socketBannerText.textContent = text;
   page.socketBanner.hidden = false;
 }
 
@@ -278,14 +280,34 @@ function applyInOrder(event) {
     return; // the replay brings this one again, after the ones missed
   }
   state.lastEventId = id;
-  if (event.type === 'agent_started' && state.pendingMessage) {
-    state.pendingMessage.classList.remove('pending');
-    state.pendingMessage = null;
-  }
+  if (event.type === 'agent_started') showItsMessage(event);
   view.apply(event);
   if (event.type === 'agent_completed' || event.type === 'error') refreshThreadsSoon();
   updateStop();
   scrollToEnd();
+}
+
+/**
+ * Puts the user message a run answers before the run: the one this page sent, or, for a message sent from
+ * another tab or device (seen live or on resume), one fetched from the API since events do not carry it.
+ */
+function showItsMessage(event) {
+  const messageId = event.payload?.message_id;
+  if (state.pendingMessage) {
+    state.pendingMessage.classList.remove('pending');
+    if (messageId !== undefined) view.identify(state.pendingMessage, messageId);
+    state.pendingMessage = null;
+    return;
+  }
+  if (messageId === undefined || view.hasMessage(messageId)) return;
+  const node = view.addUserMessage('…', { id: messageId, timestamp: event.timestamp });
+  const threadId = state.threadId;
+  apiGet(`/api/threads/${encodeURIComponent(threadId)}/messages`, state.token).then((body) => {
+    const message = (body.messages ?? []).find((m) => String(m.id) === String(messageId));
+    node.querySelector('.message-text').textContent = message ? message.content : '(message not found)';
+  }).catch((error) => {
+    node.querySelector('.message-text').textContent = `(the message could not be loaded: ${error.message})`;
+  });
 }
 
 function resume(afterEventId) {
@@ -510,6 +532,7 @@ page.input.addEventListener('keydown', (e) => {
   }
 });
 page.stop.addEventListener('click', stopRun);
+page.reconnect.addEventListener('click', () => state.connection?.reconnectNow());
 
 async function boot() {
   const token = tokenFromFragment() ?? sessionStorage.getItem(TOKEN_KEY);

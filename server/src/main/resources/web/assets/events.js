@@ -150,6 +150,17 @@ export class ConversationView {
     return node;
   }
 
+  /** True when the conversation shows the user message with this id. */
+  hasMessage(id) {
+    return this.messageNodes.has(String(id));
+  }
+
+  /** Gives a message sent from this page the id the server stored it under. */
+  identify(node, id) {
+    node.dataset.messageId = String(id);
+    this.messageNodes.set(String(id), node);
+  }
+
   /** An assistant message from history that no run's events produced. */
   addAssistantMessage(text, timestamp) {
     this.container.append(el('article', { class: 'message assistant', 'aria-label': 'Answer' },
