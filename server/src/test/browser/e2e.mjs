@@ -222,7 +222,7 @@ async function startup({ url, shots }, browser, diary) {
   await page.waitForTimeout(100);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `the startup page at phone width does not scroll sideways (${overflow}px too wide)`);
-  await page.screenshot({ path: join(shots, 'startup-phone.png'), fullPage: true });
+  await page.screenshot({ path: join(shots, 'startup-phone.png') });
   check(exceptions(diary).length === 0, 'the page threw no uncaught exception');
   await context.close();
 }

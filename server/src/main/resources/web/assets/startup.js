@@ -31,7 +31,10 @@ function axisScale(report) {
     for (const step of phase.steps) span = Math.max(span, step.end_ms ?? 0, step.start_ms ?? 0);
   }
   span = Math.max(span, 1);
-  const step = TICK_STEPS_MS.find((s) => span / s <= MAX_TICKS) ?? Math.ceil(span / MAX_TICKS / 60_000) * 60_000;
+  // As many labelled ticks as fit the track's width (a label needs about 64 px), at most MAX_TICKS.
+  const width = axis?.clientWidth || page.timeline.clientWidth * 0.75;
+  const ticks = Math.max(2, Math.min(MAX_TICKS, Math.floor(width / 64)));
+  const step = TICK_STEPS_MS.find((s) => span / s <= ticks) ?? Math.ceil(span / ticks / 60_000) * 60_000;
   return { max: Math.ceil(span / step) * step, step };
 }
 
@@ -106,11 +109,13 @@ function row(l, step) {
   return r;
 }
 
+/** Draws the ticks of `scale`; with null only makes sure the axis exists, so its width can be measured. */
 function renderAxis(scale) {
   if (!axis) {
     axis = el('div', { class: 'axis', 'aria-hidden': 'true' });
     page.timeline.prepend(el('div', { class: 'row axis-row' }, el('div', { class: 'row-label muted', text: 'since JVM start' }), axis));
   }
+  if (!scale) return;
   const ticks = [];
   for (let t = 0; t <= scale.max; t += scale.step) {
     const tick = el('span', { class: 'tick', text: formatMs(t) });
@@ -122,7 +127,11 @@ function renderAxis(scale) {
   page.timeline.style.setProperty('--grid-step', percent(scale.step, scale));
 }
 
+let lastReport = null;
+
 function renderTimeline(report) {
+  lastReport = report;
+  renderAxis(null);
   const scale = axisScale(report);
   renderAxis(scale);
   for (const phase of report.phases) {
@@ -214,6 +223,7 @@ async function poll() {
 
 renderLegend();
 window.addEventListener('scroll', hideTooltip, { passive: true });
+window.addEventListener('resize', () => { if (lastReport) renderTimeline(lastReport); });
 poll().catch((error) => {
   console.error('the startup page failed', error);
   page.fetchError.textContent = `This page failed: ${error.message}`;
