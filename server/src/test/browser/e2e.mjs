@@ -119,6 +119,7 @@ async function chat({ url, token, shots }, browser, diary) {
   log('after a reload the thread is listed and shows its messages and events');
 
   await dropAndResume({ url, token, shots, threadId }, context, page, diary);
+  await stopButton({ url, token, shots }, context, diary);
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(100); // one layout after the resize
@@ -184,6 +185,41 @@ async function dropAndResume({ url, token, shots, threadId }, context, a, diary)
   await a.screenshot({ path: join(shots, 'chat-resumed.png'), fullPage: true });
   log('after a dropped socket the page reconnected and resumed the events it missed');
   await b.close();
+}
+
+/**
+ * The stop button sends stop_agent for the running run. The stand-in agent answers faster than a click, so the
+ * test holds back agent_completed between the server and the page: the page sees a run still going.
+ */
+async function stopButton({ url, token, shots }, context, diary) {
+  const page = watch(await context.newPage(), 'stop', diary);
+  const sent = [];
+  await page.routeWebSocket(/\/ws\/chat$/, (socket) => {
+    const server = socket.connectToServer();
+    socket.onMessage((frame) => {
+      sent.push(JSON.parse(frame));
+      server.send(frame);
+    });
+    server.onMessage((frame) => {
+      if (JSON.parse(frame).type !== 'agent_completed') socket.send(frame);
+    });
+  });
+  await page.goto(`${url}/#token=${encodeURIComponent(token)}`);
+  await page.waitForFunction(() => document.getElementById('connection').textContent === 'connected', null, { timeout: WAIT_MS });
+  await page.getByRole('textbox', { name: 'Message' }).fill('Please stop before you answer this one');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.locator('#log [data-event="tool_completed"]').waitFor({ timeout: WAIT_MS });
+  const stop = page.getByRole('button', { name: 'Stop', exact: true });
+  await stop.waitFor({ state: 'visible', timeout: WAIT_MS });
+  await page.screenshot({ path: join(shots, 'chat-running.png') });
+  const runId = await page.locator('#log .run').first().getAttribute('data-run-id');
+  await stop.click();
+  await page.waitForFunction(() => document.getElementById('stop').hidden, null, { timeout: WAIT_MS });
+  const stops = sent.filter((frame) => frame.type === 'stop_agent');
+  check(stops.length === 1 && stops[0].payload.run_id === runId, `the stop button sent stop_agent for run ${runId}: ${JSON.stringify(stops)}`);
+  check(await page.locator('#log .run-note').count() === 1, 'the page says the agent is no longer running');
+  log('the stop button sends stop_agent for the running run');
+  await page.close();
 }
 
 // ---- startup ---------------------------------------------------------------------------------------------------

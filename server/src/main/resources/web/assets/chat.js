@@ -37,6 +37,7 @@ const state = {
   resumeAsked: -1, // the after_event_id of the last resume sent, so one gap asks once
   watch: null, // the running watchService(), shared by everyone who waits for the service
   recovery: null, // the running recover()
+  stopAsked: false, // a stop_agent was sent and not yet answered
 };
 const view = new ConversationView(page.log);
 
@@ -245,8 +246,8 @@ function received(event) {
     return;
   }
   if (event.type === 'pong') return;
-  if (!event.thread_id) { // an error about no thread: a malformed or refused message
-    if (event.type === 'error') showComposerError(event.payload);
+  if (!event.thread_id) { // an error about no thread: a refused message, or a stop for a run that is gone
+    if (event.type === 'error') refused(event.payload);
     return;
   }
   if (state.pendingNewThread && event.type === 'agent_started' && event.payload?.new_thread) {
@@ -271,7 +272,8 @@ function received(event) {
 function applyInOrder(event) {
   const id = Number(event.event_id) || 0;
   if (id === 0) { // not stored: shown, never counted
-    view.apply(event);
+    if (event.type === 'error') refused(event.payload);
+    else view.apply(event);
     return;
   }
   if (id <= state.lastEventId) return; // seen already (a resume replays what it must)
@@ -463,6 +465,23 @@ function renderHistory(messages, events) {
 
 // ---- composing -------------------------------------------------------------------------------------------------
 
+/** An error event outside any run: the message just sent was refused (rate limit, too long), or a stop found no run. */
+function refused(payload) {
+  if (state.stopAsked && payload?.code === 'not_found') {
+    // The run ended before the stop arrived, or on an instance that is gone: nothing is running any more.
+    state.stopAsked = false;
+    view.abandonActiveRuns();
+    updateStop();
+    return;
+  }
+  if (state.pendingMessage) {
+    state.pendingMessage.classList.replace('pending', 'refused');
+    state.pendingMessage = null;
+    state.pendingNewThread = false;
+  }
+  showComposerError(payload);
+}
+
 function showComposerError(payload) {
   page.composerError.textContent = `${payload?.code ? `${payload.code}: ` : ''}${payload?.message ?? 'the message was refused'}`;
   page.composerError.hidden = false;
@@ -492,11 +511,13 @@ function sendMessage() {
 
 function updateStop() {
   const running = view.activeRunIds();
+  if (running.length === 0) state.stopAsked = false;
   page.stop.hidden = running.length === 0;
   page.stop.disabled = false;
 }
 
 function stopRun() {
+  state.stopAsked = true;
   const running = view.activeRunIds();
   for (const runId of running) state.connection?.send('stop_agent', { run_id: runId });
   page.stop.disabled = true;

@@ -202,6 +202,15 @@ export class ConversationView {
     }
   }
 
+  /** Marks every unfinished run as no longer running (the server knows of none). */
+  abandonActiveRuns() {
+    for (const run of this.runs.values()) {
+      if (run.finished) continue;
+      run.finish();
+      run.node.append(el('p', { class: 'run-note', text: 'The agent is no longer running.' }));
+    }
+  }
+
   /** Runs that started and have not finished. */
   activeRunIds() {
     return [...this.runs.values()].filter((r) => !r.finished).map((r) => r.runId);
