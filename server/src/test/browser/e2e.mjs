@@ -206,7 +206,8 @@ async function stopButton({ url, token, shots }, context, diary) {
   });
   await page.goto(`${url}/#token=${encodeURIComponent(token)}`);
   await page.waitForFunction(() => document.getElementById('connection').textContent === 'connected', null, { timeout: WAIT_MS });
-  await page.getByRole('textbox', { name: 'Message' }).fill('Please stop before you answer this one');
+  const markup = 'Please stop <img src=x onerror="window.__injected=1"> before you answer this one';
+  await page.getByRole('textbox', { name: 'Message' }).fill(markup);
   await page.getByRole('button', { name: 'Send' }).click();
   await page.locator('#log [data-event="tool_completed"]').waitFor({ timeout: WAIT_MS });
   const stop = page.getByRole('button', { name: 'Stop', exact: true });
@@ -218,7 +219,10 @@ async function stopButton({ url, token, shots }, context, diary) {
   const stops = sent.filter((frame) => frame.type === 'stop_agent');
   check(stops.length === 1 && stops[0].payload.run_id === runId, `the stop button sent stop_agent for run ${runId}: ${JSON.stringify(stops)}`);
   check(await page.locator('#log .run-note').count() === 1, 'the page says the agent is no longer running');
-  log('the stop button sends stop_agent for the running run');
+  check(await text(page.locator('#log .message.user .message-text')) === markup, 'markup in a message is shown as text');
+  check(await page.locator('#log img').count() === 0 && await page.evaluate(() => window.__injected === undefined),
+    'markup in a message never becomes an element');
+  log('the stop button sends stop_agent for the running run; markup in a message stays text');
   await page.close();
 }
 
@@ -259,8 +263,45 @@ async function startup({ url, shots }, browser, diary) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `the startup page at phone width does not scroll sideways (${overflow}px too wide)`);
   await page.screenshot({ path: join(shots, 'startup-phone.png') });
+  await failedStart({ url, shots, report }, context, diary);
   check(exceptions(diary).length === 0, 'the page threw no uncaught exception');
   await context.close();
+}
+
+/**
+ * A start that failed cannot be served for long (the process exits), so the page is shown this service's own
+ * report turned into a failed one: a step FAILED after retries, one DEGRADED and one SKIPPED, and the failure record.
+ */
+async function failedStart({ url, shots, report }, context, diary) {
+  const failed = structuredClone(report);
+  const steps = failed.phases.flatMap((p) => p.steps);
+  const [broken, degraded, skipped] = [steps[4], steps[1], steps[steps.length - 1]];
+  Object.assign(broken, { status: 'FAILED', attempts: 3, error: 'IOException: connection refused <b>not markup</b>' });
+  Object.assign(degraded, { status: 'DEGRADED' });
+  Object.assign(skipped, { status: 'SKIPPED', start_ms: null, end_ms: null, attempts: 0 });
+  failed.outcome = 'FAILED';
+  failed.failure = { step: broken.name, component: broken.component, exit_code: 3, cause: ['connection refused'],
+    hint: 'check the database' };
+  const page = watch(await context.newPage(), 'failed startup', diary);
+  await page.route('**/health/startup', (route) => route.fulfill({ status: 503, contentType: 'application/json',
+    body: JSON.stringify(failed) }));
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${url}/startup`);
+  await page.waitForFunction(() => document.body.dataset.final === 'true', null, { timeout: WAIT_MS });
+  check(await text(page.locator('#outcome')) === 'FAILED', 'a failed start shows FAILED');
+  check(await page.locator('#failure').isVisible(), 'a failed start shows its failure record');
+  check((await text(page.locator('#failure'))).includes('check the database'), 'the failure record shows its hint');
+  const bar = page.locator(`.row[data-step="${broken.name}"] .bar`);
+  check(await bar.getAttribute('data-status') === 'FAILED', 'the failed step has a FAILED bar');
+  await bar.focus();
+  const tip = await text(page.locator('#tooltip'));
+  check(tip.includes('attempts: 3') && tip.includes('<b>not markup</b>'), `focusing a bar shows its attempts and error: ${tip}`);
+  check(await page.locator(`.row[data-step="${degraded.name}"] .bar`).getAttribute('data-status') === 'DEGRADED', 'a degraded step is drawn so');
+  check(await page.locator(`#steps-body tr[data-step="${skipped.name}"] td`).nth(3).textContent() === 'SKIPPED', 'a skipped step is listed so');
+  check(await page.locator('#timeline b').count() === 0, 'an error text never becomes markup');
+  await page.screenshot({ path: join(shots, 'startup-failed.png'), fullPage: true });
+  log('a failed start shows the failed step, its attempts and error, and the failure record');
+  await page.close();
 }
 
 // ---- starting ----------------------------------------------------------------------------------------------------

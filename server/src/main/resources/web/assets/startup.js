@@ -147,6 +147,7 @@ function renderTimeline(report) {
       const started = step.start_ms !== null && step.start_ms !== undefined;
       r.bar.hidden = !started;
       r.pending.hidden = started;
+      r.pending.textContent = step.status === 'PENDING' ? 'pending' : `${step.status.toLowerCase()}, never started`;
       r.bar.className = `bar status-${step.status}`;
       r.bar.dataset.status = step.status;
       const text = describe(step, phase.name);
