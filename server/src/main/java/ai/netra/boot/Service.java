@@ -113,8 +113,10 @@ public final class Service {
       log.info("{} {} ms after JVM start: serving on port {}", report.outcome(), sinceOriginMs(), http.port());
       if (settings.environment() == ai.netra.config.Environment.DEVELOPMENT && components.tokens != null) {
         // Development only, by design: a ready-to-use token for the local user, so the chat can be tried at once.
-        log.info("development chat: ws://localhost:{}/ws/chat with a token for user 'dev' (12 h): {}", http.port(),
-            components.tokens.mint("dev", Duration.ofHours(12)));
+        // The token rides in the fragment, which browsers never send to a server; the page stores it and drops it.
+        String token = components.tokens.mint("dev", Duration.ofHours(12));
+        log.info("development chat: open http://localhost:{}/#token={} (signs in as user 'dev' for 12 h), "
+            + "or connect to ws://localhost:{}/ws/chat with that token", http.port(), token, http.port());
       }
     }
     awaitStopped();

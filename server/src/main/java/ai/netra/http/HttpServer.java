@@ -20,8 +20,8 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The Jetty server: health endpoints outside the {@link StartingGate}, the application inside it,
- * requests on virtual threads. Started before any startup phase runs, so the port answers at once.
+ * The Jetty server: health endpoints and the browser pages outside the {@link StartingGate}, the
+ * application inside it, requests on virtual threads. Started before any startup phase runs, so the port answers at once.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -65,7 +65,8 @@ public final class HttpServer implements AutoCloseable {
     connector.setIdleTimeout(Duration.ofMinutes(10).toMillis());
     server.addConnector(connector);
     Handler.Sequence app = new Handler.Sequence(application.apply(server), new NotFound());
-    Handler.Sequence root = new Handler.Sequence(new HealthEndpoints(readiness, version), new StartingGate(readiness, app));
+    Handler.Sequence root =
+        new Handler.Sequence(new HealthEndpoints(readiness, version), new WebUi(), new StartingGate(readiness, app));
     server.setHandler(new GracefulHandler(root));
     server.setErrorHandler(new JsonErrors());
     server.setStopAtShutdown(false);

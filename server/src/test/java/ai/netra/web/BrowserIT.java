@@ -1,0 +1,92 @@
+package ai.netra.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.netra.auth.SigningKey;
+import ai.netra.auth.Tokens;
+import ai.netra.config.Settings;
+import ai.netra.testing.ServiceProcess;
+import ai.netra.testing.TestDependencies;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The web pages in a real browser (Debian's headless Chromium driven by playwright-core) against the real jar:
+ * the chat with its streamed agent events and its history, the startup timeline against /health/startup, and
+ * the banner while the service starts. Screenshots land in {@code target/screenshots}; a failure prints the
+ * pages' console errors, uncaught exceptions and failed requests.
+ */
+class BrowserIT {
+
+  private static final String SECRET = "browser-it-secret-0123456789abcdefghijklmno";
+  /** The first run may install chromium and playwright-core; later runs find them. */
+  private static final Duration INSTALL = Duration.ofMinutes(15);
+  private static final Duration RUN = Duration.ofMinutes(3);
+  private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+  private static ServiceProcess service;
+  private static Tokens tokens;
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (BrowserScript install = BrowserScript.start("--install-only")) {
+      assertThat(install.awaitExit(INSTALL)).as("chromium and playwright-core are installed:\n" + install.output())
+          .isZero();
+    }
+    service = ServiceProcess.start(Map.of("JWT_SECRET_KEY", SECRET));
+    service.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));
+    tokens = new Tokens(SigningKey.load(Settings.read(Map.of("JWT_SECRET_KEY", SECRET))));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (service != null) {
+      service.close();
+    }
+  }
+
+  private static String token(String user) {
+    return tokens.mint(user + "-" + TestDependencies.RUN, Duration.ofMinutes(10));
+  }
+
+  private static void passes(BrowserScript script) throws InterruptedException {
+    int exit = script.awaitExit(RUN);
+    assertThat(exit).as("the browser checks pass; what the script saw:\n" + script.output()).isZero();
+  }
+
+  @Test
+  void chatSignsInStreamsTheFiveEventsAndKeepsTheThreadAcrossAReload() throws Exception {
+    try (BrowserScript chat = BrowserScript.start("chat", "--url", service.uri("").toString(), "--token", token("browser"),
+        "--screenshots", SCREENSHOTS.toString())) {
+      passes(chat);
+    }
+  }
+
+  @Test
+  void startupPageShowsEveryPhaseAndStepOfTheReport() throws Exception {
+    try (BrowserScript startup = BrowserScript.start("startup", "--url", service.uri("").toString(),
+        "--screenshots", SCREENSHOTS.toString())) {
+      passes(startup);
+    }
+  }
+
+  @Test
+  void chatShowsTheStartingBannerWhileTheServiceStartsAndConnectsOnceReady() throws Exception {
+    // The browser is up before the service starts, so the slow step is still running when the page first loads.
+    try (BrowserScript starting = BrowserScript.start("starting", "--token", token("starting"),
+        "--screenshots", SCREENSHOTS.toString())) {
+      starting.awaitLine("browser-ready", Duration.ofSeconds(60));
+      try (ServiceProcess slow = ServiceProcess.start(Map.of("JWT_SECRET_KEY", SECRET,
+          "NETRA_TEST_FAULTS", "slow:DATABASE:database:critical:6000"))) {
+        slow.awaitListening(Duration.ofSeconds(30));
+        assertThat(slow.json("/health/startup").path("outcome").asText()).as("the service is still starting")
+            .isEqualTo("STARTING");
+        starting.writeLine(slow.uri("").toString());
+        passes(starting);
+      }
+    }
+  }
+}
