@@ -41,7 +41,7 @@ final class ThinkingStream {
     if (!pending.isEmpty()) {
       String text = pending.toString();
       pending.setLength(0);
-      run.emit("agent_thinking", Map.of("stage", "model", "text", text, "delta", true));
+      run.emit("agent_thinking", Map.of("stage", "model", "delta", text)); // the page appends deltas to one thought
     }
   }
 }

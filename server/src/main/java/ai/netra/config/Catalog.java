@@ -30,6 +30,7 @@ final class Catalog {
       new Setting("LLM_BASE_URL", false, "OpenAI-compatible endpoint"),
       new Setting("LLM_API_KEY", true, "key for the LLM endpoint"),
       new Setting("LLM_MODEL", false, "model name, or offline"),
+      new Setting("LLM_FALLBACK", false, "offline: the offline model answers when the LLM gives up; none (default)"),
       new Setting("ALLOWED_ORIGINS", false, "browser origins allowed to call the API and open the chat socket"),
       new Setting("STARTUP_TOTAL_BUDGET_S", false, "total startup budget in seconds"),
       new Setting("STARTUP_TIMEOUT_MULTIPLIER", false, "environment multiplier over base timeouts"),

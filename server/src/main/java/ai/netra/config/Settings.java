@@ -283,7 +283,12 @@ public record Settings(
         problem("an LLM endpoint needs LLM_MODEL, LLM_BASE_URL and LLM_API_KEY; missing: " + String.join(", ", missing),
             missing.toArray(String[]::new));
       }
-      return new LlmSettings(baseUrl, apiKey, model == null ? "" : model);
+      String fallback = get("LLM_FALLBACK");
+      boolean offlineFallback = LlmSettings.OFFLINE.equals(fallback);
+      if (fallback != null && !offlineFallback && !fallback.equals("none")) {
+        problem("LLM_FALLBACK='" + fallback + "' must be offline or none", "LLM_FALLBACK");
+      }
+      return new LlmSettings(baseUrl, apiKey, model == null ? "" : model, offlineFallback);
     }
 
     private List<String> origins() {

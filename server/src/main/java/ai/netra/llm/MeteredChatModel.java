@@ -4,17 +4,22 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** Counts and times every call of a chat model: {@code netra_llm_calls_seconds{model, outcome}}, outcome {@code ok} or the failure's kind. */
 public final class MeteredChatModel implements ChatModel {
 
   private final ChatModel model;
-  private final MeterRegistry registry;
+  private final Supplier<MeterRegistry> registry;
   private final String name;
 
-  /** @param name the model's label in the series: {@code offline} or the endpoint's model name */
-  public MeteredChatModel(ChatModel model, MeterRegistry registry, String name) {
+  /**
+   * @param registry the registry, or null until it exists (calls before are not recorded)
+   * @param name the model's label in the series: {@code offline} or the endpoint's model name
+   */
+  public MeteredChatModel(ChatModel model, Supplier<MeterRegistry> registry, String name) {
     this.model = model;
     this.registry = registry;
     this.name = name;
@@ -33,9 +38,12 @@ public final class MeteredChatModel implements ChatModel {
       outcome = "error";
       throw e;
     } finally {
-      Timer.builder("netra.llm.calls").tag("model", name).tag("outcome", outcome)
-          .description("Chat model calls by model and outcome (ok, or why it failed)")
-          .register(registry).record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+      MeterRegistry meters = registry.get();
+      if (meters != null) {
+        Timer.builder("netra.llm.calls").tag("model", name).tag("outcome", outcome)
+            .description("Chat model calls by model and outcome (ok, or why it failed)")
+            .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+      }
     }
   }
 

@@ -249,8 +249,8 @@ class SupervisorTest {
     assertThat(thinking).isBetween(2L, 1L + 800 / ThinkingStream.CHUNK_CHARS + 1);
     StringBuilder streamed = new StringBuilder();
     for (int i = 0; i < run.types.size(); i++) {
-      if (run.payloads.get(i) instanceof Map<?, ?> p && Boolean.TRUE.equals(p.get("delta"))) {
-        streamed.append(p.get("text"));
+      if (run.payloads.get(i) instanceof Map<?, ?> p && p.get("delta") instanceof String delta) {
+        streamed.append(delta);
       }
     }
     assertThat(streamed.toString()).hasSize(800);

@@ -182,17 +182,23 @@ final class AnswerWriter {
     line(days.size() + (days.size() == 1 ? " day stands" : " days stand") + " out over " + q.periodLabel() + ":");
     for (JsonNode day : days) {
       StringBuilder text = new StringBuilder("- " + day.path("date").asText() + ": " + usd(day.path("spend_usd"))
-          + " against a baseline of " + usd(day.path("baseline_usd")) + " (" + day.path("ratio").asText() + "x)");
-      JsonNode top = day.path("top_contributor");
-      if (!top.isMissingNode() && !top.isNull()) {
-        text.append("; most of the excess from ").append(top.path("feature").asText()).append(" on ")
-            .append(top.path("model").asText());
-        if (top.has("excess_usd")) {
-          text.append(" (").append(usd(top.path("excess_usd"))).append(" above its usual)");
+          + " against a baseline of " + usd(day.path("baseline_usd")) + " (" + day.path("ratio").asText() + "x, "
+          + usd(day.path("excess_usd")) + " above it)");
+      JsonNode feature = day.path("top_feature");
+      JsonNode model = day.path("top_model");
+      if (feature.isObject()) {
+        text.append("; most of the excess from ").append(feature.path("feature").asText()).append(" (")
+            .append(usd(feature.path("excess_usd"))).append(" above its usual)");
+        if (model.isObject()) {
+          text.append(", mostly on ").append(model.path("model").asText());
         }
       }
       line(text + ".");
     }
+    line("");
+    line("Each day is judged against the mean daily spend of the " + anomalies.path("baseline_days").asInt(7)
+        + " days before it: flagged when it is over " + anomalies.path("threshold_ratio").asText() + "x that and also "
+        + anomalies.path("threshold_z").asText() + " standard deviations above it.");
   }
 
   private void summary() {
