@@ -54,7 +54,7 @@ final class RandomUsage {
     String[] model = MODELS[random.nextInt(MODELS.length)];
     Instant at = day.atStartOfDay().toInstant(ZoneOffset.UTC).plusMillis(random.nextInt(86_400_000));
     Integer latency = random.nextInt(10) == 0 ? null : 50 + random.nextInt(5_000);
-    String hash = random.nextInt(10) < 7 ? "h" + random.nextInt(400) : null;
+    String hash = random.nextInt(10) < 7 ? "h" + random.nextInt(120) : null;
     return new Row(userId, at, model[0], model[1], feature, random.nextInt(200_000), random.nextInt(20_000), latency, hash,
         STATUSES[random.nextInt(STATUSES.length)]);
   }
