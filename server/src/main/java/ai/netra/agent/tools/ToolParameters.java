@@ -30,10 +30,12 @@ final class ToolParameters {
 
   private final String tool;
   private final Map<String, Parameter> parameters;
+  private final Map<String, Object> schema;
 
   private ToolParameters(String tool, Map<String, Parameter> parameters) {
     this.tool = tool;
     this.parameters = parameters;
+    this.schema = buildSchema();
   }
 
   static Builder of(String tool) {
@@ -91,8 +93,12 @@ final class ToolParameters {
     }
   }
 
-  /** The object schema of these parameters (JSON Schema 2020-12), as a tool's {@code parameters()}. */
+  /** The object schema of these parameters (JSON Schema 2020-12), as a tool's {@code parameters()}; immutable. */
   Map<String, Object> schema() {
+    return schema;
+  }
+
+  private Map<String, Object> buildSchema() {
     Map<String, Object> properties = new LinkedHashMap<>();
     List<String> required = new ArrayList<>();
     for (Parameter p : parameters.values()) {
@@ -256,10 +262,5 @@ final class ToolParameters {
 
   private static String quote(String text) {
     return "'" + text + "'";
-  }
-
-  /** The declared parameter names, in order. */
-  List<String> names() {
-    return List.copyOf(parameters.keySet());
   }
 }
