@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,8 +101,9 @@ public final class AnomaliesTool implements Tool {
   /** Daily spend by one key (a feature, or a provider and model), plus the day's total. */
   private static final class Daily {
     final Map<LocalDate, BigDecimal> total = new HashMap<>();
+    /** Keys in name order, so ties between contributors go to the first name. */
     final Map<List<String>, Map<LocalDate, BigDecimal>> byKey = new TreeMap<>(
-        (a, b) -> a.get(0).equals(b.get(0)) ? a.get(1).compareTo(b.get(1)) : a.get(0).compareTo(b.get(0)));
+        Comparator.<List<String>, String>comparing(key -> key.get(0)).thenComparing(key -> key.get(1)));
 
     BigDecimal total(LocalDate day) {
       return total.getOrDefault(day, BigDecimal.ZERO);
@@ -109,12 +111,12 @@ public final class AnomaliesTool implements Tool {
   }
 
   private static Result detect(Connection c, String userId, UsagePeriod period, Settings settings) throws SQLException {
-    int b = settings.baselineDays();
+    int baselineDays = settings.baselineDays();
     LocalDate firstDay = firstDay(c, userId);
-    PricedUsage.Scope withBaseline = new PricedUsage.Scope(userId, period.start().minusDays(b), period.end(), null);
+    PricedUsage.Scope withBaseline = new PricedUsage.Scope(userId, period.start().minusDays(baselineDays), period.end(), null);
     Daily byFeature = daily(c, withBaseline, DAILY_BY_FEATURE);
     Daily byModel = daily(c, withBaseline, DAILY_BY_MODEL);
-    BigDecimal days = BigDecimal.valueOf(b);
+    BigDecimal window = BigDecimal.valueOf(baselineDays);
 
     List<Map<String, Object>> dailyRows = new ArrayList<>();
     List<Map<String, Object>> anomalies = new ArrayList<>();
@@ -124,7 +126,7 @@ public final class AnomaliesTool implements Tool {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("date", day.toString());
       row.put("spend_usd", Figures.usd(spend));
-      boolean judgeable = firstDay != null && !day.minusDays(b).isBefore(firstDay);
+      boolean judgeable = firstDay != null && !day.minusDays(baselineDays).isBefore(firstDay);
       if (!judgeable) {
         row.put("baseline_usd", null);
         dailyRows.add(row);
@@ -132,16 +134,16 @@ public final class AnomaliesTool implements Tool {
       }
       judged++;
       BigDecimal sum = BigDecimal.ZERO;
-      for (int i = 1; i <= b; i++) {
+      for (int i = 1; i <= baselineDays; i++) {
         sum = sum.add(byFeature.total(day.minusDays(i)));
       }
-      BigDecimal mean = Figures.divide(sum, days);
+      BigDecimal mean = Figures.divide(sum, window);
       BigDecimal squares = BigDecimal.ZERO;
-      for (int i = 1; i <= b; i++) {
+      for (int i = 1; i <= baselineDays; i++) {
         BigDecimal d = byFeature.total(day.minusDays(i)).subtract(mean);
         squares = squares.add(d.multiply(d));
       }
-      BigDecimal sd = Figures.divide(squares, BigDecimal.valueOf(b - 1L)).sqrt(MathContext.DECIMAL64);
+      BigDecimal sd = Figures.divide(squares, BigDecimal.valueOf(baselineDays - 1L)).sqrt(MathContext.DECIMAL64);
       row.put("baseline_usd", Figures.usd(mean));
       dailyRows.add(row);
 
@@ -160,15 +162,15 @@ public final class AnomaliesTool implements Tool {
       anomaly.put("ratio", Figures.ratio(spend, mean));
       anomaly.put("z_score", sd.signum() == 0 ? null : Figures.oneDecimal(Figures.divide(excess, sd)));
       anomaly.put("baseline_sd_usd", Figures.usd(sd));
-      anomaly.put("top_feature", topContributor(byFeature, day, b, false));
-      anomaly.put("top_model", topContributor(byModel, day, b, true));
+      anomaly.put("top_feature", topContributor(byFeature, day, baselineDays, false));
+      anomaly.put("top_model", topContributor(byModel, day, baselineDays, true));
       anomalies.add(anomaly);
     }
 
     PricedUsage.Unpriced unpriced = PricedUsage.unpriced(c, PricedUsage.Scope.of(userId, period, null));
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("period", period.describe());
-    data.put("baseline_days", b);
+    data.put("baseline_days", baselineDays);
     data.put("threshold_ratio", new BigDecimal(settings.threshold().stripTrailingZeros().toPlainString()));
     data.put("threshold_z", Z_THRESHOLD);
     data.put("days_judged", judged);
@@ -178,11 +180,11 @@ public final class AnomaliesTool implements Tool {
 
     String summary;
     if (judged == 0) {
-      summary = "Not enough history to judge " + period.words() + ": each day needs " + b + " days of usage before it"
+      summary = "Not enough history to judge " + period.words() + ": each day needs " + baselineDays + " days of usage before it"
           + (firstDay == null ? "; there is no usage at all" : " (first request on " + firstDay + ")");
     } else if (anomalies.isEmpty()) {
-      summary = "No spend anomalies in " + period.words() + " (" + judged + " days judged against the trailing " + b + "-day mean)"
-          + unpriced.suffix();
+      summary = "No spend anomalies in " + period.words() + " (" + judged + " days judged against the trailing " + baselineDays
+          + "-day mean)" + unpriced.suffix();
     } else {
       List<String> shown = new ArrayList<>();
       for (Map<String, Object> a : anomalies.subList(0, Math.min(3, anomalies.size()))) {
@@ -239,7 +241,7 @@ public final class AnomaliesTool implements Tool {
       BigDecimal mean = Figures.divide(sum, BigDecimal.valueOf(baselineDays));
       BigDecimal spend = spendByDay.getOrDefault(day, BigDecimal.ZERO);
       BigDecimal excess = spend.subtract(mean);
-      if (topExcess == null || excess.compareTo(topExcess) > 0) { // keys iterate in name order: ties go to the first
+      if (topExcess == null || excess.compareTo(topExcess) > 0) {
         topKey = e.getKey();
         topExcess = excess;
         topSpend = spend;

@@ -27,6 +27,8 @@ final class ToolParameters {
 
   static final int MAX_TEXT_CHARS = 200;
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
+  private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+  private static final String DATE_FORMAT = "a date like 2026-11-01 (yyyy-MM-dd, UTC)";
 
   private final String tool;
   private final Map<String, Parameter> parameters;
@@ -108,7 +110,7 @@ final class ToolParameters {
           property.put("type", "string");
           property.put("format", "date");
           // Models often ignore "format"; the pattern says the same thing in a form they follow.
-          property.put("pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+          property.put("pattern", "^" + DATE.pattern() + "$");
         }
         case TEXT -> {
           property.put("type", "string");
@@ -186,14 +188,14 @@ final class ToolParameters {
     String where = tool + ": " + p.name();
     return switch (p.kind()) {
       case DATE -> {
-        String text = requireString(where, raw, "a date like 2026-11-01 (yyyy-MM-dd, UTC)");
+        String text = requireString(where, raw, DATE_FORMAT);
+        if (!DATE.matcher(text).matches()) {
+          throw new IllegalArgumentException(where + " must be " + DATE_FORMAT + ", got " + quote(text));
+        }
         try {
-          if (!text.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {
-            throw new DateTimeParseException("not yyyy-MM-dd", text, 0);
-          }
           yield LocalDate.parse(text);
-        } catch (DateTimeParseException e) {
-          throw new IllegalArgumentException(where + " must be a date like 2026-11-01 (yyyy-MM-dd, UTC), got " + quote(text), e);
+        } catch (DateTimeParseException e) { // a day that does not exist, such as 2026-02-30
+          throw new IllegalArgumentException(where + " must be " + DATE_FORMAT + ", got " + quote(text), e);
         }
       }
       case TEXT -> {

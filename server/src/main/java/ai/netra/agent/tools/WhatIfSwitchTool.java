@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +125,80 @@ public final class WhatIfSwitchTool implements Tool {
     }
   }
 
+  /** The traffic that would move, summed over the traffic query's groups (one per model and price applied). */
+  private static final class Traffic {
+    private final Price target;
+    long requests;
+    long promptTokens;
+    long completionTokens;
+    BigDecimal costNow = BigDecimal.ZERO;
+    long alreadyOnTarget;
+    long unpricedRequests;
+    long unpricedPrompt;
+    long unpricedCompletion;
+    final List<Map<String, Object>> unpricedModels = new ArrayList<>();
+    final List<Map<String, Object>> fromPrices = new ArrayList<>();
+    private final Map<List<String>, BigDecimal> costByModel = new TreeMap<>(
+        Comparator.<List<String>, String>comparing(key -> key.get(0)).thenComparing(key -> key.get(1)));
+    private final Map<List<String>, Long> requestsByModel = new HashMap<>();
+
+    Traffic(Price target) {
+      this.target = target;
+    }
+
+    void add(ResultSet r) throws SQLException {
+      String provider = r.getString("provider");
+      String model = r.getString("model");
+      long groupRequests = r.getLong("requests");
+      if (provider.equals(target.provider()) && model.equals(target.model())) {
+        alreadyOnTarget += groupRequests;
+        return;
+      }
+      if (r.getObject("price_effective_from") == null) {
+        // no cost now to compare with: reported as unpriced, left out of both sides
+        unpricedRequests += groupRequests;
+        unpricedPrompt += r.getLong("prompt_tokens");
+        unpricedCompletion += r.getLong("completion_tokens");
+        Map<String, Object> unpricedModel = new LinkedHashMap<>();
+        unpricedModel.put("provider", provider);
+        unpricedModel.put("model", model);
+        unpricedModel.put("requests", groupRequests);
+        unpricedModels.add(unpricedModel);
+        return;
+      }
+      BigDecimal groupCost = r.getBigDecimal("cost_usd");
+      requests += groupRequests;
+      promptTokens += r.getLong("prompt_tokens");
+      completionTokens += r.getLong("completion_tokens");
+      costNow = costNow.add(groupCost);
+      Map<String, Object> price = new Price(provider, model, r.getObject("price_effective_from", LocalDate.class),
+          r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok")).describe();
+      price.put("requests", groupRequests);
+      fromPrices.add(price);
+      List<String> key = List.of(provider, model);
+      costByModel.merge(key, groupCost, BigDecimal::add);
+      requestsByModel.merge(key, groupRequests, Long::sum);
+    }
+
+    Map<String, Object> describe() {
+      List<Map<String, Object>> models = new ArrayList<>();
+      costByModel.forEach((key, cost) -> {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("provider", key.get(0));
+        row.put("model", key.get(1));
+        row.put("requests", requestsByModel.get(key));
+        row.put("cost_usd", Figures.usd(cost));
+        models.add(row);
+      });
+      Map<String, Object> traffic = new LinkedHashMap<>();
+      traffic.put("requests", requests);
+      traffic.put("prompt_tokens", promptTokens);
+      traffic.put("completion_tokens", completionTokens);
+      traffic.put("by_model", models);
+      return traffic;
+    }
+  }
+
   private static Result project(Connection c, PricedUsage.Scope scope, UsagePeriod period, Request request, LocalDate today)
       throws SQLException {
     requireFeature(c, scope, period, request.feature());
@@ -131,73 +207,30 @@ public final class WhatIfSwitchTool implements Tool {
       requireFromModel(c, scope, period, request);
     }
 
-    long requests = 0;
-    long promptTokens = 0;
-    long completionTokens = 0;
-    BigDecimal costNow = BigDecimal.ZERO;
-    long alreadyOnTarget = 0;
-    long unpricedRequests = 0;
-    long unpricedPrompt = 0;
-    long unpricedCompletion = 0;
-    List<Map<String, Object>> unpricedModels = new ArrayList<>();
-    List<Map<String, Object>> fromPrices = new ArrayList<>();
-    Map<String, Map<String, Object>> byModel = new TreeMap<>();
+    Traffic traffic = new Traffic(target);
     try (PreparedStatement s = PricedUsage.prepare(c, TRAFFIC)) {
       int i = scope.bind(s);
       s.setString(i, request.fromModel());
       s.setString(i + 1, request.fromModel());
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
-          String provider = r.getString("provider");
-          String model = r.getString("model");
-          long groupRequests = r.getLong("requests");
-          if (provider.equals(target.provider()) && model.equals(target.model())) {
-            alreadyOnTarget += groupRequests;
-            continue;
-          }
-          if (r.getObject("price_effective_from") == null) {
-            // no cost now to compare with: reported as unpriced, left out of both sides
-            unpricedRequests += groupRequests;
-            unpricedPrompt += r.getLong("prompt_tokens");
-            unpricedCompletion += r.getLong("completion_tokens");
-            Map<String, Object> unpricedModel = new LinkedHashMap<>();
-            unpricedModel.put("provider", provider);
-            unpricedModel.put("model", model);
-            unpricedModel.put("requests", groupRequests);
-            unpricedModels.add(unpricedModel);
-            continue;
-          }
-          requests += groupRequests;
-          promptTokens += r.getLong("prompt_tokens");
-          completionTokens += r.getLong("completion_tokens");
-          BigDecimal groupCost = r.getBigDecimal("cost_usd");
-          costNow = costNow.add(groupCost);
-          Map<String, Object> price = new Price(provider, model, r.getObject("price_effective_from", LocalDate.class),
-              r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok")).describe();
-          price.put("requests", groupRequests);
-          fromPrices.add(price);
-          Map<String, Object> modelRow = byModel.computeIfAbsent(provider + "\u0000" + model, k -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("provider", provider);
-            row.put("model", model);
-            row.put("requests", 0L);
-            row.put("cost_usd", BigDecimal.ZERO);
-            return row;
-          });
-          modelRow.put("requests", (Long) modelRow.get("requests") + groupRequests);
-          modelRow.put("cost_usd", ((BigDecimal) modelRow.get("cost_usd")).add(groupCost));
+          traffic.add(r);
         }
       }
     }
-    if (request.fromModel() != null && requests == 0 && alreadyOnTarget > 0) {
+    if (request.fromModel() != null && traffic.requests == 0 && traffic.alreadyOnTarget > 0) {
       throw new IllegalArgumentException(NAME + ": from_model and to_model are the same model at the same provider ("
           + target.provider() + " " + target.model() + "); name a different to_model or to_provider");
     }
-    PricedUsage.Unpriced unpriced = new PricedUsage.Unpriced(unpricedRequests, unpricedPrompt, unpricedCompletion, unpricedModels);
+    long requests = traffic.requests;
+    long alreadyOnTarget = traffic.alreadyOnTarget;
+    BigDecimal costNow = traffic.costNow;
+    PricedUsage.Unpriced unpriced = new PricedUsage.Unpriced(traffic.unpricedRequests, traffic.unpricedPrompt,
+        traffic.unpricedCompletion, traffic.unpricedModels);
 
     BigDecimal share = request.share();
-    BigDecimal onTarget = BigDecimal.valueOf(promptTokens).multiply(target.input())
-        .add(BigDecimal.valueOf(completionTokens).multiply(target.output())).multiply(PER_TOKEN);
+    BigDecimal onTarget = BigDecimal.valueOf(traffic.promptTokens).multiply(target.input())
+        .add(BigDecimal.valueOf(traffic.completionTokens).multiply(target.output())).multiply(PER_TOKEN);
     BigDecimal switchedNow = costNow.multiply(share);
     BigDecimal switchedOnTarget = onTarget.multiply(share);
     BigDecimal projected = costNow.subtract(switchedNow).add(switchedOnTarget);
@@ -210,14 +243,7 @@ public final class WhatIfSwitchTool implements Tool {
     data.put("to_provider", target.provider());
     data.put("to_model", target.model());
     data.put("share", share.stripTrailingZeros());
-    Map<String, Object> traffic = new LinkedHashMap<>();
-    traffic.put("requests", requests);
-    traffic.put("prompt_tokens", promptTokens);
-    traffic.put("completion_tokens", completionTokens);
-    List<Map<String, Object>> models = new ArrayList<>(byModel.values());
-    models.forEach(m -> m.put("cost_usd", Figures.usd((BigDecimal) m.get("cost_usd"))));
-    traffic.put("by_model", models);
-    data.put("traffic", traffic);
+    data.put("traffic", traffic.describe());
     data.put("current_cost_usd", Figures.usd(costNow));
     data.put("projected_cost_usd", Figures.usd(projected));
     data.put("savings_usd", Figures.usd(savings));
@@ -226,7 +252,7 @@ public final class WhatIfSwitchTool implements Tool {
     data.put("moved_cost_on_to_model_usd", Figures.usd(switchedOnTarget));
     Map<String, Object> prices = new LinkedHashMap<>();
     prices.put("to", target.describe());
-    prices.put("from", fromPrices);
+    prices.put("from", traffic.fromPrices);
     data.put("prices", prices);
     data.put("requests_already_on_to_model", alreadyOnTarget);
     data.put("unpriced", unpriced.describe());

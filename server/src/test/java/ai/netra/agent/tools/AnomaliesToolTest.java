@@ -133,6 +133,27 @@ class AnomaliesToolTest {
   }
 
   @Test
+  void aDayThatIsLargeOnlyForAVolatileAccountIsNotAnAnomaly() {
+    String vera = db.newUser("vera");
+    List<Row> rows = new ArrayList<>();
+    // $10 and $100 on alternate days: a 7-day window has mean 48.57 or 61.43 and sd about 48, so $130 is more than
+    // twice the mean but less than 2 sd above it
+    for (LocalDate day = LocalDate.parse("2026-10-01"); day.isBefore(LocalDate.parse("2026-11-21")); day = day.plusDays(1)) {
+      int dollars = day.equals(SPIKE) ? 130 : day.toEpochDay() % 2 == 0 ? 10 : 100;
+      rows.add(Row.of(vera, day + "T09:00:00Z", "acme", "unit-a", "chat", dollars * 1_000_000, 0));
+    }
+    db.insert(rows);
+
+    Tool.Result result = tool.run(vera, Map.of());
+
+    Map<String, Object> spikeDay = list(result.data().get("daily")).stream()
+        .filter(d -> d.get("date").equals(SPIKE.toString())).findFirst().orElseThrow();
+    assertThat((BigDecimal) spikeDay.get("spend_usd"))
+        .isGreaterThan(((BigDecimal) spikeDay.get("baseline_usd")).multiply(BigDecimal.TWO));
+    assertThat(list(result.data().get("anomalies"))).isEmpty();
+  }
+
+  @Test
   void aNewAccountIsNotJudgedAgainstAnEmptyHistory() {
     String pete = db.newUser("pete");
     db.insert(Row.of(pete, "2026-11-15T09:00:00Z", "acme", "unit-a", "chat", 500_000_000, 0));

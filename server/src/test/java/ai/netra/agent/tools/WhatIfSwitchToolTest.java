@@ -38,7 +38,9 @@ class WhatIfSwitchToolTest {
     // chat's traffic off gpt-4o-mini: the two gpt-4o rows ($6.50 at the old price + $3.50 at the new one), 2M prompt and
     // 0.2M completion tokens; its gpt-4o-mini row is already there, its llama-local row has no price; bob's row is not alice's
     assertThat(map(data.get("traffic"))).containsEntry("requests", 2L).containsEntry("prompt_tokens", 2_000_000L)
-        .containsEntry("completion_tokens", 200_000L);
+        .containsEntry("completion_tokens", 200_000L)
+        .containsEntry("by_model", List.of(Map.of("provider", "openai", "model", "gpt-4o", "requests", 2L,
+            "cost_usd", new BigDecimal("10.00"))));
     assertThat(data).containsEntry("requests_already_on_to_model", 1L)
         .containsEntry("current_cost_usd", new BigDecimal("10.00"))
         // the same tokens on gpt-4o-mini: 2M * 0.15 + 0.2M * 0.60 = 0.30 + 0.12
