@@ -1,0 +1,266 @@
+package ai.netra.agent.tools;
+
+import ai.netra.agent.Tool;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+
+/**
+ * {@code anomalies}: days whose spend jumps above their trailing baseline. A day's baseline is the
+ * mean daily spend of the {@code baseline_days} days before it (days without requests count as
+ * zero); the day is anomalous when its spend exceeds the baseline by the ratio {@code threshold}
+ * AND lies more than {@value #Z_THRESHOLD} sample standard deviations above it. A day is judged only
+ * when its whole baseline window lies on or after the user's first request, so a new account's
+ * first days are not flagged against an empty history. Spend counts priced requests only.
+ *
+ * <p>Why these defaults: a 7-day window always holds one whole week, so the weekly cycle is
+ * averaged into the baseline instead of tripping it; even with no weekend traffic at all a weekday
+ * is at most 7/5 = 1.4 times that mean, and a ratio of 2 leaves room for ordinary day-to-day noise
+ * on top. A feature that carries a third or more of the spend and jumps fourfold lifts its day to
+ * at least twice the baseline, so it is caught. The ratio alone would flag tiny wobbles of a very
+ * steady account (a baseline of $1.00 with cents of noise); the z-score alone would flag ordinary
+ * days of a spiky one; together a day must be both large relative to the baseline and unusual for
+ * its variability. Drops are not flagged: a quiet day costs nothing.
+ */
+public final class AnomaliesTool implements Tool {
+
+  static final String NAME = "anomalies";
+  static final int DEFAULT_BASELINE_DAYS = 7;
+  static final String DEFAULT_THRESHOLD = "2";
+  /** Standard deviations above the baseline a day must also exceed; fixed, see the class comment. */
+  static final double Z_THRESHOLD = 3.0;
+
+  private static final ToolParameters PARAMETERS = UsagePeriod.declare(ToolParameters.of(NAME))
+      .integer("baseline_days", "How many days before each day form its baseline (their mean daily spend). 7 covers one week,"
+          + " which averages out weekday/weekend swings.", 2, 90, DEFAULT_BASELINE_DAYS)
+      .number("threshold", "Flag a day when its spend is more than this many times its baseline (and also more than "
+          + (int) Z_THRESHOLD + " standard deviations above it).", "1", true, "100", DEFAULT_THRESHOLD)
+      .build();
+
+  private static final String FIRST_REQUEST = "select min(occurred_at) from llm_usage where user_id = ?";
+
+  private static final String DAILY_BY_FEATURE = PricedUsage.WITH_USAGE + """
+      select day, feature as k1, '' as k2, sum(cost_usd) as cost_usd from usage group by day, feature
+      """;
+
+  private static final String DAILY_BY_MODEL = PricedUsage.WITH_USAGE + """
+      select day, provider as k1, model as k2, sum(cost_usd) as cost_usd from usage group by day, provider, model
+      """;
+
+  private final DataSource dataSource;
+  private final Clock clock;
+
+  public AnomaliesTool(DataSource dataSource, Clock clock) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "Finds days whose LLM spend jumped far above the trailing baseline (mean of the previous days), and for each names"
+        + " the feature and the model that caused most of the excess; also returns the daily spend of the period.";
+  }
+
+  @Override
+  public Map<String, Object> parameters() {
+    return PARAMETERS.schema();
+  }
+
+  @Override
+  public Result run(String userId, Map<String, Object> arguments) {
+    PricedUsage.requireUser(NAME, userId);
+    ToolArguments args = PARAMETERS.read(arguments);
+    UsagePeriod period = UsagePeriod.of(args, clock);
+    Settings settings = new Settings(args.integer("baseline_days"), args.number("threshold"));
+    return PricedUsage.read(dataSource, NAME, c -> detect(c, userId, period, settings));
+  }
+
+  private record Settings(int baselineDays, BigDecimal threshold) { }
+
+  /** Daily spend by one key (a feature, or a provider and model), plus the day's total. */
+  private static final class Daily {
+    final Map<LocalDate, BigDecimal> total = new HashMap<>();
+    /** Keys in name order, so ties between contributors go to the first name. */
+    final Map<List<String>, Map<LocalDate, BigDecimal>> byKey = new TreeMap<>(
+        Comparator.<List<String>, String>comparing(key -> key.get(0)).thenComparing(key -> key.get(1)));
+
+    BigDecimal total(LocalDate day) {
+      return total.getOrDefault(day, BigDecimal.ZERO);
+    }
+  }
+
+  private static Result detect(Connection c, String userId, UsagePeriod period, Settings settings) throws SQLException {
+    int baselineDays = settings.baselineDays();
+    LocalDate firstDay = firstDay(c, userId);
+    PricedUsage.Scope withBaseline = new PricedUsage.Scope(userId, period.start().minusDays(baselineDays), period.end(), null);
+    Daily byFeature = daily(c, withBaseline, DAILY_BY_FEATURE);
+    Daily byModel = daily(c, withBaseline, DAILY_BY_MODEL);
+    BigDecimal window = BigDecimal.valueOf(baselineDays);
+
+    List<Map<String, Object>> dailyRows = new ArrayList<>();
+    List<Map<String, Object>> anomalies = new ArrayList<>();
+    int judged = 0;
+    for (LocalDate day = period.from(); day.isBefore(period.to()); day = day.plusDays(1)) {
+      BigDecimal spend = byFeature.total(day);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("date", day.toString());
+      row.put("spend_usd", Figures.usd(spend));
+      boolean judgeable = firstDay != null && !day.minusDays(baselineDays).isBefore(firstDay);
+      if (!judgeable) {
+        row.put("baseline_usd", null);
+        dailyRows.add(row);
+        continue;
+      }
+      judged++;
+      BigDecimal sum = BigDecimal.ZERO;
+      for (int i = 1; i <= baselineDays; i++) {
+        sum = sum.add(byFeature.total(day.minusDays(i)));
+      }
+      BigDecimal mean = Figures.divide(sum, window);
+      BigDecimal squares = BigDecimal.ZERO;
+      for (int i = 1; i <= baselineDays; i++) {
+        BigDecimal d = byFeature.total(day.minusDays(i)).subtract(mean);
+        squares = squares.add(d.multiply(d));
+      }
+      BigDecimal sd = Figures.divide(squares, BigDecimal.valueOf(baselineDays - 1L)).sqrt(MathContext.DECIMAL64);
+      row.put("baseline_usd", Figures.usd(mean));
+      dailyRows.add(row);
+
+      BigDecimal excess = spend.subtract(mean);
+      boolean aboveRatio = spend.compareTo(mean.multiply(settings.threshold())) > 0;
+      // a flat baseline (sd 0) makes any rise infinitely unusual; the ratio test alone then decides
+      boolean aboveZ = sd.signum() == 0 ? excess.signum() > 0 : excess.doubleValue() / sd.doubleValue() > Z_THRESHOLD;
+      if (!aboveRatio || !aboveZ) {
+        continue;
+      }
+      Map<String, Object> anomaly = new LinkedHashMap<>();
+      anomaly.put("date", day.toString());
+      anomaly.put("spend_usd", Figures.usd(spend));
+      anomaly.put("baseline_usd", Figures.usd(mean));
+      anomaly.put("excess_usd", Figures.usd(excess));
+      anomaly.put("ratio", Figures.ratio(spend, mean));
+      anomaly.put("z_score", sd.signum() == 0 ? null : Figures.oneDecimal(Figures.divide(excess, sd)));
+      anomaly.put("baseline_sd_usd", Figures.usd(sd));
+      anomaly.put("top_feature", topContributor(byFeature, day, baselineDays, false));
+      anomaly.put("top_model", topContributor(byModel, day, baselineDays, true));
+      anomalies.add(anomaly);
+    }
+
+    PricedUsage.Unpriced unpriced = PricedUsage.unpriced(c, PricedUsage.Scope.of(userId, period, null));
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("period", period.describe());
+    data.put("baseline_days", baselineDays);
+    data.put("threshold_ratio", new BigDecimal(settings.threshold().stripTrailingZeros().toPlainString()));
+    data.put("threshold_z", Z_THRESHOLD);
+    data.put("days_judged", judged);
+    data.put("anomalies", anomalies);
+    data.put("daily", dailyRows);
+    data.put("unpriced", unpriced.describe());
+
+    String summary;
+    if (judged == 0) {
+      summary = "Not enough history to judge " + period.words() + ": each day needs " + baselineDays + " days of usage before it"
+          + (firstDay == null ? "; there is no usage at all" : " (first request on " + firstDay + ")");
+    } else if (anomalies.isEmpty()) {
+      summary = "No spend anomalies in " + period.words() + " (" + judged + " days judged against the trailing " + baselineDays
+          + "-day mean)" + unpriced.suffix();
+    } else {
+      List<String> shown = new ArrayList<>();
+      for (Map<String, Object> a : anomalies.subList(0, Math.min(3, anomalies.size()))) {
+        shown.add(a.get("date") + " " + Figures.dollars((BigDecimal) a.get("spend_usd")) + " vs "
+            + Figures.dollars((BigDecimal) a.get("baseline_usd")) + " baseline"
+            + (a.get("ratio") == null ? "" : " (" + ((BigDecimal) a.get("ratio")).toPlainString() + "x)"));
+      }
+      summary = anomalies.size() + (anomalies.size() == 1 ? " anomalous day" : " anomalous days") + " in " + period.words() + ": "
+          + String.join("; ", shown) + (anomalies.size() > 3 ? "; ..." : "") + unpriced.suffix();
+    }
+    return new Result(summary, data);
+  }
+
+  private static LocalDate firstDay(Connection c, String userId) throws SQLException {
+    try (PreparedStatement s = PricedUsage.prepare(c, FIRST_REQUEST)) {
+      s.setString(1, userId);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        Timestamp first = r.getTimestamp(1);
+        return first == null ? null : LocalDate.ofInstant(first.toInstant(), ZoneOffset.UTC);
+      }
+    }
+  }
+
+  private static Daily daily(Connection c, PricedUsage.Scope scope, String sql) throws SQLException {
+    Daily daily = new Daily();
+    try (PreparedStatement s = PricedUsage.prepare(c, sql)) {
+      scope.bind(s);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          LocalDate day = r.getObject("day", LocalDate.class);
+          BigDecimal cost = Figures.nullToZero(r.getBigDecimal("cost_usd"));
+          daily.total.merge(day, cost, BigDecimal::add);
+          daily.byKey.computeIfAbsent(List.of(r.getString("k1"), r.getString("k2")), k -> new HashMap<>()).merge(day, cost,
+              BigDecimal::add);
+        }
+      }
+    }
+    return daily;
+  }
+
+  /** The key whose spend on the day rose most above its own mean over the same baseline days. */
+  private static Map<String, Object> topContributor(Daily daily, LocalDate day, int baselineDays, boolean model) {
+    List<String> topKey = null;
+    BigDecimal topExcess = null;
+    BigDecimal topSpend = null;
+    BigDecimal topMean = null;
+    for (Map.Entry<List<String>, Map<LocalDate, BigDecimal>> e : daily.byKey.entrySet()) {
+      Map<LocalDate, BigDecimal> spendByDay = e.getValue();
+      BigDecimal sum = BigDecimal.ZERO;
+      for (int i = 1; i <= baselineDays; i++) {
+        sum = sum.add(spendByDay.getOrDefault(day.minusDays(i), BigDecimal.ZERO));
+      }
+      BigDecimal mean = Figures.divide(sum, BigDecimal.valueOf(baselineDays));
+      BigDecimal spend = spendByDay.getOrDefault(day, BigDecimal.ZERO);
+      BigDecimal excess = spend.subtract(mean);
+      if (topExcess == null || excess.compareTo(topExcess) > 0) {
+        topKey = e.getKey();
+        topExcess = excess;
+        topSpend = spend;
+        topMean = mean;
+      }
+    }
+    if (topKey == null) {
+      return null;
+    }
+    Map<String, Object> top = new LinkedHashMap<>();
+    if (model) {
+      top.put("provider", topKey.get(0));
+      top.put("model", topKey.get(1));
+    } else {
+      top.put("feature", topKey.get(0));
+    }
+    top.put("spend_usd", Figures.usd(topSpend));
+    top.put("baseline_usd", Figures.usd(topMean));
+    top.put("excess_usd", Figures.usd(topExcess));
+    return top;
+  }
+}

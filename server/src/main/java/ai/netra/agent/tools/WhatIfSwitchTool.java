@@ -1,0 +1,376 @@
+package ai.netra.agent.tools;
+
+import ai.netra.agent.Tool;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+
+/**
+ * {@code what_if_switch}: what a feature's traffic would have cost had a share of it run on another
+ * model. The traffic is the feature's requests in the period (on {@code from_model} when given,
+ * else on all its models), leaving out requests already on the target model. Its cost now is what
+ * it cost at the prices of its days; the projection keeps {@code 1 - share} of that and prices
+ * {@code share} of the same tokens at the target model's current price (in effect today, by the
+ * clock). Unpriced requests cannot be compared and are reported apart.
+ */
+public final class WhatIfSwitchTool implements Tool {
+
+  static final String NAME = "what_if_switch";
+  /** Longest list of names an error message offers. */
+  static final int MAX_NAMES_IN_MESSAGE = 50;
+  private static final BigDecimal PER_TOKEN = new BigDecimal("0.000001");
+
+  private static final ToolParameters PARAMETERS = UsagePeriod.declare(ToolParameters.of(NAME)
+      .text("feature", "The feature whose traffic would move (exact name as recorded in the usage data).", true)
+      .text("to_model", "The model to move the traffic to, as named in the price catalog, for example gpt-4o-mini.", true)
+      .text("to_provider", "The provider of to_model; needed only when several providers price a model of that name.", false)
+      .text("from_model", "Only move the feature's traffic that runs on this model now. Default: all of the feature's models.",
+          false)
+      .number("share", "Fraction of that traffic to move, greater than 0 and at most 1; 0.5 moves half.", "0", true, "1", "1"))
+      .build();
+
+  private static final String FEATURES = """
+      select feature from llm_usage
+       where user_id = ? and occurred_at >= ? and occurred_at < ?
+       group by feature order by feature
+      """;
+
+  private static final String FEATURE_MODELS = """
+      select model from llm_usage
+       where user_id = ? and occurred_at >= ? and occurred_at < ? and feature = ?
+       group by model order by model
+      """;
+
+  private static final String TARGET_PRICES = """
+      select provider, effective_from, input_usd_per_mtok, output_usd_per_mtok
+        from model_prices where model = ?
+       order by provider, effective_from desc
+      """;
+
+  private static final String PRICED_MODELS = """
+      select model from model_prices where effective_from <= ? group by model order by model
+      """;
+
+  private static final String TRAFFIC = PricedUsage.WITH_USAGE + """
+      select provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok,
+             count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
+             sum(cost_usd) as cost_usd
+        from usage
+       where (cast(? as text) is null or model = ?)
+       group by provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok
+       order by provider, model, price_effective_from nulls first
+      """;
+
+  private final DataSource dataSource;
+  private final Clock clock;
+
+  public WhatIfSwitchTool(DataSource dataSource, Clock clock) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "Projects the cost of moving a feature's LLM traffic (all of it, or a share, optionally only from one model) to"
+        + " another model at that model's current catalog price, with the same tokens; returns cost now, projected cost,"
+        + " savings and the prices assumed.";
+  }
+
+  @Override
+  public Map<String, Object> parameters() {
+    return PARAMETERS.schema();
+  }
+
+  @Override
+  public Result run(String userId, Map<String, Object> arguments) {
+    PricedUsage.requireUser(NAME, userId);
+    ToolArguments args = PARAMETERS.read(arguments);
+    UsagePeriod period = UsagePeriod.of(args, clock);
+    Request request = new Request(args.text("feature"), args.text("to_model"), args.text("to_provider"),
+        args.text("from_model"), args.number("share"));
+    PricedUsage.Scope scope = PricedUsage.Scope.of(userId, period, request.feature());
+    LocalDate today = UsagePeriod.today(clock);
+    return PricedUsage.read(dataSource, NAME, c -> project(c, scope, period, request, today));
+  }
+
+  private record Request(String feature, String toModel, String toProvider, String fromModel, BigDecimal share) { }
+
+  private record Price(String provider, String model, LocalDate effectiveFrom, BigDecimal input, BigDecimal output) {
+    Map<String, Object> describe() {
+      Map<String, Object> price = new LinkedHashMap<>();
+      price.put("provider", provider);
+      price.put("model", model);
+      price.put("input_usd_per_mtok", Figures.price(input));
+      price.put("output_usd_per_mtok", Figures.price(output));
+      price.put("effective_from", effectiveFrom.toString());
+      return price;
+    }
+  }
+
+  /** The traffic that would move, summed over the traffic query's groups (one per model and price applied). */
+  private static final class Traffic {
+    private final Price target;
+    long requests;
+    long promptTokens;
+    long completionTokens;
+    BigDecimal costNow = BigDecimal.ZERO;
+    long alreadyOnTarget;
+    long unpricedRequests;
+    long unpricedPrompt;
+    long unpricedCompletion;
+    final List<Map<String, Object>> unpricedModels = new ArrayList<>();
+    final List<Map<String, Object>> fromPrices = new ArrayList<>();
+    private final Map<List<String>, BigDecimal> costByModel = new TreeMap<>(
+        Comparator.<List<String>, String>comparing(key -> key.get(0)).thenComparing(key -> key.get(1)));
+    private final Map<List<String>, Long> requestsByModel = new HashMap<>();
+
+    Traffic(Price target) {
+      this.target = target;
+    }
+
+    void add(ResultSet r) throws SQLException {
+      String provider = r.getString("provider");
+      String model = r.getString("model");
+      long groupRequests = r.getLong("requests");
+      if (provider.equals(target.provider()) && model.equals(target.model())) {
+        alreadyOnTarget += groupRequests;
+        return;
+      }
+      if (r.getObject("price_effective_from") == null) {
+        // no cost now to compare with: reported as unpriced, left out of both sides
+        unpricedRequests += groupRequests;
+        unpricedPrompt += r.getLong("prompt_tokens");
+        unpricedCompletion += r.getLong("completion_tokens");
+        Map<String, Object> unpricedModel = new LinkedHashMap<>();
+        unpricedModel.put("provider", provider);
+        unpricedModel.put("model", model);
+        unpricedModel.put("requests", groupRequests);
+        unpricedModels.add(unpricedModel);
+        return;
+      }
+      BigDecimal groupCost = r.getBigDecimal("cost_usd");
+      requests += groupRequests;
+      promptTokens += r.getLong("prompt_tokens");
+      completionTokens += r.getLong("completion_tokens");
+      costNow = costNow.add(groupCost);
+      Map<String, Object> price = new Price(provider, model, r.getObject("price_effective_from", LocalDate.class),
+          r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok")).describe();
+      price.put("requests", groupRequests);
+      fromPrices.add(price);
+      List<String> key = List.of(provider, model);
+      costByModel.merge(key, groupCost, BigDecimal::add);
+      requestsByModel.merge(key, groupRequests, Long::sum);
+    }
+
+    Map<String, Object> describe() {
+      List<Map<String, Object>> models = new ArrayList<>();
+      costByModel.forEach((key, cost) -> {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("provider", key.get(0));
+        row.put("model", key.get(1));
+        row.put("requests", requestsByModel.get(key));
+        row.put("cost_usd", Figures.usd(cost));
+        models.add(row);
+      });
+      Map<String, Object> traffic = new LinkedHashMap<>();
+      traffic.put("requests", requests);
+      traffic.put("prompt_tokens", promptTokens);
+      traffic.put("completion_tokens", completionTokens);
+      traffic.put("by_model", models);
+      return traffic;
+    }
+  }
+
+  private static Result project(Connection c, PricedUsage.Scope scope, UsagePeriod period, Request request, LocalDate today)
+      throws SQLException {
+    requireFeature(c, scope, period, request.feature());
+    Price target = targetPrice(c, request, today);
+    if (request.fromModel() != null) {
+      requireFromModel(c, scope, period, request);
+    }
+
+    Traffic traffic = new Traffic(target);
+    try (PreparedStatement s = PricedUsage.prepare(c, TRAFFIC)) {
+      int i = scope.bind(s);
+      s.setString(i, request.fromModel());
+      s.setString(i + 1, request.fromModel());
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          traffic.add(r);
+        }
+      }
+    }
+    if (request.fromModel() != null && traffic.requests == 0 && traffic.alreadyOnTarget > 0) {
+      throw new IllegalArgumentException(NAME + ": from_model and to_model are the same model at the same provider ("
+          + target.provider() + " " + target.model() + "); name a different to_model or to_provider");
+    }
+    long requests = traffic.requests;
+    long alreadyOnTarget = traffic.alreadyOnTarget;
+    BigDecimal costNow = traffic.costNow;
+    PricedUsage.Unpriced unpriced = new PricedUsage.Unpriced(traffic.unpricedRequests, traffic.unpricedPrompt,
+        traffic.unpricedCompletion, traffic.unpricedModels);
+
+    BigDecimal share = request.share();
+    BigDecimal onTarget = BigDecimal.valueOf(traffic.promptTokens).multiply(target.input())
+        .add(BigDecimal.valueOf(traffic.completionTokens).multiply(target.output())).multiply(PER_TOKEN);
+    BigDecimal switchedNow = costNow.multiply(share);
+    BigDecimal switchedOnTarget = onTarget.multiply(share);
+    BigDecimal projected = costNow.subtract(switchedNow).add(switchedOnTarget);
+    BigDecimal savings = costNow.subtract(projected);
+
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("period", period.describe());
+    data.put("feature", request.feature());
+    data.put("from_model", request.fromModel());
+    data.put("to_provider", target.provider());
+    data.put("to_model", target.model());
+    data.put("share", share.stripTrailingZeros());
+    data.put("traffic", traffic.describe());
+    data.put("current_cost_usd", Figures.usd(costNow));
+    data.put("projected_cost_usd", Figures.usd(projected));
+    data.put("savings_usd", Figures.usd(savings));
+    data.put("savings_pct", Figures.percent(savings, costNow));
+    data.put("moved_cost_now_usd", Figures.usd(switchedNow));
+    data.put("moved_cost_on_to_model_usd", Figures.usd(switchedOnTarget));
+    Map<String, Object> prices = new LinkedHashMap<>();
+    prices.put("to", target.describe());
+    prices.put("from", traffic.fromPrices);
+    data.put("prices", prices);
+    data.put("requests_already_on_to_model", alreadyOnTarget);
+    data.put("unpriced", unpriced.describe());
+
+    String movePart = (share.compareTo(BigDecimal.ONE) == 0 ? "all" : percentOf(share)) + " of " + request.feature()
+        + (request.fromModel() == null ? "" : " on " + request.fromModel()) + " to " + target.model();
+    String summary;
+    if (requests == 0) {
+      summary = "Nothing to move: " + request.feature() + " has no priced requests"
+          + (request.fromModel() == null ? "" : " on " + request.fromModel()) + " off " + target.model() + " in " + period.words()
+          + (alreadyOnTarget > 0 ? " (" + Figures.count(alreadyOnTarget) + " already on it)" : "");
+    } else {
+      summary = "Moving " + movePart + ": " + Figures.dollars(costNow) + " -> " + Figures.dollars(projected) + ", "
+          + (savings.signum() >= 0
+              ? "saving " + Figures.dollars(savings) + " (" + Figures.percentText(Figures.percent(savings, costNow)) + ")"
+              : "costing " + Figures.dollars(savings.negate()) + " more (+"
+                  + Figures.percentText(Figures.percent(savings.negate(), costNow)) + ")")
+          + unpriced.suffix();
+    }
+    return new Result(summary, data);
+  }
+
+  private static String percentOf(BigDecimal share) {
+    return share.multiply(BigDecimal.valueOf(100)).stripTrailingZeros().toPlainString() + "%";
+  }
+
+  private static void requireFeature(Connection c, PricedUsage.Scope scope, UsagePeriod period, String feature)
+      throws SQLException {
+    List<String> features = names(c, FEATURES, s -> {
+      s.setString(1, scope.userId());
+      s.setObject(2, scope.start());
+      s.setObject(3, scope.end());
+    });
+    if (!features.contains(feature)) {
+      throw new IllegalArgumentException(NAME + ": feature '" + feature + "' has no requests in " + period.words() + "; "
+          + (features.isEmpty() ? "there are no requests at all in that period" : "features with requests then: " + list(features)));
+    }
+  }
+
+  private static void requireFromModel(Connection c, PricedUsage.Scope scope, UsagePeriod period, Request request)
+      throws SQLException {
+    List<String> models = names(c, FEATURE_MODELS, s -> {
+      s.setString(1, scope.userId());
+      s.setObject(2, scope.start());
+      s.setObject(3, scope.end());
+      s.setString(4, request.feature());
+    });
+    if (!models.contains(request.fromModel())) {
+      throw new IllegalArgumentException(NAME + ": from_model '" + request.fromModel() + "' served no " + request.feature()
+          + " requests in " + period.words() + "; its models then: " + list(models));
+    }
+  }
+
+  /** The target model's price in effect today, at the one provider it resolves to. */
+  private static Price targetPrice(Connection c, Request request, LocalDate today) throws SQLException {
+    Map<String, Price> current = new TreeMap<>();
+    Map<String, LocalDate> firstFuture = new TreeMap<>();
+    try (PreparedStatement s = PricedUsage.prepare(c, TARGET_PRICES)) {
+      s.setString(1, request.toModel());
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          String provider = r.getString("provider");
+          LocalDate effective = r.getObject("effective_from", LocalDate.class);
+          if (effective.isAfter(today)) {
+            firstFuture.merge(provider, effective, (a, b) -> a.isBefore(b) ? a : b);
+          } else {
+            // rows come newest first per provider, so the first one on or before today is the current price
+            current.putIfAbsent(provider, new Price(provider, request.toModel(), effective,
+                r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok")));
+          }
+        }
+      }
+    }
+    if (current.isEmpty()) {
+      if (!firstFuture.isEmpty()) {
+        throw new IllegalArgumentException(NAME + ": to_model '" + request.toModel() + "' has no price in effect on " + today
+            + "; its first price starts " + firstFuture.values().stream().min(LocalDate::compareTo).orElseThrow());
+      }
+      List<String> priced = names(c, PRICED_MODELS, s -> s.setObject(1, today));
+      throw new IllegalArgumentException(NAME + ": to_model '" + request.toModel() + "' is not in the price catalog; "
+          + (priced.isEmpty() ? "the catalog has no prices yet" : "priced models: " + list(priced)));
+    }
+    if (request.toProvider() != null) {
+      Price price = current.get(request.toProvider());
+      if (price == null) {
+        throw new IllegalArgumentException(NAME + ": to_provider '" + request.toProvider() + "' has no current price for "
+            + request.toModel() + "; providers pricing it: " + list(List.copyOf(current.keySet())));
+      }
+      return price;
+    }
+    if (current.size() > 1) {
+      throw new IllegalArgumentException(NAME + ": to_model '" + request.toModel() + "' is priced for several providers ("
+          + list(List.copyOf(current.keySet())) + "); pass to_provider");
+    }
+    return current.values().iterator().next();
+  }
+
+  private interface Binder {
+    void bind(PreparedStatement statement) throws SQLException;
+  }
+
+  private static List<String> names(Connection c, String sql, Binder binder) throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (PreparedStatement s = PricedUsage.prepare(c, sql)) {
+      binder.bind(s);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          names.add(r.getString(1));
+        }
+      }
+    }
+    return names;
+  }
+
+  private static String list(List<String> names) {
+    if (names.size() <= MAX_NAMES_IN_MESSAGE) {
+      return String.join(", ", names);
+    }
+    return String.join(", ", names.subList(0, MAX_NAMES_IN_MESSAGE)) + " and " + (names.size() - MAX_NAMES_IN_MESSAGE) + " more";
+  }
+}
