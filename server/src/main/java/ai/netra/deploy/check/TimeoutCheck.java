@@ -139,7 +139,8 @@ final class TimeoutCheck {
       }
     }
     if (fine > 0) {
-      findings.add(Finding.pass(Area.STARTUP, fine + " recorded steps finished well within their timeouts" + (slowest == null ? ""
+      findings.add(Finding.pass(Area.STARTUP, fine + (fine == 1 ? " recorded step" : " recorded steps")
+          + " finished well within their timeouts" + (slowest == null ? ""
           : String.format(Locale.ROOT, " (closest: %s, %s of %s)", slowest.name(), TimeoutPolicy.seconds(slowest.duration().get()),
               TimeoutPolicy.seconds(policy.timeoutFor(slowest.component()))))));
     }
