@@ -6,6 +6,7 @@ import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.Finding;
 import ai.netra.deploy.check.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
+import ai.netra.deploy.check.ServiceYaml;
 import ai.netra.deploy.check.Verdict;
 import ai.netra.json.Json;
 import java.io.IOException;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
 /** {@code netra check}: judges a deployment's settings, timeouts, pool and resources before it happens. */
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
     description = {"Checks a deployment before it happens: the settings the service would read (every problem at once),",
-        "the timeout policy against the startup plan, Cloud Run's 240 s and a recorded start, the database pool",
+        "the timeout policy against the startup plan, Cloud Run's 240 s and a recorded start, the startup probe",
+        "of a service YAML (a TCP probe passes before the service is ready), the database pool",
         "across instances against max_connections, and CPU and memory against what a start needs.",
         "Prints PASS, WARN or FAIL per finding, grouped by area, with the fix for each failure.",
         "Settings come from --env-file when given (instead of this shell's environment, never on top of it),",
@@ -49,6 +51,11 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Option(names = "--report", paramLabel = "FILE", description = "a recorded start: the body of GET /health/startup, or netra simulate's report")
   Path report;
+
+  @Option(names = "--service-yaml", paramLabel = "FILE",
+      description = "the deployment as written for the platform (netra plan's YAML, gcloud run services describe --format export,"
+          + " or a Kubernetes Deployment): its startup probe, maxScale and resources are checked too")
+  Path serviceYaml;
 
   @Option(names = "--max-connections", paramLabel = "N",
       description = "the database server's max_connections (default: DB_MAX_CONNECTIONS, else asked from the server)")
@@ -103,8 +110,16 @@ public final class CheckCommand implements Callable<Integer> {
       if (maxConnections != null && maxConnections < 1) {
         throw new IllegalArgumentException("--max-connections must be at least 1, was " + maxConnections);
       }
+      ServiceYaml service = null;
+      if (serviceYaml != null) {
+        try {
+          service = ServiceYaml.read(serviceYaml);
+        } catch (java.nio.file.NoSuchFileException e) {
+          throw new IOException("the service YAML " + serviceYaml + ": it does not exist", e);
+        }
+      }
       options = new DeployCheck.Options(maxConnections, resources,
-          peakRss == null ? null : ResourceProfile.parseMemory(peakRss), marginPercent / 100.0);
+          peakRss == null ? null : ResourceProfile.parseMemory(peakRss), marginPercent / 100.0, service);
     } catch (IOException e) {
       return Inputs.usage(err, "check", "cannot read " + e.getMessage());
     } catch (IllegalArgumentException e) {

@@ -67,7 +67,7 @@ class CheckCommandTest {
     assertThat(body.path("environment").asText()).isEqualTo("staging");
     assertThat(body.path("counts").path("fail").asInt()).isPositive();
     assertThat(body.path("findings")).allSatisfy(f -> {
-      assertThat(f.path("area").asText()).isIn("settings", "timeouts", "startup", "pool", "resources");
+      assertThat(f.path("area").asText()).isIn("settings", "timeouts", "startup", "probe", "pool", "resources");
       assertThat(f.path("verdict").asText()).isIn("PASS", "WARN", "FAIL");
       assertThat(f.path("message").asText()).isNotBlank();
       if (f.path("verdict").asText().equals("FAIL")) {
@@ -87,9 +87,60 @@ class CheckCommandTest {
   }
 
   @Test
+  void aTcpStartupProbeFailsBecauseItPassesBeforeTheServiceIsReady(@TempDir Path dir) throws IOException {
+    Path yaml = Files.writeString(dir.resolve("service.yaml"), """
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata:
+          name: netra
+        spec:
+          template:
+            metadata:
+              annotations:
+                autoscaling.knative.dev/maxScale: '20'
+            spec:
+              containers:
+              - image: europe-docker.pkg.dev/p/r/netra:1
+                resources:
+                  limits:
+                    cpu: 1000m
+                    memory: 512Mi
+                startupProbe:
+                  tcpSocket:
+                    port: 8080
+                  timeoutSeconds: 240
+                  periodSeconds: 240
+                  failureThreshold: 1
+        """);
+    CommandRun run = check("--env-file", CommandRun.fixture("staging.env"), "--service-yaml", yaml.toString(),
+        "--report", CommandRun.fixture("startup-seed.json"));
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.out()).contains("startup probe and scaling\n")
+        .contains("FAIL  a TCP startup probe in " + yaml)
+        .contains("maxScale 20 in " + yaml + " is more than MAX_INSTANCES 8")
+        .as("the YAML's 1 CPU / 512Mi are judged against the recorded peak RSS")
+        .contains("over the deploy's memory limit 512Mi");
+  }
+
+  @Test
+  void theYamlNetraPlanWritesPassesTheProbeCheck(@TempDir Path dir) {
+    Path yaml = dir.resolve("service.yaml");
+    CommandRun plan = CommandRun.of(new PlanCommand(Map.of()), "--env", "staging", "--env-file", CommandRun.fixture("staging.env"),
+        "--image", "europe-docker.pkg.dev/p/r/netra:1", "--report", CommandRun.fixture("startup-healthy.json"), "-o", yaml.toString());
+    assertThat(plan.exit()).as("plan: %s", plan.err()).isZero();
+    CommandRun run = check("--env-file", CommandRun.fixture("staging.env"), "--service-yaml", yaml.toString(),
+        "--report", CommandRun.fixture("startup-healthy.json"));
+    assertThat(run.out()).as("check of the plan's own YAML:\n%s", run.out())
+        .contains("startup probe and scaling\n  PASS  the startup probe waits 240 s (0 + 4 x 60) on /health/startup")
+        .doesNotContain("  FAIL");
+    assertThat(run.exit()).isZero();
+  }
+
+  @Test
   void badInputIsAUsageErrorWithExit2NamingIt(@TempDir Path dir) throws IOException {
     Path notJson = Files.writeString(dir.resolve("report.json"), "<html>502</html>");
     Path badEnv = Files.writeString(dir.resolve("bad.env"), "NETRA_ENV=staging\nthis is not a setting\n");
+    Files.writeString(dir.resolve("bad.yaml"), "spec: [unclosed\n");
     Map<String, String[]> cases = Map.of(
         "does not exist", new String[] {"--env-file", dir.resolve("missing.env").toString()},
         "is not JSON", new String[] {"--report", notJson.toString()},
@@ -98,7 +149,8 @@ class CheckCommandTest {
         "--cpu and --memory go together", new String[] {"--cpu", "1"},
         "memory 'lots'", new String[] {"--cpu", "1", "--memory", "lots"},
         "Unknown option", new String[] {"--no-such-flag"},
-        "--max-connections must be at least 1", new String[] {"--max-connections", "0"});
+        "--max-connections must be at least 1", new String[] {"--max-connections", "0"},
+        "is not YAML", new String[] {"--service-yaml", notJson.toString().replace("report.json", "bad.yaml")});
     cases.forEach((message, args) -> {
       CommandRun run = check(args);
       assertThat(run.exit()).as("exit code for %s; output:\n%s", List.of(args), run.all()).isEqualTo(2);

@@ -7,6 +7,7 @@ public enum Area {
   SETTINGS("settings"),
   TIMEOUTS("timeout policy"),
   STARTUP("recorded startup"),
+  PROBE("startup probe and scaling"),
   POOL("database pool"),
   RESOURCES("resources");
 

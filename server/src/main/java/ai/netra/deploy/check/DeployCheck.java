@@ -22,8 +22,9 @@ public final class DeployCheck {
    * @param resources the CPU and memory the deploy requests
    * @param peakRssMiB the peak RSS a start needs (else the report's)
    * @param margin how close to a limit counts as too close, as a fraction (0.25: within 25%)
+   * @param service the deployment as written for the platform (its probe, scaling and resources), or null
    */
-  public record Options(Integer maxConnections, ResourceProfile resources, Long peakRssMiB, double margin) {
+  public record Options(Integer maxConnections, ResourceProfile resources, Long peakRssMiB, double margin, ServiceYaml service) {
     public Options {
       if (!(margin >= 0) || margin > 5) {
         throw new IllegalArgumentException("the margin must be from 0 to 500%, was " + Math.round(margin * 100) + "%");
@@ -48,8 +49,13 @@ public final class DeployCheck {
     if (report != null) {
       findings.addAll(TimeoutCheck.recorded(plan, report, options.margin()));
     }
+    ResourceProfile resources = options.resources();
+    if (options.service() != null) {
+      findings.addAll(ProbeCheck.run(options.service(), settings, report, options.margin()));
+      resources = resources != null ? resources : options.service().resources();
+    }
     findings.addAll(PoolCheck.run(env, settings, options.maxConnections(), progress));
-    findings.addAll(ResourceCheck.run(options.resources(), options.peakRssMiB(), report, settings.startup().totalBudget(),
+    findings.addAll(ResourceCheck.run(resources, options.peakRssMiB(), report, settings.startup().totalBudget(),
         options.margin()));
     return new CheckReport(settings.environment().label(), env.source(), findings);
   }

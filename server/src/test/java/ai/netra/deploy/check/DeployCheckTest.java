@@ -39,7 +39,7 @@ class DeployCheckTest {
 
   private static CheckReport check(Map<String, String> env, RecordedStartup report, ResourceProfile resources, Integer maxConnections) {
     List<String> progress = new ArrayList<>();
-    CheckReport result = new DeployCheck(new DeployCheck.Options(maxConnections, resources, null, MARGIN), progress::add)
+    CheckReport result = new DeployCheck(new DeployCheck.Options(maxConnections, resources, null, MARGIN, null), progress::add)
         .run(DeployEnv.fromProcess(env, "staging"), report);
     assertThat(progress).as("nothing slow happens when max_connections is given").isEmpty();
     return result;
