@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -166,10 +165,5 @@ public final class CheckCommand implements Callable<Integer> {
     text.append("\nverdict: ").append(result.verdict()).append(" (").append(counts.get(Verdict.FAIL)).append(" failed, ")
         .append(counts.get(Verdict.WARN)).append(" warnings, ").append(counts.get(Verdict.PASS)).append(" passed)");
     return text.toString();
-  }
-
-  /** The findings of {@code result} that failed, for tests and callers that only want those. */
-  static List<Finding> failures(CheckReport result) {
-    return result.findings().stream().filter(f -> f.verdict() == Verdict.FAIL).toList();
   }
 }

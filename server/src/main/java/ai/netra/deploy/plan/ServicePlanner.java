@@ -1,6 +1,5 @@
 package ai.netra.deploy.plan;
 
-import ai.netra.config.Environment;
 import ai.netra.config.Settings;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.RecordedStartup;
@@ -117,9 +116,6 @@ public final class ServicePlanner {
       } else {
         plain.put(name, e.getValue());
       }
-    }
-    if (settings.embeddedDatabase() && settings.environment() != Environment.DEVELOPMENT) {
-      throw new IllegalArgumentException("no database configured for " + settings.environment().label());
     }
     if (settings.redisUrl() != null && options.vpcConnector() == null) {
       notes.add("REDIS_URL is set but no --vpc-connector: a Memorystore instance is reachable only through the VPC");
