@@ -1,6 +1,8 @@
 package ai.netra;
 
 import ai.netra.boot.Service;
+import ai.netra.cli.CheckCommand;
+import ai.netra.cli.PlanCommand;
 import ai.netra.cli.ServeCommand;
 import ai.netra.cli.TokenCommand;
 import ai.netra.cli.VersionProvider;
@@ -62,6 +64,8 @@ public final class Main {
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand(new ServeCommand(origin, null));
     cli.addSubcommand(new TokenCommand());
+    cli.addSubcommand(new CheckCommand());
+    cli.addSubcommand(new PlanCommand());
     System.exit(cli.execute(args));
   }
 }

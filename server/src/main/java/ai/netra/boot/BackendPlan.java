@@ -4,6 +4,7 @@ import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
 import ai.netra.config.Settings;
 import ai.netra.config.StartupSettings;
+import ai.netra.health.HealthMonitor;
 import ai.netra.startup.ConfigurationException;
 import ai.netra.startup.Phase;
 import ai.netra.startup.Startup;
@@ -51,6 +52,16 @@ public final class BackendPlan {
     Map<String, Duration> base = new HashMap<>(BASE_TIMEOUTS);
     base.putAll(startup.baseTimeouts());
     return new TimeoutPolicy(base, DEFAULT_BASE, startup.multiplier(), startup.safetyMargin(), startup.totalBudget());
+  }
+
+  /**
+   * The plan the service would run with {@code settings}, for checking its timeouts before a deploy
+   * ({@code netra check}); nothing in it runs and no component is opened.
+   */
+  public static StartupPlan describe(Settings settings) {
+    try (HealthMonitor idle = new HealthMonitor(Duration.ofSeconds(1), Duration.ofMillis(800))) {
+      return build(new Components(settings, idle));
+    }
   }
 
   /** How the engine may bend the rules here: degraded components, and bypass only outside production. */

@@ -113,6 +113,16 @@ public record Settings(
         .toList();
   }
 
+  /** True when {@code name} holds a secret (a known secret setting, or a name that looks like one): never show its value. */
+  public static boolean isSecret(String name) {
+    return Catalog.find(name).map(Setting::secret).orElse(looksSecret(name));
+  }
+
+  /** True when the service reads {@code name}: a listed setting or a per-component {@code STARTUP_TIMEOUT_<COMPONENT>_S}. */
+  public static boolean isKnown(String name) {
+    return Catalog.find(name).isPresent();
+  }
+
   private static boolean looksSecret(String name) {
     String n = name.toUpperCase(Locale.ROOT);
     return n.contains("SECRET") || n.contains("PASSWORD") || n.contains("TOKEN") || n.endsWith("_KEY");

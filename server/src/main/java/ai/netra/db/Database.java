@@ -65,19 +65,10 @@ public final class Database implements AutoCloseable {
    * @throws DependencyException when it does not answer within {@code within}
    */
   public static Database connect(DatabaseSettings settings, PoolSettings sizing, Duration within) {
-    JdbcTarget probe = JdbcTarget.of(settings, within, within);
     long probeStart = System.nanoTime();
-    int maxConnections;
-    int reserved;
-    try (Connection c = DriverManager.getConnection(probe.url(), probe.properties()); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("select current_setting('max_connections')::int,"
-            + " current_setting('superuser_reserved_connections')::int")) {
-      rs.next();
-      maxConnections = rs.getInt(1);
-      reserved = rs.getInt(2);
-    } catch (SQLException e) {
-      throw classify(settings, e);
-    }
+    int[] limits = connectionLimits(settings, within);
+    int maxConnections = limits[0];
+    int reserved = limits[1];
     // A path that needed t to connect needs about t for every pooled connection too (a slow Cloud SQL
     // connector); a fast one gets a short bound so the pool notices a returning database soon.
     Duration probeTook = Duration.ofNanos(System.nanoTime() - probeStart);
@@ -100,6 +91,31 @@ public final class Database implements AutoCloseable {
     // thread and could outlive the step's budget; the direct connection above already proved the path.
     config.setInitializationFailTimeout(-1);
     return new Database(settings, config, maxConnections, reserved);
+  }
+
+  /**
+   * Asks the server for its connection limits once, without a pool, every call bounded by
+   * {@code within}: the pool sizing {@code netra check} judges before a deploy.
+   *
+   * @throws ConfigurationException when the server answers but refuses the credentials or the database
+   * @throws DependencyException when it does not answer within {@code within}
+   */
+  public static PoolSizing sizing(DatabaseSettings settings, PoolSettings pool, Duration within) {
+    int[] limits = connectionLimits(settings, within);
+    return new PoolSizing(pool, limits[0], limits[1]);
+  }
+
+  /** {@code max_connections} and {@code superuser_reserved_connections}, read over one direct connection. */
+  private static int[] connectionLimits(DatabaseSettings settings, Duration within) {
+    JdbcTarget probe = JdbcTarget.of(settings, within, within);
+    try (Connection c = DriverManager.getConnection(probe.url(), probe.properties()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("select current_setting('max_connections')::int,"
+            + " current_setting('superuser_reserved_connections')::int")) {
+      rs.next();
+      return new int[] {rs.getInt(1), rs.getInt(2)};
+    } catch (SQLException e) {
+      throw classify(settings, e);
+    }
   }
 
   /** The start is over: from now on a borrow waits at most {@link #BORROW_TIMEOUT}. */

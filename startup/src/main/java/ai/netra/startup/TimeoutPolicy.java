@@ -51,11 +51,9 @@ public record TimeoutPolicy(
     List<Problem> errors = new ArrayList<>();
     List<Problem> warnings = new ArrayList<>();
     Duration neededPath = Duration.ZERO;
-    Duration worstPath = Duration.ZERO;
     List<String> pathParts = new ArrayList<>();
     for (Phase phase : plan.phases()) {
       Duration phaseNeed = Duration.ZERO;
-      Duration phaseWorst = Duration.ZERO;
       for (Step step : phase.steps()) {
         if (step.criticality() != Criticality.CRITICAL) {
           continue;
@@ -76,13 +74,10 @@ public record TimeoutPolicy(
           pathParts.add(step.name() + " " + seconds(need));
         }
         phaseNeed = phase.concurrent() ? max(phaseNeed, need) : phaseNeed.plus(need);
-        if (step.placeholder().isEmpty()) { // a placeholder does no work, so it cannot use its timeout
-          phaseWorst = phase.concurrent() ? max(phaseWorst, timeout) : phaseWorst.plus(timeout);
-        }
       }
       neededPath = neededPath.plus(phaseNeed);
-      worstPath = worstPath.plus(phaseWorst);
     }
+    Duration worstPath = worstPath(plan);
     if (neededPath.compareTo(totalBudget) > 0) {
       errors.add(new Problem(null, null, String.format(Locale.ROOT,
           "the critical path needs %s (%s) but the total startup budget is %s",
@@ -94,6 +89,26 @@ public record TimeoutPolicy(
           seconds(worstPath), seconds(totalBudget)), null));
     }
     return new Check(List.copyOf(errors), List.copyOf(warnings));
+  }
+
+  /**
+   * How long the critical steps take if each uses its whole timeout: concurrent phases count their
+   * longest step, placeholders count nothing (they do no work). The sum is not capped by the total budget.
+   */
+  public Duration worstPath(StartupPlan plan) {
+    Duration path = Duration.ZERO;
+    for (Phase phase : plan.phases()) {
+      Duration phaseWorst = Duration.ZERO;
+      for (Step step : phase.steps()) {
+        if (step.criticality() != Criticality.CRITICAL || step.placeholder().isPresent()) {
+          continue;
+        }
+        Duration timeout = timeoutFor(step.component());
+        phaseWorst = phase.concurrent() ? max(phaseWorst, timeout) : phaseWorst.plus(timeout);
+      }
+      path = path.plus(phaseWorst);
+    }
+    return path;
   }
 
   /** The result of {@link #check}: errors make the policy unsafe, warnings do not. */

@@ -1,0 +1,51 @@
+package ai.netra.deploy.check;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A deployment as written for the platform: a Cloud Run service YAML (what {@code netra plan}
+ * writes, or {@code gcloud run services describe --format export} prints) or a Kubernetes
+ * Deployment. Check reads its startup probe, scaling and resources.
+ *
+ * @param container the service's container
+ * @param annotations the revision template's annotations (empty for Kubernetes)
+ */
+public record ServiceYaml(String source, JsonNode container, JsonNode annotations) {
+
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  /**
+   * Reads the first document of {@code file} that has a container.
+   *
+   * @throws IOException when it cannot be read
+   * @throws IllegalArgumentException naming the file when it is not YAML or has no container
+   */
+  public static ServiceYaml read(Path file) throws IOException {
+    String text = Files.readString(file);
+    try (var parser = YAML.getFactory().createParser(text)) {
+      for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
+        JsonNode container = doc.at("/spec/template/spec/containers/0");
+        if (container.isObject()) {
+          return new ServiceYaml(file.toString(), container, doc.at("/spec/template/metadata/annotations"));
+        }
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(file + " is not YAML: " + e.getOriginalMessage(), e);
+    }
+    throw new IllegalArgumentException(file + " has no spec.template.spec.containers: not a Cloud Run service or Kubernetes Deployment");
+  }
+
+  /** The CPU and memory limits it requests, or null when it names neither. */
+  public ResourceProfile resources() {
+    JsonNode limits = container.at("/resources/limits");
+    if (!limits.hasNonNull("cpu") || !limits.hasNonNull("memory")) {
+      return null;
+    }
+    return new ResourceProfile(ResourceProfile.parseCpu(limits.get("cpu").asText()),
+        ResourceProfile.parseMemory(limits.get("memory").asText()));
+  }
+}

@@ -1,0 +1,78 @@
+package ai.netra.deploy.plan;
+
+import static ai.netra.deploy.plan.CloudRunService.map;
+
+import ai.netra.deploy.check.SecretRef;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The plan as a Kubernetes Deployment and Service with the same probes (and a readiness probe on
+ * {@code /health/ready}), resources and settings. Secrets come from one Kubernetes Secret,
+ * {@code SERVICE-secrets}, with a key per setting (kept in sync from Secret Manager, for example
+ * by External Secrets); the manifests never hold a value.
+ */
+public final class KubernetesManifests {
+
+  /** SIGKILL comes this long after SIGTERM; the service closes everything within 8 s, as on Cloud Run. */
+  static final int GRACE_SECONDS = 10;
+  /** The Service's port: clients speak plain HTTP and WebSocket to it, TLS ends at the ingress. */
+  static final int SERVICE_PORT = 80;
+
+  private KubernetesManifests() { }
+
+  public static String yaml(ServicePlan plan) {
+    return Yaml.write(List.of(deployment(plan), service(plan)));
+  }
+
+  /** The Kubernetes Secret every secret setting is read from. */
+  public static String secretName(ServicePlan plan) {
+    return plan.service() + "-secrets";
+  }
+
+  static Map<String, Object> deployment(ServicePlan plan) {
+    Map<String, Object> labels = map("app.kubernetes.io/name", plan.service());
+    List<Map<String, Object>> env = new ArrayList<>();
+    env.add(map("name", "PORT", "value", String.valueOf(plan.port()))); // Kubernetes does not set it, Cloud Run does
+    plan.env().forEach((name, value) -> env.add(map("name", name, "value", value)));
+    for (Map.Entry<String, SecretRef> e : plan.secrets().entrySet()) {
+      env.add(map("name", e.getKey(), "valueFrom", map("secretKeyRef", map("name", secretName(plan), "key", e.getKey()))));
+    }
+    Map<String, Object> resources = map("cpu", plan.resources().cpuText(), "memory", plan.resources().memoryText());
+    Map<String, Object> container = new LinkedHashMap<>();
+    container.put("name", plan.service());
+    container.put("image", plan.image());
+    container.put("ports", List.of(map("name", "http", "containerPort", plan.port())));
+    container.put("env", env);
+    container.put("resources", map("requests", resources, "limits", resources));
+    container.put("startupProbe", CloudRunService.startupProbe(plan));
+    container.put("livenessProbe", CloudRunService.probe(plan.livenessProbe(), plan.port()));
+    container.put("readinessProbe", CloudRunService.probe(plan.readinessProbe(), plan.port()));
+    container.put("securityContext", map("runAsNonRoot", true, "allowPrivilegeEscalation", false));
+
+    Map<String, Object> podSpec = new LinkedHashMap<>();
+    if (plan.serviceAccount() != null) {
+      podSpec.put("serviceAccountName", plan.serviceAccount());
+    }
+    podSpec.put("terminationGracePeriodSeconds", GRACE_SECONDS);
+    podSpec.put("containers", List.of(container));
+
+    return map("apiVersion", "apps/v1", "kind", "Deployment",
+        "metadata", map("name", plan.service(), "labels", labels),
+        "spec", map("replicas", Math.max(1, plan.minInstances()),
+            "selector", map("matchLabels", labels),
+            "template", map("metadata", map("labels", labels), "spec", podSpec)));
+  }
+
+  static Map<String, Object> service(ServicePlan plan) {
+    Map<String, Object> labels = map("app.kubernetes.io/name", plan.service());
+    return map("apiVersion", "v1", "kind", "Service",
+        "metadata", map("name", plan.service(), "labels", labels),
+        "spec", map("selector", labels,
+            "ports", List.of(map("name", "http", "port", SERVICE_PORT, "targetPort", "http")),
+            // A reconnecting socket finds the instance that holds its session, as with Cloud Run's session affinity.
+            "sessionAffinity", plan.sessionAffinity() ? "ClientIP" : "None"));
+  }
+}

@@ -1,0 +1,78 @@
+package ai.netra.deploy.plan;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The HTTP startup probe on {@code /health/startup}: how often it asks and how many failures it
+ * allows, sized so that {@code initialDelaySeconds + periodSeconds x failureThreshold} (how long the
+ * platform waits for a start) covers both the service's own startup budget (past it the service
+ * fails by itself, with its failure record) and, when one was measured, the recorded time to READY
+ * with a margin for colder starts; never more than Cloud Run's 240 s.
+ *
+ * <p>Binding first means the port answers at once, so the probe needs no initial delay: it gets a
+ * quick 503 until the start is done. A short period lets traffic in soon after READY; longer windows
+ * take a longer period so the failure threshold stays at most 60.
+ *
+ * @param need the longer of the measured start and the declared budget
+ * @param target the window that would cover {@code need} with its margin, before the 240 s cap
+ * @param measuredTarget the window the measured start alone needs, or 0 when none was measured
+ * @param basis how the target was reached, for operators
+ */
+public record StartupProbe(int initialDelaySeconds, int periodSeconds, int timeoutSeconds, int failureThreshold,
+    Duration need, int target, int measuredTarget, String basis) {
+
+  /** Cloud Run's most for {@code periodSeconds x failureThreshold} of a startup probe. */
+  public static final int MAX_WINDOW_S = 240;
+  /** A measured start is one sample: cold starts (a Cloud SQL connector waking up, a busy host) take up to twice as long. */
+  static final double MEASURED_FACTOR = 2.0;
+  /** ... and never less than this much over the sample. */
+  static final int MEASURED_MIN_EXTRA_S = 10;
+  /** Over the declared budget: time for the service to log its own failure record before the platform stops it. */
+  static final int DECLARED_EXTRA_S = 5;
+  static final int MAX_FAILURE_THRESHOLD = 60;
+
+  public StartupProbe {
+    if (initialDelaySeconds < 0 || periodSeconds < 1 || timeoutSeconds < 1 || timeoutSeconds > periodSeconds || failureThreshold < 1) {
+      throw new IllegalArgumentException("not a valid startup probe: initial delay " + initialDelaySeconds + ", period "
+          + periodSeconds + ", timeout " + timeoutSeconds + ", failure threshold " + failureThreshold);
+    }
+  }
+
+  /**
+   * The probe for a service whose startup budget is {@code budget}, and whose start was measured to
+   * reach READY after {@code measured} (from JVM start) in {@code source}, or null when none was.
+   */
+  public static StartupProbe of(Duration budget, Duration measured, String source) {
+    int declared = (int) Math.ceil(budget.toMillis() / 1000.0) + DECLARED_EXTRA_S;
+    String basis = String.format(Locale.ROOT, "budget: STARTUP_TOTAL_BUDGET_S %.0f s + %d s for the failure record",
+        budget.toMillis() / 1000.0, DECLARED_EXTRA_S);
+    int fromMeasure = 0;
+    if (measured != null) {
+      double seconds = measured.toMillis() / 1000.0;
+      fromMeasure = (int) Math.ceil(Math.max(seconds * MEASURED_FACTOR, seconds + MEASURED_MIN_EXTRA_S));
+      basis += String.format(Locale.ROOT, "; measured: READY after %.1f s in %s, x%.0f and at least +%d s = %d s",
+          seconds, source, MEASURED_FACTOR, MEASURED_MIN_EXTRA_S, fromMeasure);
+    }
+    int target = Math.max(declared, fromMeasure);
+    Duration need = measured != null && measured.compareTo(budget) > 0 ? measured : budget;
+    int window = Math.min(target, MAX_WINDOW_S);
+    int period = (window + MAX_FAILURE_THRESHOLD - 1) / MAX_FAILURE_THRESHOLD;
+    period = period <= 1 ? 1 : period <= 2 ? 2 : 4;
+    int threshold = (window + period - 1) / period;
+    return new StartupProbe(0, period, 1, threshold, need, target, fromMeasure, basis);
+  }
+
+  /** How long the platform waits for the start: initial delay + period x failure threshold. */
+  public int window() {
+    return initialDelaySeconds + periodSeconds * failureThreshold;
+  }
+
+  /**
+   * False when the measured start, with its margin, needs more than the 240 s Cloud Run waits. (A
+   * budget of 240 s or more is capped quietly: the service's own budget then ends at the platform's.)
+   */
+  public boolean fits() {
+    return measuredTarget <= MAX_WINDOW_S;
+  }
+}

@@ -1,0 +1,191 @@
+package ai.netra.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.netra.deploy.check.DeployEnv;
+import ai.netra.deploy.check.RecordedStartup;
+import ai.netra.deploy.plan.GcloudCommand;
+import ai.netra.deploy.plan.ServicePlan;
+import ai.netra.deploy.plan.ServicePlanner;
+import ai.netra.deploy.plan.Yaml;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code netra plan} as its user runs it: golden files for each format, and the structure each must have. */
+class PlanCommandTest {
+
+  private static final String IMAGE = "europe-docker.pkg.dev/netra-staging/netra/netra:1.4.2";
+  /** The literal secret in staging.env: no output may carry it. */
+  private static final String PLAIN_SECRET = "plain-jwt-secret-VALUE-0123456789abcdefghijkl";
+
+  private static CommandRun plan(String... args) {
+    List<String> all = new ArrayList<>(List.of("--env", "staging", "--image", IMAGE, "--region", "europe-west1",
+        "--vpc-connector", "netra-connector"));
+    all.addAll(List.of(args));
+    return CommandRun.of(new PlanCommand(Map.of("JWT_SECRET_KEY", "shell-secret-never-read-0123456789abcdef")),
+        all.toArray(String[]::new));
+  }
+
+  private static CommandRun staging(String format) {
+    return plan("--env-file", CommandRun.fixture("staging.env"), "--report", CommandRun.fixture("startup-healthy.json"),
+        "--format", format);
+  }
+
+  private static void assertNoSecretValue(CommandRun run) {
+    assertThat(run.all()).as("no secret value in stdout or stderr")
+        .doesNotContain(PLAIN_SECRET, "shell-secret-never-read");
+  }
+
+  @Test
+  void cloudRunYamlMatchesItsGoldenFile() {
+    CommandRun run = staging("cloudrun");
+    assertThat(run.exit()).as("exit; stderr:\n%s", run.err()).isZero();
+    Golden.assertMatches("cloudrun.yaml", run.out());
+    assertNoSecretValue(run);
+  }
+
+  @Test
+  void gcloudCommandMatchesItsGoldenFile() {
+    CommandRun run = staging("gcloud");
+    assertThat(run.exit()).as("exit; stderr:\n%s", run.err()).isZero();
+    Golden.assertMatches("gcloud.sh", run.out());
+    assertNoSecretValue(run);
+  }
+
+  @Test
+  void kubernetesManifestsMatchTheirGoldenFile() {
+    CommandRun run = staging("k8s");
+    assertThat(run.exit()).as("exit; stderr:\n%s", run.err()).isZero();
+    Golden.assertMatches("k8s.yaml", run.out());
+    assertNoSecretValue(run);
+  }
+
+  @Test
+  void cloudRunYamlHasWhatCloudRunNeedsAndParsesBack() {
+    JsonNode doc = Yaml.read(staging("cloudrun").out()).get(0);
+    assertThat(doc.path("apiVersion").asText()).isEqualTo("serving.knative.dev/v1");
+    assertThat(doc.path("kind").asText()).isEqualTo("Service");
+    assertThat(doc.path("metadata").path("name").asText()).isEqualTo("netra");
+    JsonNode annotations = doc.at("/spec/template/metadata/annotations");
+    for (String name : List.of("autoscaling.knative.dev/minScale", "autoscaling.knative.dev/maxScale",
+        "run.googleapis.com/startup-cpu-boost", "run.googleapis.com/sessionAffinity", "run.googleapis.com/cloudsql-instances",
+        "run.googleapis.com/vpc-access-connector", "run.googleapis.com/vpc-access-egress")) {
+      assertThat(annotations.path(name).isTextual()).as("annotation %s is present as a string", name).isTrue();
+    }
+    assertThat(annotations.path("autoscaling.knative.dev/maxScale").asText()).as("max instances = MAX_INSTANCES").isEqualTo("8");
+    assertThat(annotations.path("run.googleapis.com/cloudsql-instances").asText()).isEqualTo("netra-staging:europe-west1:netra-db");
+    JsonNode spec = doc.at("/spec/template/spec");
+    assertThat(spec.path("timeoutSeconds").asInt()).as("WebSockets live up to Cloud Run's longest request").isEqualTo(3600);
+    assertThat(spec.path("containerConcurrency").asInt()).isBetween(1, 1000);
+    JsonNode container = spec.path("containers").get(0);
+    assertThat(container.path("image").asText()).isEqualTo(IMAGE);
+    assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(8080);
+    assertThat(container.at("/resources/limits/cpu").asText()).isEqualTo("1");
+    assertThat(container.at("/resources/limits/memory").asText()).as("310 MiB peak + 25%").isEqualTo("512Mi");
+    assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/health/startup");
+    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
+    List<String> names = new ArrayList<>();
+    container.path("env").forEach(e -> names.add(e.path("name").asText()));
+    assertThat(names).as("PORT is Cloud Run's to set").doesNotContain("PORT").contains("NETRA_ENV", "POSTGRES_HOST", "JWT_SECRET_KEY");
+    container.path("env").forEach(e -> {
+      if (List.of("JWT_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_URL", "LLM_API_KEY").contains(e.path("name").asText())) {
+        assertThat(e.has("value")).as("secret %s carries no value", e.path("name")).isFalse();
+        assertThat(e.at("/valueFrom/secretKeyRef/name").asText()).as("secret of %s", e.path("name")).isNotBlank();
+        assertThat(e.at("/valueFrom/secretKeyRef/key").asText()).as("version of %s", e.path("name")).matches("latest|\\d+");
+      }
+    });
+  }
+
+  @Test
+  void theStartupProbeCoversTheBudgetAndTheMeasuredStartWithinCloudRunsLimit(@TempDir Path dir) throws IOException {
+    Path env = dir.resolve("short-budget.env");
+    Files.writeString(env, Files.readString(Path.of(CommandRun.fixture("staging.env"))) + "STARTUP_TOTAL_BUDGET_S=20\n");
+    RecordedStartup report = RecordedStartup.read(Path.of(CommandRun.fixture("startup-healthy.json")));
+    for (String format : List.of("cloudrun", "k8s")) {
+      CommandRun run = plan("--env-file", env.toString(), "--report", CommandRun.fixture("startup-healthy.json"), "--format", format);
+      JsonNode probe = Yaml.read(run.out()).get(0).at("/spec/template/spec/containers/0/startupProbe");
+      int window = probe.path("initialDelaySeconds").asInt() + probe.path("periodSeconds").asInt() * probe.path("failureThreshold").asInt();
+      assertThat(window).as("%s probe window covers the 20 s budget + 5 s", format).isGreaterThanOrEqualTo(25);
+      assertThat(window).as("%s probe window covers twice the measured %d ms", format, report.elapsedMs())
+          .isGreaterThanOrEqualTo((int) Math.ceil(report.elapsedMs() * 2 / 1000.0));
+      assertThat(window).as("%s probe window within Cloud Run's 240 s", format).isLessThanOrEqualTo(240);
+      assertThat(probe.path("timeoutSeconds").asInt()).isLessThanOrEqualTo(probe.path("periodSeconds").asInt());
+    }
+  }
+
+  @Test
+  void aMeasuredStartLongerThanCloudRunAllowsIsWrittenButExits1(@TempDir Path dir) throws IOException {
+    Path slow = dir.resolve("slow.json");
+    Files.writeString(slow, Files.readString(Path.of(CommandRun.fixture("startup-healthy.json")))
+        .replaceFirst("\"elapsed_ms\": \\d+", "\"elapsed_ms\": 150000"));
+    CommandRun run = plan("--env-file", CommandRun.fixture("staging.env"), "--report", slow.toString());
+    assertThat(run.exit()).as("stderr:\n%s", run.err()).isEqualTo(1);
+    assertThat(run.err()).contains("WARNING: the measured start needs a 300 s window");
+    assertThat(run.out()).contains("failureThreshold: 60").contains("periodSeconds: 4");
+  }
+
+  @Test
+  void kubernetesManifestsCarryTheSameProbesAndReadiness() {
+    List<JsonNode> docs = Yaml.read(staging("k8s").out());
+    assertThat(docs).extracting(d -> d.path("kind").asText()).containsExactly("Deployment", "Service");
+    JsonNode container = docs.get(0).at("/spec/template/spec/containers/0");
+    assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/health/startup");
+    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
+    assertThat(container.at("/resources/requests/memory").asText()).isEqualTo(container.at("/resources/limits/memory").asText());
+    assertThat(container.at("/env/0/name").asText()).as("Kubernetes does not set PORT").isEqualTo("PORT");
+    container.path("env").forEach(e -> {
+      if (e.has("valueFrom")) {
+        assertThat(e.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("netra-secrets");
+        assertThat(e.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo(e.path("name").asText());
+      }
+    });
+    assertThat(docs.get(1).at("/spec/selector")).isEqualTo(docs.get(0).at("/spec/selector/matchLabels"));
+  }
+
+  @Test
+  void theGcloudLineSurvivesTheShellWordForWord() throws Exception {
+    ServicePlan plan = ServicePlanner.plan(DeployEnv.fromFile(Path.of(CommandRun.fixture("staging.env")), "staging"), null,
+        new ServicePlanner.Options(IMAGE, "netra", "europe-west1", null, null, null, null, null, "netra-connector", null, null));
+    String command = GcloudCommand.command(plan);
+    // The shell reads the line; printf prints each word it got on a line of its own.
+    Process shell = new ProcessBuilder("bash", "-c", "printf '%s\\n' " + command.substring("gcloud ".length()))
+        .redirectErrorStream(true).start();
+    String words = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(shell.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    List<String> expected = GcloudCommand.arguments(plan);
+    assertThat(words.lines().toList()).isEqualTo(expected.subList(1, expected.size()));
+    assertThat(words).contains("--set-env-vars=^@^NETRA_ENV=staging@ALLOWED_ORIGINS=https://app.example.com,https://staging.example.com@");
+  }
+
+  @Test
+  void badInputIsAUsageErrorWithExit2() throws IOException {
+    assertThat(CommandRun.of(new PlanCommand(Map.of()), "--env", "staging").exit()).as("--image is required").isEqualTo(2);
+    CommandRun missing = CommandRun.of(new PlanCommand(Map.of("LLM_MODEL", "offline")), "--env", "staging", "--image", IMAGE);
+    assertThat(missing.exit()).as("settings with problems").isEqualTo(2);
+    assertThat(missing.err()).contains("REDIS_URL").contains("netra check");
+    CommandRun failedReport = plan("--env-file", CommandRun.fixture("staging.env"), "--report", CommandRun.fixture("startup-failed.json"));
+    assertThat(failedReport.exit()).isEqualTo(2);
+    assertThat(failedReport.err()).contains("did not get through");
+    assertThat(plan("--env-file", CommandRun.fixture("staging.env"), "--format", "helm").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void outputGoesToTheFileWhenAsked(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("service.yaml");
+    CommandRun run = plan("--env-file", CommandRun.fixture("staging.env"), "-o", out.toString());
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).isEmpty();
+    assertThat(Yaml.read(Files.readString(out)).get(0).path("kind").asText()).isEqualTo("Service");
+    assertThat(Files.readString(out)).doesNotContain(PLAIN_SECRET);
+  }
+}

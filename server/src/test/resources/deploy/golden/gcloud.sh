@@ -1,0 +1,22 @@
+gcloud run deploy netra \
+    --image=europe-docker.pkg.dev/netra-staging/netra/netra:1.4.2 \
+    --region=europe-west1 \
+    --platform=managed \
+    --port=8080 \
+    --cpu=1 \
+    --memory=512Mi \
+    --cpu-boost \
+    --no-cpu-throttling \
+    --execution-environment=gen2 \
+    --min-instances=0 \
+    --max-instances=8 \
+    --concurrency=250 \
+    --timeout=3600 \
+    --session-affinity \
+    --set-cloudsql-instances=netra-staging:europe-west1:netra-db \
+    --vpc-connector=netra-connector \
+    --vpc-egress=private-ranges-only \
+    '--set-env-vars=^@^NETRA_ENV=staging@ALLOWED_ORIGINS=https://app.example.com,https://staging.example.com@DB_MAX_CONNECTIONS=100@DB_POOL_MAX_OVERFLOW=3@DB_POOL_SIZE=5@LLM_BASE_URL=https://llm.example.com/v1@LLM_MODEL=gpt-4o-mini@MAX_INSTANCES=8@NETRA_LOG_FORMAT=json@POSTGRES_DB=netra@POSTGRES_HOST=/cloudsql/netra-staging:europe-west1:netra-db@POSTGRES_USER=netra@STARTUP_TIMEOUT_DATABASE_S=30' \
+    --set-secrets=JWT_SECRET_KEY=netra-jwt-secret-key:latest,LLM_API_KEY=netra-llm-api-key:latest,POSTGRES_PASSWORD=netra-postgres-password:latest,REDIS_URL=netra-redis-url:3 \
+    --startup-probe=httpGet.path=/health/startup,httpGet.port=8080,initialDelaySeconds=0,periodSeconds=4,timeoutSeconds=1,failureThreshold=60 \
+    --liveness-probe=httpGet.path=/health/live,httpGet.port=8080,periodSeconds=10,timeoutSeconds=1,failureThreshold=3
