@@ -39,8 +39,8 @@ public final class Supervisor implements Agent {
 
   private final ChatModel model;
   private final ChatModel fallback;
-  private final Map<String, Tool> tools = new LinkedHashMap<>();
-  private final List<ToolSpec> specs = new ArrayList<>();
+  private final ToolRegistry tools;
+  private final List<ToolSpec> specs;
   private final Clock clock;
   private final int maxSteps;
   private final Duration runTimeout;
@@ -49,27 +49,18 @@ public final class Supervisor implements Agent {
    * @param fallback the model that answers when {@code model} fails (the offline model), or null to
    *     report the failure instead
    */
-  public Supervisor(ChatModel model, ChatModel fallback, List<Tool> tools, Clock clock, int maxSteps, Duration runTimeout) {
+  public Supervisor(ChatModel model, ChatModel fallback, ToolRegistry tools, Clock clock, int maxSteps, Duration runTimeout) {
     this.model = model;
     this.fallback = fallback;
     this.clock = clock;
     this.maxSteps = maxSteps;
     this.runTimeout = runTimeout;
-    for (Tool tool : tools) {
-      if (this.tools.putIfAbsent(tool.name(), tool) != null) {
-        throw new IllegalArgumentException("two tools are named " + tool.name());
-      }
-      specs.add(new ToolSpec(tool.name(), tool.description(), tool.parameters()));
-    }
+    this.tools = tools;
+    this.specs = tools.specs();
   }
 
-  public Supervisor(ChatModel model, ChatModel fallback, List<Tool> tools, Clock clock) {
+  public Supervisor(ChatModel model, ChatModel fallback, ToolRegistry tools, Clock clock) {
     this(model, fallback, tools, clock, MAX_STEPS, RUN_TIMEOUT);
-  }
-
-  /** The model's name for the {@code agent_started} event. */
-  public String modelName() {
-    return model.getClass().getSimpleName();
   }
 
   @Override
@@ -149,14 +140,10 @@ public final class Supervisor implements Agent {
       return failed(call, run, e.getMessage());
     }
     run.emit("tool_executing", executing);
-    Tool tool = tools.get(call.name());
-    if (tool == null) {
-      return failed(call, run, "there is no tool named " + call.name() + "; the tools are " + tools.keySet());
-    }
     long started = System.nanoTime();
     Tool.Result result;
     try {
-      result = tool.run(run.userId(), arguments);
+      result = tools.run(call.name(), run.userId(), arguments);
     } catch (IllegalArgumentException e) {
       return failed(call, run, e.getMessage());
     } catch (InterruptedException e) {

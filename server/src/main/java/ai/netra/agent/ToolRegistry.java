@@ -1,5 +1,6 @@
 package ai.netra.agent;
 
+import ai.netra.llm.ToolSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,9 +13,6 @@ import java.util.regex.Pattern;
 
 /** The tools an agent may call, by name, in the order they were given; immutable once built. */
 public final class ToolRegistry {
-
-  /** What a model is told about one tool: its name, when to use it, and its arguments' JSON Schema. */
-  public record Spec(String name, String description, Map<String, Object> parameters) { }
 
   // OpenAI-compatible endpoints accept [a-zA-Z0-9_-]{1,64}; the project's names are snake_case.
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,63}");
@@ -48,10 +46,10 @@ public final class ToolRegistry {
   }
 
   /** Every tool's spec, in registration order, for an LLM's tool list. */
-  public List<Spec> specs() {
-    List<Spec> specs = new ArrayList<>();
+  public List<ToolSpec> specs() {
+    List<ToolSpec> specs = new ArrayList<>();
     for (Tool tool : tools.values()) {
-      specs.add(new Spec(tool.name(), tool.description(), tool.parameters()));
+      specs.add(new ToolSpec(tool.name(), tool.description(), tool.parameters()));
     }
     return List.copyOf(specs);
   }

@@ -94,10 +94,7 @@ public final class BackendPlan {
 
     phases.get("DATABASE").addAll(DependencySteps.database(components));
     phases.get("CACHE").add(DependencySteps.cache(components));
-    phases.get("SERVICES").addAll(List.of(
-        Step.critical("llm-manager", "llm").placeholder("the LLM manager is not wired yet"),
-        Step.critical("tool-registry", "tools").placeholder("the agent tools are not wired yet"),
-        Step.critical("agent-supervisor", "agents").placeholder("the agent supervisor is not wired yet")));
+    phases.get("SERVICES").addAll(AgentSteps.services(components));
     phases.get("WEBSOCKET").addAll(ChatSteps.websocket(components));
     phases.get("FINALIZE").add(
         Step.critical("self-check", "self_check").validation()
@@ -111,7 +108,8 @@ public final class BackendPlan {
     }
 
     List<Phase> plan = new ArrayList<>();
-    Set<String> concurrent = Set.of("DEPENDENCIES", "SERVICES"); // WEBSOCKET: the chat needs the event bus first
+    // SERVICES runs in order: the supervisor needs the model and the tools; WEBSOCKET: the chat needs the event bus
+    Set<String> concurrent = Set.of("DEPENDENCIES");
     phases.forEach((name, steps) -> plan.add(new Phase(name, concurrent.contains(name), steps)));
     StartupPlan built = StartupPlan.of(plan, policy(settings.startup()));
     self.set(built);

@@ -1,6 +1,5 @@
 package ai.netra.boot;
 
-import ai.netra.agent.MessageStatsAgent;
 import ai.netra.cache.LocalEventBus;
 import ai.netra.cache.LocalRateLimiter;
 import ai.netra.chat.ChatEndpoint;
@@ -38,10 +37,10 @@ final class ChatSteps {
             return;
           }
           ChatRepository chats = new ChatRepository(components.database.dataSource());
-          components.chat = new ChatService(chats, components.eventBus, components.rateLimiter, new MessageStatsAgent());
+          components.chat = new ChatService(chats, components.eventBus, components.rateLimiter, components.agent);
           components.api = new ApiRoutes(components.tokens, chats, components.origins);
           context.detail("/ws/chat and /ws over the " + components.eventBus.kind()
-              + " event bus; agent: the stand-in (message statistics) until the usage-optimization agents arrive");
+              + " event bus");
         }),
         Step.critical("serialization-self-test", "serialization").validation()
             .run(context -> context.detail(SelfChecks.serialization())));

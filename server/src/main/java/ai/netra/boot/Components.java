@@ -1,5 +1,7 @@
 package ai.netra.boot;
 
+import ai.netra.agent.Agent;
+import ai.netra.agent.ToolRegistry;
 import ai.netra.auth.Tokens;
 import ai.netra.chat.ChatService;
 import ai.netra.chat.OriginPolicy;
@@ -12,6 +14,7 @@ import ai.netra.db.EmbeddedPostgres;
 import ai.netra.config.Settings;
 import ai.netra.health.HealthMonitor;
 import ai.netra.health.Readiness;
+import ai.netra.llm.ChatModel;
 import ai.netra.metrics.Metrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -41,6 +44,11 @@ final class Components {
   volatile EventBus eventBus;
   volatile RateLimiter rateLimiter;
   volatile Tokens tokens;
+  volatile ChatModel model;
+  /** The offline model when LLM_FALLBACK=offline, else null. */
+  volatile ChatModel fallback;
+  volatile ToolRegistry tools;
+  volatile Agent agent;
   volatile ChatService chat;
   volatile org.eclipse.jetty.server.Handler api;
   /** What /health/ready and /health/startup answer from; set before the start runs. */

@@ -126,7 +126,7 @@ class SupervisorTest {
         m -> text("The sum is " + m.get(m.size() - 1).content())));
     RecordingRun run = new RecordingRun();
 
-    Agent.Answer answer = new Supervisor(model, null, List.of(add), CLOCK).answer("add 2 and 3", run);
+    Agent.Answer answer = new Supervisor(model, null, new ToolRegistry(List.of(add)), CLOCK).answer("add 2 and 3", run);
 
     assertThat(answer.text()).isEqualTo("The sum is {\"sum\":5}");
     assertThat(answer.figures()).isEqualTo(Map.of("add", Map.of("sum", 5)));
@@ -151,12 +151,12 @@ class SupervisorTest {
         }));
     RecordingRun run = new RecordingRun();
 
-    new Supervisor(model, null, List.of(add), CLOCK).answer("q", run);
+    new Supervisor(model, null, new ToolRegistry(List.of(add)), CLOCK).answer("q", run);
 
     assertThat(seenByModel).hasSize(4);
     assertThat(seenByModel.get(0)).contains("a and b must be numbers");
     assertThat(seenByModel.get(1)).contains("failed on our side").doesNotContain("hunter2");
-    assertThat(seenByModel.get(2)).contains("no tool named nope");
+    assertThat(seenByModel.get(2)).contains("unknown tool 'nope'");
     assertThat(seenByModel.get(3)).contains("not valid JSON");
     assertThat(run.payload("tool_completed", 1)).containsEntry("status", "failed");
     assertThat(run.payloads.toString()).doesNotContain("hunter2");
@@ -168,7 +168,7 @@ class SupervisorTest {
     Scripted model = new Scripted(List.of(m -> calls(new ToolCall("c" + m.size(), "add", "{\"a\": 1, \"b\": 1}"))));
     RecordingRun run = new RecordingRun();
 
-    Agent.Answer answer = new Supervisor(model, null, List.of(add), CLOCK, 3, Duration.ofSeconds(10)).answer("loop", run);
+    Agent.Answer answer = new Supervisor(model, null, new ToolRegistry(List.of(add)), CLOCK, 3, Duration.ofSeconds(10)).answer("loop", run);
 
     assertThat(add.calls.get()).isEqualTo(3);
     assertThat(model.offered()).hasSize(4);
@@ -185,7 +185,7 @@ class SupervisorTest {
       return calls(new ToolCall("c1", "add", "{\"a\": 1, \"b\": 1}"));
     }));
 
-    assertThat(new Supervisor(model, null, List.of(add), CLOCK).answer("q", run)).isNull();
+    assertThat(new Supervisor(model, null, new ToolRegistry(List.of(add)), CLOCK).answer("q", run)).isNull();
     assertThat(add.calls.get()).isZero();
   }
 
@@ -201,7 +201,7 @@ class SupervisorTest {
       return text("late");
     };
     long started = System.nanoTime();
-    assertThatThrownBy(() -> new Supervisor(slow, null, List.of(), CLOCK, 3, Duration.ofMillis(300)).answer("q", new RecordingRun()))
+    assertThatThrownBy(() -> new Supervisor(slow, null, new ToolRegistry(List.of()), CLOCK, 3, Duration.ofMillis(300)).answer("q", new RecordingRun()))
         .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.code()).isEqualTo("agent_timeout"));
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
   }
@@ -213,7 +213,7 @@ class SupervisorTest {
     };
     RecordingRun run = new RecordingRun();
 
-    Agent.Answer answer = new Supervisor(down, new Scripted(List.of(m -> text("offline answer"))), List.of(), CLOCK)
+    Agent.Answer answer = new Supervisor(down, new Scripted(List.of(m -> text("offline answer"))), new ToolRegistry(List.of()), CLOCK)
         .answer("q", run);
 
     assertThat(answer.text()).isEqualTo("offline answer");
@@ -225,7 +225,7 @@ class SupervisorTest {
     ChatModel down = (messages, tools, deltas) -> {
       throw new LlmException(LlmException.Kind.REJECTED, "the endpoint rejected the key (401)");
     };
-    assertThatThrownBy(() -> new Supervisor(down, null, List.of(), CLOCK).answer("q", new RecordingRun()))
+    assertThatThrownBy(() -> new Supervisor(down, null, new ToolRegistry(List.of()), CLOCK).answer("q", new RecordingRun()))
         .isInstanceOfSatisfying(AgentException.class, e -> {
           assertThat(e.code()).isEqualTo("llm_unavailable");
           assertThat(e.getMessage()).contains("rejected the key");
@@ -243,7 +243,7 @@ class SupervisorTest {
       return text(all.toString());
     };
     RecordingRun run = new RecordingRun();
-    new Supervisor(chatty, null, List.of(), CLOCK).answer("q", run);
+    new Supervisor(chatty, null, new ToolRegistry(List.of()), CLOCK).answer("q", run);
 
     long thinking = run.types.stream().filter("agent_thinking"::equals).count();
     assertThat(thinking).isBetween(2L, 1L + 800 / ThinkingStream.CHUNK_CHARS + 1);

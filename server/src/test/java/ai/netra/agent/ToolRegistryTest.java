@@ -1,10 +1,15 @@
 package ai.netra.agent;
 
+import ai.netra.llm.ToolSpec;
 import static org.assertj.core.api.Assertions.assertThat;
+import ai.netra.llm.ToolSpec;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.netra.llm.ToolSpec;
 import java.util.List;
+import ai.netra.llm.ToolSpec;
 import java.util.Map;
+import ai.netra.llm.ToolSpec;
 import org.junit.jupiter.api.Test;
 
 class ToolRegistryTest {
@@ -31,7 +36,7 @@ class ToolRegistryTest {
   void specsListEveryToolInRegistrationOrder() {
     ToolRegistry registry = new ToolRegistry(List.of(new Echo("b_tool"), new Echo("a_tool")));
 
-    assertThat(registry.specs()).extracting(ToolRegistry.Spec::name).containsExactly("b_tool", "a_tool");
+    assertThat(registry.specs()).extracting(ToolSpec::name).containsExactly("b_tool", "a_tool");
     assertThat(registry.specs().get(0).description()).isEqualTo("Echoes its arguments.");
     assertThat(registry.specs().get(0).parameters()).containsEntry("type", "object");
   }

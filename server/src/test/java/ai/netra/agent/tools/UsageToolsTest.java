@@ -1,26 +1,47 @@
 package ai.netra.agent.tools;
 
+import ai.netra.llm.ToolSpec;
 import static ai.netra.agent.tools.UsageDatabase.map;
+import ai.netra.llm.ToolSpec;
 import static org.assertj.core.api.Assertions.assertThat;
+import ai.netra.llm.ToolSpec;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.netra.llm.ToolSpec;
 import ai.netra.agent.Tool;
+import ai.netra.llm.ToolSpec;
 import ai.netra.agent.ToolRegistry;
+import ai.netra.llm.ToolSpec;
 import com.fasterxml.jackson.databind.JsonNode;
+import ai.netra.llm.ToolSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.netra.llm.ToolSpec;
 import com.networknt.schema.JsonSchema;
+import ai.netra.llm.ToolSpec;
 import com.networknt.schema.JsonSchemaFactory;
+import ai.netra.llm.ToolSpec;
 import com.networknt.schema.SchemaId;
+import ai.netra.llm.ToolSpec;
 import com.networknt.schema.SchemaLocation;
+import ai.netra.llm.ToolSpec;
 import com.networknt.schema.SchemaValidatorsConfig;
+import ai.netra.llm.ToolSpec;
 import com.networknt.schema.SpecVersion;
+import ai.netra.llm.ToolSpec;
 import com.networknt.schema.ValidationMessage;
+import ai.netra.llm.ToolSpec;
 import java.util.HashMap;
+import ai.netra.llm.ToolSpec;
 import java.util.List;
+import ai.netra.llm.ToolSpec;
 import java.util.Map;
+import ai.netra.llm.ToolSpec;
 import java.util.Set;
+import ai.netra.llm.ToolSpec;
 import org.junit.jupiter.api.BeforeAll;
+import ai.netra.llm.ToolSpec;
 import org.junit.jupiter.api.Test;
+import ai.netra.llm.ToolSpec;
 import org.junit.jupiter.api.TestInstance;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -53,7 +74,7 @@ class UsageToolsTest {
     JsonSchema metaSchema = SCHEMAS.getSchema(SchemaLocation.of(SchemaId.V202012));
     assertThat(metaSchema.validate(JSON.readTree("{\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"int\"}}}")))
         .as("the meta-schema check itself catches a broken schema").isNotEmpty();
-    for (ToolRegistry.Spec spec : registry.specs()) {
+    for (ToolSpec spec : registry.specs()) {
       JsonNode schema = JSON.readTree(JSON.writeValueAsString(spec.parameters()));
 
       assertThat(metaSchema.validate(schema)).as("%s's schema against the 2020-12 meta-schema: %s", spec.name(), schema)
