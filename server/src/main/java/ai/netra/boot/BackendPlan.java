@@ -87,6 +87,8 @@ public final class BackendPlan {
         Step.critical("llm-manager", "llm").placeholder("the LLM manager is not wired yet"),
         Step.critical("tool-registry", "tools").placeholder("the agent tools are not wired yet"),
         Step.critical("agent-supervisor", "agents").placeholder("the agent supervisor is not wired yet")));
+    // Usage data: the price catalog (critical), and the development user's demo history (optional, development only).
+    phases.get("SERVICES").addAll(UsageSteps.services(components));
     phases.get("WEBSOCKET").addAll(ChatSteps.websocket(components));
     phases.get("FINALIZE").add(
         Step.critical("self-check", "self_check").validation()

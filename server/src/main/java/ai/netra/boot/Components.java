@@ -41,6 +41,8 @@ final class Components {
   volatile Tokens tokens;
   volatile ChatService chat;
   volatile org.eclipse.jetty.server.Handler api;
+  /** Usage uploads into llm_usage, checked against the price catalog; null without a database. */
+  volatile ai.netra.usage.UsageImport usageImport;
 
   private record Closer(String name, AutoCloseable resource) { }
 
