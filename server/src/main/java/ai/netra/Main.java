@@ -1,6 +1,7 @@
 package ai.netra;
 
 import ai.netra.boot.Service;
+import ai.netra.cli.ImportCommand;
 import ai.netra.cli.ServeCommand;
 import ai.netra.cli.TokenCommand;
 import ai.netra.cli.VersionProvider;
@@ -62,6 +63,7 @@ public final class Main {
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand(new ServeCommand(origin, null));
     cli.addSubcommand(new TokenCommand());
+    cli.addSubcommand(new ImportCommand());
     System.exit(cli.execute(args));
   }
 }
