@@ -85,6 +85,8 @@ public final class DemoUsage {
           new Tokens(600, 0.15, 300, 2_000), new Tokens(380, 0.3, 50, 1_500),
           0.3, office(14, 5, 0.1), 0.40, 6, 30_000));
 
+  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   private final Clock clock;
 
   /** @param clock whose instant is "now": the history ends just before it */
@@ -110,65 +112,89 @@ public final class DemoUsage {
 
   /** The history, oldest call first; the same for the same clock instant. */
   public List<UsageRecord> generate() {
-    Instant now = clock.instant();
-    Instant start = now.minus(Duration.ofDays(DAYS));
-    int slots = DAYS * 24;
-    LocalDate spikeDay = spikeDay();
+    Instant start = clock.instant().minus(Duration.ofDays(DAYS));
+    Slots slots = new Slots(start, DAYS * 24, spikeDay());
     Random random = new Random(SEED);
-    List<UsageRecord> calls = new ArrayList<>(TARGET_ROWS + TARGET_ROWS / 5);
-    for (Feature feature : FEATURES) {
-      double[] expected = expectedCalls(feature, start, slots, spikeDay);
-      String[] repeated = new String[feature.repeatedPrompts()];
-      int[] repeatedTokens = new int[feature.repeatedPrompts()];
-      for (int i = 0; i < repeated.length; i++) {
-        repeated[i] = hash(random);
-        repeatedTokens[i] = draw(random, feature.prompt());
-      }
-      for (int slot = 0; slot < slots; slot++) {
-        Instant slotStart = start.plus(Duration.ofHours(slot));
-        int n = poisson(random, expected[slot]);
-        for (int i = 0; i < n; i++) {
-          calls.add(call(random, feature, slotStart.plusMillis(random.nextInt(3_600_000)), repeated, repeatedTokens));
-        }
+    double[][] expected = new double[FEATURES.size()][];
+    String[][] repeated = new String[FEATURES.size()][];
+    int[][] repeatedTokens = new int[FEATURES.size()][];
+    for (int f = 0; f < FEATURES.size(); f++) {
+      Feature feature = FEATURES.get(f);
+      expected[f] = expectedCalls(feature, slots);
+      repeated[f] = new String[feature.repeatedPrompts()];
+      repeatedTokens[f] = new int[feature.repeatedPrompts()];
+      for (int i = 0; i < feature.repeatedPrompts(); i++) {
+        repeated[f][i] = hash(random);
+        repeatedTokens[f][i] = draw(random, feature.prompt());
       }
     }
-    calls.sort(Comparator.comparing(UsageRecord::occurredAt));
+    List<UsageRecord> calls = new ArrayList<>(TARGET_ROWS + TARGET_ROWS / 5);
+    List<UsageRecord> hour = new ArrayList<>();
+    Comparator<UsageRecord> byTime = Comparator.comparing(UsageRecord::occurredAt);
+    for (int slot = 0; slot < slots.count; slot++) {
+      Instant slotStart = start.plusSeconds(slot * 3_600L);
+      hour.clear();
+      for (int f = 0; f < FEATURES.size(); f++) {
+        int n = poisson(random, expected[f][slot]);
+        for (int i = 0; i < n; i++) {
+          hour.add(call(random, FEATURES.get(f), slotStart.plusMillis(random.nextInt(3_600_000)), repeated[f],
+              repeatedTokens[f]));
+        }
+      }
+      hour.sort(byTime); // an hour's calls: sorting them one hour at a time sorts the whole history
+      calls.addAll(hour);
+    }
     return calls;
   }
 
+  /** The hour slots of the history, each with what its middle falls on: weekend or not, hour of day, spike day or not. */
+  private static final class Slots {
+    final int count;
+    final boolean[] weekend;
+    final int[] hourOfDay;
+    final boolean[] spikeDay;
+
+    Slots(Instant start, int count, LocalDate spike) {
+      this.count = count;
+      weekend = new boolean[count];
+      hourOfDay = new int[count];
+      spikeDay = new boolean[count];
+      for (int slot = 0; slot < count; slot++) {
+        ZonedDateTime middle = start.plusSeconds(slot * 3_600L + 1_800).atZone(ZoneOffset.UTC);
+        weekend[slot] = middle.getDayOfWeek() == DayOfWeek.SATURDAY || middle.getDayOfWeek() == DayOfWeek.SUNDAY;
+        hourOfDay[slot] = middle.getHour();
+        spikeDay[slot] = middle.toLocalDate().equals(spike);
+      }
+    }
+  }
+
   /** Expected calls per hour slot: weekday, hour of day and growth, scaled to the feature's share; then the spike. */
-  private static double[] expectedCalls(Feature feature, Instant start, int slots, LocalDate spikeDay) {
-    double[] weight = new double[slots];
+  private static double[] expectedCalls(Feature feature, Slots slots) {
+    double[] weight = new double[slots.count];
     double sum = 0;
-    for (int slot = 0; slot < slots; slot++) {
-      ZonedDateTime middle = start.plus(Duration.ofMinutes(slot * 60L + 30)).atZone(ZoneOffset.UTC);
-      boolean weekend = middle.getDayOfWeek() == DayOfWeek.SATURDAY || middle.getDayOfWeek() == DayOfWeek.SUNDAY;
-      double growth = 0.9 + 0.2 * slot / slots;
-      weight[slot] = (weekend ? feature.weekendFactor() : 1.0) * feature.hourly()[middle.getHour()] * growth;
+    for (int slot = 0; slot < slots.count; slot++) {
+      double growth = 0.9 + 0.2 * slot / slots.count;
+      weight[slot] = (slots.weekend[slot] ? feature.weekendFactor() : 1.0) * feature.hourly()[slots.hourOfDay[slot]] * growth;
       sum += weight[slot];
     }
     double total = TARGET_ROWS * feature.share();
     double spikeDayWeight = 0;
-    for (int slot = 0; slot < slots; slot++) {
+    for (int slot = 0; slot < slots.count; slot++) {
       weight[slot] = weight[slot] / sum * total;
-      if (feature.name().equals(SPIKE_FEATURE) && onDay(start, slot, spikeDay)) {
+      if (feature.name().equals(SPIKE_FEATURE) && slots.spikeDay[slot]) {
         spikeDayWeight += weight[slot];
       }
     }
     if (spikeDayWeight > 0) {
       // The day keeps its hour-of-day shape but makes SPIKE_FACTOR times the feature's average day.
       double scale = SPIKE_FACTOR * (total / DAYS) / spikeDayWeight;
-      for (int slot = 0; slot < slots; slot++) {
-        if (onDay(start, slot, spikeDay)) {
+      for (int slot = 0; slot < slots.count; slot++) {
+        if (slots.spikeDay[slot]) {
           weight[slot] *= scale;
         }
       }
     }
     return weight;
-  }
-
-  private static boolean onDay(Instant start, int slot, LocalDate day) {
-    return LocalDate.ofInstant(start.plus(Duration.ofMinutes(slot * 60L + 30)), ZoneOffset.UTC).equals(day);
   }
 
   private static UsageRecord call(Random random, Feature feature, Instant at, String[] repeated, int[] repeatedTokens) {
@@ -238,12 +264,14 @@ public final class DemoUsage {
 
   /** A 64-hex-digit prompt digest, as a SHA-256 would look. */
   private static String hash(Random random) {
-    StringBuilder hex = new StringBuilder(64);
+    byte[] hex = new byte[64];
     for (int i = 0; i < 4; i++) {
-      String part = Long.toHexString(random.nextLong());
-      hex.append("0".repeat(16 - part.length())).append(part);
+      long bits = random.nextLong();
+      for (int j = 0; j < 16; j++) {
+        hex[i * 16 + j] = HEX[(int) (bits >>> (60 - 4 * j)) & 0xf];
+      }
     }
-    return hex.toString();
+    return new String(hex, java.nio.charset.StandardCharsets.US_ASCII);
   }
 
   /** Working hours around {@code peak} (UTC), never quite zero. */

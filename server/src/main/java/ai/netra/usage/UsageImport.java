@@ -41,10 +41,11 @@ import java.util.regex.Pattern;
  *
  * <p>Hard limits, enforced while reading so an oversized upload is refused after at most
  * {@link Limits#maxBytes()} bytes, never read or held whole: {@value #MAX_BYTES_TEXT} and
- * {@value #MAX_ROWS_TEXT} rows. Until the single COPY, the valid rows are held as COPY text, about
- * as large as the upload; with at most {@value #IMPORTS_AT_ONCE} imports at once per process, imports
- * need at most ~50 MB of a 512 MiB instance. 20 MB is about 200,000 CSV rows, two months of a team
- * making a call every 30 seconds; larger histories are imported in several files.
+ * {@value #MAX_ROWS_TEXT} rows. Until the single COPY, the valid rows are held as COPY data: about
+ * the size of the upload plus the user id on every row, at most ~40 MB; with at most
+ * {@value #IMPORTS_AT_ONCE} imports at once per process, imports stay well inside a 512 MiB instance.
+ * 20 MB is about 200,000 CSV rows, two months of a team making a call every 30 seconds; larger
+ * histories are imported in several files.
  */
 public final class UsageImport {
 

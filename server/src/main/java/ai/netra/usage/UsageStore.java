@@ -98,7 +98,8 @@ public final class UsageStore {
     }
     try {
       long copied = c.unwrap(PGConnection.class).getCopyAPI()
-          .copyIn("copy llm_usage (" + UsageBatch.COLUMNS + ") from stdin", batch.copyText(), 64 * 1024);
+          .copyIn("copy llm_usage (" + UsageBatch.COLUMNS + ") from stdin with (format binary)", batch.copyData(),
+              64 * 1024);
       return Math.toIntExact(copied);
     } catch (IOException e) {
       throw new SQLException("reading the batch failed: " + e, "58030", e); // in-memory bytes: does not happen

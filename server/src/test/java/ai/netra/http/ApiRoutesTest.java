@@ -560,6 +560,16 @@ class ApiRoutesTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
+  /**
+   * Sends a request the server answers before reading its whole body, on a client of its own: the server then
+   * closes the connection, which must not be left in the shared client's pool for the next test.
+   */
+  private static HttpResponse<String> sendOnItsOwnConnection(HttpRequest request) throws Exception {
+    try (HttpClient own = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+      return own.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+  }
+
   private long usageRows(String userId) throws Exception {
     try (Connection c = dataSource.getConnection();
         PreparedStatement s = c.prepareStatement("select count(*) from llm_usage where user_id = ?")) {
@@ -659,7 +669,7 @@ class ApiRoutesTest {
             HttpRequest.BodyPublishers.ofInputStream(() -> new Rows(fiftyMegabytes, sent, USAGE_ROW)), fiftyMegabytes))
         .build();
 
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    HttpResponse<String> response = sendOnItsOwnConnection(request);
 
     assertError(response, 413, "too_large");
     assertThat(sent.get()).as("bytes of the 50 MiB body the client had to send").isLessThan(1024 * 1024);
@@ -679,7 +689,7 @@ class ApiRoutesTest {
         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new Rows(fiftyMegabytes, sent, wide))) // chunked: no length
         .build();
 
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    HttpResponse<String> response = sendOnItsOwnConnection(request);
 
     assertError(response, 413, "too_large");
     assertThat(sent.get()).as("bytes of the 50 MiB body read before the refusal").isLessThan(fiftyMegabytes / 2);
