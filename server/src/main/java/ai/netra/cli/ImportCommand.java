@@ -39,12 +39,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code netra import}: loads a file of LLM calls into one user's usage, all rows or none. */
 @Command(name = "import", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = {"Imports a file of LLM calls as one user's usage: CSV with a header row, or JSON lines",
-        "(one object per line), with the fields occurred_at, provider, model, feature, prompt_tokens,",
-        "completion_tokens and optionally latency_ms, prompt_hash, status. All rows or none: a file with",
-        "any bad row is refused and every problem is listed with its line.",
-        "Uses the database `netra serve` uses (DATABASE_URL or POSTGRES_*; in development without them,",
-        "the embedded one under NETRA_DATA_DIR) and applies pending migrations first."},
+    description = {"Imports a file of LLM calls (CSV or JSON lines) as one user's usage.",
+        "CSV has a header row; JSON lines hold one object per line. Fields: occurred_at,",
+        "provider, model, feature, prompt_tokens, completion_tokens, and optionally",
+        "latency_ms, prompt_hash, status. All rows or none: a file with any bad row",
+        "is refused and every problem is listed with its line.",
+        "Uses the database `netra serve` uses (DATABASE_URL or POSTGRES_*; in",
+        "development without them, the embedded one under NETRA_DATA_DIR, shared with",
+        "a running `netra serve`) and applies pending migrations first."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:the rows were imported",
