@@ -23,7 +23,6 @@ import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -259,8 +258,7 @@ public final class UsageImport {
       }
       Map<String, String> values = new HashMap<>();
       boolean good = true;
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
         String name = field.getKey();
         JsonNode value = field.getValue();
         if (name.equals("user_id")) {
@@ -298,17 +296,11 @@ public final class UsageImport {
 
   /** Checks one row's values (null or blank: absent) and adds it to the batch, or its problems to the list. */
   private void accept(long line, Map<String, String> raw, UsageBatch batch, Problems problems) {
+    // Fields are checked in the order of the columns, so a row's problems are listed in that order too.
     Row row = new Row(line, raw, problems);
     Instant occurredAt = row.time("occurred_at");
     String provider = row.required("provider");
     String model = row.required("model");
-    String feature = row.required("feature");
-    Integer promptTokens = row.count("prompt_tokens", true);
-    Integer completionTokens = row.count("completion_tokens", true);
-    Integer latencyMs = row.count("latency_ms", false);
-    String promptHash = row.optional("prompt_hash");
-    String status = row.optional("status");
-
     if (provider != null && model != null) {
       provider = provider.toLowerCase(Locale.ROOT);
       model = model.toLowerCase(Locale.ROOT);
@@ -320,6 +312,7 @@ public final class UsageImport {
             + String.join(", ", catalog.models(provider)) + " (others can be priced with PRICE_CATALOG_FILE)");
       }
     }
+    String feature = row.required("feature");
     if (feature != null) {
       if (feature.length() > MAX_FEATURE_CHARS) {
         row.problem("feature", "is longer than " + MAX_FEATURE_CHARS + " characters");
@@ -327,9 +320,14 @@ public final class UsageImport {
         row.problem("feature", "holds a control character (tab, line break, NUL ...)");
       }
     }
+    Integer promptTokens = row.count("prompt_tokens", true);
+    Integer completionTokens = row.count("completion_tokens", true);
+    Integer latencyMs = row.count("latency_ms", false);
+    String promptHash = row.optional("prompt_hash");
     if (promptHash != null && (promptHash.length() > MAX_PROMPT_HASH_CHARS || !VISIBLE_ASCII.matcher(promptHash).matches())) {
       row.problem("prompt_hash", "must be at most " + MAX_PROMPT_HASH_CHARS + " visible ASCII characters (a hex digest, say)");
     }
+    String status = row.optional("status");
     if (status == null) {
       status = "ok";
     } else {
@@ -402,7 +400,7 @@ public final class UsageImport {
       }
       Instant latest = clock.instant().plus(FUTURE_TOLERANCE);
       if (at.isBefore(EARLIEST) || at.isAfter(latest)) {
-        problem(field, text + " is not a plausible time of a call: it must lie between " + EARLIEST + " and now");
+        problem(field, cut(text, 40) + " is not a plausible time of a call: it must lie between " + EARLIEST + " and now");
         return null;
       }
       return at;
