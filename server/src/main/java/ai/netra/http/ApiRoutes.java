@@ -118,7 +118,7 @@ public final class ApiRoutes extends Handler.Abstract {
       return Replies.error(response, callback, 404, "not_found", "no API route " + method + " " + path);
     }
     String allowed = route == Route.USAGE ? "POST" : "GET";
-    if (!allowed.equals(method)) {
+    if (!allowed.equalsIgnoreCase(method)) {
       response.getHeaders().put(HttpHeader.ALLOW, allowed);
       return Replies.error(response, callback, 405, "method_not_allowed", path + " answers " + allowed + " only, not " + method);
     }

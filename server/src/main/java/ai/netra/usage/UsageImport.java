@@ -39,12 +39,11 @@ import java.util.regex.Pattern;
  * written, otherwise every row is stored in one transaction with one COPY.
  *
  * <p>Hard limits, enforced while reading so an oversized upload is refused after at most
- * {@link Limits#maxBytes()} bytes, never read or held whole: {@value #MAX_BYTES_TEXT} and
- * {@value #MAX_ROWS_TEXT} rows. Until the single COPY, the valid rows are held as COPY data: about
- * the size of the upload plus the user id on every row, at most ~40 MB; with at most
- * {@value #IMPORTS_AT_ONCE} imports at once per process, imports stay well inside a 512 MiB instance.
- * 20 MB is about 200,000 CSV rows, two months of a team making a call every 30 seconds; larger
- * histories are imported in several files.
+ * {@link Limits#maxBytes()} bytes, never read or held whole: by default 20 MiB and 200,000 rows.
+ * Until the single COPY, the valid rows are held as COPY data: about the size of the upload plus
+ * the user id on every row, at most ~40 MB; with at most {@value #IMPORTS_AT_ONCE} imports at once
+ * per process, imports stay well inside a 512 MiB instance. 20 MB is about 200,000 CSV rows, two
+ * months of a team making a call every 30 seconds; larger histories are imported in several files.
  */
 public final class UsageImport {
 
@@ -56,8 +55,6 @@ public final class UsageImport {
   public static final int LISTED_PROBLEMS = 100;
   /** Imports running at once in this process; more are refused with {@link ImportBusyException}. */
   public static final int IMPORTS_AT_ONCE = 2;
-  static final String MAX_BYTES_TEXT = "20 MiB";
-  static final String MAX_ROWS_TEXT = "200,000";
   static final String COLUMN_LIST =
       "occurred_at, provider, model, feature, prompt_tokens, completion_tokens, latency_ms?, prompt_hash?, status?";
   static final List<String> REQUIRED = List.of("occurred_at", "provider", "model", "feature", "prompt_tokens",
@@ -81,7 +78,7 @@ public final class UsageImport {
 
   /** The hard limits of one upload. */
   public record Limits(long maxBytes, int maxRows) {
-    /** {@value #MAX_BYTES_TEXT} and {@value #MAX_ROWS_TEXT} rows. */
+    /** {@link UsageImport#MAX_BYTES} and {@link UsageImport#MAX_ROWS}. */
     public static final Limits DEFAULT = new Limits(MAX_BYTES, MAX_ROWS);
 
     public Limits {
