@@ -2,6 +2,7 @@ package ai.netra;
 
 import ai.netra.boot.Service;
 import ai.netra.cli.CheckCommand;
+import ai.netra.cli.ImportCommand;
 import ai.netra.cli.PlanCommand;
 import ai.netra.cli.ServeCommand;
 import ai.netra.cli.TokenCommand;
@@ -66,6 +67,7 @@ public final class Main {
     cli.addSubcommand(new TokenCommand());
     cli.addSubcommand(new CheckCommand());
     cli.addSubcommand(new PlanCommand());
+    cli.addSubcommand(new ImportCommand());
     System.exit(cli.execute(args));
   }
 }

@@ -94,6 +94,8 @@ public final class BackendPlan {
 
     phases.get("DATABASE").addAll(DependencySteps.database(components));
     phases.get("CACHE").add(DependencySteps.cache(components));
+    // Usage data: the price catalog (critical), and the development user's demo history (optional, development only).
+    phases.get("SERVICES").addAll(UsageSteps.services(components));
     phases.get("SERVICES").addAll(AgentSteps.services(components));
     phases.get("WEBSOCKET").addAll(ChatSteps.websocket(components));
     phases.get("FINALIZE").add(

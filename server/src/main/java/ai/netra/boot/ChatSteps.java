@@ -38,7 +38,7 @@ final class ChatSteps {
           }
           ChatRepository chats = new ChatRepository(components.database.dataSource());
           components.chat = new ChatService(chats, components.eventBus, components.rateLimiter, components.agent);
-          components.api = new ApiRoutes(components.tokens, chats, components.origins);
+          components.api = new ApiRoutes(components.tokens, chats, components.usageImport, components.origins);
           context.detail("/ws/chat and /ws over the " + components.eventBus.kind()
               + " event bus");
         }),

@@ -16,6 +16,7 @@ import ai.netra.health.HealthMonitor;
 import ai.netra.health.Readiness;
 import ai.netra.llm.ChatModel;
 import ai.netra.metrics.Metrics;
+import ai.netra.usage.UsageImport;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -55,6 +56,8 @@ final class Components {
   volatile Readiness readiness;
   /** The Prometheus registry, created once the service serves; null before, or if that failed. */
   volatile Metrics metrics;
+  /** Usage uploads into llm_usage, checked against the price catalog; null without a database. */
+  volatile UsageImport usageImport;
 
   private record Closer(String name, AutoCloseable resource) { }
 

@@ -32,6 +32,7 @@ final class Catalog {
       new Setting("LLM_MODEL", false, "model name, or offline"),
       new Setting("LLM_FALLBACK", false, "offline: the offline model answers when the LLM gives up; none (default)"),
       new Setting("ALLOWED_ORIGINS", false, "browser origins allowed to call the API and open the chat socket"),
+      new Setting("PRICE_CATALOG_FILE", false, "CSV of model prices that replaces or adds to the shipped catalog"),
       new Setting("STARTUP_TOTAL_BUDGET_S", false, "total startup budget in seconds"),
       new Setting("STARTUP_TIMEOUT_MULTIPLIER", false, "environment multiplier over base timeouts"),
       new Setting("STARTUP_SAFETY_MARGIN", false, "safety margin over base timeouts"),

@@ -32,6 +32,7 @@ public record Settings(
     String jwtSecret,
     LlmSettings llm,
     List<String> allowedOrigins,
+    Path priceCatalogFile,
     StartupSettings startup,
     Platform platform,
     List<Problem> problems,
@@ -202,9 +203,10 @@ public record Settings(
 
       LlmSettings llm = llm(deployed, environment);
       List<String> origins = origins();
+      Path priceCatalogFile = priceCatalogFile();
       StartupSettings startup = startup(environment, platform);
       return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, redisKeyPrefix, jwtSecret, llm,
-          origins, startup, platform, problems, env);
+          origins, priceCatalogFile, startup, platform, problems, env);
     }
 
     private DatabaseSettings database(boolean deployed) {
@@ -320,6 +322,27 @@ public record Settings(
         origins.add(o);
       }
       return origins;
+    }
+
+    /** An operator's price catalog: checked here to be a readable file; its content is checked when it is loaded. */
+    private Path priceCatalogFile() {
+      String value = get("PRICE_CATALOG_FILE");
+      if (value == null) {
+        return null;
+      }
+      Path file;
+      try {
+        file = Path.of(value);
+      } catch (java.nio.file.InvalidPathException e) {
+        problem("PRICE_CATALOG_FILE is not a valid path: " + e.getReason(), "PRICE_CATALOG_FILE");
+        return null;
+      }
+      if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isReadable(file)) {
+        problem("PRICE_CATALOG_FILE=" + value + " is not a readable file (a CSV with the header"
+            + " provider,model,input_usd_per_mtok,output_usd_per_mtok,effective_from)", "PRICE_CATALOG_FILE");
+        return null;
+      }
+      return file;
     }
 
     private StartupSettings startup(Environment environment, Platform platform) {

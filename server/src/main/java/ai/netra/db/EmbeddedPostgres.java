@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -101,6 +102,37 @@ public final class EmbeddedPostgres implements AutoCloseable {
     log.info("embedded PostgreSQL {} listening on 127.0.0.1:{}, data in {}", Files.readString(data.resolve("PG_VERSION")).trim(),
         port, data);
     return pg;
+  }
+
+  /**
+   * The embedded server already running on {@code folder} (started by a {@code netra serve}, or left
+   * behind by one), found through its {@code postmaster.pid}; empty when none runs. Lets a command
+   * share the server's database instead of starting a second server, which would stop the first.
+   */
+  public static Optional<DatabaseSettings> running(Path folder) {
+    Path data = folder.toAbsolutePath().resolve("postgres");
+    List<String> pidFile;
+    try {
+      pidFile = Files.readAllLines(data.resolve("postmaster.pid"));
+    } catch (IOException e) {
+      return Optional.empty(); // no file: no server
+    }
+    // Lines: pid, data folder, start time, port, socket folder, listen address, ...
+    if (pidFile.size() < 4) {
+      return Optional.empty();
+    }
+    try {
+      long pid = Long.parseLong(pidFile.get(0).trim());
+      int port = Integer.parseInt(pidFile.get(3).trim());
+      var handle = ProcessHandle.of(pid);
+      if (handle.isEmpty() || !handle.get().isAlive()
+          || !handle.get().info().commandLine().orElse("").contains(data.toString())) {
+        return Optional.empty();
+      }
+      return Optional.of(new DatabaseSettings("127.0.0.1", port, DATABASE, "postgres", "", false, "disable", "embedded"));
+    } catch (NumberFormatException e) {
+      return Optional.empty(); // a file being written: treat as no server
+    }
   }
 
   /** How to reach it: 127.0.0.1, its port, database {@code netra}, user postgres (trust). */

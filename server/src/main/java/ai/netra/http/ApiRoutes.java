@@ -12,11 +12,20 @@ import ai.netra.db.ChatRepository.StoredMessage;
 import ai.netra.db.ChatRepository.ThreadSummary;
 import ai.netra.db.ThreadNotFoundException;
 import ai.netra.json.Json;
+import ai.netra.usage.ImportBusyException;
+import ai.netra.usage.ImportRejectedException;
+import ai.netra.usage.ImportTooLargeException;
+import ai.netra.usage.UsageFormat;
+import ai.netra.usage.UsageImport;
+import ai.netra.usage.UsageStorageException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +36,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -36,8 +46,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The read-only REST API under {@code /api/}: the caller's identity, threads, messages and events, authenticated by
- * JWT and open to the browser origins in {@code ALLOWED_ORIGINS}.
+ * The REST API under {@code /api/}: the caller's identity, threads, messages and events, and uploads of the caller's
+ * LLM usage, authenticated by JWT and open to the browser origins in {@code ALLOWED_ORIGINS}.
  */
 public final class ApiRoutes extends Handler.Abstract {
 
@@ -50,9 +60,12 @@ public final class ApiRoutes extends Handler.Abstract {
   static final int EVENTS_MAX_LIMIT = 1000;
   /** Seconds a client should wait before retrying after a storage failure. */
   static final String STORAGE_RETRY_AFTER_S = "2";
+  /** Seconds a client should wait before retrying an upload refused because others were running. */
+  static final String BUSY_RETRY_AFTER_S = "5";
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiRoutes.class);
   private static final String PREFIX = "/api";
+  private static final String USAGE_PATH = "/api/usage";
   private static final Pattern THREAD_PATH = Pattern.compile("/api/threads/([^/]*)/(messages|events)");
   /** The canonical 8-4-4-4-12 form only: {@link UUID#fromString} also takes "1-2-3-4-5". */
   private static final Pattern UUID_TEXT =
@@ -61,17 +74,19 @@ public final class ApiRoutes extends Handler.Abstract {
 
   private final Tokens tokens;
   private final ChatRepository chats;
+  private final UsageImport usage;
   private final OriginPolicy origins;
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(Tokens tokens, ChatRepository chats, OriginPolicy origins) {
+  public ApiRoutes(Tokens tokens, ChatRepository chats, UsageImport usage, OriginPolicy origins) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
+    this.usage = Objects.requireNonNull(usage, "usage");
     this.origins = Objects.requireNonNull(origins, "origins");
   }
 
   /** The routes; a method here is the handler of a known path. */
-  private enum Route { ME, THREADS, MESSAGES, EVENTS }
+  private enum Route { ME, THREADS, MESSAGES, EVENTS, USAGE }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
@@ -89,21 +104,23 @@ public final class ApiRoutes extends Handler.Abstract {
     }
     if (HttpMethod.OPTIONS.is(method) && origin != null
         && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {
-      return preflight(response, callback, allowedOrigin);
+      return preflight(response, callback, allowedOrigin, path.equals(USAGE_PATH) ? "POST" : "GET");
     }
 
     Matcher threadPath = THREAD_PATH.matcher(path);
     Route route = switch (path) {
       case "/api/me" -> Route.ME;
       case "/api/threads" -> Route.THREADS;
+      case USAGE_PATH -> Route.USAGE;
       default -> threadPath.matches() ? (threadPath.group(2).equals("messages") ? Route.MESSAGES : Route.EVENTS) : null;
     };
     if (route == null) {
       return Replies.error(response, callback, 404, "not_found", "no API route " + method + " " + path);
     }
-    if (!HttpMethod.GET.is(method)) {
-      response.getHeaders().put(HttpHeader.ALLOW, "GET");
-      return Replies.error(response, callback, 405, "method_not_allowed", path + " answers GET only, not " + method);
+    String allowed = route == Route.USAGE ? "POST" : "GET";
+    if (!allowed.equalsIgnoreCase(method)) {
+      response.getHeaders().put(HttpHeader.ALLOW, allowed);
+      return Replies.error(response, callback, 405, "method_not_allowed", path + " answers " + allowed + " only, not " + method);
     }
 
     Optional<PresentedToken> presented =
@@ -129,6 +146,7 @@ public final class ApiRoutes extends Handler.Abstract {
         case THREADS -> threads(response, callback, identity, query);
         case MESSAGES -> messages(response, callback, identity, threadId(threadPath.group(1)));
         case EVENTS -> events(response, callback, identity, threadId(threadPath.group(1)), query);
+        case USAGE -> usage(request, response, callback, identity);
       };
     } catch (BadParameter e) {
       return Replies.error(response, callback, 400, "bad_request", e.getMessage(), Map.of("parameter", e.parameter));
@@ -140,6 +158,11 @@ public final class ApiRoutes extends Handler.Abstract {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, STORAGE_RETRY_AFTER_S);
       return Replies.error(response, callback, 503, "storage_unavailable",
           "chat storage is unavailable right now; retry in a few seconds");
+    } catch (UsageStorageException e) {
+      LOG.warn("{} {} failed: usage storage unavailable: {}", method, path, e.getMessage(), e);
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, STORAGE_RETRY_AFTER_S);
+      return Replies.error(response, callback, 503, "storage_unavailable",
+          "usage storage is unavailable right now; nothing was imported; retry in a few seconds");
     } catch (RuntimeException e) {
       // A defect here, not the caller's fault: answered in the API's shape, with the CORS headers already set, so a
       // browser page can show it.
@@ -148,13 +171,13 @@ public final class ApiRoutes extends Handler.Abstract {
     }
   }
 
-  private boolean preflight(Response response, Callback callback, boolean allowedOrigin) {
+  private boolean preflight(Response response, Callback callback, boolean allowedOrigin, String method) {
     if (!allowedOrigin) {
       return Replies.error(response, callback, 403, "origin_not_allowed",
           "this origin is not allowed to call the API (ALLOWED_ORIGINS)");
     }
     response.setStatus(204);
-    response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_METHODS, "GET, OPTIONS");
+    response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_METHODS, method + ", OPTIONS");
     response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
     response.getHeaders().put(HttpHeader.ACCESS_CONTROL_MAX_AGE, "600");
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
@@ -187,6 +210,55 @@ public final class ApiRoutes extends Handler.Abstract {
       events.add(new EventJson(e.type(), e.eventId(), e.runId(), e.threadId(), e.timestamp(), payload(e)));
     }
     return Replies.json(response, callback, 200, new Events(threadId, events));
+  }
+
+  /**
+   * Imports the caller's usage rows from the body, all or none. The size limit is checked against Content-Length
+   * before anything is read, and again while reading, for uploads that do not declare their length.
+   */
+  private boolean usage(Request request, Response response, Callback callback, Identity identity) {
+    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    Optional<UsageFormat> format = UsageFormat.fromContentType(contentType);
+    if (format.isEmpty()) {
+      return Replies.error(response, callback, 415, "unsupported_media_type", (contentType == null ? "no Content-Type"
+          : "Content-Type " + cut(contentType, 60) + " is not accepted") + "; send " + UsageFormat.ACCEPTED_TYPES
+          + " (UTF-8)");
+    }
+    long maxBytes = usage.limits().maxBytes();
+    long declared = request.getLength();
+    if (declared > maxBytes) {
+      return tooLarge(response, callback, "too_large", "the upload has " + declared + " bytes; one import takes at most "
+          + maxBytes + " bytes; split it into several files");
+    }
+    try (InputStream body = Content.Source.asInputStream(request)) {
+      UsageImport.Imported imported = usage.importFrom(identity.userId(), body, format.get());
+      LOG.info("imported {} usage rows for user {}", imported.imported(), identity.userId());
+      return Replies.json(response, callback, 200, new UsageImported(imported.imported(), imported.first(), imported.last()));
+    } catch (ImportRejectedException e) {
+      Map<String, Object> rows = new LinkedHashMap<>();
+      rows.put("rows", e.problems());
+      rows.put("total_problems", e.totalProblems());
+      return Replies.error(response, callback, 422, "invalid_rows", e.getMessage(), rows);
+    } catch (ImportTooLargeException e) {
+      return tooLarge(response, callback, e.code(), e.getMessage());
+    } catch (ImportBusyException e) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, BUSY_RETRY_AFTER_S);
+      return Replies.error(response, callback, 429, "too_many_imports", e.getMessage());
+    } catch (IOException e) {
+      LOG.info("POST /api/usage for user {}: the upload could not be read: {}", identity.userId(), e.toString());
+      return Replies.error(response, callback, 400, "unreadable_upload",
+          "the upload could not be read to its end; nothing was imported");
+    }
+  }
+
+  /** 413, and the connection is closed: the rest of the upload is not worth reading. */
+  private static boolean tooLarge(Response response, Callback callback, String code, String message) {
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    return Replies.error(response, callback, 413, code, message);
+  }
+
+  private static String cut(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max) + "...";
   }
 
   /** The stored payload as JSON. It was stored as jsonb, so it parses; if not, one event loses its payload, not the thread its history. */
@@ -248,6 +320,8 @@ public final class ApiRoutes extends Handler.Abstract {
   // Wire shapes, written by the snake_case mapper.
 
   record Me(String userId, Instant tokenExpiresAt) { }
+
+  record UsageImported(int imported, Instant first, Instant last) { }
 
   record Threads(List<ThreadJson> threads) { }
 

@@ -51,8 +51,9 @@ class ChatRepositoryTest {
     config.setConnectionTimeout(10_000);
     config.addDataSourceProperty("socketTimeout", "30");
     dataSource = new HikariDataSource(config);
-    assertThat(new Migrations(dataSource).migrate()).contains("-> version 2");
-    assertThat(new Migrations(dataSource).verify()).contains("version 2");
+    // Any later migration may be the newest: what matters is that all of them apply to an empty database.
+    assertThat(new Migrations(dataSource).migrate()).containsPattern("empty database -> version [0-9]+");
+    assertThat(new Migrations(dataSource).verify()).contains("required tables present");
     chat = new ChatRepository(dataSource);
   }
 

@@ -8,16 +8,24 @@ import ai.netra.config.Settings;
 import ai.netra.db.ChatRepository;
 import ai.netra.db.Migrations;
 import ai.netra.testing.TestDependencies;
+import ai.netra.usage.PriceCatalog;
+import ai.netra.usage.UsageImport;
+import ai.netra.usage.UsageStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -48,6 +57,9 @@ class ApiRoutesTest {
   private static final String SECRET = "api-test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> ORIGINS = List.of("https://app.example.com", "http://localhost:*");
+  /** Limits of the server that takes only small uploads. */
+  private static final int SMALL_UPLOAD_BYTES = 64 * 1024;
+  private static final int SMALL_UPLOAD_ROWS = 50;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private HikariDataSource dataSource;
@@ -56,8 +68,10 @@ class ApiRoutesTest {
   private Tokens tokens;
   private Server server;
   private Server brokenStorageServer;
+  private Server smallUploadsServer;
   private String base;
   private String brokenBase;
+  private String smallBase;
 
   @BeforeAll
   void start() throws Exception {
@@ -73,15 +87,23 @@ class ApiRoutesTest {
     key = SigningKey.load(Settings.read(Map.of("JWT_SECRET_KEY", SECRET)));
     tokens = new Tokens(key);
 
-    server = serve(new ApiRoutes(tokens, chats, new ai.netra.chat.OriginPolicy(ORIGINS, false)));
+    PriceCatalog prices = PriceCatalog.bundled();
+    UsageImport usage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC());
+    server = serve(new ApiRoutes(tokens, chats, usage, new ai.netra.chat.OriginPolicy(ORIGINS, false)));
     base = "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort();
-    brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource()), new ai.netra.chat.OriginPolicy(ORIGINS, false)));
+    UsageImport brokenUsage = new UsageImport(new UsageStore(failingDataSource()), prices, Clock.systemUTC());
+    brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource()), brokenUsage,
+        new ai.netra.chat.OriginPolicy(ORIGINS, false)));
     brokenBase = "http://127.0.0.1:" + ((ServerConnector) brokenStorageServer.getConnectors()[0]).getLocalPort();
+    UsageImport smallUsage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC(),
+        new UsageImport.Limits(SMALL_UPLOAD_BYTES, SMALL_UPLOAD_ROWS));
+    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new ai.netra.chat.OriginPolicy(ORIGINS, false)));
+    smallBase = "http://127.0.0.1:" + ((ServerConnector) smallUploadsServer.getConnectors()[0]).getLocalPort();
   }
 
   @AfterAll
   void stop() throws Exception {
-    for (Server s : new Server[] {server, brokenStorageServer}) {
+    for (Server s : new Server[] {server, brokenStorageServer, smallUploadsServer}) {
       if (s != null) {
         s.stop();
       }
@@ -514,5 +536,223 @@ class ApiRoutesTest {
     }
     // /api/me reads no storage.
     assertThat(send(brokenBase, "GET", "/api/me", token).statusCode()).isEqualTo(200);
+  }
+
+  // --- usage uploads ---
+
+  private static final String USAGE_HEADER = "occurred_at,provider,model,feature,prompt_tokens,completion_tokens,"
+      + "latency_ms,prompt_hash,status\n";
+  private static final String USAGE_ROW = "2025-09-01T10:00:00Z,openai,gpt-4o-mini,summarize,1200,150,900,,ok\n";
+
+  private HttpResponse<String> post(String root, String path, String token, String contentType, String body,
+      String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(root + path)).timeout(Duration.ofSeconds(20))
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Sends a request the server answers before reading its whole body, on a client of its own: the server then
+   * closes the connection, which must not be left in the shared client's pool for the next test.
+   */
+  private static HttpResponse<String> sendOnItsOwnConnection(HttpRequest request) throws Exception {
+    try (HttpClient own = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+      return own.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+  }
+
+  private long usageRows(String userId) throws Exception {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s = c.prepareStatement("select count(*) from llm_usage where user_id = ?")) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  @Test
+  void aCsvUploadIsImportedForTheTokensUser() throws Exception {
+    String alice = user();
+    String csv = USAGE_HEADER + USAGE_ROW + "2025-09-02 08:30:00,anthropic,claude-sonnet-4,support-chat,900,300,,,\n";
+
+    HttpResponse<String> response = post(base, "/api/usage", token(alice), "text/csv", csv);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode imported = body(response);
+    assertThat(imported.path("imported").asInt()).isEqualTo(2);
+    assertThat(imported.path("first").asText()).isEqualTo("2025-09-01T10:00:00Z");
+    assertThat(imported.path("last").asText()).isEqualTo("2025-09-02T08:30:00Z");
+    assertThat(usageRows(alice)).as("rows stored for the token's user").isEqualTo(2);
+  }
+
+  @Test
+  void jsonLinesAreImportedUnderEitherMediaType() throws Exception {
+    String bob = user();
+    String line = "{\"occurred_at\": \"2025-09-01T10:00:00Z\", \"provider\": \"google\", \"model\": \"gemini-2.0-flash\","
+        + " \"feature\": \"summarize\", \"prompt_tokens\": 3000, \"completion_tokens\": 250}\n";
+    for (String type : List.of("application/x-ndjson", "application/jsonl; charset=utf-8")) {
+      HttpResponse<String> response = post(base, "/api/usage", token(bob), type, line + line);
+      assertThat(response.statusCode()).as(type + ": " + response.body()).isEqualTo(200);
+      assertThat(body(response).path("imported").asInt()).as(type).isEqualTo(2);
+    }
+    assertThat(usageRows(bob)).isEqualTo(4);
+  }
+
+  @Test
+  void oneBadRowRefusesTheWholeUploadWithEveryProblemListed() throws Exception {
+    String carol = user();
+    String csv = USAGE_HEADER + USAGE_ROW
+        + "2025-09-01T10:00:00Z,openai,gpt-4o-mini,summarize,-3,150,900,,ok\n"
+        + "2025-09-01T10:00:00Z,openai,gpt-7,summarize,1,1,,,later\n"
+        + USAGE_ROW;
+
+    HttpResponse<String> response = post(base, "/api/usage", token(carol), "text/csv", csv);
+
+    assertError(response, 422, "invalid_rows");
+    JsonNode refusal = JSON.readTree(response.body());
+    assertThat(refusal.path("total_problems").asInt()).isEqualTo(3);
+    assertThat(refusal.path("rows")).hasSize(3);
+    JsonNode first = refusal.path("rows").get(0);
+    assertThat(first.path("line").asInt()).isEqualTo(3);
+    assertThat(first.path("field").asText()).isEqualTo("prompt_tokens");
+    assertThat(first.path("message").asText()).contains("negative");
+    assertThat(texts(refusal.path("rows"), "field")).containsExactly("prompt_tokens", "model", "status");
+    assertThat(usageRows(carol)).as("rows stored after a refused upload").isZero();
+  }
+
+  @Test
+  void otherContentTypesAre415NamingTheAcceptedOnes() throws Exception {
+    String token = token(user());
+    for (String type : new String[] {"application/json", "text/plain", "text/csv; charset=iso-8859-1", null}) {
+      HttpResponse<String> response = post(base, "/api/usage", token, type, USAGE_HEADER + USAGE_ROW);
+      assertError(response, 415, "unsupported_media_type");
+      assertThat(JSON.readTree(response.body()).path("error").path("message").asText()).as(String.valueOf(type))
+          .contains("text/csv", "application/x-ndjson", "application/jsonl");
+    }
+  }
+
+  @Test
+  void usageAnswersPostOnlyAndOnlyWithAToken() throws Exception {
+    HttpResponse<String> get = get("/api/usage", token(user()));
+    assertError(get, 405, "method_not_allowed");
+    assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+
+    assertError(post(base, "/api/usage", null, "text/csv", USAGE_HEADER + USAGE_ROW), 401, "missing_token");
+
+    HttpResponse<String> preflight = send(base, "OPTIONS", "/api/usage", null,
+        "Origin", "http://localhost:5173", "Access-Control-Request-Method", "POST");
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods")).hasValue("POST, OPTIONS");
+  }
+
+  @Test
+  void anUploadDeclaringMoreThanTheLimitIs413BeforeItsBodyIsSent() throws Exception {
+    String dave = user();
+    long fiftyMegabytes = 50L * 1024 * 1024;
+    AtomicLong sent = new AtomicLong();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/usage")).timeout(Duration.ofSeconds(20))
+        .expectContinue(true)
+        .header("Authorization", "Bearer " + token(dave))
+        .header("Content-Type", "text/csv")
+        .POST(HttpRequest.BodyPublishers.fromPublisher(
+            HttpRequest.BodyPublishers.ofInputStream(() -> new Rows(fiftyMegabytes, sent, USAGE_ROW)), fiftyMegabytes))
+        .build();
+
+    HttpResponse<String> response = sendOnItsOwnConnection(request);
+
+    assertError(response, 413, "too_large");
+    assertThat(sent.get()).as("bytes of the 50 MiB body the client had to send").isLessThan(1024 * 1024);
+    assertThat(usageRows(dave)).isZero();
+  }
+
+  @Test
+  void anUploadOfUnknownLengthIsRefusedOnceItPassesTheLimit() throws Exception {
+    String erin = user();
+    AtomicLong sent = new AtomicLong();
+    long fiftyMegabytes = 50L * 1024 * 1024;
+    // Wide rows (~300 bytes), so the 20 MiB limit comes before the row limit.
+    String wide = "2025-09-01T10:00:00Z,openai,gpt-4o-mini," + "f".repeat(100) + ",1200,150,900," + "a".repeat(128) + ",ok\n";
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/usage")).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + token(erin))
+        .header("Content-Type", "text/csv")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new Rows(fiftyMegabytes, sent, wide))) // chunked: no length
+        .build();
+
+    HttpResponse<String> response = sendOnItsOwnConnection(request);
+
+    assertError(response, 413, "too_large");
+    assertThat(sent.get()).as("bytes of the 50 MiB body read before the refusal").isLessThan(fiftyMegabytes / 2);
+    assertThat(usageRows(erin)).isZero();
+  }
+
+  @Test
+  void moreRowsThanTheLimitIs413() throws Exception {
+    String frank = user();
+    String csv = USAGE_HEADER + USAGE_ROW.repeat(SMALL_UPLOAD_ROWS + 1);
+
+    HttpResponse<String> response = post(smallBase, "/api/usage", token(frank), "text/csv", csv);
+
+    assertError(response, 413, "too_many_rows");
+    assertThat(usageRows(frank)).isZero();
+    assertThat(post(smallBase, "/api/usage", token(frank), "text/csv", USAGE_HEADER + USAGE_ROW.repeat(SMALL_UPLOAD_ROWS))
+        .statusCode()).as("exactly the row limit").isEqualTo(200);
+  }
+
+  @Test
+  void aUsageStorageFailureIsA503AndNothingOfTheDriversMessage() throws Exception {
+    HttpResponse<String> response = post(brokenBase, "/api/usage", token(user()), "text/csv", USAGE_HEADER + USAGE_ROW);
+
+    assertError(response, 503, "storage_unavailable");
+    assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+    assertThat(response.body()).doesNotContainIgnoringCase("select").doesNotContain("secret_column", "SQLState");
+  }
+
+  /** Valid usage rows, made up as they are read, up to {@code total} bytes; counts what was read. */
+  private static final class Rows extends InputStream {
+    private final long total;
+    private final AtomicLong sent;
+    private final byte[] row;
+    private byte[] current = USAGE_HEADER.getBytes(StandardCharsets.UTF_8);
+    private int position;
+
+    Rows(long total, AtomicLong sent, String row) {
+      this.total = total;
+      this.sent = sent;
+      this.row = row.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      long left = total - sent.get();
+      if (left <= 0) {
+        return -1;
+      }
+      if (position == current.length) {
+        current = row;
+        position = 0;
+      }
+      int n = (int) Math.min(Math.min(len, current.length - position), left);
+      System.arraycopy(current, position, b, off, n);
+      position += n;
+      sent.addAndGet(n);
+      return n;
+    }
   }
 }

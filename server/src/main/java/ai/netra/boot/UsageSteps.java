@@ -1,0 +1,81 @@
+package ai.netra.boot;
+
+import ai.netra.config.Environment;
+import ai.netra.config.Settings;
+import ai.netra.startup.DependencyException;
+import ai.netra.startup.Step;
+import ai.netra.usage.DemoUsage;
+import ai.netra.usage.PriceCatalog;
+import ai.netra.usage.UsageImport;
+import ai.netra.usage.UsageRecord;
+import ai.netra.usage.UsageStore;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** SERVICES-phase steps of the usage data: the price catalog, and demo usage for the development user. */
+final class UsageSteps {
+
+  private static final Logger log = LoggerFactory.getLogger(UsageSteps.class);
+  /** The user `netra serve` prints a development token for. */
+  static final String DEVELOPMENT_USER = "dev";
+
+  private UsageSteps() { }
+
+  static List<Step> services(Components components) {
+    Settings settings = components.settings;
+    List<Step> steps = new ArrayList<>();
+    steps.add(Step.critical("price-catalog", "usage").settings(PriceCatalog.SETTING)
+        .hint("fix or unset " + PriceCatalog.SETTING + "; its lines use the header " + PriceCatalog.HEADER)
+        .run(context -> {
+          // Loaded first, database or not: a bad operator file is a configuration error (exit 2) either way.
+          PriceCatalog catalog = PriceCatalog.load(settings.priceCatalogFile());
+          String source = settings.priceCatalogFile() == null ? "shipped" : "shipped + " + settings.priceCatalogFile();
+          if (components.database == null) { // allowed to run without a database: no usage uploads then
+            context.detail("DEGRADED: no database; " + catalog.models().size() + " models (" + source + ") not synced");
+            return;
+          }
+          int changed;
+          try {
+            changed = catalog.sync(components.database.dataSource());
+          } catch (SQLException e) {
+            throw new DependencyException("cannot write the price catalog into model_prices: " + e.getMessage()
+                + " (SQLState " + e.getSQLState() + ")", "check that the database accepts writes", List.of(), e);
+          }
+          components.usageImport = new UsageImport(new UsageStore(components.database.dataSource()), catalog,
+              Clock.systemUTC());
+          context.detail(catalog.models().size() + " models, " + catalog.prices().size() + " prices (" + source + "); "
+              + (changed == 0 ? "model_prices already up to date" : changed + " rows of model_prices written"));
+        }));
+    if (settings.environment() == Environment.DEVELOPMENT) {
+      steps.add(Step.optional("demo-usage", "usage").run(context -> {
+        if (components.database == null) {
+          context.detail("skipped: no database");
+          return;
+        }
+        long started = System.nanoTime();
+        UsageStore store = new UsageStore(components.database.dataSource());
+        DemoUsage demo = new DemoUsage(Clock.systemUTC());
+        long existing = store.count(DEVELOPMENT_USER);
+        if (existing > 0) {
+          context.detail("user " + DEVELOPMENT_USER + " already has " + existing + " usage rows; none generated");
+          return;
+        }
+        List<UsageRecord> rows = demo.generate();
+        int stored = store.insertIfNone(DEVELOPMENT_USER, rows);
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        if (stored > 0) {
+          log.info("generated {} demo usage rows for user {} over the last {} days in {} ms; planted spike: {} on {}",
+              stored, DEVELOPMENT_USER, DemoUsage.DAYS, tookMs, DemoUsage.SPIKE_FEATURE, demo.spikeDay());
+        }
+        context.detail(stored == 0 ? "user " + DEVELOPMENT_USER + " got usage rows meanwhile; none generated"
+            : stored + " demo usage rows for user " + DEVELOPMENT_USER + " (last " + DemoUsage.DAYS + " days, spike: "
+                + DemoUsage.SPIKE_FEATURE + " on " + demo.spikeDay() + ") in " + tookMs + " ms");
+      }));
+    }
+    return steps;
+  }
+}
