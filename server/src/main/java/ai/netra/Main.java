@@ -2,7 +2,9 @@ package ai.netra;
 
 import ai.netra.boot.Service;
 import ai.netra.cli.ServeCommand;
+import ai.netra.cli.SimulateCommand;
 import ai.netra.cli.TokenCommand;
+import ai.netra.cli.VerifyCommand;
 import ai.netra.cli.VersionProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -62,6 +64,8 @@ public final class Main {
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand(new ServeCommand(origin, null));
     cli.addSubcommand(new TokenCommand());
+    cli.addSubcommand(new SimulateCommand());
+    cli.addSubcommand(new VerifyCommand());
     System.exit(cli.execute(args));
   }
 }
