@@ -43,12 +43,16 @@ import picocli.CommandLine.TypeConversionException;
 /** {@code netra simulate}: starts the service jar inside a simulated Cloud Run instance and says whether Cloud Run would have started it. */
 @Command(name = "simulate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     sortOptions = false,
-    description = {"Starts this service jar the way Cloud Run would: CPUs pinned (taskset), the JVM's memory view set",
-        "(-XX:MaxRAM) and a watchdog that kills it when its RSS reaches the limit, PostgreSQL and Redis behind",
-        "latency proxies, and the startup probe run on Cloud Run's schedule. Streams one line per phase as it",
-        "completes, then the verdict, times to listen and to ready, peak RSS, and recommended resources and",
-        "timeouts. The service gets this shell's environment, then --env-file, then --env.",
-        "On JDK 25 it loads the AOT cache next to the jar (netra.aot) as ./netra does."},
+    description = {"Starts this service jar as a Cloud Run instance and says whether Cloud Run would have started it.",
+        "",
+        "The instance: CPUs pinned with taskset, the JVM's memory view set with -XX:MaxRAM and a watchdog that kills"
+            + " the service when its RSS reaches the limit, PostgreSQL and Redis behind latency proxies, and the"
+            + " startup probe run on Cloud Run's schedule. It streams one line per phase as it completes, then the"
+            + " verdict, the times to listen and to ready, the peak RSS, and recommended resources and timeouts.",
+        "",
+        "The service gets this shell's environment, then --env-file, then --env. On JDK 25 it loads the AOT cache"
+            + " next to the jar (netra.aot), as ./netra does.",
+        ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:pass: Cloud Run would have started it and it was ready",

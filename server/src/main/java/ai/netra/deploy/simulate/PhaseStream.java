@@ -90,7 +90,8 @@ final class PhaseStream {
   static String phaseLine(PhaseReport phase) {
     long start = phase.steps().stream().filter(s -> s.startMs() != null).mapToLong(StepReport::startMs).min().orElse(0);
     long took = Math.max(0, phaseEnd(phase) - start);
-    String steps = phase.steps().stream().map(PhaseStream::stepText).collect(Collectors.joining(", "));
+    String steps = phase.steps().stream().filter(s -> s.status() != StepStatus.PENDING).map(PhaseStream::stepText)
+        .collect(Collectors.joining(", "));
     return String.format(Locale.ROOT, "%-13s %-9s %8s  %s", phase.name(), phase.status(), DurationText.millis(took), steps);
   }
 

@@ -78,13 +78,14 @@ public final class Recommendations {
     }
     MemorySize wanted = r.peakRss().times(MEMORY_HEADROOM);
     MemorySize size = wanted.cloudRunSizeAtLeast().orElse(wanted);
-    String why = String.format(Locale.ROOT, "peak RSS %s + %d%% = %s, rounded up to a Cloud Run size", r.peakRss(),
+    String why = String.format(Locale.ROOT, "peak RSS %s + %d%% = %s, rounded up to a Cloud Run size (measured during"
+        + " the start, without traffic)", r.peakRss(),
         Math.round((MEMORY_HEADROOM - 1) * 100), wanted);
     if (size.cloudRunMinimumCpus() > r.cpus()) {
       why += "; Cloud Run needs at least " + size.cloudRunMinimumCpus() + " CPUs with " + size;
     }
     if (r.readyMs() == null) {
-      why += " (a peak seen before the start ended: the finished service may need more)";
+      why += "; seen before the start ended, so the finished service may need more";
     }
     return new Item("memory", size.toString(), why);
   }

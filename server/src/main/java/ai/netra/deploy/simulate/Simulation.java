@@ -171,13 +171,17 @@ public final class Simulation {
       StartupProbe.Result probed = prober.result().orElse(null);
       List<String> record = output.failureRecord();
       StartupFailure failure = ServiceOutput.parseFailure(record).orElse(null);
+      StartupReport report = merge(last, failure, exitCode);
+      if (report != null && report != last) {
+        phases.update(report); // the phase that failed, as the service's record tells it
+      }
       List<String> notes = new ArrayList<>(launch.notes());
       routes.routes().forEach(r -> notes.add(r.describe()));
       notes.addAll(routes.notes());
       output.copyFailure().ifPresent(e -> notes.add("service log: could not be written: " + e));
       return new SimulationResult(cpus, memory, probe, notes, listenMs, probed != null && probed.passed(),
           probed == null ? null : ms(origin, probed.atNanos()), probed == null ? 0 : probed.attempts(),
-          probed == null ? null : probed.lastFailure(), readyMs, merge(last, failure, exitCode), exitCode, exitMs,
+          probed == null ? null : probed.lastFailure(), readyMs, report, exitCode, exitMs,
           killedMs, killedRss, watchdog.peakBytes(), watchdog.unreadable().orElse(null), stopExitCode, stopMs, record,
           failure);
     } catch (InterruptedException e) {

@@ -75,24 +75,15 @@ public final class TimelineSvg {
           report.phase(), DurationText.millis(report.elapsedMs()), DurationText.millis(report.budgetMs())), "fill", "#57606a");
       legend(w);
 
+      // Lane backgrounds first, then the grid over them, then the bars over the grid.
       int y = top;
       int lane = 0;
       for (PhaseReport phase : report.phases()) {
         int laneHeight = PHASE_ROW + phase.steps().size() * STEP_ROW;
-        w.writeStartElement("g");
-        attr(w, "class", "phase", "data-phase", phase.name(), "data-status", phase.status());
         element(w, "rect", "x", 0, "y", y, "width", WIDTH, "height", laneHeight, "fill", lane++ % 2 == 0 ? "#f6f8fa" : "#ffffff");
         element(w, "rect", "x", 0, "y", y, "width", 5, "height", laneHeight, "fill", colour(phase.status()));
-        textAt(w, 12, y + 15, phase.name() + "  " + phase.status(), "font-weight", "bold");
-        int rowY = y + PHASE_ROW;
-        for (StepReport s : phase.steps()) {
-          step(w, x, phase, s, report.elapsedMs(), rowY);
-          rowY += STEP_ROW;
-        }
-        w.writeEndElement();
         y += laneHeight;
       }
-
       int axisY = y + 8;
       element(w, "line", "x1", LABELS, "y1", axisY, "x2", LABELS + x.width, "y2", axisY, "stroke", "#57606a");
       for (long t = 0; t <= axisEnd; t += tick) {
@@ -103,6 +94,19 @@ public final class TimelineSvg {
       }
       textAt(w, LABELS + x.width / 2.0, axisY + 36, "seconds since the JVM started", "text-anchor", "middle",
           "fill", "#57606a");
+      y = top;
+      for (PhaseReport phase : report.phases()) {
+        w.writeStartElement("g");
+        attr(w, "class", "phase", "data-phase", phase.name(), "data-status", phase.status());
+        textAt(w, 12, y + 15, phase.name() + "  " + phase.status(), "font-weight", "bold");
+        int rowY = y + PHASE_ROW;
+        for (StepReport s : phase.steps()) {
+          step(w, x, phase, s, report.elapsedMs(), rowY);
+          rowY += STEP_ROW;
+        }
+        w.writeEndElement();
+        y = rowY;
+      }
       int labelY = HEADER + MARKER_LABEL;
       for (Marker m : markers) {
         double mx = LABELS + x.of(m.ms());
