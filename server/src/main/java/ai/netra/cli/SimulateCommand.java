@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-/** {@code netra simulate}: starts the service jar inside a simulated Cloud Run instance and says whether Cloud Run would have started it. */
+/** {@code netra simulate}: starts the service jar in a simulated Cloud Run instance; would it have started there? */
 @Command(name = "simulate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {"Starts this service jar as a Cloud Run instance and says whether Cloud Run would have started it.",
@@ -64,7 +64,8 @@ public final class SimulateCommand implements Callable<Integer> {
   static final int FAIL = 1;
   static final int USAGE = 2;
 
-  @Option(names = "--cpus", defaultValue = "1", paramLabel = "N", description = "CPUs of the instance (default ${DEFAULT-VALUE})")
+  @Option(names = "--cpus", defaultValue = "1", paramLabel = "N",
+      description = "CPUs of the instance (default ${DEFAULT-VALUE})")
   int cpus;
 
   @Option(names = "--memory", defaultValue = "512Mi", paramLabel = "SIZE", converter = MemoryConverter.class,
@@ -72,7 +73,8 @@ public final class SimulateCommand implements Callable<Integer> {
   MemorySize memory;
 
   @Option(names = "--db-latency", defaultValue = "0s", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "added before each new PostgreSQL connection (the Cloud SQL path took 10-30 s under load); default ${DEFAULT-VALUE}")
+      description = "added before each new PostgreSQL connection (the Cloud SQL path took 10-30 s under load);"
+          + " default ${DEFAULT-VALUE}")
   Duration databaseLatency;
 
   @Option(names = "--redis-latency", defaultValue = "0s", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -80,7 +82,8 @@ public final class SimulateCommand implements Callable<Integer> {
   Duration redisLatency;
 
   @Option(names = "--probe", defaultValue = "tcp", paramLabel = "tcp|startup",
-      description = "tcp: Cloud Run's default TCP probe; startup: HTTP GET /health/startup as the generated plans configure it (default ${DEFAULT-VALUE})")
+      description = "tcp: Cloud Run's default TCP probe; startup: HTTP GET /health/startup as the generated plans"
+          + " configure it (default ${DEFAULT-VALUE})")
   String probe;
 
   @Option(names = "--probe-period", defaultValue = "1s", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -88,7 +91,8 @@ public final class SimulateCommand implements Callable<Integer> {
   Duration probePeriod;
 
   @Option(names = "--timeout", defaultValue = "240s", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "the probe window (Cloud Run allows at most 240 s): listening and ready must come within it (default ${DEFAULT-VALUE})")
+      description = "the probe window (Cloud Run allows at most 240 s): listening and ready must come within it"
+          + " (default ${DEFAULT-VALUE})")
   Duration timeout;
 
   @Option(names = "--env", paramLabel = "ENV", description = "NETRA_ENV for the service: development, staging or production")
@@ -106,7 +110,8 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--service-log", paramLabel = "FILE", description = "write everything the service prints here")
   Path serviceLog;
 
-  @Option(names = "--jar", paramLabel = "FILE", description = "the service jar to start (default: the jar this command runs from)")
+  @Option(names = "--jar", paramLabel = "FILE",
+      description = "the service jar to start (default: the jar this command runs from)")
   Path jar;
 
   @Option(names = "--json", description = "print the result as one JSON object on stdout (progress goes to stderr)")
@@ -143,7 +148,8 @@ public final class SimulateCommand implements Callable<Integer> {
       err.flush();
       return USAGE;
     }
-    ProbeSpec probeSpec = ProbeSpec.covering(kind, kind == ProbeSpec.Kind.TCP ? Duration.ofSeconds(1) : probePeriod, timeout);
+    Duration period = kind == ProbeSpec.Kind.TCP ? Duration.ofSeconds(1) : probePeriod;
+    ProbeSpec probeSpec = ProbeSpec.covering(kind, period, timeout);
     Consumer<String> progress = line -> {
       progressTo.println(line);
       progressTo.flush();
@@ -151,7 +157,8 @@ public final class SimulateCommand implements Callable<Integer> {
     progress.accept(String.format(Locale.ROOT, "netra simulate: %d CPU, %s, database +%s, redis +%s per connection, %s",
         cpus, memory, DurationText.format(databaseLatency), DurationText.format(redisLatency), probeSpec.describe()));
     if (timeout.compareTo(ProbeSpec.CLOUD_RUN_MAX_WINDOW) > 0) {
-      progress.accept("  note: --timeout " + DurationText.format(timeout) + " is longer than Cloud Run's 240 s probe window");
+      progress.accept("  note: --timeout " + DurationText.format(timeout)
+          + " is longer than Cloud Run's 240 s probe window");
     }
     try (DependencyRoutes routes = DependencyRoutes.open(env, databaseLatency, redisLatency);
         Writer log = serviceLog == null ? null : Files.newBufferedWriter(serviceLog, StandardCharsets.UTF_8)) {
@@ -319,7 +326,8 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     return r.probePassed()
         ? kind + ", passed at " + DurationText.millis(r.probeMs()) + " (attempt " + r.probeAttempts() + "), margin "
-            + DurationText.millis(r.probe().window().toMillis() - r.probeMs()) + " of " + DurationText.format(r.probe().window())
+            + DurationText.millis(r.probe().window().toMillis() - r.probeMs()) + " of "
+            + DurationText.format(r.probe().window())
         : kind + ", failed after " + r.probeAttempts() + " attempts at " + DurationText.millis(r.probeMs());
   }
 

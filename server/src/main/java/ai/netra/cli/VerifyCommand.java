@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code netra verify}: post-deploy gates against a service URL, ending in PASS or ROLLBACK with the command to roll back. */
+/** {@code netra verify}: post-deploy gates against a service URL, ending in PASS, or ROLLBACK with the way back. */
 @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
     description = {"Post-deploy gates against a service URL: PASS, or ROLLBACK with the command that rolls back.",
         "",
@@ -50,7 +50,8 @@ public final class VerifyCommand implements Callable<Integer> {
   static final String TOKEN_ENV = "NETRA_VERIFY_TOKEN";
   static final String IDENTITY_TOKEN_ENV = "NETRA_VERIFY_IDENTITY_TOKEN";
 
-  @Option(names = "--url", required = true, paramLabel = "URL", description = "the service, e.g. https://chat-abc123-uc.a.run.app")
+  @Option(names = "--url", required = true, paramLabel = "URL",
+      description = "the service, e.g. https://chat-abc123-uc.a.run.app")
   String url;
 
   @Option(names = "--token", paramLabel = "JWT", description = "a token the service accepts, for the chat gate (or set "
@@ -123,8 +124,9 @@ public final class VerifyCommand implements Callable<Integer> {
     Secrets secrets = new Secrets(chatToken, iamToken);
     Verification.Options options;
     try {
-      options = new Verification.Options(parseUrl(url), chatToken, iamToken, positive("--deadline", deadline), count(requests),
-          positive("--max-p99", maxP99), rate(maxFailureRate), baseline(), slowdown(maxSlowdown), message(message),
+      options = new Verification.Options(parseUrl(url), chatToken, iamToken, positive("--deadline", deadline),
+          count(requests), positive("--max-p99", maxP99), rate(maxFailureRate), baseline(), slowdown(maxSlowdown),
+          message(message),
           new Rollback(blankToNull(service), blankToNull(previousRevision), blankToNull(region)));
     } catch (IllegalArgumentException e) {
       err.println(secrets.scrub("netra verify: " + e.getMessage()));

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as operators write timeouts ({@code 500ms}, {@code 20s}, {@code 1.5s}, {@code 4m}, {@code 1m30s}, ISO-8601) and as the deploy tools print them. */
+/** Durations as operators write timeouts ({@code 500ms}, {@code 20s}, {@code 1m30s}) and as the deploy tools print them. */
 public final class DurationText {
 
   private static final Pattern PART = Pattern.compile("(\\d{1,9}(?:\\.\\d{1,3})?)(ms|s|m|h)");

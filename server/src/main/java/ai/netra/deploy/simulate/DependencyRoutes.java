@@ -153,7 +153,7 @@ public final class DependencyRoutes implements AutoCloseable {
     return scheme + userInfo + "127.0.0.1:" + port + path + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
   }
 
-  /** {@code url} ({@code redis://} or {@code rediss://}) pointing at {@code 127.0.0.1:port}, credentials and database kept. */
+  /** {@code url} ({@code redis://} or {@code rediss://}) pointed at {@code 127.0.0.1:port}; credentials, database kept. */
   static String redisUrlThrough(String url, int port) {
     URI uri = URI.create(url);
     return uri.getScheme() + "://" + (uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo() + "@") + "127.0.0.1:" + port

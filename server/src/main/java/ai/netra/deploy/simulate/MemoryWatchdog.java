@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Samples the resident memory ({@code VmRSS}) of the service and every process it started (the
@@ -24,6 +26,7 @@ final class MemoryWatchdog implements AutoCloseable {
   private final MemorySize limit;
   private final Duration interval;
   private final Thread thread;
+  private final Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();
   private final Object lock = new Object();
   private long peakBytes; // guarded by lock
   private Kill kill; // guarded by lock
@@ -63,6 +66,14 @@ final class MemoryWatchdog implements AutoCloseable {
     }
   }
 
+  /**
+   * Every process of the tree seen so far, the service's own children included: they outlive it
+   * when it dies (the embedded database), and whoever stops the service stops them too.
+   */
+  Set<ProcessHandle> seen() {
+    return Set.copyOf(seen);
+  }
+
   /** Takes one more sample now (the last word before the service is stopped) and returns the total. */
   long sampleNow() {
     return sample();
@@ -93,6 +104,7 @@ final class MemoryWatchdog implements AutoCloseable {
     List<ProcessHandle> tree = new ArrayList<>();
     tree.add(process);
     tree.addAll(process.descendants().toList());
+    seen.addAll(tree);
     for (ProcessHandle p : tree) {
       try {
         total += rssBytes(p.pid());

@@ -28,7 +28,7 @@ public record ProbeSpec(Kind kind, Duration period, int failureThreshold, Durati
     }
   }
 
-  /** A probe of {@code kind} every {@code period} covering {@code window}: failureThreshold = window / period, rounded up. */
+  /** A probe of {@code kind} every {@code period} covering {@code window}: failureThreshold = window / period, up. */
   public static ProbeSpec covering(Kind kind, Duration period, Duration window) {
     int threshold = (int) Math.max(1, (window.toMillis() + period.toMillis() - 1) / period.toMillis());
     Duration timeout = period.compareTo(Duration.ofSeconds(1)) < 0 ? period : Duration.ofSeconds(1);

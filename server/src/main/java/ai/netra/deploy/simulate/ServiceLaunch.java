@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -25,8 +26,11 @@ public record ServiceLaunch(List<String> command, List<String> notes) {
     notes = List.copyOf(notes);
   }
 
-  /** The launch for this machine: the running JDK, {@code taskset} from PATH, this process's CPUs, {@code NETRA_JAVA_OPTS} and {@code NETRA_AOT}. */
-  public static ServiceLaunch forThisMachine(Path jar, int cpus, MemorySize memory, java.util.Map<String, String> env) {
+  /**
+   * The launch for this machine: the running JDK, {@code taskset} from PATH, this process's CPUs,
+   * and {@code NETRA_JAVA_OPTS} and {@code NETRA_AOT} from {@code env}, as {@code ./netra} reads them.
+   */
+  public static ServiceLaunch forThisMachine(Path jar, int cpus, MemorySize memory, Map<String, String> env) {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     return of(new Inputs(java, Runtime.version().feature(), jar, cpus, memory, onPath("taskset", env.get("PATH")),
         allowedCpus(), env.getOrDefault("NETRA_JAVA_OPTS", ""), "off".equalsIgnoreCase(env.get("NETRA_AOT"))));

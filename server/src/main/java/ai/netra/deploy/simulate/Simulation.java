@@ -2,6 +2,8 @@ package ai.netra.deploy.simulate;
 
 import ai.netra.deploy.DurationText;
 import ai.netra.deploy.StartupReportJson;
+import ai.netra.json.Json;
+import ai.netra.startup.Criticality;
 import ai.netra.startup.Outcome;
 import ai.netra.startup.PhaseReport;
 import ai.netra.startup.StartupFailure;
@@ -24,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -38,7 +39,7 @@ public final class Simulation {
 
   /** Cloud Run sends SIGKILL this long after SIGTERM. */
   static final Duration GRACE = Duration.ofSeconds(10);
-  private static final Duration RSS_INTERVAL = Duration.ofMillis(50);
+  private static final Duration RSS_INTERVAL = Duration.ofMillis(100);
   private static final Duration POLL_BEFORE_LISTENING = Duration.ofMillis(20);
   private static final Duration POLL = Duration.ofMillis(100);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
@@ -81,114 +82,40 @@ public final class Simulation {
     long origin = System.nanoTime();
     Process process = builder.start();
     ProcessHandle handle = process.toHandle();
-    // Processes the service starts (the embedded database) outlive it if it dies: remember them to stop them too.
-    Set<ProcessHandle> started = ConcurrentHashMap.newKeySet();
-    Thread stopOnExit = new Thread(() -> killAll(handle, started)); // an interrupted simulation leaves nothing behind
+    MemoryWatchdog watchdog = new MemoryWatchdog(handle, memory, RSS_INTERVAL);
+    // An interrupted simulation (Ctrl-C) leaves no service behind.
+    Thread stopOnExit = new Thread(() -> killAll(handle, watchdog.seen()));
     Runtime.getRuntime().addShutdownHook(stopOnExit);
     ServiceOutput output = new ServiceOutput(process.getInputStream(), serviceLog);
     PhaseStream phases = new PhaseStream(progress);
     phases.event(ms(origin), "launched the service (pid " + process.pid() + ") on port " + port);
-    try (MemoryWatchdog watchdog = new MemoryWatchdog(handle, memory, RSS_INTERVAL).start();
-        StartupProbe prober = new StartupProbe(probe, port, origin, handle).start()) {
-      long deadline = origin + probe.window().toNanos();
-      Long listenMs = null;
-      Long readyMs = null;
-      StartupReport last = null;
-      boolean probeTold = false;
-      while (process.isAlive()) {
-        handle.descendants().forEach(started::add);
-        if (listenMs == null) {
-          if (connects(port)) {
-            listenMs = ms(origin);
-            phases.event(listenMs, "listening on port " + port);
-          }
-        } else {
-          Optional<StartupReport> report = startupReport(http, port);
-          if (report.isPresent()) {
-            last = report.get();
-            phases.update(last);
-          }
-          if (readyMs == null && last != null && last.outcome().serving() && status(http, port, "/health/ready") == 200) {
-            readyMs = ms(origin);
-            phases.event(readyMs, "/health/ready answers 200: ready to take traffic");
-          }
-        }
-        Optional<StartupProbe.Result> probed = prober.result();
-        if (probed.isPresent() && !probeTold) {
-          probeTold = true;
-          StartupProbe.Result r = probed.get();
-          phases.event(ms(origin, r.atNanos()), r.passed()
-              ? "startup probe (" + probe.kind() + ") passed at attempt " + r.attempts()
-              : "startup probe (" + probe.kind() + ") FAILED after " + r.attempts() + " attempts (" + r.lastFailure()
-                  + "): Cloud Run would stop this instance");
-        }
-        if (readyMs != null && probed.isPresent() || probed.isPresent() && !probed.get().passed()) {
-          break;
-        }
-        if (System.nanoTime() > deadline) {
-          phases.event(ms(origin), "not ready within the " + DurationText.format(probe.window()) + " window");
-          break;
-        }
-        phases.quiet(last, ms(origin));
-        sleep(listenMs == null ? POLL_BEFORE_LISTENING : POLL);
-      }
-
-      Integer exitCode = null;
-      Long exitMs = null;
-      Long killedMs = null;
-      Long killedRss = null;
-      Integer stopExitCode = null;
-      Long stopMs = null;
-      Optional<MemoryWatchdog.Kill> kill = watchdog.kill();
-      if (!process.isAlive() || kill.isPresent()) {
-        exitCode = waitFor(process, Duration.ofSeconds(5));
-        exitMs = kill.map(k -> ms(origin, k.atNanos())).orElse(ms(origin));
-        if (kill.isPresent()) {
-          killedMs = exitMs;
-          killedRss = kill.get().rssBytes();
-          phases.event(killedMs, "OOM-killed: RSS " + new MemorySize(killedRss) + " reached the " + memory + " limit");
-        } else {
-          phases.event(exitMs, "the service exited with code " + exitCode);
-        }
-      } else {
-        watchdog.sampleNow();
-        long stopping = System.nanoTime();
-        handle.destroy(); // SIGTERM, as Cloud Run stops an instance
-        if (process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-          stopExitCode = process.exitValue();
-          stopMs = (System.nanoTime() - stopping) / 1_000_000;
-          phases.event(ms(origin), "stopped with SIGTERM: exit " + stopExitCode + " after " + DurationText.millis(stopMs));
-        } else {
-          killAll(handle, started);
-          stopExitCode = waitFor(process, Duration.ofSeconds(5));
-          phases.event(ms(origin), "did not stop within Cloud Run's " + DurationText.format(GRACE)
-              + " grace period after SIGTERM: killed");
-        }
-      }
-      killAll(handle, started); // the embedded database or anything else it started and left behind
+    try (watchdog; StartupProbe prober = new StartupProbe(probe, port, origin, handle).start()) {
+      watchdog.start();
+      Watch watch = watch(process, http, port, origin, prober, phases);
+      Ending ending = end(process, watchdog, origin, phases);
       output.awaitEnd(Duration.ofSeconds(5));
       prober.close();
       StartupProbe.Result probed = prober.result().orElse(null);
       List<String> record = output.failureRecord();
       StartupFailure failure = ServiceOutput.parseFailure(record).orElse(null);
-      StartupReport report = merge(last, failure, exitCode);
-      if (report != null && report != last) {
+      StartupReport report = merge(watch.last(), failure, ending.exitCode());
+      if (report != null && report != watch.last()) {
         phases.update(report); // the phase that failed, as the service's record tells it
       }
       List<String> notes = new ArrayList<>(launch.notes());
       routes.routes().forEach(r -> notes.add(r.describe()));
       notes.addAll(routes.notes());
       output.copyFailure().ifPresent(e -> notes.add("service log: could not be written: " + e));
-      return new SimulationResult(cpus, memory, probe, notes, listenMs, probed != null && probed.passed(),
+      return new SimulationResult(cpus, memory, probe, notes, watch.listenMs(), probed != null && probed.passed(),
           probed == null ? null : ms(origin, probed.atNanos()), probed == null ? 0 : probed.attempts(),
-          probed == null ? null : probed.lastFailure(), readyMs, report, exitCode, exitMs,
-          killedMs, killedRss, watchdog.peakBytes(), watchdog.unreadable().orElse(null), stopExitCode, stopMs, record,
-          failure);
+          probed == null ? null : probed.lastFailure(), watch.readyMs(), report, ending.exitCode(), ending.exitMs(),
+          ending.killedMs(), ending.killedRss(), watchdog.peakBytes(), watchdog.unreadable().orElse(null),
+          ending.stopExitCode(), ending.stopMs(), record, failure);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("the simulation was interrupted", e);
     } finally {
-      killAll(handle, started);
+      killAll(handle, watchdog.seen());
       http.close();
       try {
         Runtime.getRuntime().removeShutdownHook(stopOnExit);
@@ -196,6 +123,96 @@ public final class Simulation {
         // the JVM is already shutting down: the hook runs anyway
       }
     }
+  }
+
+  /** What the watch saw: when the port listened, when the service was ready (null: never), and its last report. */
+  private record Watch(Long listenMs, Long readyMs, StartupReport last) { }
+
+  /** How the service ended: by itself or killed ({@code exitCode}), or stopped by the simulation ({@code stopExitCode}). */
+  private record Ending(Integer exitCode, Long exitMs, Long killedMs, Long killedRss, Integer stopExitCode, Long stopMs) { }
+
+  /**
+   * Follows the start until it is decided: ready and probed, the probe failed, the service exited
+   * or was killed, or the probe window ended.
+   */
+  private Watch watch(Process process, HttpClient http, int port, long origin, StartupProbe prober, PhaseStream phases)
+      throws InterruptedException {
+    long deadline = origin + probe.window().toNanos();
+    Long listenMs = null;
+    Long readyMs = null;
+    StartupReport last = null;
+    boolean probeTold = false;
+    while (process.isAlive()) {
+      if (listenMs == null) {
+        if (connects(port)) {
+          listenMs = ms(origin);
+          phases.event(listenMs, "listening on port " + port);
+        }
+      } else {
+        Optional<StartupReport> report = startupReport(http, port);
+        if (report.isPresent()) {
+          last = report.get();
+          phases.update(last);
+        }
+        if (readyMs == null && last != null && last.outcome().serving() && status(http, port, "/health/ready") == 200) {
+          readyMs = ms(origin);
+          phases.event(readyMs, "/health/ready answers 200: ready to take traffic");
+        }
+      }
+      Optional<StartupProbe.Result> probed = prober.result();
+      if (probed.isPresent() && !probeTold) {
+        probeTold = true;
+        StartupProbe.Result r = probed.get();
+        phases.event(ms(origin, r.atNanos()), r.passed()
+            ? "startup probe (" + probe.kind() + ") passed at attempt " + r.attempts()
+            : "startup probe (" + probe.kind() + ") FAILED after " + r.attempts() + " attempts (" + r.lastFailure()
+                + "): Cloud Run would stop this instance");
+      }
+      if (readyMs != null && probed.isPresent() || probed.isPresent() && !probed.get().passed()) {
+        break;
+      }
+      if (System.nanoTime() > deadline) {
+        phases.event(ms(origin), "not ready within the " + DurationText.format(probe.window()) + " window");
+        break;
+      }
+      phases.quiet(last, ms(origin));
+      Thread.sleep(listenMs == null ? POLL_BEFORE_LISTENING : POLL);
+    }
+    return new Watch(listenMs, readyMs, last);
+  }
+
+  /** Ends the service: notes how it ended by itself, or stops it with SIGTERM (SIGKILL after the grace period). */
+  private Ending end(Process process, MemoryWatchdog watchdog, long origin, PhaseStream phases)
+      throws InterruptedException {
+    ProcessHandle handle = process.toHandle();
+    Optional<MemoryWatchdog.Kill> kill = watchdog.kill();
+    if (!process.isAlive() || kill.isPresent()) {
+      int exitCode = waitFor(process, Duration.ofSeconds(5));
+      long exitMs = kill.map(k -> ms(origin, k.atNanos())).orElse(ms(origin));
+      killAll(handle, watchdog.seen()); // the embedded database or anything else it started and left behind
+      if (kill.isPresent()) {
+        phases.event(exitMs, "OOM-killed: RSS " + new MemorySize(kill.get().rssBytes()) + " reached the " + memory
+            + " limit");
+        return new Ending(exitCode, exitMs, exitMs, kill.get().rssBytes(), null, null);
+      }
+      phases.event(exitMs, "the service exited with code " + exitCode);
+      return new Ending(exitCode, exitMs, null, null, null, null);
+    }
+    watchdog.sampleNow();
+    long stopping = System.nanoTime();
+    handle.destroy(); // SIGTERM, as Cloud Run stops an instance
+    if (process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+      long stopMs = (System.nanoTime() - stopping) / 1_000_000;
+      killAll(handle, watchdog.seen());
+      phases.event(ms(origin), "stopped with SIGTERM: exit " + process.exitValue() + " after "
+          + DurationText.millis(stopMs));
+      return new Ending(null, null, null, null, process.exitValue(), stopMs);
+    }
+    killAll(handle, watchdog.seen());
+    int code = waitFor(process, Duration.ofSeconds(5));
+    phases.event(ms(origin), "did not stop within Cloud Run's " + DurationText.format(GRACE)
+        + " grace period after SIGTERM: killed");
+    return new Ending(null, null, null, null, code, null);
   }
 
   /**
@@ -249,9 +266,9 @@ public final class Simulation {
       throw new IOException("interrupted before the service was launched", e);
     }
     StartupReport sample = new StartupReport(Outcome.STARTING, "INIT", 0, 1, List.of(new PhaseReport("INIT",
-        StepStatus.RUNNING, List.of(new StepReport("s", "c", ai.netra.startup.Criticality.CRITICAL, StepStatus.RUNNING, 1,
+        StepStatus.RUNNING, List.of(new StepReport("s", "c", Criticality.CRITICAL, StepStatus.RUNNING, 1,
             0L, null, null, null)))), null);
-    StartupReportJson.parse(ai.netra.json.Json.write(sample));
+    StartupReportJson.parse(Json.write(sample));
     new PhaseStream(line -> { }).update(sample);
   }
 
@@ -295,7 +312,10 @@ public final class Simulation {
     return process.exitValue();
   }
 
-  /** SIGKILL to the service, everything below it now, and everything it was seen to start (a handle knows its own start time, so a reused pid is never hit). */
+  /**
+   * SIGKILL to the service, everything below it now, and everything it was seen to start (a handle
+   * knows its process's start time, so a reused pid is never hit).
+   */
   private static void killAll(ProcessHandle handle, Set<ProcessHandle> started) {
     List<ProcessHandle> tree = new ArrayList<>(handle.descendants().toList());
     tree.addAll(started);
@@ -303,10 +323,6 @@ public final class Simulation {
       handle.destroyForcibly();
     }
     tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-  }
-
-  private static void sleep(Duration d) throws InterruptedException {
-    Thread.sleep(d);
   }
 
   private static long ms(long origin) {

@@ -84,8 +84,9 @@ final class StartupProbe implements AutoCloseable {
       }
     }
     try {
-      HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/startup"))
-          .timeout(spec.timeout()).GET().build(), HttpResponse.BodyHandlers.discarding());
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/startup"))
+          .timeout(spec.timeout()).GET().build();
+      HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
       int status = response.statusCode();
       return status >= 200 && status < 400 ? null : "GET /health/startup answered " + status;
     } catch (IOException e) {

@@ -72,7 +72,8 @@ public final class TimelineSvg {
       element(w, "rect", "x", 0, "y", 0, "width", WIDTH, "height", height, "fill", "#ffffff");
       textAt(w, 16, 26, title, "font-size", 16, "font-weight", "bold");
       textAt(w, 16, 46, String.format(Locale.ROOT, "outcome %s, phase %s, %s of %s budget", report.outcome(),
-          report.phase(), DurationText.millis(report.elapsedMs()), DurationText.millis(report.budgetMs())), "fill", "#57606a");
+          report.phase(), DurationText.millis(report.elapsedMs()), DurationText.millis(report.budgetMs())),
+          "fill", "#57606a");
       legend(w);
 
       // Lane backgrounds first, then the grid over them, then the bars over the grid.
@@ -80,7 +81,8 @@ public final class TimelineSvg {
       int lane = 0;
       for (PhaseReport phase : report.phases()) {
         int laneHeight = PHASE_ROW + phase.steps().size() * STEP_ROW;
-        element(w, "rect", "x", 0, "y", y, "width", WIDTH, "height", laneHeight, "fill", lane++ % 2 == 0 ? "#f6f8fa" : "#ffffff");
+        element(w, "rect", "x", 0, "y", y, "width", WIDTH, "height", laneHeight,
+            "fill", lane++ % 2 == 0 ? "#f6f8fa" : "#ffffff");
         element(w, "rect", "x", 0, "y", y, "width", 5, "height", laneHeight, "fill", colour(phase.status()));
         y += laneHeight;
       }

@@ -73,7 +73,8 @@ final class ChatGoldenPath {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       String why = cause instanceof WebSocketHandshakeException h
           ? "the upgrade was refused with " + h.getResponse().statusCode()
-              + (h.getResponse().statusCode() == 401 ? " (the token is not accepted: expired, or signed with another key)" : "")
+              + (h.getResponse().statusCode() == 401
+                  ? " (the token is not accepted: expired, or signed with another key)" : "")
           : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
       return GateResult.fail(NAME, ms(begin), "cannot open " + uri + ": " + why, details);
     } catch (TimeoutException e) {
@@ -108,7 +109,8 @@ final class ChatGoldenPath {
         if (type.equals("error")) {
           details.put("events", seen);
           return GateResult.fail(NAME, ms(begin), "the service answered with an error event: "
-              + event.path("payload").path("code").asText() + ": " + event.path("payload").path("message").asText(), details);
+              + event.path("payload").path("code").asText() + ": " + event.path("payload").path("message").asText(),
+              details);
         }
         if (type.equals(FIVE.get(matched))) {
           matched++;

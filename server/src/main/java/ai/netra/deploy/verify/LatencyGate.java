@@ -77,7 +77,8 @@ final class LatencyGate {
         DurationText.format(maxP99), percent(maxFailureRate));
     List<String> reasons = new ArrayList<>();
     if (s.p99Ms() > maxP99.toMillis()) {
-      reasons.add(NAME + ": p99 " + DurationText.millis(s.p99Ms()) + " is over the " + DurationText.format(maxP99) + " limit");
+      reasons.add(NAME + ": p99 " + DurationText.millis(s.p99Ms()) + " is over the " + DurationText.format(maxP99)
+          + " limit");
     }
     if (s.failureRate() > maxFailureRate) {
       reasons.add(String.format(Locale.ROOT, "%s: %s of %d requests failed (%d 5xx, %d without answer%s), over the %s limit",

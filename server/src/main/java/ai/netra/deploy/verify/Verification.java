@@ -64,7 +64,8 @@ public final class Verification {
         gates.add(told(progress, GateResult.skipped(BaselineGate.NAME, "no --baseline-report"
             + (report == null ? "" : " (time to ready " + DurationText.millis(report.elapsedMs()) + ")"))));
       } else {
-        gates.add(told(progress, report == null ? GateResult.skipped(BaselineGate.NAME, "not run: no finished start to compare")
+        gates.add(told(progress, report == null
+            ? GateResult.skipped(BaselineGate.NAME, "not run: no finished start to compare")
             : BaselineGate.judge(report, options.baseline(), options.maxSlowdown())));
       }
     }

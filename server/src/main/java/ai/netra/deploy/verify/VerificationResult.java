@@ -22,8 +22,8 @@ public record VerificationResult(String url, List<GateResult> gates, Rollback ro
 
   /** The reasons of every failed gate, in gate order. */
   public List<String> reasons() {
-    return gates.stream().flatMap(g -> g.status() == GateResult.Status.FAIL
-        ? g.reasons().stream().map(r -> r.startsWith(g.name() + ": ") ? r : g.name() + ": " + r) : java.util.stream.Stream.empty())
+    return gates.stream().filter(g -> g.status() == GateResult.Status.FAIL)
+        .flatMap(g -> g.reasons().stream().map(r -> r.startsWith(g.name() + ": ") ? r : g.name() + ": " + r))
         .toList();
   }
 

@@ -1,6 +1,7 @@
 package ai.netra.deploy.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.startup.Outcome;
@@ -8,8 +9,10 @@ import ai.netra.startup.StartupReport;
 import ai.netra.startup.StepReport;
 import ai.netra.startup.StepStatus;
 import ai.netra.testing.ServiceProcess;
+import ai.netra.testing.TestDependencies;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,6 +84,24 @@ class SimulateIT {
     assertThat(written.failure().exitCode()).isEqualTo(3);
     assertThat(written.steps()).filteredOn(s -> s.name().equals("database")).singleElement()
         .satisfies(s -> assertThat(s.status()).isEqualTo(StepStatus.FAILED));
+  }
+
+  @Test
+  void redisLatencyIsInTheRedisStepsPath(@TempDir Path dir) throws Exception {
+    String redisUrl = TestDependencies.redisUrl();
+    assumeTrue(redisUrl != null, "needs Redis (none running and no redis-server installed)");
+    Path report = dir.resolve("startup.json");
+
+    Result run = simulate(Map.of("REDIS_URL", redisUrl), "--redis-latency", "1s", "--timeout", "90s", "--report",
+        report.toString());
+
+    assertThat(run.exit).as("exit of a simulation with 1 s of Redis latency:\n" + run.output).isEqualTo(0);
+    assertThat(run.output).contains("redis " + URI.create(redisUrl).getHost() + ":", "(+1 s per new connection)");
+    StepReport redis = StartupReportJson.read(report).steps().stream().filter(s -> s.name().equals("redis")).findFirst()
+        .orElseThrow();
+    assertThat(redis.status()).isEqualTo(StepStatus.OK);
+    assertThat(redis.endMs() - redis.startMs()).as("redis step duration (ms): the proxy's 1 s was really in the path")
+        .isGreaterThanOrEqualTo(900);
   }
 
   @Test
