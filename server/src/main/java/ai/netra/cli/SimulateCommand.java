@@ -307,7 +307,7 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     out.println("recommended:");
     for (Recommendations.Item item : recommendations) {
-      out.printf(Locale.ROOT, "  %-28s %s%n  %-28s   (%s)%n", item.subject(), item.value(), "", item.why());
+      out.printf(Locale.ROOT, "  %-28s %s%n  %-28s   %s%n", item.subject(), item.value(), "", item.why());
     }
     r.notes().stream().filter(n -> n.contains("NOT applied")).forEach(n -> out.println("note: " + n));
     if (!written.isEmpty()) {

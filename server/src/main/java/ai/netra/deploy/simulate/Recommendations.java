@@ -58,10 +58,10 @@ public final class Recommendations {
             + DurationText.format(policy.totalBudget()) + " budget"));
       }
     }
-    if (r.readyMs() != null && r.readyMs() * TIME_MARGIN > r.probe().window().toMillis() || r.readyMs() == null
-        && r.killedMs() == null && r.exitCode() == null) {
+    if (r.readyMs() != null && r.readyMs() * TIME_MARGIN > r.probe().window().toMillis()) {
       items.add(new Item("cpu", "startup CPU boost (run.googleapis.com/startup-cpu-boost: \"true\") or more than "
-          + r.cpus() + " CPU", "the start does not fit its probe window with margin on " + r.cpus() + " CPU"));
+          + r.cpus() + " CPU", "ready at " + DurationText.millis(r.readyMs()) + ": the start does not fit its "
+          + DurationText.format(r.probe().window()) + " probe window " + TIME_MARGIN + " times on " + r.cpus() + " CPU"));
     }
     return items;
   }
@@ -92,7 +92,12 @@ public final class Recommendations {
 
   static Optional<Item> probe(SimulationResult r) {
     if (r.readyMs() == null) {
-      return Optional.empty();
+      if (r.killedMs() != null || r.exitCode() != null || r.report() == null) {
+        return Optional.empty(); // the start did not run out of time: fix what ended it first
+      }
+      return Optional.of(new Item("startup probe", "a window longer than " + DurationText.format(r.probe().window()),
+          "the start was still in phase " + r.report().phase() + " when the window ended; simulate again with a longer"
+              + " --timeout to measure the whole start"));
     }
     long needMs = Math.max(MIN_PROBE_WINDOW.toMillis(), (long) Math.ceil(r.readyMs() * TIME_MARGIN));
     if (needMs > ProbeSpec.CLOUD_RUN_MAX_WINDOW.toMillis()) {
@@ -111,8 +116,9 @@ public final class Recommendations {
   static List<Item> timeouts(StartupReport report, TimeoutPolicy policy, Map<String, Duration> latencies) {
     Map<String, Long> observed = new TreeMap<>();
     for (StepReport s : report.steps()) {
-      if (s.startMs() != null && s.endMs() != null) {
-        observed.merge(s.component(), s.endMs() - s.startMs(), Math::max);
+      if (s.startMs() != null) { // a step still running when the start ended needs at least what it had so far
+        long end = s.endMs() != null ? s.endMs() : Math.max(s.startMs(), report.elapsedMs());
+        observed.merge(s.component(), end - s.startMs(), Math::max);
       }
     }
     List<Item> items = new ArrayList<>();

@@ -100,14 +100,16 @@ public record SimulationResult(
       }
       reasons.add(text.toString());
     }
-    if (!probePassed && probeMs != null && killedMs == null && exitCode == null) {
-      reasons.add("the " + probe.describe() + " failed after " + probeAttempts + " attempts at "
-          + DurationText.millis(probeMs) + (probeFailure == null ? "" : " (last: " + probeFailure + ")"));
-    }
-    if (readyMs == null && killedMs == null && exitCode == null) {
-      String running = report == null ? "it never answered /health/startup"
-          : "last seen in phase " + report.phase() + running(report);
-      reasons.add("not ready within the " + DurationText.format(probe.window()) + " window: " + running
+    boolean probeFailed = !probePassed && probeMs != null && killedMs == null && exitCode == null;
+    String lastSeen = report == null ? "it never answered /health/startup" : "last seen in phase " + report.phase()
+        + running(report);
+    if (probeFailed) {
+      reasons.add(String.format(Locale.ROOT, "the startup probe (%s every %s, failureThreshold %d) failed after %d attempts"
+              + " at %s%s; %s", probe.kind() == ProbeSpec.Kind.TCP ? "TCP connect" : "GET /health/startup",
+          DurationText.format(probe.period()), probe.failureThreshold(), probeAttempts, DurationText.millis(probeMs),
+          probeFailure == null ? "" : " (last: " + probeFailure + ")", lastSeen));
+    } else if (readyMs == null && killedMs == null && exitCode == null) {
+      reasons.add("not ready within the " + DurationText.format(probe.window()) + " window: " + lastSeen
           + (listenMs == null ? "; it never listened on its port" : ""));
     }
     if (reasons.isEmpty()) {
