@@ -5,7 +5,9 @@ import ai.netra.cli.CheckCommand;
 import ai.netra.cli.ImportCommand;
 import ai.netra.cli.PlanCommand;
 import ai.netra.cli.ServeCommand;
+import ai.netra.cli.SimulateCommand;
 import ai.netra.cli.TokenCommand;
+import ai.netra.cli.VerifyCommand;
 import ai.netra.cli.VersionProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -68,6 +70,8 @@ public final class Main {
     cli.addSubcommand(new CheckCommand());
     cli.addSubcommand(new PlanCommand());
     cli.addSubcommand(new ImportCommand());
+    cli.addSubcommand(new SimulateCommand());
+    cli.addSubcommand(new VerifyCommand());
     System.exit(cli.execute(args));
   }
 }

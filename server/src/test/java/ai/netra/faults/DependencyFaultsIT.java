@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ai.netra.faults.FaultProxy.Mode;
+import ai.netra.deploy.net.FaultProxy;
+import ai.netra.deploy.net.FaultProxy.Mode;
 import ai.netra.testing.ServiceProcess;
 import ai.netra.testing.TestDependencies;
 import com.fasterxml.jackson.databind.JsonNode;

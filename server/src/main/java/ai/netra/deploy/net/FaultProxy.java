@@ -1,4 +1,4 @@
-package ai.netra.faults;
+package ai.netra.deploy.net;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +18,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A TCP proxy on {@code 127.0.0.1:<free port>} in front of a real upstream, whose behaviour a test
- * switches at runtime to play a dependency that is gone, refuses, is slow, or black-holes traffic.
+ * A TCP proxy on {@code 127.0.0.1:<free port>} in front of a real upstream, whose behaviour its owner
+ * switches at runtime to play a dependency that is gone, refuses, is slow, or black-holes traffic:
+ * {@code netra simulate} puts the service's PostgreSQL and Redis behind one to add connection
+ * latency, and the dependency tests use it to take them away while the service runs.
  *
  * <p>A mode applies to connections accepted after it is set; connections already open keep the
  * behaviour they were accepted with until {@link #dropAll()} cuts them (as a network cut would).
@@ -270,7 +272,7 @@ public final class FaultProxy implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
-      // the connection was cut or ended: nothing to do but close it
+      // the connection was cut or ended (or the upstream refused): the client sees it closed, as it would directly
     }
   }
 

@@ -1,4 +1,4 @@
-package ai.netra.faults;
+package ai.netra.deploy.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
