@@ -477,12 +477,7 @@ public final class ChatRepository {
     return new StorageException("chat storage could not " + what + " (SQLState " + e.getSQLState() + ")", e);
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private <T> T withConnection(String what, Work<T> work) {
+  private <T> T withConnection(String what, Transactions.Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
       return work.run(c);
     } catch (SQLException e) {
@@ -490,29 +485,9 @@ public final class ChatRepository {
     }
   }
 
-  /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws anything. */
-  private <T> T inTransaction(String what, Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException | Error e) {
-        try {
-          c.rollback();
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback);
-        }
-        throw e;
-      } finally {
-        try {
-          c.setAutoCommit(autoCommit);
-        } catch (SQLException ignored) {
-          // a broken connection: the pool discards it on close
-        }
-      }
+  private <T> T inTransaction(String what, Transactions.Work<T> work) {
+    try {
+      return Transactions.inTransaction(dataSource, work);
     } catch (SQLException e) {
       throw failure(what, e);
     }

@@ -1,5 +1,6 @@
 package ai.netra.usage;
 
+import ai.netra.db.Transactions;
 import ai.netra.startup.ConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +11,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -301,9 +301,7 @@ public final class PriceCatalog {
    * @throws SQLException when the database refuses; nothing is written then
    */
   public int sync(DataSource dataSource) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      c.setAutoCommit(false);
+    return Transactions.inTransaction(dataSource, c -> {
       try (PreparedStatement s = c.prepareStatement("""
           insert into model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, effective_from)
           values (?, ?, ?, ?, ?)
@@ -325,23 +323,9 @@ public final class PriceCatalog {
         for (int n : s.executeBatch()) {
           changed += Math.max(n, 0);
         }
-        c.commit();
         return changed;
-      } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback);
-        }
-        throw e;
-      } finally {
-        try {
-          c.setAutoCommit(autoCommit);
-        } catch (SQLException ignored) {
-          // a broken connection: the pool discards it on close, and the first failure is what was thrown
-        }
       }
-    }
+    });
   }
 
   @Override
