@@ -278,6 +278,7 @@ class StartupContractIT {
     env.put("LLM_MODEL", "gpt-test");
     env.put("LLM_BASE_URL", "http://127.0.0.1:9/v1");
     env.put("LLM_API_KEY", "sk-llm-secret-Pq93Kd");
+    env.put("STARTUP_ALLOW_DEGRADED", "llm"); // the endpoint is unreachable: its failure is logged, with the key masked
     String database = TestDependencies.postgresUrl();
     env.put("DATABASE_URL", database.replace("postgres://postgres@", "postgres://postgres:url-secret-Tt55@"));
     List<String> secrets = List.of("pg-secret-Zq81xL", "jwt-secret-0123456789abcdefghijklmnopqrstuv",
