@@ -134,6 +134,13 @@ class EventJsonTest {
   }
 
   @Test
+  void thePongShortcutWritesExactlyWhatEventJsonWrites() throws Exception {
+    String fast = ChatService.pong();
+    Instant at = Instant.parse(new ObjectMapper().readTree(fast).path("timestamp").asText());
+    assertThat(fast).isEqualTo(new EventJson().event(new ChatEvent("pong", 0, null, null, at, java.util.Map.of())));
+  }
+
+  @Test
   void enumsAreWrittenAsLowerCaseNamesEvenWhenToStringIsOverridden() {
     assertThat(json.write(Outcome.READY)).isEqualTo("\"ready\"");
     assertThat(json.write(State.IN_PROGRESS)).isEqualTo("\"in_progress\"");
