@@ -40,6 +40,8 @@ public final class ChatService implements AutoCloseable {
   static final String CHANNEL = "chat-events";
   /** How many resumed events one resume sends at most; the client asks again after the last one. */
   static final int RESUME_BATCH = 1000;
+  /** How often every socket is checked for a ping that is due or a peer silent past the idle timeout. */
+  static final Duration KEEPALIVE_CHECK = Duration.ofSeconds(5);
 
   private final ChatRepository chats;
   private final EventBus bus;
@@ -63,9 +65,8 @@ public final class ChatService implements AutoCloseable {
     this.limiter = limiter;
     this.agent = agent;
     this.subscription = bus.subscribe(CHANNEL, this::deliver);
-    long every = ChatEndpoint.PING_INTERVAL.toMillis();
-    pinger.scheduleWithFixedDelay(() -> sockets.values().forEach(mine -> mine.forEach(ChatSocket::ping)), every, every,
-        TimeUnit.MILLISECONDS);
+    long every = KEEPALIVE_CHECK.toMillis();
+    pinger.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
   }
 
   /** The limits a client is told when it connects. */
@@ -102,6 +103,20 @@ public final class ChatService implements AutoCloseable {
     metrics.closed(code);
     if (code == 1011) {
       log.warn("chat socket {} of user {} closed with 1011 (server fault)", socket.id(), socket.userId());
+    }
+  }
+
+  private void keepAlive() {
+    long now = System.nanoTime();
+    for (Set<ChatSocket> mine : sockets.values()) {
+      for (ChatSocket socket : mine) {
+        try {
+          socket.keepAlive(now);
+        } catch (RuntimeException e) {
+          // one broken socket must not end the schedule, which a thrown exception would
+          log.warn("keep-alive of chat socket {} failed: {}", socket.id(), e.toString());
+        }
+      }
     }
   }
 
