@@ -180,7 +180,7 @@ public final class ChatService implements AutoCloseable {
     String status = "completed";
     String error = null;
     try {
-      Agent.Answer answer = agent.answer(content, run);
+      Agent.Answer answer = answer(content, run);
       if (answer == null || run.stopped()) {
         status = closing.get() ? "interrupted" : "stopped";
         run.emit("agent_completed", Map.of("status", status, "answer", ""));
@@ -212,6 +212,19 @@ public final class ChatService implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("could not record the end of run {}: {}", run.runId, e.toString());
       }
+    }
+  }
+
+  /**
+   * The agent's answer, with the interrupt that stopped it (at shutdown, or at the run's time limit)
+   * cleared: the end of the run must still be stored, and an interrupted virtual thread cannot wait
+   * for the database (the interrupt closes the connection's socket under it).
+   */
+  private Agent.Answer answer(String content, ActiveRun run) throws Exception {
+    try {
+      return agent.answer(content, run);
+    } finally {
+      Thread.interrupted();
     }
   }
 
@@ -300,6 +313,8 @@ public final class ChatService implements AutoCloseable {
     try {
       if (!runThreads.awaitTermination(3, TimeUnit.SECONDS)) {
         runThreads.shutdownNow();
+        // Interrupted runs store their end themselves; the database must still be there when they do.
+        runThreads.awaitTermination(1, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
