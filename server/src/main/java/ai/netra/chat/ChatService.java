@@ -40,6 +40,8 @@ public final class ChatService implements AutoCloseable {
   static final String CHANNEL = "chat-events";
   /** How many resumed events one resume sends at most; the client asks again after the last one. */
   static final int RESUME_BATCH = 1000;
+  /** How often every socket is checked for a ping that is due or a peer silent past the idle timeout. */
+  static final Duration KEEPALIVE_CHECK = Duration.ofSeconds(5);
 
   private final ChatRepository chats;
   private final EventBus bus;
@@ -63,9 +65,8 @@ public final class ChatService implements AutoCloseable {
     this.limiter = limiter;
     this.agent = agent;
     this.subscription = bus.subscribe(CHANNEL, this::deliver);
-    long every = ChatEndpoint.PING_INTERVAL.toMillis();
-    pinger.scheduleWithFixedDelay(() -> sockets.values().forEach(mine -> mine.forEach(ChatSocket::ping)), every, every,
-        TimeUnit.MILLISECONDS);
+    long every = KEEPALIVE_CHECK.toMillis();
+    pinger.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
   }
 
   /** The limits a client is told when it connects. */
@@ -102,6 +103,20 @@ public final class ChatService implements AutoCloseable {
     metrics.closed(code);
     if (code == 1011) {
       log.warn("chat socket {} of user {} closed with 1011 (server fault)", socket.id(), socket.userId());
+    }
+  }
+
+  private void keepAlive() {
+    long now = System.nanoTime();
+    for (Set<ChatSocket> mine : sockets.values()) {
+      for (ChatSocket socket : mine) {
+        try {
+          socket.keepAlive(now);
+        } catch (RuntimeException e) {
+          // one broken socket must not end the schedule, which a thrown exception would
+          log.warn("keep-alive of chat socket {} failed: {}", socket.id(), e.toString());
+        }
+      }
     }
   }
 
@@ -165,7 +180,7 @@ public final class ChatService implements AutoCloseable {
     String status = "completed";
     String error = null;
     try {
-      Agent.Answer answer = agent.answer(content, run);
+      Agent.Answer answer = answer(content, run);
       if (answer == null || run.stopped()) {
         status = closing.get() ? "interrupted" : "stopped";
         run.emit("agent_completed", Map.of("status", status, "answer", ""));
@@ -197,6 +212,19 @@ public final class ChatService implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("could not record the end of run {}: {}", run.runId, e.toString());
       }
+    }
+  }
+
+  /**
+   * The agent's answer, with the interrupt that stopped it (at shutdown, or at the run's time limit)
+   * cleared: the end of the run must still be stored, and an interrupted virtual thread cannot wait
+   * for the database (the interrupt closes the connection's socket under it).
+   */
+  private Agent.Answer answer(String content, ActiveRun run) throws Exception {
+    try {
+      return agent.answer(content, run);
+    } finally {
+      Thread.interrupted();
     }
   }
 
@@ -294,6 +322,8 @@ public final class ChatService implements AutoCloseable {
     try {
       if (!runThreads.awaitTermination(3, TimeUnit.SECONDS)) {
         runThreads.shutdownNow();
+        // Interrupted runs store their end themselves; the database must still be there when they do.
+        runThreads.awaitTermination(1, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -23,6 +23,9 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger rateLimitedInARow = new AtomicInteger();
   private volatile Session session;
+  /** {@link System#nanoTime()} of the last frame from the peer (a pong counts) and of the last ping sent. */
+  private volatile long lastHeard;
+  private volatile long lastPinged;
 
   ChatSocket(ChatService chat, String userId) {
     this.chat = chat;
@@ -39,17 +42,26 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
 
   @Override
   public void onWebSocketOpen(Session session) {
+    lastHeard = System.nanoTime();
+    lastPinged = lastHeard;
     this.session = session;
     chat.opened(this);
   }
 
   @Override
   public void onWebSocketText(String message) {
+    lastHeard = System.nanoTime();
     chat.received(this, message);
   }
 
   @Override
+  public void onWebSocketPong(ByteBuffer payload) {
+    lastHeard = System.nanoTime();
+  }
+
+  @Override
   public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+    lastHeard = System.nanoTime();
     callback.succeed();
     chat.received(this, "{\"type\":\"binary\"}"); // answered as an unknown type: the protocol is text JSON
   }
@@ -79,9 +91,24 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
     s.sendText(text, Callback.from(queued::decrementAndGet, failure -> queued.decrementAndGet()));
   }
 
-  void ping() {
+  /**
+   * Pings the peer when a ping is due, and drops the connection when nothing came from the peer, not
+   * even a pong, for the idle timeout. The connection's own idle timeout cannot do this: every ping
+   * the server writes counts as traffic for it, so a vanished peer would be kept forever.
+   */
+  void keepAlive(long nowNanos) {
     Session s = session;
-    if (s != null && s.isOpen()) {
+    if (s == null || !s.isOpen()) {
+      return; // not open yet, or closing: the connection's idle timeout ends a close the peer never answers
+    }
+    if (nowNanos - lastHeard >= ChatEndpoint.IDLE_TIMEOUT.toNanos()) {
+      log.debug("chat socket {} of user {} sent nothing for {} s: dropped", id, userId, ChatEndpoint.IDLE_TIMEOUT.toSeconds());
+      s.close(1001, "nothing received for " + ChatEndpoint.IDLE_TIMEOUT.toSeconds() + " s", Callback.NOOP);
+      s.disconnect(); // a silent peer will not answer the close frame; waiting for it would keep the socket another timeout
+      return;
+    }
+    if (nowNanos - lastPinged >= ChatEndpoint.PING_INTERVAL.toNanos()) {
+      lastPinged = nowNanos;
       s.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
     }
   }
