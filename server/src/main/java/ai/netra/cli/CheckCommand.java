@@ -1,5 +1,6 @@
 package ai.netra.cli;
 
+import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.check.CheckReport;
 import ai.netra.deploy.check.DeployCheck;
 import ai.netra.deploy.check.DeployEnv;
@@ -63,11 +64,13 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--cpu", paramLabel = "CPU", description = "CPUs the deploy requests: 1, 2, 1000m")
   String cpu;
 
-  @Option(names = "--memory", paramLabel = "SIZE", description = "memory the deploy requests: 512Mi, 1Gi")
-  String memory;
+  @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,
+      description = "memory the deploy requests: 512Mi, 1Gi")
+  MemorySize memory;
 
-  @Option(names = "--peak-rss", paramLabel = "SIZE", description = "peak RSS a start needs, e.g. 430Mi (default: the report's)")
-  String peakRss;
+  @Option(names = "--peak-rss", paramLabel = "SIZE", converter = MemoryConverter.class,
+      description = "peak RSS a start needs, e.g. 430Mi (default: the report's)")
+  MemorySize peakRss;
 
   @Option(names = "--margin", paramLabel = "PERCENT", defaultValue = "25",
       description = "how close to a timeout, the budget or a limit counts as too close (default ${DEFAULT-VALUE}%%)")
@@ -105,7 +108,7 @@ public final class CheckCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--cpu and --memory go together: give both, or neither");
       }
       ResourceProfile resources = cpu == null ? null
-          : new ResourceProfile(ResourceProfile.parseCpu(cpu), ResourceProfile.parseMemory(memory));
+          : new ResourceProfile(ResourceProfile.parseCpu(cpu), memory);
       if (maxConnections != null && maxConnections < 1) {
         throw new IllegalArgumentException("--max-connections must be at least 1, was " + maxConnections);
       }
@@ -117,8 +120,7 @@ public final class CheckCommand implements Callable<Integer> {
           throw new IOException("the service YAML " + serviceYaml + ": it does not exist", e);
         }
       }
-      options = new DeployCheck.Options(maxConnections, resources,
-          peakRss == null ? null : ResourceProfile.parseMemory(peakRss), marginPercent / 100.0, service);
+      options = new DeployCheck.Options(maxConnections, resources, peakRss, marginPercent / 100.0, service);
     } catch (IOException e) {
       return Inputs.usage(err, "check", "cannot read " + e.getMessage());
     } catch (IllegalArgumentException e) {

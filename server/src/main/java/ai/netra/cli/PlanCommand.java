@@ -1,5 +1,6 @@
 package ai.netra.cli;
 
+import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
@@ -68,8 +69,9 @@ public final class PlanCommand implements Callable<Integer> {
   @Option(names = "--cpu", paramLabel = "CPU", description = "CPUs per instance (default 1, more when the memory needs it)")
   String cpu;
 
-  @Option(names = "--memory", paramLabel = "SIZE", description = "memory per instance (default: the report's peak RSS + 25%, else 1Gi)")
-  String memory;
+  @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,
+      description = "memory per instance (default: the report's peak RSS + 25%, else 1Gi)")
+  MemorySize memory;
 
   @Option(names = "--min-instances", paramLabel = "N", description = "instances kept warm (default 1 in production, else 0)")
   Integer minInstances;
@@ -113,7 +115,7 @@ public final class PlanCommand implements Callable<Integer> {
       env = Inputs.env(environment, envFile, processEnv);
       RecordedStartup recorded = report == null ? null : Inputs.report(report);
       plan = ServicePlanner.plan(env, recorded, new ServicePlanner.Options(image, service, region,
-          cpu == null ? null : ResourceProfile.parseCpu(cpu), memory == null ? null : ResourceProfile.parseMemory(memory),
+          cpu == null ? null : ResourceProfile.parseCpu(cpu), memory,
           minInstances, concurrency, cloudSqlInstance, vpcConnector, vpcEgress, serviceAccount));
       text = switch (format) {
         case cloudrun -> CloudRunService.yaml(plan);

@@ -4,9 +4,9 @@ import ai.netra.boot.BackendPlan;
 import ai.netra.config.Settings;
 import ai.netra.deploy.DurationText;
 import ai.netra.deploy.EnvFile;
+import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.simulate.DependencyRoutes;
-import ai.netra.deploy.simulate.MemorySize;
 import ai.netra.deploy.simulate.ProbeSpec;
 import ai.netra.deploy.simulate.Recommendations;
 import ai.netra.deploy.simulate.ServiceLaunch;
@@ -34,11 +34,9 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code netra simulate}: starts the service jar in a simulated Cloud Run instance; would it have started there? */
 @Command(name = "simulate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -385,17 +383,5 @@ public final class SimulateCommand implements Callable<Integer> {
     o.put("notes", r.notes());
     o.put("written", written);
     return o;
-  }
-
-  /** Reads {@code --memory}. */
-  static final class MemoryConverter implements ITypeConverter<MemorySize> {
-    @Override
-    public MemorySize convert(String value) {
-      try {
-        return MemorySize.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
   }
 }

@@ -1,5 +1,6 @@
 package ai.netra.deploy.check;
 
+import ai.netra.deploy.MemorySize;
 import ai.netra.startup.TimeoutPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,29 +13,26 @@ import java.util.Locale;
  */
 final class ResourceCheck {
 
-  /** Cloud Run's second-generation execution environment needs at least this much memory. */
-  static final long MIN_MEMORY_MIB = 512;
-
   private ResourceCheck() { }
 
   /**
    * @param target what the deploy requests, or null when not given (the recorded start's limits are judged then)
-   * @param peakRssMiB the peak RSS from the command line, or null to take the report's
+   * @param peakRss the peak RSS from the command line, or null to take the report's
    * @param budget the total startup budget the settings give
    */
-  static List<Finding> run(ResourceProfile target, Long peakRssMiB, RecordedStartup report, Duration budget, double margin) {
+  static List<Finding> run(ResourceProfile target, MemorySize peakRss, RecordedStartup report, Duration budget, double margin) {
     List<Finding> findings = new ArrayList<>();
     RecordedStartup.Observed seen = report == null ? RecordedStartup.Observed.NONE : report.observed();
-    Long peak = peakRssMiB != null ? peakRssMiB : seen.peakRssMiB();
+    MemorySize peak = peakRss != null ? peakRss : seen.peakRssMiB() == null ? null : MemorySize.mi(seen.peakRssMiB());
     String subject = "the deploy's";
     if (target == null && seen.cpus() != null && seen.memoryLimitMiB() != null) {
-      target = new ResourceProfile(seen.cpus(), seen.memoryLimitMiB());
+      target = new ResourceProfile(seen.cpus(), MemorySize.mi(seen.memoryLimitMiB()));
       subject = "the recorded start's";
     }
     if (target == null) {
       findings.add(Finding.pass(Area.RESOURCES, "no --cpu and --memory given and none recorded: nothing to judge"
-          + (peak == null ? "" : "; netra plan requests " + ResourceProfile.memoryText(ResourceProfile.memoryFor(peak))
-              + " for the " + peak + " MiB peak RSS")));
+          + (peak == null ? "" : "; netra plan requests " + peak.instanceForPeak() + " for the " + peak.wholeMebibytes()
+              + " MiB peak RSS")));
       return findings;
     }
     findings.addAll(memory(target, peak, subject));
@@ -42,34 +40,35 @@ final class ResourceCheck {
     return findings;
   }
 
-  private static List<Finding> memory(ResourceProfile target, Long peak, String subject) {
+  private static List<Finding> memory(ResourceProfile target, MemorySize peak, String subject) {
     List<Finding> findings = new ArrayList<>();
-    String limit = subject + " memory limit " + target.memoryText();
-    if (target.memoryMiB() < MIN_MEMORY_MIB) {
-      findings.add(Finding.fail(Area.RESOURCES, limit + " is below the " + ResourceProfile.memoryText(MIN_MEMORY_MIB)
-          + " Cloud Run's second-generation environment needs", "deploy with --memory " + ResourceProfile.memoryText(MIN_MEMORY_MIB)));
+    String limit = subject + " memory limit " + target.memory();
+    if (target.memory().compareTo(MemorySize.CLOUD_RUN_MINIMUM) < 0) {
+      findings.add(Finding.fail(Area.RESOURCES, limit + " is below the " + MemorySize.CLOUD_RUN_MINIMUM
+          + " Cloud Run's second-generation environment needs", "deploy with --memory " + MemorySize.CLOUD_RUN_MINIMUM));
     }
-    double minCpus = ResourceProfile.minCpusFor(target.memoryMiB());
+    int minCpus = target.memory().cloudRunMinimumCpus();
     if (target.cpus() < minCpus) {
-      findings.add(Finding.fail(Area.RESOURCES, "Cloud Run needs at least " + ResourceProfile.cpuText(minCpus) + " CPUs for "
-          + target.memoryText() + " of memory", "deploy with --cpu " + ResourceProfile.cpuText(minCpus)));
+      findings.add(Finding.fail(Area.RESOURCES, "Cloud Run needs at least " + minCpus + " CPUs for "
+          + target.memory() + " of memory", "deploy with --cpu " + minCpus));
     }
     if (peak == null) {
       findings.add(Finding.warn(Area.RESOURCES, limit + ": the peak RSS of a start is unknown, so the headroom is not checked",
-          "record a start with netra simulate (its report carries peak_rss_mib), or give --peak-rss"));
+          "record a start with netra simulate (its report carries the peak RSS), or give --peak-rss"));
       return findings;
     }
-    long needed = (long) Math.ceil(peak * (1 + ResourceProfile.MEMORY_HEADROOM));
-    String fix = "deploy with --memory " + ResourceProfile.memoryText(ResourceProfile.memoryFor(peak));
-    if (peak >= target.memoryMiB()) {
-      findings.add(Finding.fail(Area.RESOURCES, "peak RSS " + peak + " MiB reaches " + limit
+    MemorySize needed = peak.times(1 + MemorySize.HEADROOM);
+    String fix = "deploy with --memory " + peak.instanceForPeak();
+    long headroom = Math.round(MemorySize.HEADROOM * 100);
+    if (peak.compareTo(target.memory()) >= 0) {
+      findings.add(Finding.fail(Area.RESOURCES, "peak RSS " + peak.wholeMebibytes() + " MiB reaches " + limit
           + ": the platform kills the instance (out of memory)", fix));
-    } else if (needed > target.memoryMiB()) {
+    } else if (needed.compareTo(target.memory()) > 0) {
       findings.add(Finding.fail(Area.RESOURCES, String.format(Locale.ROOT, "peak RSS %d MiB + %d%% headroom = %d MiB is over %s:"
-          + " under traffic the instance runs out of memory", peak, Math.round(ResourceProfile.MEMORY_HEADROOM * 100), needed, limit), fix));
+          + " under traffic the instance runs out of memory", peak.wholeMebibytes(), headroom, needed.wholeMebibytes(), limit), fix));
     } else {
       findings.add(Finding.pass(Area.RESOURCES, String.format(Locale.ROOT, "peak RSS %d MiB + %d%% headroom = %d MiB fits %s",
-          peak, Math.round(ResourceProfile.MEMORY_HEADROOM * 100), needed, limit)));
+          peak.wholeMebibytes(), headroom, needed.wholeMebibytes(), limit)));
     }
     return findings;
   }

@@ -1,5 +1,6 @@
 package ai.netra.deploy.check;
 
+import ai.netra.deploy.MemorySize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
@@ -46,6 +47,6 @@ public record ServiceYaml(String source, JsonNode container, JsonNode annotation
       return null;
     }
     return new ResourceProfile(ResourceProfile.parseCpu(limits.get("cpu").asText()),
-        ResourceProfile.parseMemory(limits.get("memory").asText()));
+        MemorySize.parse(limits.get("memory").asText()));
   }
 }

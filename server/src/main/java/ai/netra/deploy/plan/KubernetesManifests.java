@@ -40,7 +40,7 @@ public final class KubernetesManifests {
     for (Map.Entry<String, SecretRef> e : plan.secrets().entrySet()) {
       env.add(map("name", e.getKey(), "valueFrom", map("secretKeyRef", map("name", secretName(plan), "key", e.getKey()))));
     }
-    Map<String, Object> resources = map("cpu", plan.resources().cpuText(), "memory", plan.resources().memoryText());
+    Map<String, Object> resources = map("cpu", plan.resources().cpuText(), "memory", plan.resources().memory().toString());
     Map<String, Object> container = new LinkedHashMap<>();
     container.put("name", plan.service());
     container.put("image", plan.image());

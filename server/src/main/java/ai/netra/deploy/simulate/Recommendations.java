@@ -1,6 +1,7 @@
 package ai.netra.deploy.simulate;
 
 import ai.netra.deploy.DurationText;
+import ai.netra.deploy.MemorySize;
 import ai.netra.startup.StartupReport;
 import ai.netra.startup.StepReport;
 import ai.netra.startup.TimeoutPolicy;
@@ -13,14 +14,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * What to deploy with, drawn from one simulated start: memory from the peak RSS plus headroom,
- * the startup probe and the step timeouts from the observed times with a margin (a local machine
- * starts faster than a cold Cloud Run instance, so observed times are doubled), and the probe kind.
+ * What to deploy with, drawn from one simulated start: memory from the peak RSS plus headroom (as
+ * {@code netra plan} sizes it), the startup probe and the step timeouts from the observed times with
+ * a margin (a local machine starts faster than a cold Cloud Run instance, so observed times are
+ * doubled), and the probe kind.
  */
 public final class Recommendations {
 
-  /** Memory over the observed peak: GC, buffers and a first burst of traffic need room. */
-  public static final double MEMORY_HEADROOM = 1.25;
   /** Time over what was observed here: a cold instance on shared hardware is slower than this machine. */
   public static final double TIME_MARGIN = 2.0;
   /** A probe window shorter than this turns one slow cold start into a failed deploy. */
@@ -76,11 +76,10 @@ public final class Recommendations {
     if (r.memoryUnwatched() != null) {
       return new Item("memory", "unknown", r.memoryUnwatched());
     }
-    MemorySize wanted = r.peakRss().times(MEMORY_HEADROOM);
-    MemorySize size = wanted.cloudRunSizeAtLeast().orElse(wanted);
-    String why = String.format(Locale.ROOT, "peak RSS %s + %d%% = %s, rounded up to a Cloud Run size (measured during"
-        + " the start, without traffic)", r.peakRss(),
-        Math.round((MEMORY_HEADROOM - 1) * 100), wanted);
+    MemorySize size = r.peakRss().instanceForPeak();
+    String why = String.format(Locale.ROOT, "peak RSS %s + %d%% = %s, rounded up to a Cloud Run size of at least %s, as"
+        + " netra plan sizes it (measured during the start, without traffic)", r.peakRss(),
+        Math.round(MemorySize.HEADROOM * 100), r.peakRss().times(1 + MemorySize.HEADROOM), MemorySize.CLOUD_RUN_MINIMUM);
     if (size.cloudRunMinimumCpus() > r.cpus()) {
       why += "; Cloud Run needs at least " + size.cloudRunMinimumCpus() + " CPUs with " + size;
     }

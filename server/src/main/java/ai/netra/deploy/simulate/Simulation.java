@@ -1,6 +1,7 @@
 package ai.netra.deploy.simulate;
 
 import ai.netra.deploy.DurationText;
+import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.json.Json;
 import ai.netra.startup.Criticality;

@@ -1,6 +1,7 @@
 package ai.netra.deploy.simulate;
 
 import ai.netra.deploy.DurationText;
+import ai.netra.deploy.MemorySize;
 import ai.netra.startup.StartupFailure;
 import ai.netra.startup.StartupReport;
 import ai.netra.startup.StepStatus;

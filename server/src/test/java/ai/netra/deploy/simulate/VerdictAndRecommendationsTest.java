@@ -2,6 +2,7 @@ package ai.netra.deploy.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.deploy.MemorySize;
 import ai.netra.startup.FailureKind;
 import ai.netra.startup.Outcome;
 import ai.netra.startup.StartupFailure;
@@ -37,9 +38,9 @@ class VerdictAndRecommendationsTest {
   }
 
   @Test
-  void memoryIsThePeakPlusAQuarterRoundedUpToACloudRunSize() {
+  void memoryIsThePeakPlusAQuarterRoundedUpToACloudRunSizeAsThePlanSizesIt() {
     Recommendations.Item memory = Recommendations.memory(passed(90 * MemorySize.MI));
-    assertThat(memory.value()).isEqualTo("128Mi");
+    assertThat(memory.value()).as("what netra plan writes: a second-generation size").isEqualTo("512Mi");
     assertThat(memory.why()).contains("peak RSS 90Mi", "113Mi");
     assertThat(Recommendations.memory(passed(420 * MemorySize.MI)).value()).as("420Mi + 25% = 525Mi").isEqualTo("1Gi");
   }
