@@ -5,7 +5,7 @@ import ai.netra.deploy.check.CheckReport;
 import ai.netra.deploy.check.DeployCheck;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.Finding;
-import ai.netra.deploy.check.RecordedStartup;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.check.ServiceYaml;
 import ai.netra.deploy.check.Verdict;

@@ -1,7 +1,8 @@
 package ai.netra.cli;
 
 import ai.netra.deploy.check.DeployEnv;
-import ai.netra.deploy.check.RecordedStartup;
+import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.StartupReportJson;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ final class Inputs {
    */
   static RecordedStartup report(Path file) throws IOException {
     try {
-      return RecordedStartup.read(file);
+      return StartupReportJson.recorded(file);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IOException("the startup report " + file + ": it does not exist", e);
     } catch (IOException e) {

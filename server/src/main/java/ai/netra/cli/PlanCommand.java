@@ -2,7 +2,7 @@ package ai.netra.cli;
 
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.check.DeployEnv;
-import ai.netra.deploy.check.RecordedStartup;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.plan.CloudRunService;
 import ai.netra.deploy.plan.GcloudCommand;

@@ -5,6 +5,7 @@ import ai.netra.config.Settings;
 import ai.netra.deploy.DurationText;
 import ai.netra.deploy.EnvFile;
 import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.simulate.DependencyRoutes;
 import ai.netra.deploy.simulate.ProbeSpec;
@@ -256,7 +257,7 @@ public final class SimulateCommand implements Callable<Integer> {
       return written;
     }
     if (report != null) {
-      StartupReportJson.write(result.report(), report);
+      StartupReportJson.write(new RecordedStartup(report.toString(), result.report(), RecordedStartup.Resources.NONE), report);
       written.add("report " + report);
     }
     if (timeline != null) {

@@ -3,11 +3,12 @@ package ai.netra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.netra.deploy.check.DeployEnv;
-import ai.netra.deploy.check.RecordedStartup;
+import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.plan.GcloudCommand;
 import ai.netra.deploy.plan.ServicePlan;
 import ai.netra.deploy.plan.ServicePlanner;
 import ai.netra.deploy.plan.Yaml;
+import ai.netra.startup.StartupReport;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -109,7 +110,7 @@ class PlanCommandTest {
   void theStartupProbeCoversTheBudgetAndTheMeasuredStartWithinCloudRunsLimit(@TempDir Path dir) throws IOException {
     Path env = dir.resolve("short-budget.env");
     Files.writeString(env, Files.readString(Path.of(CommandRun.fixture("staging.env"))) + "STARTUP_TOTAL_BUDGET_S=20\n");
-    RecordedStartup report = RecordedStartup.read(Path.of(CommandRun.fixture("startup-healthy.json")));
+    StartupReport report = StartupReportJson.read(Path.of(CommandRun.fixture("startup-healthy.json")));
     for (String format : List.of("cloudrun", "k8s")) {
       CommandRun run = plan("--env-file", env.toString(), "--report", CommandRun.fixture("startup-healthy.json"), "--format", format);
       JsonNode probe = Yaml.read(run.out()).get(0).at("/spec/template/spec/containers/0/startupProbe");

@@ -3,6 +3,7 @@ package ai.netra.deploy.check;
 import ai.netra.boot.BackendPlan;
 import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.startup.StartupPlan;
 import java.util.ArrayList;
 import java.util.List;

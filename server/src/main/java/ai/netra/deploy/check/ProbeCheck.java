@@ -1,6 +1,7 @@
 package ai.netra.deploy.check;
 
 import ai.netra.config.Settings;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.startup.TimeoutPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;

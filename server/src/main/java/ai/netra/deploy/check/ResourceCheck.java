@@ -1,6 +1,7 @@
 package ai.netra.deploy.check;
 
 import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.startup.TimeoutPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,11 +23,11 @@ final class ResourceCheck {
    */
   static List<Finding> run(ResourceProfile target, MemorySize peakRss, RecordedStartup report, Duration budget, double margin) {
     List<Finding> findings = new ArrayList<>();
-    RecordedStartup.Observed seen = report == null ? RecordedStartup.Observed.NONE : report.observed();
-    MemorySize peak = peakRss != null ? peakRss : seen.peakRssMiB() == null ? null : MemorySize.mi(seen.peakRssMiB());
+    RecordedStartup.Resources seen = report == null ? RecordedStartup.Resources.NONE : report.resources();
+    MemorySize peak = peakRss != null ? peakRss : seen.peakRss();
     String subject = "the deploy's";
-    if (target == null && seen.cpus() != null && seen.memoryLimitMiB() != null) {
-      target = new ResourceProfile(seen.cpus(), MemorySize.mi(seen.memoryLimitMiB()));
+    if (target == null && seen.cpus() != null && seen.memoryLimit() != null) {
+      target = new ResourceProfile(seen.cpus(), seen.memoryLimit());
       subject = "the recorded start's";
     }
     if (target == null) {
@@ -73,7 +74,7 @@ final class ResourceCheck {
     return findings;
   }
 
-  private static List<Finding> cpu(ResourceProfile target, RecordedStartup report, RecordedStartup.Observed seen, Duration budget,
+  private static List<Finding> cpu(ResourceProfile target, RecordedStartup report, RecordedStartup.Resources seen, Duration budget,
       double margin, String subject) {
     List<Finding> findings = new ArrayList<>();
     if (target.cpus() < 1) {
@@ -92,14 +93,14 @@ final class ResourceCheck {
     }
     boolean budgetBound = budget.compareTo(TimeoutCheck.PLATFORM_WINDOW) < 0;
     Duration limit = budgetBound ? budget : TimeoutCheck.PLATFORM_WINDOW;
-    String recorded = "recorded on " + ResourceProfile.cpuText(seen.cpus()) + " CPU: " + report.outcome() + " after "
+    String recorded = "recorded on " + ResourceProfile.cpuText(seen.cpus()) + " CPU: " + report.report().outcome() + " after "
         + TimeoutPolicy.seconds(report.elapsed());
     if (target.cpus() >= seen.cpus()) {
       findings.add(Finding.pass(Area.RESOURCES, recorded + "; " + subject + " " + target.cpuText() + " CPU is at least that"));
       return findings;
     }
     // A start is mostly CPU-bound (class loading, JIT, migrations' parsing): fewer CPUs stretch it at most in proportion.
-    Duration estimate = Duration.ofMillis(Math.round(report.elapsedMs() * seen.cpus() / target.cpus()));
+    Duration estimate = Duration.ofMillis(Math.round(report.report().elapsedMs() * seen.cpus() / target.cpus()));
     Duration withMargin = Duration.ofMillis(Math.round(estimate.toMillis() * (1 + margin)));
     String message = recorded + "; on " + subject + " " + target.cpuText() + " CPU it may need up to "
         + TimeoutPolicy.seconds(estimate);

@@ -2,8 +2,8 @@ package ai.netra.deploy.plan;
 
 import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.DeployEnv;
-import ai.netra.deploy.check.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.check.SecretRef;
 import java.util.ArrayList;
@@ -66,12 +66,11 @@ public final class ServicePlanner {
     }
     if (report != null && !report.serving()) {
       throw new IllegalArgumentException("the report " + report.source() + " records a start that did not get through (outcome "
-          + report.outcome() + "); it cannot size a startup probe: fix the start first (netra check --report)");
+          + report.report().outcome() + "); it cannot size a startup probe: fix the start first (netra check --report)");
     }
     List<String> notes = new ArrayList<>();
 
-    Long peakMiB = report == null ? null : report.observed().peakRssMiB();
-    MemorySize peak = peakMiB == null ? null : MemorySize.mi(peakMiB);
+    MemorySize peak = report == null ? null : report.resources().peakRss();
     MemorySize memory = options.memory() != null ? options.memory() : peak != null ? peak.instanceForPeak() : DEFAULT_MEMORY;
     double cpus = options.cpus() != null ? options.cpus() : Math.max(1, memory.cloudRunMinimumCpus());
     if (options.memory() == null) {

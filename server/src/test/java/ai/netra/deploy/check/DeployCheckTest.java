@@ -3,6 +3,7 @@ package ai.netra.deploy.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
