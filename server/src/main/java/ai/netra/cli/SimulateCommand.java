@@ -5,7 +5,6 @@ import ai.netra.config.Settings;
 import ai.netra.deploy.DurationText;
 import ai.netra.deploy.EnvFile;
 import ai.netra.deploy.MemorySize;
-import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.simulate.DependencyRoutes;
 import ai.netra.deploy.simulate.ProbeSpec;
@@ -100,7 +99,8 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--env-file", paramLabel = "FILE", description = "settings for the service, NAME=VALUE a line")
   Path envFile;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "write the final /health/startup report (JSON) here")
+  @Option(names = "--report", paramLabel = "FILE", description = "write the final /health/startup report (JSON) here,"
+      + " with this instance's CPUs, memory limit and peak RSS, as netra check --report and netra plan --report read it")
   Path report;
 
   @Option(names = "--timeline", paramLabel = "FILE", description = "write an SVG timeline of the phases and steps here")
@@ -257,7 +257,7 @@ public final class SimulateCommand implements Callable<Integer> {
       return written;
     }
     if (report != null) {
-      StartupReportJson.write(new RecordedStartup(report.toString(), result.report(), RecordedStartup.Resources.NONE), report);
+      StartupReportJson.write(result.recorded(report.toString()), report);
       written.add("report " + report);
     }
     if (timeline != null) {
