@@ -5,6 +5,7 @@ import ai.netra.config.Settings;
 import ai.netra.deploy.DurationText;
 import ai.netra.deploy.EnvFile;
 import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.simulate.DependencyRoutes;
 import ai.netra.deploy.simulate.ProbeSpec;
@@ -80,17 +81,20 @@ public final class SimulateCommand implements Callable<Integer> {
   Duration redisLatency;
 
   @Option(names = "--probe", defaultValue = "tcp", paramLabel = "tcp|startup",
-      description = "tcp: Cloud Run's default TCP probe; startup: HTTP GET /health/startup as the generated plans"
-          + " configure it (default ${DEFAULT-VALUE})")
+      description = "tcp: Cloud Run's default TCP probe, a connect every second for --timeout; startup: HTTP GET"
+          + " /health/startup with the initialDelaySeconds, periodSeconds and failureThreshold netra plan writes for"
+          + " the service's STARTUP_TOTAL_BUDGET_S (the same arithmetic; default ${DEFAULT-VALUE})")
   String probe;
 
-  @Option(names = "--probe-period", defaultValue = "1s", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "periodSeconds of the startup probe; failureThreshold = --timeout / period (default ${DEFAULT-VALUE})")
+  @Option(names = "--probe-period", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "startup probe only: ask every DURATION (whole seconds) instead of netra plan's period;"
+          + " failureThreshold then covers the same window")
   Duration probePeriod;
 
-  @Option(names = "--timeout", defaultValue = "240s", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "the probe window (Cloud Run allows at most 240 s): listening and ready must come within it"
-          + " (default ${DEFAULT-VALUE})")
+  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "the probe window: listening and ready must come within it (default: 240 s, Cloud Run's most, for"
+          + " tcp; for startup the window netra plan gives, which a given --timeout replaces, the period then picked"
+          + " as netra plan picks it)")
   Duration timeout;
 
   @Option(names = "--env", paramLabel = "ENV", description = "NETRA_ENV for the service: development, staging or production")
@@ -147,17 +151,23 @@ public final class SimulateCommand implements Callable<Integer> {
       err.flush();
       return USAGE;
     }
-    Duration period = kind == ProbeSpec.Kind.TCP ? Duration.ofSeconds(1) : probePeriod;
-    ProbeSpec probeSpec = ProbeSpec.covering(kind, period, timeout);
     Consumer<String> progress = line -> {
       progressTo.println(line);
       progressTo.flush();
     };
+    StartupProbe planned = kind == ProbeSpec.Kind.TCP ? null : startupProbe(env);
+    ProbeSpec probeSpec = planned == null ? ProbeSpec.tcp(timeout == null ? StartupProbe.MAX_WINDOW : timeout)
+        : ProbeSpec.startup(planned);
     progress.accept(String.format(Locale.ROOT, "netra simulate: %d CPU, %s, database +%s, redis +%s per connection, %s",
         cpus, memory, DurationText.format(databaseLatency), DurationText.format(redisLatency), probeSpec.describe()));
-    if (timeout.compareTo(ProbeSpec.CLOUD_RUN_MAX_WINDOW) > 0) {
-      progress.accept("  note: --timeout " + DurationText.format(timeout)
-          + " is longer than Cloud Run's 240 s probe window");
+    if (planned != null) {
+      progress.accept(timeout == null && probePeriod == null
+          ? "  startup probe as netra plan writes it (" + planned.basis() + ", at most 240 s)"
+          : "  startup probe window from " + planned.basis());
+    }
+    if (probeSpec.window().compareTo(StartupProbe.MAX_WINDOW) > 0) {
+      progress.accept("  note: the probe window " + DurationText.format(probeSpec.window())
+          + " is longer than Cloud Run's 240 s");
     }
     try (DependencyRoutes routes = DependencyRoutes.open(env, databaseLatency, redisLatency);
         Writer log = serviceLog == null ? null : Files.newBufferedWriter(serviceLog, StandardCharsets.UTF_8)) {
@@ -190,13 +200,32 @@ public final class SimulateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cpus " + cpus + " must be a whole number from 1 to 64 (Cloud Run offers 1, 2,"
           + " 4, 6 and 8; fractions below 1 cannot be pinned)");
     }
-    if (timeout.isZero()) {
+    if (timeout != null && timeout.isZero()) {
       throw new IllegalArgumentException("--timeout must be longer than 0 s");
     }
-    if (probePeriod.isZero() || probePeriod.compareTo(timeout) > 0) {
-      throw new IllegalArgumentException("--probe-period " + DurationText.format(probePeriod)
-          + " must be longer than 0 s and at most --timeout " + DurationText.format(timeout));
+    if (probePeriod != null && (probePeriod.toMillis() < 1000 || probePeriod.toMillis() % 1000 != 0
+        || timeout != null && probePeriod.compareTo(timeout) > 0)) {
+      throw new IllegalArgumentException("--probe-period " + DurationText.format(probePeriod) + " must be whole seconds"
+          + " (a probe's periodSeconds), at least 1 s" + (timeout == null ? "" : " and at most --timeout "
+          + DurationText.format(timeout)));
     }
+  }
+
+  /**
+   * The startup probe netra plan writes for the service's STARTUP_TOTAL_BUDGET_S (no measured start:
+   * this run is the measurement), with --timeout and --probe-period in place of its window and period.
+   */
+  private StartupProbe startupProbe(Map<String, String> env) {
+    StartupProbe planned = StartupProbe.of(Settings.read(env).startup().totalBudget(), null, null);
+    if (timeout == null && probePeriod == null) {
+      return planned;
+    }
+    Duration window = timeout != null ? timeout : Duration.ofSeconds(planned.window());
+    return StartupProbe.covering(window, probePeriod == null ? 0 : (int) probePeriod.toSeconds(),
+        (timeout == null ? "netra plan's window" : "--timeout " + DurationText.format(window))
+            + (probePeriod == null ? ", period as netra plan picks it" : ", every --probe-period "
+            + DurationText.format(probePeriod)) + " (netra plan would write " + planned.periodSeconds() + " s x "
+            + planned.failureThreshold() + ")");
   }
 
   static ProbeSpec.Kind probeKind(String text) {
@@ -358,6 +387,7 @@ public final class SimulateCommand implements Callable<Integer> {
     o.put("limits", limits);
     Map<String, Object> probeJson = new LinkedHashMap<>();
     probeJson.put("kind", r.probe().kind().name());
+    probeJson.put("initial_delay_s", r.probe().initialDelay().toSeconds());
     probeJson.put("period_s", r.probe().period().toSeconds());
     probeJson.put("failure_threshold", r.probe().failureThreshold());
     probeJson.put("window_ms", r.probe().window().toMillis());

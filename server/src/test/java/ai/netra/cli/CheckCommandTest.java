@@ -147,7 +147,7 @@ class CheckCommandTest {
       throws IOException {
     StartupReport start = StartupReportJson.read(Path.of(CommandRun.fixture("startup-healthy.json")));
     SimulationResult simulated = new SimulationResult(1, MemorySize.mi(512),
-        ProbeSpec.covering(ProbeSpec.Kind.TCP, Duration.ofSeconds(1), Duration.ofSeconds(240)), List.of(), 150L, true,
+        ProbeSpec.tcp(Duration.ofSeconds(240)), List.of(), 150L, true,
         1000L, 2, null, 1800L, start, null, null, null, null, 470 * MemorySize.MI, null, 0, 400L, List.of(), null);
     Path report = dir.resolve("startup.json");
     StartupReportJson.write(simulated.recorded(report.toString()), report); // as netra simulate --report writes it

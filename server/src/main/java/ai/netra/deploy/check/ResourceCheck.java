@@ -2,6 +2,7 @@ package ai.netra.deploy.check;
 
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.startup.TimeoutPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,8 +92,8 @@ final class ResourceCheck {
           + target.cpuText() + ", or with the service's own /health/startup (its diagnostics step names the CPUs)"));
       return findings;
     }
-    boolean budgetBound = budget.compareTo(TimeoutCheck.PLATFORM_WINDOW) < 0;
-    Duration limit = budgetBound ? budget : TimeoutCheck.PLATFORM_WINDOW;
+    boolean budgetBound = budget.compareTo(StartupProbe.MAX_WINDOW) < 0;
+    Duration limit = budgetBound ? budget : StartupProbe.MAX_WINDOW;
     String recorded = "recorded on " + ResourceProfile.cpuText(seen.cpus()) + " CPU: " + report.report().outcome() + " after "
         + TimeoutPolicy.seconds(report.elapsed());
     if (target.cpus() >= seen.cpus()) {
@@ -108,7 +109,7 @@ final class ResourceCheck {
       findings.add(Finding.fail(Area.RESOURCES, message + ", which with a " + Math.round(margin * 100) + "% margin does not fit "
           + (budgetBound ? "the " + TimeoutPolicy.seconds(budget) + " startup budget" : "the 240 s Cloud Run waits"),
           "deploy with --cpu " + ResourceProfile.cpuText(Math.ceil(seen.cpus())) + " (netra plan keeps startup CPU boost on)"
-              + (budgetBound && withMargin.compareTo(TimeoutCheck.PLATFORM_WINDOW) <= 0
+              + (budgetBound && withMargin.compareTo(StartupProbe.MAX_WINDOW) <= 0
                   ? ", or " + TimeoutCheck.budgetFix(withMargin) : "")));
     } else {
       findings.add(Finding.pass(Area.RESOURCES, message + ", within the " + TimeoutPolicy.seconds(limit) + " it has"));

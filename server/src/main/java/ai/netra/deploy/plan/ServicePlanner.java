@@ -3,6 +3,7 @@ package ai.netra.deploy.plan;
 import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.check.SecretRef;
