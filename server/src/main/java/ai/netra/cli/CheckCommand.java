@@ -19,19 +19,25 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code netra check}: judges a deployment's settings, timeouts, pool and resources before it happens. */
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-    description = {"Checks a deployment before it happens: the settings the service would read (every problem at once),",
-        "the timeout policy against the startup plan, Cloud Run's 240 s and a recorded start, the startup probe",
-        "of a service YAML (a TCP probe passes before the service is ready), the database pool",
-        "across instances against max_connections, and CPU and memory against what a start needs.",
-        "Prints PASS, WARN or FAIL per finding, grouped by area, with the fix for each failure.",
-        "Settings come from --env-file when given (instead of this shell's environment, never on top of it),",
-        "else from the environment. In an env file a secret may be a Secret Manager reference: sm://NAME[:VERSION]."},
+    description = {"Checks a deployment before it happens.",
+        "",
+        "The settings the service would read (every problem at once), the timeout policy against the startup plan,"
+            + " Cloud Run's 240 s and a recorded start, the startup probe of a service YAML (a TCP probe passes before"
+            + " the service is ready), the database pool across instances against max_connections, and CPU and memory"
+            + " against what a start needs. Prints PASS, WARN or FAIL per finding, grouped by area, with the fix for each"
+            + " failure.",
+        "",
+        "Settings come from --env-file when given, instead of this shell's environment (never on top of it, as netra"
+            + " simulate puts it), else from the environment. In an env file a secret may be a Secret Manager reference:"
+            + " sm://NAME[:VERSION].",
+        ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:passed (warnings allowed)",
@@ -43,14 +49,11 @@ public final class CheckCommand implements Callable<Integer> {
   static final int FAILED = 1;
   static final int USAGE = 2;
 
-  @Option(names = "--env", paramLabel = "ENV", description = "NETRA_ENV to check: development, staging or production (default: the settings' own)")
-  String environment;
+  @Mixin
+  Inputs.DeploySettings settings = new Inputs.DeploySettings();
 
-  @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE lines to check instead of this shell's environment")
-  Path envFile;
-
-  @Option(names = "--report", paramLabel = "FILE", description = "a recorded start: the body of GET /health/startup, or netra simulate's report")
-  Path report;
+  @Mixin
+  Inputs.RecordedStart report = new Inputs.RecordedStart();
 
   @Option(names = "--service-yaml", paramLabel = "FILE",
       description = "the deployment as written for the platform (netra plan's YAML, gcloud run services describe --format export,"
@@ -76,8 +79,8 @@ public final class CheckCommand implements Callable<Integer> {
       description = "how close to a timeout, the budget or a limit counts as too close (default ${DEFAULT-VALUE}%%)")
   int marginPercent;
 
-  @Option(names = "--json", description = "print one JSON object (for CI) instead of lines; progress still goes to stderr")
-  boolean json;
+  @Mixin
+  Inputs.JsonOutput json = new Inputs.JsonOutput();
 
   @Spec
   CommandSpec spec;
@@ -97,13 +100,11 @@ public final class CheckCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     DeployEnv env;
-    RecordedStartup recorded = null;
+    RecordedStartup recorded;
     DeployCheck.Options options;
     try {
-      env = Inputs.env(environment, envFile, processEnv);
-      if (report != null) {
-        recorded = Inputs.report(report);
-      }
+      env = settings.read(processEnv);
+      recorded = report.read();
       if ((cpu == null) != (memory == null)) {
         throw new IllegalArgumentException("--cpu and --memory go together: give both, or neither");
       }
@@ -130,7 +131,7 @@ public final class CheckCommand implements Callable<Integer> {
       err.println("netra check: " + line);
       err.flush();
     }).run(env, recorded);
-    String text = json ? Json.writePretty(toJson(result)) : toText(result);
+    String text = json.enabled ? Json.writePretty(toJson(result)) : toText(result);
     out.println(Inputs.scrub(text, env.secretValues()));
     out.flush();
     return result.verdict() == Verdict.FAIL ? FAILED : PASSED;

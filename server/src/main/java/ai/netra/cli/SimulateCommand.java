@@ -35,6 +35,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,8 +50,9 @@ import picocli.CommandLine.Spec;
             + " startup probe run on Cloud Run's schedule. It streams one line per phase as it completes, then the"
             + " verdict, the times to listen and to ready, the peak RSS, and recommended resources and timeouts.",
         "",
-        "The service gets this shell's environment, then --env-file, then --env. On JDK 25 it loads the AOT cache"
-            + " next to the jar (netra.aot), as ./netra does.",
+        "The service gets this shell's environment, then --env-file on top of it, then --env (netra check and netra"
+            + " plan read an --env-file instead of the environment). On JDK 25 it loads the AOT cache next to the jar"
+            + " (netra.aot), as ./netra does.",
         ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -100,7 +102,8 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--env", paramLabel = "ENV", description = "NETRA_ENV for the service: development, staging or production")
   String environment;
 
-  @Option(names = "--env-file", paramLabel = "FILE", description = "settings for the service, NAME=VALUE a line")
+  @Option(names = "--env-file", paramLabel = "FILE", description = "settings for the service, KEY=VALUE a line, put on top"
+      + " of this shell's environment (netra check and netra plan read theirs instead of the environment)")
   Path envFile;
 
   @Option(names = "--report", paramLabel = "FILE", description = "write the final /health/startup report (JSON) here,"
@@ -117,8 +120,8 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "the service jar to start (default: the jar this command runs from)")
   Path jar;
 
-  @Option(names = "--json", description = "print the result as one JSON object on stdout (progress goes to stderr)")
-  boolean json;
+  @Mixin
+  Inputs.JsonOutput json = new Inputs.JsonOutput();
 
   @Spec
   CommandSpec spec;
@@ -137,7 +140,7 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    PrintWriter progressTo = json ? err : out;
+    PrintWriter progressTo = json.enabled ? err : out;
     ProbeSpec.Kind kind;
     Path serviceJar;
     Map<String, String> env;
@@ -181,7 +184,7 @@ public final class SimulateCommand implements Callable<Integer> {
       List<Recommendations.Item> recommendations = Recommendations.of(result, policy,
           Map.of("database", databaseLatency, "redis", redisLatency));
       List<String> written = writeFiles(result, err);
-      if (json) {
+      if (json.enabled) {
         out.println(Json.writePretty(jsonResult(result, recommendations, written)));
       } else {
         printVerdict(out, result, recommendations, written);
@@ -247,11 +250,7 @@ public final class SimulateCommand implements Callable<Integer> {
       }
     }
     if (environment != null) {
-      String name = environment.toLowerCase(Locale.ROOT);
-      if (!List.of("development", "staging", "production").contains(name)) {
-        throw new IllegalArgumentException("--env '" + environment + "' must be development, staging or production");
-      }
-      env.put("NETRA_ENV", name);
+      env.put("NETRA_ENV", Inputs.environment(environment));
     }
     return env;
   }

@@ -171,6 +171,9 @@ class PlanCommandTest {
   @Test
   void badInputIsAUsageErrorWithExit2() throws IOException {
     assertThat(CommandRun.of(new PlanCommand(Map.of()), "--env", "staging").exit()).as("--image is required").isEqualTo(2);
+    CommandRun noEnv = CommandRun.of(new PlanCommand(Map.of()), "--image", IMAGE);
+    assertThat(noEnv.exit()).as("--env is required").isEqualTo(2);
+    assertThat(noEnv.err()).contains("--env is required");
     CommandRun missing = CommandRun.of(new PlanCommand(Map.of("LLM_MODEL", "offline")), "--env", "staging", "--image", IMAGE);
     assertThat(missing.exit()).as("settings with problems").isEqualTo(2);
     assertThat(missing.err()).contains("REDIS_URL").contains("netra check");
