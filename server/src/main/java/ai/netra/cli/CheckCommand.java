@@ -1,11 +1,11 @@
 package ai.netra.cli;
 
 import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.CheckReport;
 import ai.netra.deploy.check.DeployCheck;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.Finding;
-import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.check.ServiceYaml;
 import ai.netra.deploy.check.Verdict;

@@ -1,8 +1,8 @@
 package ai.netra.cli;
 
 import ai.netra.deploy.MemorySize;
-import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.plan.CloudRunService;
 import ai.netra.deploy.plan.GcloudCommand;

@@ -2,8 +2,8 @@ package ai.netra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.StartupReportJson;
+import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.plan.GcloudCommand;
 import ai.netra.deploy.plan.ServicePlan;
 import ai.netra.deploy.plan.ServicePlanner;
