@@ -3,11 +3,11 @@ package ai.netra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.netra.deploy.StartupReportJson;
+import ai.netra.deploy.Yaml;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.plan.GcloudCommand;
 import ai.netra.deploy.plan.ServicePlan;
 import ai.netra.deploy.plan.ServicePlanner;
-import ai.netra.deploy.plan.Yaml;
 import ai.netra.startup.StartupReport;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package ai.netra.deploy.plan;
 
 import ai.netra.deploy.StartupProbe;
+import ai.netra.deploy.Yaml;
 import ai.netra.deploy.check.SecretRef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -2,6 +2,7 @@ package ai.netra.deploy.plan;
 
 import static ai.netra.deploy.plan.CloudRunService.map;
 
+import ai.netra.deploy.Yaml;
 import ai.netra.deploy.check.SecretRef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
