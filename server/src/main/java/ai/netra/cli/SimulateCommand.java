@@ -243,11 +243,22 @@ public final class SimulateCommand implements Callable<Integer> {
   private Map<String, String> environment() {
     Map<String, String> env = new HashMap<>(shellEnv);
     if (envFile != null) {
+      Map<String, String> file;
       try {
-        env.putAll(EnvFile.read(envFile));
+        file = EnvFile.read(envFile);
       } catch (IOException e) {
         throw new IllegalArgumentException("--env-file " + envFile + " cannot be read: " + e.getMessage());
       }
+      // The env file check and plan read may name secrets in Secret Manager; only Cloud Run resolves those.
+      List<String> refs = file.entrySet().stream().filter(e -> e.getValue().startsWith("sm://")).map(Map.Entry::getKey)
+          .sorted().toList();
+      if (!refs.isEmpty()) {
+        throw new IllegalArgumentException("--env-file " + envFile + ": " + String.join(", ", refs) + " given as "
+            + (refs.size() == 1 ? "a Secret Manager reference" : "Secret Manager references") + " (sm://...), which only"
+            + " Cloud Run resolves: give the simulated service the values in this shell's environment and leave them out"
+            + " of the file");
+      }
+      env.putAll(file);
     }
     if (environment != null) {
       env.put("NETRA_ENV", Inputs.environment(environment));
