@@ -165,7 +165,7 @@ public final class SimulateCommand implements Callable<Integer> {
         cpus, memory, DurationText.format(databaseLatency), DurationText.format(redisLatency), probeSpec.describe()));
     if (planned != null) {
       progress.accept(timeout == null && probePeriod == null
-          ? "  startup probe as netra plan writes it (" + planned.basis() + ", at most 240 s)"
+          ? "  startup probe as netra plan writes it (" + planned.basis() + ", at most " + StartupProbe.MAX_WINDOW_S + " s)"
           : "  startup probe window from " + planned.basis());
     }
     if (probeSpec.window().compareTo(StartupProbe.MAX_WINDOW) > 0) {
