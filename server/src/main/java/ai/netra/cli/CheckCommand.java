@@ -1,10 +1,11 @@
 package ai.netra.cli;
 
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.CheckReport;
 import ai.netra.deploy.check.DeployCheck;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.Finding;
-import ai.netra.deploy.check.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.check.ServiceYaml;
 import ai.netra.deploy.check.Verdict;
@@ -18,19 +19,25 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code netra check}: judges a deployment's settings, timeouts, pool and resources before it happens. */
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-    description = {"Checks a deployment before it happens: the settings the service would read (every problem at once),",
-        "the timeout policy against the startup plan, Cloud Run's 240 s and a recorded start, the startup probe",
-        "of a service YAML (a TCP probe passes before the service is ready), the database pool",
-        "across instances against max_connections, and CPU and memory against what a start needs.",
-        "Prints PASS, WARN or FAIL per finding, grouped by area, with the fix for each failure.",
-        "Settings come from --env-file when given (instead of this shell's environment, never on top of it),",
-        "else from the environment. In an env file a secret may be a Secret Manager reference: sm://NAME[:VERSION]."},
+    description = {"Checks a deployment before it happens.",
+        "",
+        "The settings the service would read (every problem at once), the timeout policy against the startup plan,"
+            + " Cloud Run's 240 s and a recorded start, the startup probe of a service YAML (a TCP probe passes before"
+            + " the service is ready), the database pool across instances against max_connections, and CPU and memory"
+            + " against what a start needs. Prints PASS, WARN or FAIL per finding, grouped by area, with the fix for each"
+            + " failure.",
+        "",
+        "Settings come from --env-file when given, instead of this shell's environment (never on top of it, as netra"
+            + " simulate puts it), else from the environment. In an env file a secret may be a Secret Manager reference:"
+            + " sm://NAME[:VERSION].",
+        ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:passed (warnings allowed)",
@@ -42,14 +49,11 @@ public final class CheckCommand implements Callable<Integer> {
   static final int FAILED = 1;
   static final int USAGE = 2;
 
-  @Option(names = "--env", paramLabel = "ENV", description = "NETRA_ENV to check: development, staging or production (default: the settings' own)")
-  String environment;
+  @Mixin
+  Inputs.DeploySettings settings = new Inputs.DeploySettings();
 
-  @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE lines to check instead of this shell's environment")
-  Path envFile;
-
-  @Option(names = "--report", paramLabel = "FILE", description = "a recorded start: the body of GET /health/startup, or netra simulate's report")
-  Path report;
+  @Mixin
+  Inputs.RecordedStart report = new Inputs.RecordedStart();
 
   @Option(names = "--service-yaml", paramLabel = "FILE",
       description = "the deployment as written for the platform (netra plan's YAML, gcloud run services describe --format export,"
@@ -63,18 +67,20 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--cpu", paramLabel = "CPU", description = "CPUs the deploy requests: 1, 2, 1000m")
   String cpu;
 
-  @Option(names = "--memory", paramLabel = "SIZE", description = "memory the deploy requests: 512Mi, 1Gi")
-  String memory;
+  @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,
+      description = "memory the deploy requests: 512Mi, 1Gi")
+  MemorySize memory;
 
-  @Option(names = "--peak-rss", paramLabel = "SIZE", description = "peak RSS a start needs, e.g. 430Mi (default: the report's)")
-  String peakRss;
+  @Option(names = "--peak-rss", paramLabel = "SIZE", converter = MemoryConverter.class,
+      description = "peak RSS a start needs, e.g. 430Mi (default: the report's)")
+  MemorySize peakRss;
 
   @Option(names = "--margin", paramLabel = "PERCENT", defaultValue = "25",
       description = "how close to a timeout, the budget or a limit counts as too close (default ${DEFAULT-VALUE}%%)")
   int marginPercent;
 
-  @Option(names = "--json", description = "print one JSON object (for CI) instead of lines; progress still goes to stderr")
-  boolean json;
+  @Mixin
+  Inputs.JsonOutput json = new Inputs.JsonOutput();
 
   @Spec
   CommandSpec spec;
@@ -94,18 +100,16 @@ public final class CheckCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     DeployEnv env;
-    RecordedStartup recorded = null;
+    RecordedStartup recorded;
     DeployCheck.Options options;
     try {
-      env = Inputs.env(environment, envFile, processEnv);
-      if (report != null) {
-        recorded = Inputs.report(report);
-      }
+      env = settings.read(processEnv);
+      recorded = report.read();
       if ((cpu == null) != (memory == null)) {
         throw new IllegalArgumentException("--cpu and --memory go together: give both, or neither");
       }
       ResourceProfile resources = cpu == null ? null
-          : new ResourceProfile(ResourceProfile.parseCpu(cpu), ResourceProfile.parseMemory(memory));
+          : new ResourceProfile(ResourceProfile.parseCpu(cpu), memory);
       if (maxConnections != null && maxConnections < 1) {
         throw new IllegalArgumentException("--max-connections must be at least 1, was " + maxConnections);
       }
@@ -117,8 +121,7 @@ public final class CheckCommand implements Callable<Integer> {
           throw new IOException("the service YAML " + serviceYaml + ": it does not exist", e);
         }
       }
-      options = new DeployCheck.Options(maxConnections, resources,
-          peakRss == null ? null : ResourceProfile.parseMemory(peakRss), marginPercent / 100.0, service);
+      options = new DeployCheck.Options(maxConnections, resources, peakRss, marginPercent / 100.0, service);
     } catch (IOException e) {
       return Inputs.usage(err, "check", "cannot read " + e.getMessage());
     } catch (IllegalArgumentException e) {
@@ -128,7 +131,7 @@ public final class CheckCommand implements Callable<Integer> {
       err.println("netra check: " + line);
       err.flush();
     }).run(env, recorded);
-    String text = json ? Json.writePretty(toJson(result)) : toText(result);
+    String text = json.enabled ? Json.writePretty(toJson(result)) : toText(result);
     out.println(Inputs.scrub(text, env.secretValues()));
     out.flush();
     return result.verdict() == Verdict.FAIL ? FAILED : PASSED;

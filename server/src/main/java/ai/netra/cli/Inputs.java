@@ -1,59 +1,110 @@
 package ai.netra.cli;
 
+import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.check.DeployEnv;
-import ai.netra.deploy.check.RecordedStartup;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine.Option;
 
-/** What check and plan read alike: the deployment's environment, usage errors, and the last guard against a secret in output. */
+/**
+ * What the deploy commands share: their common options (picocli mixins), usage errors, and the
+ * last guard against a secret in output.
+ */
 final class Inputs {
 
   private static final Set<String> ENVIRONMENTS = Set.of("development", "staging", "production");
 
   private Inputs() { }
 
-  /**
-   * The env file when given, else the process environment; {@code environment} overrides NETRA_ENV.
-   *
-   * @throws IOException naming the file when it cannot be read
-   * @throws IllegalArgumentException for an unknown environment or a bad env file line
-   */
-  static DeployEnv env(String environment, Path envFile, Map<String, String> processEnv) throws IOException {
-    if (environment != null && !ENVIRONMENTS.contains(environment.toLowerCase(Locale.ROOT))) {
-      throw new IllegalArgumentException("--env '" + environment + "' must be development, staging or production");
-    }
-    if (envFile == null) {
-      return DeployEnv.fromProcess(processEnv, environment);
-    }
-    try {
-      return DeployEnv.fromFile(envFile, environment);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new IOException("the env file " + envFile + ": it does not exist", e);
-    } catch (IOException e) {
-      throw new IOException("the env file " + envFile + ": " + e, e);
+  /** {@code --env} and {@code --env-file} of check and plan: the settings a deployment gives the service. */
+  static final class DeploySettings {
+
+    @Option(names = "--env", paramLabel = "ENV",
+        description = "NETRA_ENV of the deployment: development, staging or production (default: the settings' own;"
+            + " netra plan needs it)")
+    String environment;
+
+    @Option(names = "--env-file", paramLabel = "FILE",
+        description = "the deployment's settings, KEY=VALUE a line (a secret may be sm://NAME[:VERSION]), read instead of"
+            + " this shell's environment, never on top of it (netra simulate, which starts the service, puts its"
+            + " --env-file on top of the shell's environment)")
+    Path file;
+
+    /**
+     * The env file when given, else {@code processEnv}; {@code --env} overrides NETRA_ENV.
+     *
+     * @throws IOException naming the file when it cannot be read
+     * @throws IllegalArgumentException for an unknown environment or bad env file lines
+     */
+    DeployEnv read(Map<String, String> processEnv) throws IOException {
+      String name = environment == null ? null : Inputs.environment(environment);
+      if (file == null) {
+        return DeployEnv.fromProcess(processEnv, name);
+      }
+      try {
+        return DeployEnv.fromFile(file, name);
+      } catch (NoSuchFileException e) {
+        throw new IOException("the env file " + file + ": it does not exist", e);
+      } catch (IOException e) {
+        throw new IOException("the env file " + file + ": " + e, e);
+      }
     }
   }
 
-  /**
-   * A recorded start.
-   *
-   * @throws IOException naming the file when it cannot be read
-   * @throws IllegalArgumentException naming the file when it is not a startup report
-   */
-  static RecordedStartup report(Path file) throws IOException {
-    try {
-      return RecordedStartup.read(file);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new IOException("the startup report " + file + ": it does not exist", e);
-    } catch (IOException e) {
-      throw new IOException("the startup report " + file + ": " + e, e);
+  /** {@code --report} of check and plan: a recorded start to judge or to size the deployment by. */
+  static final class RecordedStart {
+
+    @Option(names = "--report", paramLabel = "FILE",
+        description = "a recorded start: the body of GET /health/startup, or the report netra simulate --report writes"
+            + " (which adds the instance's CPUs, memory limit and peak RSS)")
+    Path file;
+
+    /**
+     * The recorded start, or null when none was given.
+     *
+     * @throws IOException naming the file when it cannot be read
+     * @throws IllegalArgumentException naming the file when it is not a startup report
+     */
+    RecordedStartup read() throws IOException {
+      if (file == null) {
+        return null;
+      }
+      try {
+        return StartupReportJson.recorded(file);
+      } catch (NoSuchFileException e) {
+        throw new IOException("the startup report " + file + ": it does not exist", e);
+      } catch (IOException e) {
+        throw new IOException("the startup report " + file + ": " + e, e);
+      }
     }
+  }
+
+  /** {@code --json} of check, simulate and verify. */
+  static final class JsonOutput {
+
+    @Option(names = "--json", description = "print one JSON object on stdout (for CI) instead of lines; progress goes to stderr")
+    boolean enabled;
+  }
+
+  /**
+   * {@code value} of {@code --env}, in lower case.
+   *
+   * @throws IllegalArgumentException when it is not development, staging or production
+   */
+  static String environment(String value) {
+    String name = value.toLowerCase(Locale.ROOT);
+    if (!ENVIRONMENTS.contains(name)) {
+      throw new IllegalArgumentException("--env '" + value + "' must be development, staging or production");
+    }
+    return name;
   }
 
   static int usage(PrintWriter err, String command, String message) {

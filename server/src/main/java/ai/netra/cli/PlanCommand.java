@@ -1,7 +1,8 @@
 package ai.netra.cli;
 
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.DeployEnv;
-import ai.netra.deploy.check.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.plan.CloudRunService;
 import ai.netra.deploy.plan.GcloudCommand;
@@ -17,20 +18,25 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code netra plan}: writes the deployment as Cloud Run YAML, a gcloud command line or Kubernetes manifests. */
 @Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-    description = {"Writes the deployment of the service: a Cloud Run service YAML for `gcloud run services replace`",
-        "(default), the same as a `gcloud run deploy` command line, or Kubernetes Deployment + Service manifests.",
-        "Resources, instances (max = MAX_INSTANCES), concurrency, a WebSocket-long request timeout, session affinity,",
-        "startup CPU boost, Cloud SQL and VPC access, settings as env vars and secrets as Secret Manager references",
-        "(never a value), an HTTP startup probe on /health/startup sized to cover the measured (--report) or declared",
-        "(STARTUP_TOTAL_BUDGET_S) start within Cloud Run's 240 s, and a liveness probe on /health/live.",
-        "Settings come from --env-file when given (instead of this shell's environment), else from the environment;",
-        "in an env file a secret may be written as sm://NAME[:VERSION]. Notes on the choices go to stderr."},
+    description = {"Writes the deployment of the service: a Cloud Run service YAML for `gcloud run services replace`"
+            + " (default), the same as a `gcloud run deploy` command line, or Kubernetes Deployment + Service manifests.",
+        "",
+        "Resources, instances (max = MAX_INSTANCES), concurrency, a WebSocket-long request timeout, session affinity,"
+            + " startup CPU boost, Cloud SQL and VPC access, settings as env vars and secrets as Secret Manager references"
+            + " (never a value), an HTTP startup probe on /health/startup sized to cover the measured (--report) or"
+            + " declared (STARTUP_TOTAL_BUDGET_S) start within Cloud Run's 240 s, and a liveness probe on /health/live.",
+        "",
+        "Settings come from --env-file when given, instead of this shell's environment (never on top of it, as netra"
+            + " simulate puts it), else from the environment; NETRA_ENV from --env, which is required. In an env file a"
+            + " secret may be written as sm://NAME[:VERSION]. Notes on the choices go to stderr.",
+        ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:the plan was written",
@@ -41,14 +47,14 @@ public final class PlanCommand implements Callable<Integer> {
   /** The forms a plan is written in; lower-case because they are the words typed after --format. */
   enum Format { cloudrun, gcloud, k8s }
 
-  @Option(names = "--env", required = true, paramLabel = "ENV", description = "NETRA_ENV of the deployment: development, staging or production")
-  String environment;
+  @Mixin
+  Inputs.DeploySettings settings = new Inputs.DeploySettings();
 
   @Option(names = "--image", required = true, paramLabel = "IMAGE", description = "the container image, e.g. europe-docker.pkg.dev/p/r/netra:1.4.2")
   String image;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "a recorded start (GET /health/startup, or netra simulate's report) to size the probe and memory")
-  Path report;
+  @Mixin
+  Inputs.RecordedStart report = new Inputs.RecordedStart();
 
   @Option(names = "--format", defaultValue = "cloudrun", paramLabel = "FORMAT", description = "cloudrun (default), gcloud or k8s")
   Format format;
@@ -59,17 +65,15 @@ public final class PlanCommand implements Callable<Integer> {
   @Option(names = "--region", paramLabel = "REGION", description = "Cloud Run region, e.g. europe-west1")
   String region;
 
-  @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE settings to deploy, instead of this shell's environment")
-  Path envFile;
-
   @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write to FILE instead of stdout")
   Path output;
 
   @Option(names = "--cpu", paramLabel = "CPU", description = "CPUs per instance (default 1, more when the memory needs it)")
   String cpu;
 
-  @Option(names = "--memory", paramLabel = "SIZE", description = "memory per instance (default: the report's peak RSS + 25%, else 1Gi)")
-  String memory;
+  @Option(names = "--memory", paramLabel = "SIZE", converter = MemoryConverter.class,
+      description = "memory per instance (default: the report's peak RSS + 25%%, else 1Gi)")
+  MemorySize memory;
 
   @Option(names = "--min-instances", paramLabel = "N", description = "instances kept warm (default 1 in production, else 0)")
   Integer minInstances;
@@ -109,11 +113,14 @@ public final class PlanCommand implements Callable<Integer> {
     DeployEnv env;
     ServicePlan plan;
     String text;
+    if (settings.environment == null) {
+      return Inputs.usage(err, "plan", "--env is required: the NETRA_ENV of the deployment, development, staging or production");
+    }
     try {
-      env = Inputs.env(environment, envFile, processEnv);
-      RecordedStartup recorded = report == null ? null : Inputs.report(report);
+      env = settings.read(processEnv);
+      RecordedStartup recorded = report.read();
       plan = ServicePlanner.plan(env, recorded, new ServicePlanner.Options(image, service, region,
-          cpu == null ? null : ResourceProfile.parseCpu(cpu), memory == null ? null : ResourceProfile.parseMemory(memory),
+          cpu == null ? null : ResourceProfile.parseCpu(cpu), memory,
           minInstances, concurrency, cloudSqlInstance, vpcConnector, vpcEgress, serviceAccount));
       text = switch (format) {
         case cloudrun -> CloudRunService.yaml(plan);

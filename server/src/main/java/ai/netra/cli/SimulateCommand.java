@@ -4,9 +4,10 @@ import ai.netra.boot.BackendPlan;
 import ai.netra.config.Settings;
 import ai.netra.deploy.DurationText;
 import ai.netra.deploy.EnvFile;
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.simulate.DependencyRoutes;
-import ai.netra.deploy.simulate.MemorySize;
 import ai.netra.deploy.simulate.ProbeSpec;
 import ai.netra.deploy.simulate.Recommendations;
 import ai.netra.deploy.simulate.ServiceLaunch;
@@ -34,11 +35,10 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code netra simulate}: starts the service jar in a simulated Cloud Run instance; would it have started there? */
 @Command(name = "simulate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -50,8 +50,9 @@ import picocli.CommandLine.TypeConversionException;
             + " startup probe run on Cloud Run's schedule. It streams one line per phase as it completes, then the"
             + " verdict, the times to listen and to ready, the peak RSS, and recommended resources and timeouts.",
         "",
-        "The service gets this shell's environment, then --env-file, then --env. On JDK 25 it loads the AOT cache"
-            + " next to the jar (netra.aot), as ./netra does.",
+        "The service gets this shell's environment, then --env-file on top of it, then --env (netra check and netra"
+            + " plan read an --env-file instead of the environment). On JDK 25 it loads the AOT cache next to the jar"
+            + " (netra.aot), as ./netra does.",
         ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -82,26 +83,31 @@ public final class SimulateCommand implements Callable<Integer> {
   Duration redisLatency;
 
   @Option(names = "--probe", defaultValue = "tcp", paramLabel = "tcp|startup",
-      description = "tcp: Cloud Run's default TCP probe; startup: HTTP GET /health/startup as the generated plans"
-          + " configure it (default ${DEFAULT-VALUE})")
+      description = "tcp: Cloud Run's default TCP probe, a connect every second for --timeout; startup: HTTP GET"
+          + " /health/startup with the initialDelaySeconds, periodSeconds and failureThreshold netra plan writes for"
+          + " the service's STARTUP_TOTAL_BUDGET_S (the same arithmetic; default ${DEFAULT-VALUE})")
   String probe;
 
-  @Option(names = "--probe-period", defaultValue = "1s", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "periodSeconds of the startup probe; failureThreshold = --timeout / period (default ${DEFAULT-VALUE})")
+  @Option(names = "--probe-period", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "startup probe only: ask every DURATION (whole seconds) instead of netra plan's period;"
+          + " failureThreshold then covers the same window")
   Duration probePeriod;
 
-  @Option(names = "--timeout", defaultValue = "240s", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "the probe window (Cloud Run allows at most 240 s): listening and ready must come within it"
-          + " (default ${DEFAULT-VALUE})")
+  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "the probe window: listening and ready must come within it (default: 240 s, Cloud Run's most, for"
+          + " tcp; for startup the window netra plan gives, which a given --timeout replaces, the period then picked"
+          + " as netra plan picks it)")
   Duration timeout;
 
   @Option(names = "--env", paramLabel = "ENV", description = "NETRA_ENV for the service: development, staging or production")
   String environment;
 
-  @Option(names = "--env-file", paramLabel = "FILE", description = "settings for the service, NAME=VALUE a line")
+  @Option(names = "--env-file", paramLabel = "FILE", description = "settings for the service, KEY=VALUE a line, put on top"
+      + " of this shell's environment (netra check and netra plan read theirs instead of the environment)")
   Path envFile;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "write the final /health/startup report (JSON) here")
+  @Option(names = "--report", paramLabel = "FILE", description = "write the final /health/startup report (JSON) here,"
+      + " with this instance's CPUs, memory limit and peak RSS, as netra check --report and netra plan --report read it")
   Path report;
 
   @Option(names = "--timeline", paramLabel = "FILE", description = "write an SVG timeline of the phases and steps here")
@@ -114,8 +120,8 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "the service jar to start (default: the jar this command runs from)")
   Path jar;
 
-  @Option(names = "--json", description = "print the result as one JSON object on stdout (progress goes to stderr)")
-  boolean json;
+  @Mixin
+  Inputs.JsonOutput json = new Inputs.JsonOutput();
 
   @Spec
   CommandSpec spec;
@@ -134,7 +140,7 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    PrintWriter progressTo = json ? err : out;
+    PrintWriter progressTo = json.enabled ? err : out;
     ProbeSpec.Kind kind;
     Path serviceJar;
     Map<String, String> env;
@@ -148,17 +154,23 @@ public final class SimulateCommand implements Callable<Integer> {
       err.flush();
       return USAGE;
     }
-    Duration period = kind == ProbeSpec.Kind.TCP ? Duration.ofSeconds(1) : probePeriod;
-    ProbeSpec probeSpec = ProbeSpec.covering(kind, period, timeout);
     Consumer<String> progress = line -> {
       progressTo.println(line);
       progressTo.flush();
     };
+    StartupProbe planned = kind == ProbeSpec.Kind.TCP ? null : startupProbe(env);
+    ProbeSpec probeSpec = planned == null ? ProbeSpec.tcp(timeout == null ? StartupProbe.MAX_WINDOW : timeout)
+        : ProbeSpec.startup(planned);
     progress.accept(String.format(Locale.ROOT, "netra simulate: %d CPU, %s, database +%s, redis +%s per connection, %s",
         cpus, memory, DurationText.format(databaseLatency), DurationText.format(redisLatency), probeSpec.describe()));
-    if (timeout.compareTo(ProbeSpec.CLOUD_RUN_MAX_WINDOW) > 0) {
-      progress.accept("  note: --timeout " + DurationText.format(timeout)
-          + " is longer than Cloud Run's 240 s probe window");
+    if (planned != null) {
+      progress.accept(timeout == null && probePeriod == null
+          ? "  startup probe as netra plan writes it (" + planned.basis() + ", at most " + StartupProbe.MAX_WINDOW_S + " s)"
+          : "  startup probe window from " + planned.basis());
+    }
+    if (probeSpec.window().compareTo(StartupProbe.MAX_WINDOW) > 0) {
+      progress.accept("  note: the probe window " + DurationText.format(probeSpec.window())
+          + " is longer than Cloud Run's 240 s");
     }
     try (DependencyRoutes routes = DependencyRoutes.open(env, databaseLatency, redisLatency);
         Writer log = serviceLog == null ? null : Files.newBufferedWriter(serviceLog, StandardCharsets.UTF_8)) {
@@ -172,7 +184,7 @@ public final class SimulateCommand implements Callable<Integer> {
       List<Recommendations.Item> recommendations = Recommendations.of(result, policy,
           Map.of("database", databaseLatency, "redis", redisLatency));
       List<String> written = writeFiles(result, err);
-      if (json) {
+      if (json.enabled) {
         out.println(Json.writePretty(jsonResult(result, recommendations, written)));
       } else {
         printVerdict(out, result, recommendations, written);
@@ -191,13 +203,32 @@ public final class SimulateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cpus " + cpus + " must be a whole number from 1 to 64 (Cloud Run offers 1, 2,"
           + " 4, 6 and 8; fractions below 1 cannot be pinned)");
     }
-    if (timeout.isZero()) {
+    if (timeout != null && timeout.isZero()) {
       throw new IllegalArgumentException("--timeout must be longer than 0 s");
     }
-    if (probePeriod.isZero() || probePeriod.compareTo(timeout) > 0) {
-      throw new IllegalArgumentException("--probe-period " + DurationText.format(probePeriod)
-          + " must be longer than 0 s and at most --timeout " + DurationText.format(timeout));
+    if (probePeriod != null && (probePeriod.toMillis() < 1000 || probePeriod.toMillis() % 1000 != 0
+        || timeout != null && probePeriod.compareTo(timeout) > 0)) {
+      throw new IllegalArgumentException("--probe-period " + DurationText.format(probePeriod) + " must be whole seconds"
+          + " (a probe's periodSeconds), at least 1 s" + (timeout == null ? "" : " and at most --timeout "
+          + DurationText.format(timeout)));
     }
+  }
+
+  /**
+   * The startup probe netra plan writes for the service's STARTUP_TOTAL_BUDGET_S (no measured start:
+   * this run is the measurement), with --timeout and --probe-period in place of its window and period.
+   */
+  private StartupProbe startupProbe(Map<String, String> env) {
+    StartupProbe planned = StartupProbe.of(Settings.read(env).startup().totalBudget(), null, null);
+    if (timeout == null && probePeriod == null) {
+      return planned;
+    }
+    Duration window = timeout != null ? timeout : Duration.ofSeconds(planned.window());
+    return StartupProbe.covering(window, probePeriod == null ? 0 : (int) probePeriod.toSeconds(),
+        (timeout == null ? "netra plan's window" : "--timeout " + DurationText.format(window))
+            + (probePeriod == null ? ", period as netra plan picks it" : ", every --probe-period "
+            + DurationText.format(probePeriod)) + " (netra plan would write " + planned.periodSeconds() + " s x "
+            + planned.failureThreshold() + ")");
   }
 
   static ProbeSpec.Kind probeKind(String text) {
@@ -212,18 +243,25 @@ public final class SimulateCommand implements Callable<Integer> {
   private Map<String, String> environment() {
     Map<String, String> env = new HashMap<>(shellEnv);
     if (envFile != null) {
+      Map<String, String> file;
       try {
-        env.putAll(EnvFile.read(envFile));
+        file = EnvFile.read(envFile);
       } catch (IOException e) {
         throw new IllegalArgumentException("--env-file " + envFile + " cannot be read: " + e.getMessage());
       }
+      // The env file check and plan read may name secrets in Secret Manager; only Cloud Run resolves those.
+      List<String> refs = file.entrySet().stream().filter(e -> e.getValue().startsWith("sm://")).map(Map.Entry::getKey)
+          .sorted().toList();
+      if (!refs.isEmpty()) {
+        throw new IllegalArgumentException("--env-file " + envFile + ": " + String.join(", ", refs) + " given as "
+            + (refs.size() == 1 ? "a Secret Manager reference" : "Secret Manager references") + " (sm://...), which only"
+            + " Cloud Run resolves: give the simulated service the values in this shell's environment and leave them out"
+            + " of the file");
+      }
+      env.putAll(file);
     }
     if (environment != null) {
-      String name = environment.toLowerCase(Locale.ROOT);
-      if (!List.of("development", "staging", "production").contains(name)) {
-        throw new IllegalArgumentException("--env '" + environment + "' must be development, staging or production");
-      }
-      env.put("NETRA_ENV", name);
+      env.put("NETRA_ENV", Inputs.environment(environment));
     }
     return env;
   }
@@ -258,7 +296,7 @@ public final class SimulateCommand implements Callable<Integer> {
       return written;
     }
     if (report != null) {
-      StartupReportJson.write(result.report(), report);
+      StartupReportJson.write(result.recorded(report.toString()), report);
       written.add("report " + report);
     }
     if (timeline != null) {
@@ -359,6 +397,7 @@ public final class SimulateCommand implements Callable<Integer> {
     o.put("limits", limits);
     Map<String, Object> probeJson = new LinkedHashMap<>();
     probeJson.put("kind", r.probe().kind().name());
+    probeJson.put("initial_delay_s", r.probe().initialDelay().toSeconds());
     probeJson.put("period_s", r.probe().period().toSeconds());
     probeJson.put("failure_threshold", r.probe().failureThreshold());
     probeJson.put("window_ms", r.probe().window().toMillis());
@@ -385,17 +424,5 @@ public final class SimulateCommand implements Callable<Integer> {
     o.put("notes", r.notes());
     o.put("written", written);
     return o;
-  }
-
-  /** Reads {@code --memory}. */
-  static final class MemoryConverter implements ITypeConverter<MemorySize> {
-    @Override
-    public MemorySize convert(String value) {
-      try {
-        return MemorySize.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
   }
 }

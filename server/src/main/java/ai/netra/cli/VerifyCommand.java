@@ -21,7 +21,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -99,8 +101,8 @@ public final class VerifyCommand implements Callable<Integer> {
       description = "what the chat gate asks (default: \"${DEFAULT-VALUE}\")")
   String message;
 
-  @Option(names = "--json", description = "print the result as one JSON object on stdout (progress goes to stderr)")
-  boolean json;
+  @Mixin
+  Inputs.JsonOutput json = new Inputs.JsonOutput();
 
   @Spec
   CommandSpec spec;
@@ -121,7 +123,8 @@ public final class VerifyCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String chatToken = blankToNull(token != null ? token : env.get(TOKEN_ENV));
     String iamToken = blankToNull(identityToken != null ? identityToken : env.get(IDENTITY_TOKEN_ENV));
-    Secrets secrets = new Secrets(chatToken, iamToken);
+    // Every line this run prints goes through these: a token never shows, *** does.
+    List<String> secrets = Stream.of(chatToken, iamToken).filter(t -> t != null && t.length() >= 4).toList();
     Verification.Options options;
     try {
       options = new Verification.Options(parseUrl(url), chatToken, iamToken, positive("--deadline", deadline),
@@ -129,19 +132,19 @@ public final class VerifyCommand implements Callable<Integer> {
           message(message),
           new Rollback(blankToNull(service), blankToNull(previousRevision), blankToNull(region)));
     } catch (IllegalArgumentException e) {
-      err.println(secrets.scrub("netra verify: " + e.getMessage()));
+      err.println(Inputs.scrub("netra verify: " + e.getMessage(), secrets));
       err.flush();
       return USAGE;
     }
-    PrintWriter progressTo = json ? err : out;
+    PrintWriter progressTo = json.enabled ? err : out;
     Consumer<String> progress = line -> {
-      progressTo.println(secrets.scrub(line));
+      progressTo.println(Inputs.scrub(line, secrets));
       progressTo.flush();
     };
     progress.accept("netra verify " + options.url() + ": each gate within " + DurationText.format(options.deadline()));
     VerificationResult result = new Verification(options).run(progress);
-    if (json) {
-      out.println(secrets.scrub(Json.writePretty(jsonResult(result))));
+    if (json.enabled) {
+      out.println(Inputs.scrub(Json.writePretty(jsonResult(result)), secrets));
     } else {
       printVerdict(out, result, secrets);
     }
@@ -149,14 +152,14 @@ public final class VerifyCommand implements Callable<Integer> {
     return result.passed() ? PASS : ROLLBACK;
   }
 
-  private static void printVerdict(PrintWriter out, VerificationResult result, Secrets secrets) {
+  private static void printVerdict(PrintWriter out, VerificationResult result, List<String> secrets) {
     out.println();
     List<String> skipped = result.skipped();
     out.println("verdict: " + result.verdict() + (skipped.isEmpty() ? "" : " (" + skipped.size() + " gate"
         + (skipped.size() == 1 ? "" : "s") + " skipped, not passed: " + String.join(", ", skipped) + ")"));
     if (!result.passed()) {
       out.println("reasons:");
-      result.reasons().forEach(r -> out.println(secrets.scrub("  - " + r)));
+      result.reasons().forEach(r -> out.println(Inputs.scrub("  - " + r, secrets)));
       out.println("roll back with:");
       result.rollback().command().ifPresent(c -> out.println("  " + c));
       String hint = result.rollback().hint();
@@ -271,18 +274,5 @@ public final class VerifyCommand implements Callable<Integer> {
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s.strip();
-  }
-
-  /** The tokens this run holds; any text that would show one shows {@code ***} instead. */
-  private record Secrets(String token, String identityToken) {
-    String scrub(String text) {
-      String out = text;
-      for (String secret : new String[] {token, identityToken}) {
-        if (secret != null && secret.length() >= 4) {
-          out = out.replace(secret, "***");
-        }
-      }
-      return out;
-    }
   }
 }

@@ -45,7 +45,7 @@ public final class EnvFile {
       }
       Matcher m = LINE.matcher(line);
       if (!m.matches()) {
-        problems.add("line " + (i + 1) + " is not NAME=VALUE");
+        problems.add("line " + (i + 1) + " is not KEY=VALUE");
         continue;
       }
       String raw = m.group(2).strip();
@@ -65,7 +65,7 @@ public final class EnvFile {
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(source + ": " + String.join("; ", problems)
-          + " (one NAME=VALUE a line; # starts a comment line)");
+          + " (one KEY=VALUE a line, KEY made of letters, digits and _, not starting with a digit; # starts a comment line)");
     }
     return values;
   }

@@ -2,13 +2,19 @@ package ai.netra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.StartupReportJson;
+import ai.netra.deploy.simulate.ProbeSpec;
+import ai.netra.deploy.simulate.SimulationResult;
 import ai.netra.json.Json;
+import ai.netra.startup.StartupReport;
 import ai.netra.testing.TestDependencies;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -134,6 +140,25 @@ class CheckCommandTest {
         .contains("startup probe and scaling\n  PASS  the startup probe waits 240 s (0 + 4 x 60) on /health/startup")
         .doesNotContain("  FAIL");
     assertThat(run.exit()).isZero();
+  }
+
+  @Test
+  void theReportNetraSimulateWritesIsReadByCheckWhichFlagsAMemoryLimitBelowThePeakPlusHeadroom(@TempDir Path dir)
+      throws IOException {
+    StartupReport start = StartupReportJson.read(Path.of(CommandRun.fixture("startup-healthy.json")));
+    SimulationResult simulated = new SimulationResult(1, MemorySize.mi(512),
+        ProbeSpec.tcp(Duration.ofSeconds(240)), List.of(), 150L, true,
+        1000L, 2, null, 1800L, start, null, null, null, null, 470 * MemorySize.MI, null, 0, 400L, List.of(), null);
+    Path report = dir.resolve("startup.json");
+    StartupReportJson.write(simulated.recorded(report.toString()), report); // as netra simulate --report writes it
+
+    CommandRun run = check("--env-file", CommandRun.fixture("staging.env"), "--report", report.toString());
+
+    assertThat(run.exit()).as("exit code; output:\n%s", run.all()).isEqualTo(1);
+    assertThat(run.out()).as("the simulated instance's 1 CPU / 512Mi judged against its own 470 MiB peak")
+        .contains("FAIL  peak RSS 470 MiB + 25% headroom = 588 MiB is over the recorded start's memory limit 512Mi")
+        .contains("fix: deploy with --memory 1Gi")
+        .contains("recorded on 1 CPU: READY");
   }
 
   @Test

@@ -72,6 +72,10 @@ class DeployCommandsUsageTest {
     Run env = run(new SimulateCommand(Map.of()), "--env-file", envFile.toString(), "--jar", jar.toString());
     assertThat(env.exit()).isEqualTo(2);
     assertThat(env.err()).contains("bad.env", "line 1 (JWT_SECRET_KEY)").doesNotContain("unterminated-secret");
+    Path refs = Files.writeString(dir.resolve("staging.env"), "JWT_SECRET_KEY=sm://netra-jwt\nLLM_MODEL=offline\n");
+    Run ref = run(new SimulateCommand(Map.of()), "--env-file", refs.toString(), "--jar", jar.toString());
+    assertThat(ref.exit()).as("a Secret Manager reference the simulated service could not resolve").isEqualTo(2);
+    assertThat(ref.err()).contains("JWT_SECRET_KEY given as a Secret Manager reference");
   }
 
   @Test

@@ -2,12 +2,13 @@ package ai.netra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.deploy.StartupReportJson;
+import ai.netra.deploy.Yaml;
 import ai.netra.deploy.check.DeployEnv;
-import ai.netra.deploy.check.RecordedStartup;
 import ai.netra.deploy.plan.GcloudCommand;
 import ai.netra.deploy.plan.ServicePlan;
 import ai.netra.deploy.plan.ServicePlanner;
-import ai.netra.deploy.plan.Yaml;
+import ai.netra.startup.StartupReport;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -109,7 +110,7 @@ class PlanCommandTest {
   void theStartupProbeCoversTheBudgetAndTheMeasuredStartWithinCloudRunsLimit(@TempDir Path dir) throws IOException {
     Path env = dir.resolve("short-budget.env");
     Files.writeString(env, Files.readString(Path.of(CommandRun.fixture("staging.env"))) + "STARTUP_TOTAL_BUDGET_S=20\n");
-    RecordedStartup report = RecordedStartup.read(Path.of(CommandRun.fixture("startup-healthy.json")));
+    StartupReport report = StartupReportJson.read(Path.of(CommandRun.fixture("startup-healthy.json")));
     for (String format : List.of("cloudrun", "k8s")) {
       CommandRun run = plan("--env-file", env.toString(), "--report", CommandRun.fixture("startup-healthy.json"), "--format", format);
       JsonNode probe = Yaml.read(run.out()).get(0).at("/spec/template/spec/containers/0/startupProbe");
@@ -170,6 +171,9 @@ class PlanCommandTest {
   @Test
   void badInputIsAUsageErrorWithExit2() throws IOException {
     assertThat(CommandRun.of(new PlanCommand(Map.of()), "--env", "staging").exit()).as("--image is required").isEqualTo(2);
+    CommandRun noEnv = CommandRun.of(new PlanCommand(Map.of()), "--image", IMAGE);
+    assertThat(noEnv.exit()).as("--env is required").isEqualTo(2);
+    assertThat(noEnv.err()).contains("--env is required");
     CommandRun missing = CommandRun.of(new PlanCommand(Map.of("LLM_MODEL", "offline")), "--env", "staging", "--image", IMAGE);
     assertThat(missing.exit()).as("settings with problems").isEqualTo(2);
     assertThat(missing.err()).contains("REDIS_URL").contains("netra check");

@@ -2,6 +2,8 @@ package ai.netra.deploy.check;
 
 import ai.netra.boot.BackendPlan;
 import ai.netra.config.Settings;
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.startup.StartupPlan;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +22,11 @@ public final class DeployCheck {
    *
    * @param maxConnections the server's max_connections (else DB_MAX_CONNECTIONS, else asked)
    * @param resources the CPU and memory the deploy requests
-   * @param peakRssMiB the peak RSS a start needs (else the report's)
+   * @param peakRss the peak RSS a start needs (else the report's)
    * @param margin how close to a limit counts as too close, as a fraction (0.25: within 25%)
    * @param service the deployment as written for the platform (its probe, scaling and resources), or null
    */
-  public record Options(Integer maxConnections, ResourceProfile resources, Long peakRssMiB, double margin, ServiceYaml service) {
+  public record Options(Integer maxConnections, ResourceProfile resources, MemorySize peakRss, double margin, ServiceYaml service) {
     public Options {
       if (!(margin >= 0) || margin > 5) {
         throw new IllegalArgumentException("the margin must be from 0 to 500%, was " + Math.round(margin * 100) + "%");
@@ -55,7 +57,7 @@ public final class DeployCheck {
       resources = resources != null ? resources : options.service().resources();
     }
     findings.addAll(PoolCheck.run(env, settings, options.maxConnections(), progress));
-    findings.addAll(ResourceCheck.run(resources, options.peakRssMiB(), report, settings.startup().totalBudget(),
+    findings.addAll(ResourceCheck.run(resources, options.peakRss(), report, settings.startup().totalBudget(),
         options.margin()));
     return new CheckReport(settings.environment().label(), env.source(), findings);
   }

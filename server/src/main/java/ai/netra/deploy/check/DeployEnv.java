@@ -1,9 +1,8 @@
 package ai.netra.deploy.check;
 
 import ai.netra.config.Settings;
+import ai.netra.deploy.EnvFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The environment a deployment gives the service: the {@code KEY=VALUE} lines of an env file, or
@@ -25,7 +23,6 @@ import java.util.regex.Pattern;
  */
 public final class DeployEnv {
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   /** Stands in for a secret kept in Secret Manager: long enough for every length check. */
   static final String SECRET_STAND_IN = "secret-manager-value-not-read-here-0123456789abcdef";
 
@@ -44,34 +41,14 @@ public final class DeployEnv {
   }
 
   /**
-   * Reads an env file: {@code KEY=VALUE} per line, {@code #} comments and blank lines ignored, an
-   * optional {@code export } before the key, and the value optionally in single or double quotes.
+   * Reads an env file ({@link EnvFile}: {@code KEY=VALUE} lines, comments, {@code export}, quotes).
    *
    * @param environment {@code NETRA_ENV} to use, or null to keep the file's
    * @throws IOException when the file cannot be read
-   * @throws IllegalArgumentException naming the file and line that is not {@code KEY=VALUE}, or a bad reference
+   * @throws IllegalArgumentException naming the file and every line that is not {@code KEY=VALUE}, or a bad reference
    */
   public static DeployEnv fromFile(Path file, String environment) throws IOException {
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    Map<String, String> values = new LinkedHashMap<>();
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i).strip();
-      if (line.isEmpty() || line.startsWith("#")) {
-        continue;
-      }
-      if (line.startsWith("export ")) {
-        line = line.substring("export ".length()).strip();
-      }
-      int eq = line.indexOf('=');
-      String name = eq < 0 ? line : line.substring(0, eq).strip();
-      if (eq < 0 || !NAME.matcher(name).matches()) {
-        // The line itself is not shown: it may hold a secret.
-        throw new IllegalArgumentException(file + " line " + (i + 1)
-            + ": expected KEY=VALUE, KEY made of letters, digits and _ (not starting with a digit)");
-      }
-      values.put(name, unquote(line.substring(eq + 1).strip()));
-    }
-    return of(values, environment, "env file " + file, true, file + ": ");
+    return of(EnvFile.read(file), environment, "env file " + file, true, file + ": ");
   }
 
   /** The process environment (normally {@link System#getenv()}), with {@code NETRA_ENV} set when {@code environment} is not null. */
@@ -142,13 +119,6 @@ public final class DeployEnv {
       case "REDIS_URL" -> "rediss://secret-manager.invalid:6380";
       default -> SECRET_STAND_IN;
     };
-  }
-
-  private static String unquote(String value) {
-    if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
-      return value.substring(1, value.length() - 1);
-    }
-    return value;
   }
 
   @Override

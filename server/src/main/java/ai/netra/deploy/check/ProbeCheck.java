@@ -1,6 +1,8 @@
 package ai.netra.deploy.check;
 
 import ai.netra.config.Settings;
+import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.startup.TimeoutPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
@@ -42,18 +44,19 @@ final class ProbeCheck {
       String arithmetic = String.format("the startup probe waits %d s (%d + %d x %d)", window, delay, period, threshold);
       Duration budget = settings.startup().totalBudget();
       Duration measured = report != null && report.serving() ? report.elapsed() : null;
-      String thresholdFix = "set the startup probe's failureThreshold to ";
-      if (period * threshold > TimeoutCheck.PLATFORM_WINDOW.toSeconds() || delay > TimeoutCheck.PLATFORM_WINDOW.toSeconds()) {
-        findings.add(Finding.fail(Area.PROBE, arithmetic + ": Cloud Run allows at most 240 s of period x failureThreshold",
-            thresholdFix + TimeoutCheck.PLATFORM_WINDOW.toSeconds() / period));
+      StartupProbe planned = StartupProbe.of(budget, measured, measured == null ? null : report.source());
+      String planFix = String.format("set periodSeconds %d and failureThreshold %d, netra plan's probe (%s)%s",
+          planned.periodSeconds(), planned.failureThreshold(), planned.basis(), planned.fits() ? ""
+              : "; even that cannot cover the start: make it faster (more CPU, startup CPU boost)");
+      if (period * threshold > StartupProbe.MAX_WINDOW_S || delay > StartupProbe.MAX_WINDOW_S) {
+        findings.add(Finding.fail(Area.PROBE, arithmetic + ": Cloud Run allows at most " + StartupProbe.MAX_WINDOW_S
+            + " s of period x failureThreshold", planFix));
       } else if (measured != null && measured.toMillis() * (1 + margin) > window * 1000L) {
         findings.add(Finding.fail(Area.PROBE, arithmetic + ", but the recorded start needed " + TimeoutPolicy.seconds(measured)
-            + ": the platform stops a start like it", thresholdFix
-            + Math.min(TimeoutCheck.PLATFORM_WINDOW.toSeconds() / period, (long) Math.ceil(measured.toMillis() * 2 / 1000.0 / period) + 1)));
+            + ": the platform stops a start like it", planFix));
       } else if (window * 1000L < budget.toMillis()) {
         findings.add(Finding.warn(Area.PROBE, arithmetic + ", less than the " + TimeoutPolicy.seconds(budget) + " startup budget:"
-            + " a slow start is stopped by the platform before the service can log why", thresholdFix
-            + Math.min(TimeoutCheck.PLATFORM_WINDOW.toSeconds() / period, (budget.toSeconds() + 5 + period - 1) / period)));
+            + " a slow start is stopped by the platform before the service can log why", planFix));
       } else {
         findings.add(Finding.pass(Area.PROBE, arithmetic + " on /health/startup" + (measured == null ? ""
             : ", covering the recorded " + TimeoutPolicy.seconds(measured))));

@@ -1,5 +1,8 @@
 package ai.netra.deploy.check;
 
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.startup.TimeoutPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,29 +15,26 @@ import java.util.Locale;
  */
 final class ResourceCheck {
 
-  /** Cloud Run's second-generation execution environment needs at least this much memory. */
-  static final long MIN_MEMORY_MIB = 512;
-
   private ResourceCheck() { }
 
   /**
    * @param target what the deploy requests, or null when not given (the recorded start's limits are judged then)
-   * @param peakRssMiB the peak RSS from the command line, or null to take the report's
+   * @param peakRss the peak RSS from the command line, or null to take the report's
    * @param budget the total startup budget the settings give
    */
-  static List<Finding> run(ResourceProfile target, Long peakRssMiB, RecordedStartup report, Duration budget, double margin) {
+  static List<Finding> run(ResourceProfile target, MemorySize peakRss, RecordedStartup report, Duration budget, double margin) {
     List<Finding> findings = new ArrayList<>();
-    RecordedStartup.Observed seen = report == null ? RecordedStartup.Observed.NONE : report.observed();
-    Long peak = peakRssMiB != null ? peakRssMiB : seen.peakRssMiB();
+    RecordedStartup.Resources seen = report == null ? RecordedStartup.Resources.NONE : report.resources();
+    MemorySize peak = peakRss != null ? peakRss : seen.peakRss();
     String subject = "the deploy's";
-    if (target == null && seen.cpus() != null && seen.memoryLimitMiB() != null) {
-      target = new ResourceProfile(seen.cpus(), seen.memoryLimitMiB());
+    if (target == null && seen.cpus() != null && seen.memoryLimit() != null) {
+      target = new ResourceProfile(seen.cpus(), seen.memoryLimit());
       subject = "the recorded start's";
     }
     if (target == null) {
       findings.add(Finding.pass(Area.RESOURCES, "no --cpu and --memory given and none recorded: nothing to judge"
-          + (peak == null ? "" : "; netra plan requests " + ResourceProfile.memoryText(ResourceProfile.memoryFor(peak))
-              + " for the " + peak + " MiB peak RSS")));
+          + (peak == null ? "" : "; netra plan requests " + peak.instanceForPeak() + " for the " + peak.wholeMebibytes()
+              + " MiB peak RSS")));
       return findings;
     }
     findings.addAll(memory(target, peak, subject));
@@ -42,39 +42,40 @@ final class ResourceCheck {
     return findings;
   }
 
-  private static List<Finding> memory(ResourceProfile target, Long peak, String subject) {
+  private static List<Finding> memory(ResourceProfile target, MemorySize peak, String subject) {
     List<Finding> findings = new ArrayList<>();
-    String limit = subject + " memory limit " + target.memoryText();
-    if (target.memoryMiB() < MIN_MEMORY_MIB) {
-      findings.add(Finding.fail(Area.RESOURCES, limit + " is below the " + ResourceProfile.memoryText(MIN_MEMORY_MIB)
-          + " Cloud Run's second-generation environment needs", "deploy with --memory " + ResourceProfile.memoryText(MIN_MEMORY_MIB)));
+    String limit = subject + " memory limit " + target.memory();
+    if (target.memory().compareTo(MemorySize.CLOUD_RUN_MINIMUM) < 0) {
+      findings.add(Finding.fail(Area.RESOURCES, limit + " is below the " + MemorySize.CLOUD_RUN_MINIMUM
+          + " Cloud Run's second-generation environment needs", "deploy with --memory " + MemorySize.CLOUD_RUN_MINIMUM));
     }
-    double minCpus = ResourceProfile.minCpusFor(target.memoryMiB());
+    int minCpus = target.memory().cloudRunMinimumCpus();
     if (target.cpus() < minCpus) {
-      findings.add(Finding.fail(Area.RESOURCES, "Cloud Run needs at least " + ResourceProfile.cpuText(minCpus) + " CPUs for "
-          + target.memoryText() + " of memory", "deploy with --cpu " + ResourceProfile.cpuText(minCpus)));
+      findings.add(Finding.fail(Area.RESOURCES, "Cloud Run needs at least " + minCpus + " CPUs for "
+          + target.memory() + " of memory", "deploy with --cpu " + minCpus));
     }
     if (peak == null) {
       findings.add(Finding.warn(Area.RESOURCES, limit + ": the peak RSS of a start is unknown, so the headroom is not checked",
-          "record a start with netra simulate (its report carries peak_rss_mib), or give --peak-rss"));
+          "record a start with netra simulate (its report carries the peak RSS), or give --peak-rss"));
       return findings;
     }
-    long needed = (long) Math.ceil(peak * (1 + ResourceProfile.MEMORY_HEADROOM));
-    String fix = "deploy with --memory " + ResourceProfile.memoryText(ResourceProfile.memoryFor(peak));
-    if (peak >= target.memoryMiB()) {
-      findings.add(Finding.fail(Area.RESOURCES, "peak RSS " + peak + " MiB reaches " + limit
+    MemorySize needed = peak.times(1 + MemorySize.HEADROOM);
+    String fix = "deploy with --memory " + peak.instanceForPeak();
+    long headroom = Math.round(MemorySize.HEADROOM * 100);
+    if (peak.compareTo(target.memory()) >= 0) {
+      findings.add(Finding.fail(Area.RESOURCES, "peak RSS " + peak.wholeMebibytes() + " MiB reaches " + limit
           + ": the platform kills the instance (out of memory)", fix));
-    } else if (needed > target.memoryMiB()) {
+    } else if (needed.compareTo(target.memory()) > 0) {
       findings.add(Finding.fail(Area.RESOURCES, String.format(Locale.ROOT, "peak RSS %d MiB + %d%% headroom = %d MiB is over %s:"
-          + " under traffic the instance runs out of memory", peak, Math.round(ResourceProfile.MEMORY_HEADROOM * 100), needed, limit), fix));
+          + " under traffic the instance runs out of memory", peak.wholeMebibytes(), headroom, needed.wholeMebibytes(), limit), fix));
     } else {
       findings.add(Finding.pass(Area.RESOURCES, String.format(Locale.ROOT, "peak RSS %d MiB + %d%% headroom = %d MiB fits %s",
-          peak, Math.round(ResourceProfile.MEMORY_HEADROOM * 100), needed, limit)));
+          peak.wholeMebibytes(), headroom, needed.wholeMebibytes(), limit)));
     }
     return findings;
   }
 
-  private static List<Finding> cpu(ResourceProfile target, RecordedStartup report, RecordedStartup.Observed seen, Duration budget,
+  private static List<Finding> cpu(ResourceProfile target, RecordedStartup report, RecordedStartup.Resources seen, Duration budget,
       double margin, String subject) {
     List<Finding> findings = new ArrayList<>();
     if (target.cpus() < 1) {
@@ -91,16 +92,16 @@ final class ResourceCheck {
           + target.cpuText() + ", or with the service's own /health/startup (its diagnostics step names the CPUs)"));
       return findings;
     }
-    boolean budgetBound = budget.compareTo(TimeoutCheck.PLATFORM_WINDOW) < 0;
-    Duration limit = budgetBound ? budget : TimeoutCheck.PLATFORM_WINDOW;
-    String recorded = "recorded on " + ResourceProfile.cpuText(seen.cpus()) + " CPU: " + report.outcome() + " after "
+    boolean budgetBound = budget.compareTo(StartupProbe.MAX_WINDOW) < 0;
+    Duration limit = budgetBound ? budget : StartupProbe.MAX_WINDOW;
+    String recorded = "recorded on " + ResourceProfile.cpuText(seen.cpus()) + " CPU: " + report.report().outcome() + " after "
         + TimeoutPolicy.seconds(report.elapsed());
     if (target.cpus() >= seen.cpus()) {
       findings.add(Finding.pass(Area.RESOURCES, recorded + "; " + subject + " " + target.cpuText() + " CPU is at least that"));
       return findings;
     }
     // A start is mostly CPU-bound (class loading, JIT, migrations' parsing): fewer CPUs stretch it at most in proportion.
-    Duration estimate = Duration.ofMillis(Math.round(report.elapsedMs() * seen.cpus() / target.cpus()));
+    Duration estimate = Duration.ofMillis(Math.round(report.report().elapsedMs() * seen.cpus() / target.cpus()));
     Duration withMargin = Duration.ofMillis(Math.round(estimate.toMillis() * (1 + margin)));
     String message = recorded + "; on " + subject + " " + target.cpuText() + " CPU it may need up to "
         + TimeoutPolicy.seconds(estimate);
@@ -108,7 +109,7 @@ final class ResourceCheck {
       findings.add(Finding.fail(Area.RESOURCES, message + ", which with a " + Math.round(margin * 100) + "% margin does not fit "
           + (budgetBound ? "the " + TimeoutPolicy.seconds(budget) + " startup budget" : "the 240 s Cloud Run waits"),
           "deploy with --cpu " + ResourceProfile.cpuText(Math.ceil(seen.cpus())) + " (netra plan keeps startup CPU boost on)"
-              + (budgetBound && withMargin.compareTo(TimeoutCheck.PLATFORM_WINDOW) <= 0
+              + (budgetBound && withMargin.compareTo(StartupProbe.MAX_WINDOW) <= 0
                   ? ", or " + TimeoutCheck.budgetFix(withMargin) : "")));
     } else {
       findings.add(Finding.pass(Area.RESOURCES, message + ", within the " + TimeoutPolicy.seconds(limit) + " it has"));

@@ -1,10 +1,12 @@
 package ai.netra.deploy.check;
 
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.Yaml;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A deployment as written for the platform: a Cloud Run service YAML (what {@code netra plan}
@@ -16,8 +18,6 @@ import java.nio.file.Path;
  */
 public record ServiceYaml(String source, JsonNode container, JsonNode annotations) {
 
-  private static final YAMLMapper YAML = new YAMLMapper();
-
   /**
    * Reads the first document of {@code file} that has a container.
    *
@@ -25,16 +25,17 @@ public record ServiceYaml(String source, JsonNode container, JsonNode annotation
    * @throws IllegalArgumentException naming the file when it is not YAML or has no container
    */
   public static ServiceYaml read(Path file) throws IOException {
-    String text = Files.readString(file);
-    try (var parser = YAML.getFactory().createParser(text)) {
-      for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
-        JsonNode container = doc.at("/spec/template/spec/containers/0");
-        if (container.isObject()) {
-          return new ServiceYaml(file.toString(), container, doc.at("/spec/template/metadata/annotations"));
-        }
+    List<JsonNode> documents;
+    try {
+      documents = Yaml.read(Files.readString(file));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + " is " + e.getMessage(), e);
+    }
+    for (JsonNode doc : documents) {
+      JsonNode container = doc.at("/spec/template/spec/containers/0");
+      if (container.isObject()) {
+        return new ServiceYaml(file.toString(), container, doc.at("/spec/template/metadata/annotations"));
       }
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException(file + " is not YAML: " + e.getOriginalMessage(), e);
     }
     throw new IllegalArgumentException(file + " has no spec.template.spec.containers: not a Cloud Run service or Kubernetes Deployment");
   }
@@ -46,6 +47,6 @@ public record ServiceYaml(String source, JsonNode container, JsonNode annotation
       return null;
     }
     return new ResourceProfile(ResourceProfile.parseCpu(limits.get("cpu").asText()),
-        ResourceProfile.parseMemory(limits.get("memory").asText()));
+        MemorySize.parse(limits.get("memory").asText()));
   }
 }

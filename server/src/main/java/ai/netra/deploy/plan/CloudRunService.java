@@ -1,5 +1,7 @@
 package ai.netra.deploy.plan;
 
+import ai.netra.deploy.StartupProbe;
+import ai.netra.deploy.Yaml;
 import ai.netra.deploy.check.SecretRef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,7 +47,7 @@ public final class CloudRunService {
     container.put("image", plan.image());
     container.put("ports", List.of(map("name", "http1", "containerPort", plan.port())));
     container.put("env", env(plan));
-    container.put("resources", map("limits", map("cpu", plan.resources().cpuText(), "memory", plan.resources().memoryText())));
+    container.put("resources", map("limits", map("cpu", plan.resources().cpuText(), "memory", plan.resources().memory().toString())));
     container.put("startupProbe", startupProbe(plan));
     container.put("livenessProbe", probe(plan.livenessProbe(), plan.port()));
 

@@ -1,5 +1,6 @@
 package ai.netra.deploy.plan;
 
+import ai.netra.deploy.StartupProbe;
 import ai.netra.deploy.check.SecretRef;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class GcloudCommand {
     args.add("--platform=managed");
     args.add("--port=" + plan.port());
     args.add("--cpu=" + plan.resources().cpuText());
-    args.add("--memory=" + plan.resources().memoryText());
+    args.add("--memory=" + plan.resources().memory().toString());
     args.add(plan.cpuBoost() ? "--cpu-boost" : "--no-cpu-boost");
     args.add("--no-cpu-throttling");
     args.add("--execution-environment=gen2");

@@ -2,6 +2,7 @@ package ai.netra.deploy.plan;
 
 import static ai.netra.deploy.plan.CloudRunService.map;
 
+import ai.netra.deploy.Yaml;
 import ai.netra.deploy.check.SecretRef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,7 +41,7 @@ public final class KubernetesManifests {
     for (Map.Entry<String, SecretRef> e : plan.secrets().entrySet()) {
       env.add(map("name", e.getKey(), "valueFrom", map("secretKeyRef", map("name", secretName(plan), "key", e.getKey()))));
     }
-    Map<String, Object> resources = map("cpu", plan.resources().cpuText(), "memory", plan.resources().memoryText());
+    Map<String, Object> resources = map("cpu", plan.resources().cpuText(), "memory", plan.resources().memory().toString());
     Map<String, Object> container = new LinkedHashMap<>();
     container.put("name", plan.service());
     container.put("image", plan.image());

@@ -1,5 +1,6 @@
 package ai.netra.deploy.plan;
 
+import ai.netra.deploy.StartupProbe;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.check.SecretRef;
 import java.util.List;

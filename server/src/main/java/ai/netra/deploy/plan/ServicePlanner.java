@@ -1,8 +1,10 @@
 package ai.netra.deploy.plan;
 
 import ai.netra.config.Settings;
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.deploy.check.DeployEnv;
-import ai.netra.deploy.check.RecordedStartup;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.check.SecretRef;
 import java.util.ArrayList;
@@ -22,7 +24,7 @@ public final class ServicePlanner {
   /** Cloud Run's longest request: a WebSocket is closed when it is reached, and the client reconnects and resumes. */
   public static final int WEBSOCKET_REQUEST_TIMEOUT_S = 3600;
   /** Without a measured peak RSS: what a JVM with the chat and ten thousand idle sockets was measured to fit comfortably. */
-  static final long DEFAULT_MEMORY_MIB = 1024;
+  static final MemorySize DEFAULT_MEMORY = MemorySize.gi(1);
   /** Set by the platform itself; Cloud Run refuses a service that sets them. */
   static final Set<String> RESERVED = Set.of("PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION", "KUBERNETES_SERVICE_HOST");
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,47}[a-z0-9])?");
@@ -33,7 +35,7 @@ public final class ServicePlanner {
    *
    * @param cloudSqlInstance overrides the instance read from a {@code /cloudsql/...} database host
    */
-  public record Options(String image, String service, String region, Double cpus, Long memoryMiB, Integer minInstances,
+  public record Options(String image, String service, String region, Double cpus, MemorySize memory, Integer minInstances,
       Integer concurrency, String cloudSqlInstance, String vpcConnector, String vpcEgress, String serviceAccount) { }
 
   private ServicePlanner() { }
@@ -65,17 +67,16 @@ public final class ServicePlanner {
     }
     if (report != null && !report.serving()) {
       throw new IllegalArgumentException("the report " + report.source() + " records a start that did not get through (outcome "
-          + report.outcome() + "); it cannot size a startup probe: fix the start first (netra check --report)");
+          + report.report().outcome() + "); it cannot size a startup probe: fix the start first (netra check --report)");
     }
     List<String> notes = new ArrayList<>();
 
-    Long peak = report == null ? null : report.observed().peakRssMiB();
-    long memory = options.memoryMiB() != null ? options.memoryMiB()
-        : peak != null ? ResourceProfile.memoryFor(peak) : DEFAULT_MEMORY_MIB;
-    double cpus = options.cpus() != null ? options.cpus() : Math.max(1, ResourceProfile.minCpusFor(memory));
-    if (options.memoryMiB() == null) {
-      notes.add("memory " + ResourceProfile.memoryText(memory) + (peak != null ? ": the recorded peak RSS " + peak
-          + " MiB + " + Math.round(ResourceProfile.MEMORY_HEADROOM * 100) + "% headroom, rounded up"
+    MemorySize peak = report == null ? null : report.resources().peakRss();
+    MemorySize memory = options.memory() != null ? options.memory() : peak != null ? peak.instanceForPeak() : DEFAULT_MEMORY;
+    double cpus = options.cpus() != null ? options.cpus() : Math.max(1, memory.cloudRunMinimumCpus());
+    if (options.memory() == null) {
+      notes.add("memory " + memory + (peak != null ? ": the recorded peak RSS " + peak.wholeMebibytes()
+          + " MiB + " + Math.round(MemorySize.HEADROOM * 100) + "% headroom, rounded up"
           : ": no peak RSS recorded (netra simulate records one), the default"));
     }
 

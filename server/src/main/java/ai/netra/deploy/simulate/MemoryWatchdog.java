@@ -1,5 +1,6 @@
 package ai.netra.deploy.simulate;
 
+import ai.netra.deploy.MemorySize;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

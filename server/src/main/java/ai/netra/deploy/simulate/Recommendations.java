@@ -1,6 +1,8 @@
 package ai.netra.deploy.simulate;
 
 import ai.netra.deploy.DurationText;
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.startup.StartupReport;
 import ai.netra.startup.StepReport;
 import ai.netra.startup.TimeoutPolicy;
@@ -13,18 +15,15 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * What to deploy with, drawn from one simulated start: memory from the peak RSS plus headroom,
- * the startup probe and the step timeouts from the observed times with a margin (a local machine
- * starts faster than a cold Cloud Run instance, so observed times are doubled), and the probe kind.
+ * What to deploy with, drawn from one simulated start: memory from the peak RSS plus headroom (as
+ * {@code netra plan} sizes it), the startup probe as {@code netra plan} sizes it for the observed
+ * time to ready, the step timeouts from the observed times with a margin (a local machine starts
+ * faster than a cold Cloud Run instance, so observed times are doubled), and the probe kind.
  */
 public final class Recommendations {
 
-  /** Memory over the observed peak: GC, buffers and a first burst of traffic need room. */
-  public static final double MEMORY_HEADROOM = 1.25;
   /** Time over what was observed here: a cold instance on shared hardware is slower than this machine. */
   public static final double TIME_MARGIN = 2.0;
-  /** A probe window shorter than this turns one slow cold start into a failed deploy. */
-  static final Duration MIN_PROBE_WINDOW = Duration.ofSeconds(10);
 
   /** One recommendation: what to set, to what, and why. */
   public record Item(String subject, String value, String why) { }
@@ -39,7 +38,7 @@ public final class Recommendations {
   public static List<Item> of(SimulationResult r, TimeoutPolicy policy, Map<String, Duration> latencies) {
     List<Item> items = new ArrayList<>();
     items.add(memory(r));
-    probe(r).ifPresent(items::add);
+    probe(r, policy.totalBudget()).ifPresent(items::add);
     if (r.probe().kind() == ProbeSpec.Kind.TCP && r.listenMs() != null) {
       items.add(new Item("probe kind", "HTTP startup probe on /health/startup (not the TCP default)",
           r.readyMs() == null
@@ -76,11 +75,10 @@ public final class Recommendations {
     if (r.memoryUnwatched() != null) {
       return new Item("memory", "unknown", r.memoryUnwatched());
     }
-    MemorySize wanted = r.peakRss().times(MEMORY_HEADROOM);
-    MemorySize size = wanted.cloudRunSizeAtLeast().orElse(wanted);
-    String why = String.format(Locale.ROOT, "peak RSS %s + %d%% = %s, rounded up to a Cloud Run size (measured during"
-        + " the start, without traffic)", r.peakRss(),
-        Math.round((MEMORY_HEADROOM - 1) * 100), wanted);
+    MemorySize size = r.peakRss().instanceForPeak();
+    String why = String.format(Locale.ROOT, "peak RSS %s + %d%% = %s, rounded up to a Cloud Run size of at least %s, as"
+        + " netra plan sizes it (measured during the start, without traffic)", r.peakRss(),
+        Math.round(MemorySize.HEADROOM * 100), r.peakRss().times(1 + MemorySize.HEADROOM), MemorySize.CLOUD_RUN_MINIMUM);
     if (size.cloudRunMinimumCpus() > r.cpus()) {
       why += "; Cloud Run needs at least " + size.cloudRunMinimumCpus() + " CPUs with " + size;
     }
@@ -90,7 +88,8 @@ public final class Recommendations {
     return new Item("memory", size.toString(), why);
   }
 
-  static Optional<Item> probe(SimulationResult r) {
+  /** The startup probe {@code netra plan} writes for a start that took this long to get ready, with {@code budget}. */
+  static Optional<Item> probe(SimulationResult r, Duration budget) {
     if (r.readyMs() == null) {
       if (r.killedMs() != null || r.exitCode() != null || r.report() == null) {
         return Optional.empty(); // the start did not run out of time: fix what ended it first
@@ -99,18 +98,16 @@ public final class Recommendations {
           "the start was still in phase " + r.report().phase() + " when the window ended; simulate again with a longer"
               + " --timeout to measure the whole start"));
     }
-    long needMs = Math.max(MIN_PROBE_WINDOW.toMillis(), (long) Math.ceil(r.readyMs() * TIME_MARGIN));
-    if (needMs > ProbeSpec.CLOUD_RUN_MAX_WINDOW.toMillis()) {
-      return Optional.of(new Item("startup probe", "none fits", TIME_MARGIN + " x the "
-          + DurationText.millis(r.readyMs()) + " to ready is over Cloud Run's 240 s probe window: shorten the start"
-          + " (timeouts, CPU boost) or add initialDelaySeconds"));
+    StartupProbe planned = StartupProbe.of(budget, Duration.ofMillis(r.readyMs()), "this simulation");
+    if (!planned.fits()) {
+      return Optional.of(new Item("startup probe", "none fits", "the " + DurationText.millis(r.readyMs())
+          + " to ready needs a " + planned.measuredTarget() + " s window, over Cloud Run's " + StartupProbe.MAX_WINDOW_S
+          + " s: shorten the start (timeouts, CPU boost) or add initialDelaySeconds"));
     }
-    long periodS = Math.max(1, (needMs + 59_999) / 60_000); // at most ~60 attempts: a probe every second up to a minute
-    long threshold = (needMs + periodS * 1000 - 1) / (periodS * 1000);
     return Optional.of(new Item("startup probe", String.format(Locale.ROOT,
-        "httpGet /health/startup, periodSeconds %d, failureThreshold %d, timeoutSeconds 1", periodS, threshold),
-        String.format(Locale.ROOT, "a %d s window: %s x the %s to ready, at least %s", periodS * threshold, TIME_MARGIN,
-            DurationText.millis(r.readyMs()), DurationText.format(MIN_PROBE_WINDOW))));
+        "httpGet /health/startup, periodSeconds %d, failureThreshold %d, timeoutSeconds %d", planned.periodSeconds(),
+        planned.failureThreshold(), planned.timeoutSeconds()),
+        "a " + planned.window() + " s window, as netra plan sizes it (" + planned.basis() + ")"));
   }
 
   static List<Item> timeouts(StartupReport report, TimeoutPolicy policy, Map<String, Duration> latencies) {

@@ -1,6 +1,7 @@
 package ai.netra.deploy.simulate;
 
 import ai.netra.deploy.DurationText;
+import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.json.Json;
 import ai.netra.startup.Criticality;
@@ -89,13 +90,13 @@ public final class Simulation {
     ServiceOutput output = new ServiceOutput(process.getInputStream(), serviceLog);
     PhaseStream phases = new PhaseStream(progress);
     phases.event(ms(origin), "launched the service (pid " + process.pid() + ") on port " + port);
-    try (watchdog; StartupProbe prober = new StartupProbe(probe, port, origin, handle).start()) {
+    try (watchdog; ProbeRunner prober = new ProbeRunner(probe, port, origin, handle).start()) {
       watchdog.start();
       Watch watch = watch(process, http, port, origin, prober, phases);
       Ending ending = end(process, watchdog, origin, phases);
       output.awaitEnd(Duration.ofSeconds(5));
       prober.close();
-      StartupProbe.Result probed = prober.result().orElse(null);
+      ProbeRunner.Result probed = prober.result().orElse(null);
       List<String> record = output.failureRecord();
       StartupFailure failure = ServiceOutput.parseFailure(record).orElse(null);
       StartupReport report = merge(watch.last(), failure, ending.exitCode());
@@ -135,7 +136,7 @@ public final class Simulation {
    * Follows the start until it is decided: ready and probed, the probe failed, the service exited
    * or was killed, or the probe window ended.
    */
-  private Watch watch(Process process, HttpClient http, int port, long origin, StartupProbe prober, PhaseStream phases)
+  private Watch watch(Process process, HttpClient http, int port, long origin, ProbeRunner prober, PhaseStream phases)
       throws InterruptedException {
     long deadline = origin + probe.window().toNanos();
     Long listenMs = null;
@@ -159,10 +160,10 @@ public final class Simulation {
           phases.event(readyMs, "/health/ready answers 200: ready to take traffic");
         }
       }
-      Optional<StartupProbe.Result> probed = prober.result();
+      Optional<ProbeRunner.Result> probed = prober.result();
       if (probed.isPresent() && !probeTold) {
         probeTold = true;
-        StartupProbe.Result r = probed.get();
+        ProbeRunner.Result r = probed.get();
         phases.event(ms(origin, r.atNanos()), r.passed()
             ? "startup probe (" + probe.kind() + ") passed at attempt " + r.attempts()
             : "startup probe (" + probe.kind() + ") FAILED after " + r.attempts() + " attempts (" + r.lastFailure()

@@ -1,6 +1,8 @@
 package ai.netra.deploy.simulate;
 
 import ai.netra.deploy.DurationText;
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.startup.StartupFailure;
 import ai.netra.startup.StartupReport;
 import ai.netra.startup.StepStatus;
@@ -62,6 +64,21 @@ public record SimulationResult(
 
   public MemorySize peakRss() {
     return new MemorySize(Math.max(1, peakRssBytes));
+  }
+
+  /**
+   * The start as a report file keeps it ({@code netra simulate --report}), for {@code netra check}
+   * and {@code netra plan} to read: the service's last report, and the CPUs, memory limit and peak
+   * RSS of this instance (the peak left out when memory could not be watched).
+   *
+   * @throws IllegalStateException when the service never answered with a report
+   */
+  public RecordedStartup recorded(String source) {
+    if (report == null) {
+      throw new IllegalStateException("the service never answered /health/startup: there is no report to keep");
+    }
+    MemorySize peak = memoryUnwatched == null && peakRssBytes > 0 ? peakRss() : null;
+    return new RecordedStartup(source, report, new RecordedStartup.Resources((double) cpus, memory, peak));
   }
 
   /** The one-line verdict. */

@@ -2,6 +2,8 @@ package ai.netra.deploy.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +53,7 @@ class DeployCheckTest {
 
   @Test
   void aHealthyStagingDeploymentPasses() {
-    CheckReport result = check(healthy(), null, new ResourceProfile(1, 1024), null);
+    CheckReport result = check(healthy(), null, new ResourceProfile(1, MemorySize.gi(1)), null);
     assertThat(result.findings().stream().filter(f -> f.verdict() == Verdict.FAIL))
         .as("failures of a healthy deployment: %s", result.findings()).isEmpty();
     assertThat(result.verdict()).isNotEqualTo(Verdict.FAIL);
@@ -110,7 +112,7 @@ class DeployCheckTest {
   void seedInstanceOfOneCpuAnd512MiBFailsAStartThatNeedsMore() {
     RecordedStartup recorded = Reports.start().step("settings", "settings", 300, 1).step("database", "database", 900, 1)
         .step("redis", "redis", 200, 1).resources(2, 2048, 470L).build(); // READY after 1.92 s on 2 CPUs
-    CheckReport result = check(with(healthy(), "STARTUP_TOTAL_BUDGET_S", "4"), recorded, new ResourceProfile(1, 512), null);
+    CheckReport result = check(with(healthy(), "STARTUP_TOTAL_BUDGET_S", "4"), recorded, new ResourceProfile(1, MemorySize.mi(512)), null);
     List<Finding> failed = findings(result, Area.RESOURCES, Verdict.FAIL);
     assertThat(failed).extracting(Finding::fix).as("memory for the peak RSS, and the CPUs the start had")
         .contains("deploy with --memory 1Gi")

@@ -1,5 +1,7 @@
 package ai.netra.deploy.check;
 
+import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.StartupReportJson;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +62,6 @@ final class Reports {
     if (!resources.isEmpty()) {
       root.put("resources", resources);
     }
-    return RecordedStartup.parse(ai.netra.json.Json.write(root), "test-report.json");
+    return StartupReportJson.recorded(ai.netra.json.Json.write(root), "test-report.json");
   }
 }

@@ -2,6 +2,7 @@ package ai.netra.deploy.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.deploy.MemorySize;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;

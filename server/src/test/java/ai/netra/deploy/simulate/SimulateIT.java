@@ -3,6 +3,8 @@ package ai.netra.deploy.simulate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.startup.Outcome;
 import ai.netra.startup.StartupReport;
@@ -25,8 +27,9 @@ import org.w3c.dom.Element;
 
 /**
  * {@code netra simulate} run from the real jar as its own process, starting the jar again inside
- * the simulated instance, against this run's PostgreSQL: a normal start, a database slower than its
- * timeout, and a memory limit the service cannot fit in.
+ * the simulated instance, against this run's PostgreSQL: a normal start (and {@code netra check} of
+ * the report it writes), a database slower than its timeout, and a memory limit the service cannot
+ * fit in.
  */
 class SimulateIT {
 
@@ -35,7 +38,7 @@ class SimulateIT {
       "FINALIZE");
 
   @Test
-  void normalStartPassesStreamsEveryPhaseAndWritesTheReportAndTimeline(@TempDir Path dir) throws Exception {
+  void normalStartPassesStreamsEveryPhaseAndWritesTheTimelineAndTheReportCheckReads(@TempDir Path dir) throws Exception {
     Path report = dir.resolve("startup.json");
     Path timeline = dir.resolve("startup.svg");
 
@@ -63,6 +66,20 @@ class SimulateIT {
     assertThat(bars).extracting(b -> b.getAttribute("data-status")).doesNotContain("FAILED", "RUNNING");
     assertThat(Files.readString(dir.resolve("service.log"))).as("the service's own log was kept")
         .contains("listening on port");
+
+    RecordedStartup.Resources resources = StartupReportJson.recorded(report).resources();
+    assertThat(resources).as("the instance in the written report")
+        .isEqualTo(new RecordedStartup.Resources(1.0, MemorySize.mi(512), resources.peakRss()));
+    assertThat(resources.peakRss()).as("peak RSS in the written report").isNotNull();
+    long peakMiB = resources.peakRss().wholeMebibytes();
+    try (ServiceProcess check = ServiceProcess.start(Map.of(), "check", "--report", report.toString(), "--cpu", "1",
+        "--memory", (peakMiB + 1) + "Mi")) {
+      assertThat(check.awaitExit(CLI)).as("netra check of the simulated start:\n" + check.outputText()).isEqualTo(1);
+      assertThat(check.outputText()).as("check reads the peak RSS and CPUs netra simulate wrote")
+          .containsPattern("FAIL  peak RSS " + peakMiB + " MiB \\+ 25% headroom = \\d+ MiB is over the deploy's memory limit "
+              + (peakMiB + 1) + "Mi")
+          .contains("recorded on 1 CPU: READY");
+    }
   }
 
   @Test

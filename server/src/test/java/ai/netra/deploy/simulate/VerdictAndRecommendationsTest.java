@@ -2,6 +2,8 @@ package ai.netra.deploy.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.deploy.MemorySize;
+import ai.netra.deploy.StartupProbe;
 import ai.netra.startup.FailureKind;
 import ai.netra.startup.Outcome;
 import ai.netra.startup.StartupFailure;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class VerdictAndRecommendationsTest {
 
-  private static final ProbeSpec TCP = ProbeSpec.covering(ProbeSpec.Kind.TCP, Duration.ofSeconds(1), Duration.ofSeconds(240));
+  private static final ProbeSpec TCP = ProbeSpec.tcp(Duration.ofSeconds(240));
   private static final TimeoutPolicy POLICY = new TimeoutPolicy(Map.of("database", Duration.ofSeconds(2)),
       Duration.ofSeconds(10), 1.0, 1.0, Duration.ofSeconds(20));
   private static final StartupFailure DATABASE_TIMEOUT = new StartupFailure("DATABASE", "database", "database",
@@ -37,21 +39,32 @@ class VerdictAndRecommendationsTest {
   }
 
   @Test
-  void memoryIsThePeakPlusAQuarterRoundedUpToACloudRunSize() {
+  void memoryIsThePeakPlusAQuarterRoundedUpToACloudRunSizeAsThePlanSizesIt() {
     Recommendations.Item memory = Recommendations.memory(passed(90 * MemorySize.MI));
-    assertThat(memory.value()).isEqualTo("128Mi");
+    assertThat(memory.value()).as("what netra plan writes: a second-generation size").isEqualTo("512Mi");
     assertThat(memory.why()).contains("peak RSS 90Mi", "113Mi");
     assertThat(Recommendations.memory(passed(420 * MemorySize.MI)).value()).as("420Mi + 25% = 525Mi").isEqualTo("1Gi");
   }
 
   @Test
-  void theStartupProbeCoversTwiceTheTimeToReadyAndAtLeastTenSeconds() {
-    assertThat(Recommendations.probe(passed(1)).orElseThrow().value())
-        .isEqualTo("httpGet /health/startup, periodSeconds 1, failureThreshold 10, timeoutSeconds 1");
+  void theStartupProbeIsThePlansForTheTimeToReadyAndTheBudget() {
+    assertThat(Recommendations.probe(passed(1), POLICY.totalBudget()).orElseThrow().value())
+        .as("1.8 s to ready: 1.8 + 10 s, less than the 20 s budget + 5 s")
+        .isEqualTo("httpGet /health/startup, periodSeconds 1, failureThreshold 25, timeoutSeconds 1");
     SimulationResult slow = new SimulationResult(1, MemorySize.mi(512), TCP, List.of(), 150L, true, 1000L, 2, null, 45_000L,
         Reports.ready(), null, null, null, null, 1, null, 0, 400L, List.of(), null);
-    assertThat(Recommendations.probe(slow).orElseThrow().value()).as("2 x 45 s = 90 s: every 2 s, 45 times")
+    assertThat(Recommendations.probe(slow, POLICY.totalBudget()).orElseThrow().value()).as("2 x 45 s = 90 s: every 2 s, 45 times")
         .isEqualTo("httpGet /health/startup, periodSeconds 2, failureThreshold 45, timeoutSeconds 1");
+  }
+
+  @Test
+  void theSimulatedStartupProbeIsTheOneThePlanWrites() {
+    StartupProbe planned = StartupProbe.of(Duration.ofSeconds(240), null, null);
+    ProbeSpec probe = ProbeSpec.startup(planned);
+    assertThat(probe.initialDelay()).isEqualTo(Duration.ofSeconds(planned.initialDelaySeconds()));
+    assertThat(probe.period()).as("period").isEqualTo(Duration.ofSeconds(4));
+    assertThat(probe.failureThreshold()).isEqualTo(60);
+    assertThat(probe.window()).as("the default budget gets Cloud Run's whole 240 s").isEqualTo(Duration.ofSeconds(240));
   }
 
   @Test

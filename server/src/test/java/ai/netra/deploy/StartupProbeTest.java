@@ -1,4 +1,4 @@
-package ai.netra.deploy.plan;
+package ai.netra.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,5 +60,15 @@ class StartupProbeTest {
     assertValid(p);
     assertThat(p.window()).isEqualTo(240);
     assertThat(p.fits()).as("only the measured start decides whether it fits").isTrue();
+  }
+
+  @Test
+  void aGivenWindowIsCoveredWithThePeriodThePlanPicksOrAGivenOne() {
+    StartupProbe picked = StartupProbe.covering(Duration.ofSeconds(90), 0, "--timeout 90s");
+    assertValid(picked);
+    assertThat(picked.periodSeconds()).as("90 s: every 2 s keeps the threshold at most 60").isEqualTo(2);
+    assertThat(picked.window()).isEqualTo(90);
+    StartupProbe given = StartupProbe.covering(Duration.ofSeconds(90), 4, "--probe-period 4s");
+    assertThat(given.failureThreshold()).as("90 s every 4 s, rounded up").isEqualTo(23);
   }
 }

@@ -11,11 +11,11 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Runs a {@link ProbeSpec} against the service on the probe's own schedule (attempt k at k x
- * period after launch), as Cloud Run would, and keeps the result: passed at which attempt and
+ * Runs a {@link ProbeSpec} against the service on the probe's own schedule (attempt k at the
+ * initial delay + (k - 1) x period after launch), as Cloud Run would, and keeps the result: passed at which attempt and
  * when, or failed after the last one.
  */
-final class StartupProbe implements AutoCloseable {
+final class ProbeRunner implements AutoCloseable {
 
   /** How the probe ended; {@code atNanos} is {@link System#nanoTime()} of the deciding attempt's end. */
   record Result(boolean passed, int attempts, long atNanos, String lastFailure) { }
@@ -28,7 +28,7 @@ final class StartupProbe implements AutoCloseable {
   private final Thread thread;
   private volatile Result result;
 
-  StartupProbe(ProbeSpec spec, int port, long originNanos, ProcessHandle process) {
+  ProbeRunner(ProbeSpec spec, int port, long originNanos, ProcessHandle process) {
     this.spec = spec;
     this.port = port;
     this.originNanos = originNanos;
@@ -37,7 +37,7 @@ final class StartupProbe implements AutoCloseable {
     this.thread = Thread.ofPlatform().daemon().name("netra-simulate-probe").unstarted(this::run);
   }
 
-  StartupProbe start() {
+  ProbeRunner start() {
     thread.start();
     return this;
   }
@@ -50,7 +50,7 @@ final class StartupProbe implements AutoCloseable {
   private void run() {
     String lastFailure = "no attempt yet";
     for (int attempt = 1; attempt <= spec.failureThreshold(); attempt++) {
-      long due = originNanos + spec.period().toNanos() * (attempt - 1);
+      long due = originNanos + spec.initialDelay().toNanos() + spec.period().toNanos() * (attempt - 1);
       try {
         long wait = due - System.nanoTime();
         if (wait > 0) {

@@ -1,11 +1,11 @@
-package ai.netra.deploy.plan;
+package ai.netra.deploy;
 
 import java.time.Duration;
 import java.util.Locale;
 
 /**
- * The HTTP startup probe on {@code /health/startup}: how often it asks and how many failures it
- * allows, sized so that {@code initialDelaySeconds + periodSeconds x failureThreshold} (how long the
+ * The HTTP startup probe on {@code /health/startup} as the plans write it and {@code netra simulate}
+ * runs it: how often it asks and how many failures it allows, sized so that {@code initialDelaySeconds + periodSeconds x failureThreshold} (how long the
  * platform waits for a start) covers both the service's own startup budget (past it the service
  * fails by itself, with its failure record) and, when one was measured, the recorded time to READY
  * with a margin for colder starts; never more than Cloud Run's 240 s.
@@ -24,6 +24,8 @@ public record StartupProbe(int initialDelaySeconds, int periodSeconds, int timeo
 
   /** Cloud Run's most for {@code periodSeconds x failureThreshold} of a startup probe. */
   public static final int MAX_WINDOW_S = 240;
+  /** {@link #MAX_WINDOW_S} as a duration: the longest Cloud Run waits for a start. */
+  public static final Duration MAX_WINDOW = Duration.ofSeconds(MAX_WINDOW_S);
   /** A measured start is one sample: cold starts (a Cloud SQL connector waking up, a busy host) take up to twice as long. */
   static final double MEASURED_FACTOR = 2.0;
   /** ... and never less than this much over the sample. */
@@ -56,11 +58,27 @@ public record StartupProbe(int initialDelaySeconds, int periodSeconds, int timeo
     }
     int target = Math.max(declared, fromMeasure);
     Duration need = measured != null && measured.compareTo(budget) > 0 ? measured : budget;
-    int window = Math.min(target, MAX_WINDOW_S);
-    int period = (window + MAX_FAILURE_THRESHOLD - 1) / MAX_FAILURE_THRESHOLD;
-    period = period <= 1 ? 1 : period <= 2 ? 2 : 4;
-    int threshold = (window + period - 1) / period;
-    return new StartupProbe(0, period, 1, threshold, need, target, fromMeasure, basis);
+    return covering(Math.min(target, MAX_WINDOW_S), 0, need, target, fromMeasure, basis);
+  }
+
+  /**
+   * A probe whose window is {@code window} (rounded up to whole seconds; not capped, so a longer
+   * one can be tried), asking every {@code periodSeconds}, or, when 0, as {@link #of} picks it.
+   */
+  public static StartupProbe covering(Duration window, int periodSeconds, String basis) {
+    int seconds = (int) Math.max(1, (window.toMillis() + 999) / 1000);
+    return covering(seconds, periodSeconds, window, seconds, 0, basis);
+  }
+
+  private static StartupProbe covering(int window, int periodSeconds, Duration need, int target, int measuredTarget,
+      String basis) {
+    int period = periodSeconds;
+    if (period < 1) {
+      period = (window + MAX_FAILURE_THRESHOLD - 1) / MAX_FAILURE_THRESHOLD;
+      period = period <= 1 ? 1 : period <= 2 ? 2 : 4;
+    }
+    int threshold = Math.max(1, (window + period - 1) / period);
+    return new StartupProbe(0, period, 1, threshold, need, target, measuredTarget, basis);
   }
 
   /** How long the platform waits for the start: initial delay + period x failure threshold. */

@@ -1,4 +1,4 @@
-package ai.netra.deploy.plan;
+package ai.netra.deploy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,8 +11,9 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * Writes and reads the plan's YAML documents. Strings that would read back as something else
- * ({@code 'true'}, {@code '10'}) stay quoted: Cloud Run wants every annotation value as a string.
+ * Writes the plans' YAML documents and reads deployments back. Strings that would read back as
+ * something else ({@code 'true'}, {@code '10'}) stay quoted: Cloud Run wants every annotation value
+ * as a string.
  */
 public final class Yaml {
 
@@ -41,12 +42,18 @@ public final class Yaml {
     return out.toString();
   }
 
-  /** Every document in {@code text}, for checking what was written. */
+  /**
+   * Every document in {@code text}.
+   *
+   * @throws IllegalArgumentException saying where the text stops being YAML
+   */
   public static List<JsonNode> read(String text) {
     try (var parser = MAPPER.getFactory().createParser(text)) {
       return MAPPER.readValues(parser, JsonNode.class).readAll();
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not YAML: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
-      throw new UncheckedIOException("not YAML: " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot read YAML text: " + e.getMessage(), e);
     }
   }
 }
