@@ -209,7 +209,7 @@ async function stopButton({ url, token, shots }, context, diary) {
   const markup = 'Please stop <img src=x onerror="window.__injected=1"> before you answer this one';
   await page.getByRole('textbox', { name: 'Message' }).fill(markup);
   await page.getByRole('button', { name: 'Send' }).click();
-  await page.locator('#log [data-event="tool_completed"]').waitFor({ timeout: WAIT_MS });
+  await page.locator('#log [data-event="tool_completed"]').first().waitFor({ timeout: WAIT_MS });
   const stop = page.getByRole('button', { name: 'Stop', exact: true });
   await stop.waitFor({ state: 'visible', timeout: WAIT_MS });
   await page.screenshot({ path: join(shots, 'chat-running.png') });
