@@ -9,6 +9,7 @@ import ai.netra.cli.SimulateCommand;
 import ai.netra.cli.TokenCommand;
 import ai.netra.cli.VerifyCommand;
 import ai.netra.cli.VersionProvider;
+import ai.netra.http.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -37,7 +38,7 @@ public final class Main {
       ServerSocketChannel channel = ServerSocketChannel.open();
       try {
         channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        channel.bind(new InetSocketAddress(number));
+        channel.bind(new InetSocketAddress(number), HttpServer.ACCEPT_QUEUE);
         return channel;
       } catch (IOException | RuntimeException e) {
         channel.close();

@@ -24,6 +24,13 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  */
 public final class HttpServer implements AutoCloseable {
 
+  /**
+   * Connections the kernel holds before they are accepted. Java's default of 50 overflowed when
+   * thousands of clients reconnected at once: the rest waited out SYN retries of up to a minute.
+   * The kernel caps it at net.core.somaxconn.
+   */
+  public static final int ACCEPT_QUEUE = 4096;
+
   private final Server server;
   private final ServerConnector connector;
 
@@ -62,6 +69,7 @@ public final class HttpServer implements AutoCloseable {
     config.setSendXPoweredBy(false);
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
     connector.setPort(port);
+    connector.setAcceptQueueSize(ACCEPT_QUEUE);
     if (bound != null) {
       connector.open(bound);
     }
