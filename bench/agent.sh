@@ -155,8 +155,9 @@ say "demo data: ${demo#*$'\t'}"
 # analyze follows a bulk load only after its next round).
 stats_at() {
   [ -n "$bench_db" ] || { echo "n/a (embedded PostgreSQL)"; return; }
-  psql_bench "select coalesce('analyze ' || to_char(greatest(last_analyze, last_autoanalyze), 'HH24:MI:SS'), 'never analyzed')
-    || ', ' || n_live_tup || ' live rows by the statistics collector' from pg_stat_user_tables where relname = 'llm_usage'"
+  psql_bench "select coalesce('analyzed at ' || to_char(greatest(s.last_analyze, s.last_autoanalyze), 'HH24:MI:SS'), 'never analyzed')
+    || ' (planner row count ' || c.reltuples::bigint || ')'
+    from pg_stat_user_tables s join pg_class c on c.oid = s.relid where s.relname = 'llm_usage'"
 }
 
 # CPU sampling, outside the timed runs: the client calls mark.sh at the end of the warm-up and at

@@ -24,27 +24,30 @@ public final class UsageSummaryTool implements Tool {
   private static final ToolParameters PARAMETERS = UsagePeriod.declare(ToolParameters.of(NAME)).build();
 
   /**
-   * Everything in one statement, so the period's requests are read once: grouping set () gives the
-   * totals (latency over every request), the other one the groups that are priced. Busiest means
-   * most requests; ties go to the name first in order, so the answer is stable.
+   * Everything in one statement: the priced groups give the counts and costs, a second read of the
+   * same requests their latency (a percentile needs every value, and ordering them apart from the
+   * groups keeps the grouping a hash). Busiest means most requests; ties go to the name first in
+   * order, so the answer is stable. Binds the scope twice.
    */
   private static final String SUMMARY = PricedUsage.WITH_PRICES + """
-      , grouped as (
-        select %1$s as day, provider, model, feature, grouping(provider) as overall,
+      , groups as (
+        select %1$s as day, provider, model, feature,
                count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
-               count(*) filter (where status <> 'ok') as errors,
-               avg(latency_ms) as avg_latency_ms,
-               percentile_disc(0.95) within group (order by latency_ms) as p95_latency_ms
+               count(*) filter (where status <> 'ok') as errors
           from llm_usage
          where %2$s
-         group by grouping sets ((), (1, provider, model, feature))
-      ), groups as (
-        select * from grouped where overall = 0
+         group by 1, provider, model, feature
+      ), latency as (
+        select avg(latency_ms) as avg_latency_ms, percentile_disc(0.95) within group (order by latency_ms) as p95_latency_ms
+          from llm_usage
+         where %2$s
       ), %3$s, %4$s
       select 'totals' as part, 0::bigint as place, null::text as provider, null::text as model, null::text as feature,
-             requests, coalesce(prompt_tokens, 0) as prompt_tokens, coalesce(completion_tokens, 0) as completion_tokens,
-             (select sum(cost_usd) from priced) as cost_usd, errors, avg_latency_ms, p95_latency_ms
-        from grouped where overall = 1
+             coalesce(sum(requests), 0)::bigint as requests, coalesce(sum(prompt_tokens), 0)::bigint as prompt_tokens,
+             coalesce(sum(completion_tokens), 0)::bigint as completion_tokens, sum(cost_usd) as cost_usd,
+             coalesce(sum(errors), 0)::bigint as errors,
+             (select avg_latency_ms from latency) as avg_latency_ms, (select p95_latency_ms from latency) as p95_latency_ms
+        from priced
       union all
       (select 'busiest_model', 0, provider, model, null, sum(requests)::bigint, null, null, sum(cost_usd), null, null, null
          from priced group by provider, model
@@ -102,7 +105,7 @@ public final class UsageSummaryTool implements Tool {
     Busiest busiestFeature = null;
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
     try (PreparedStatement s = PricedUsage.prepare(c, SUMMARY)) {
-      scope.bind(s, 1);
+      scope.bind(s, scope.bind(s, 1));
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
           switch (r.getString("part")) {
