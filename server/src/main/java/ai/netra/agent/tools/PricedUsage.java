@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -124,9 +125,13 @@ final class PricedUsage {
   static <T> T read(DataSource dataSource, String tool, Work<T> work) {
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(false);
-      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       connection.setReadOnly(true);
       try {
+        // For this transaction only: setTransactionIsolation would change the session, costing a
+        // statement now and another when the pool resets the connection.
+        try (Statement s = connection.createStatement()) {
+          s.execute("set transaction isolation level repeatable read");
+        }
         T result = work.run(connection);
         connection.commit();
         return result;
