@@ -40,7 +40,8 @@ public final class CachingOpportunityTool implements Tool {
    * occurrence of a prompt (oldest, then lowest id) pays; the later ones are the repeats. Most
    * prompts occur once, so the prompts that occur at least twice are found first by a cheap 64-bit
    * hash of their text (equal texts have equal hashes; the rare collision only adds a candidate) and
-   * only their requests are ordered to number the occurrences. Repeats are summed per prompt,
+   * only their requests are ordered to number the occurrences (byte order, "C": the partitions are
+   * the same in any collation, and it spares the locale's comparison). Repeats are summed per prompt,
    * feature, day and model, then priced. Binds the scope, then {@code min_repeats} twice.
    */
   private static final String ESTIMATE = PricedUsage.WITH_PRICES + """
@@ -61,8 +62,8 @@ public final class CachingOpportunityTool implements Tool {
         select prompt_hash, feature, day, provider, model, max(occurrences) as occurrences, count(*) as requests,
                sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
           from (select prompt_hash, feature, day, provider, model, prompt_tokens, completion_tokens,
-                       row_number() over (partition by prompt_hash order by occurred_at, id) as nth,
-                       count(*) over (partition by prompt_hash) as occurrences
+                       row_number() over (partition by prompt_hash collate "C" order by occurred_at, id) as nth,
+                       count(*) over (partition by prompt_hash collate "C") as occurrences
                   from scoped
                  where prompt_hash is not null and hashtextextended(prompt_hash, 0) in (select key from candidates)) numbered
          where nth > 1 and occurrences >= ?
