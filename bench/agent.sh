@@ -160,34 +160,20 @@ stats_at() {
     from pg_stat_user_tables s join pg_class c on c.oid = s.relid where s.relname = 'llm_usage'"
 }
 
-# CPU sampling, outside the timed runs: the client calls mark.sh at the end of the warm-up and at
-# the end. It records the JVM's utime+stime and that of each database backend of this database (the
-# machine's PostgreSQL: its backends by pg_stat_activity; embedded: the JVM's descendant processes).
-cat >"$work/mark.sh" <<EOF
-#!/usr/bin/env bash
-# usage: mark.sh LABEL -- appends "LABEL jvm_ticks pid:ticks,..." to $work/cpu.txt
-ticks() { awk '{ print \$14 + \$15 }' "/proc/\$1/stat" 2>/dev/null || echo 0; }
-descendants() { local k; for k in \$(pgrep -P "\$1" || true); do echo "\$k"; descendants "\$k"; done; }
-if [ -n "$bench_db" ]; then
-  pids=\$(psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "select pid from pg_stat_activity where datname = '$bench_db' and pid <> pg_backend_pid()")
-else
-  pids=\$(descendants $server_pid)
-fi
-db=
-for p in \$pids; do db+="\$p:\$(ticks "\$p"),"; done
-echo "\$1 \$(ticks $server_pid) \${db%,}" >>"$work/cpu.txt"
-EOF
-chmod +x "$work/mark.sh"
+# CPU sampling, outside the timed runs: the client runs bench/agent_mark.sh at the start and the end
+# of the counted runs (the JVM, its thread groups, and the database backends of this database).
+mark_env=(MARK_OUT="$work/cpu.txt" MARK_JVM="$server_pid")
+if [ -n "$bench_db" ]; then mark_env+=(MARK_DB="$bench_db"); else mark_env+=(MARK_DB_TREE=1); fi
 
 client() { # tsv runs warmup mark-script (or empty)
-  run_tracked env AGENT_CLIENT_MODULES="$work/client" AGENT_MARK="$4" timeout 3600 "${client_pin[@]}" \
+  run_tracked env AGENT_CLIENT_MODULES="$work/client" AGENT_MARK="$4" "${mark_env[@]}" timeout 3600 "${client_pin[@]}" \
     node "$client_js" "ws://127.0.0.1:$server_port/ws/chat" "$token" "$2" "$3" "$gap_ms" "$1" "${questions[@]}"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 stats_before=$(stats_at)
 say "agent: $warmup warm-up + $runs measured runs, at least $gap_ms ms apart (about $(( (warmup + runs) * gap_ms / 1000 )) s)"
-client "$work/runs.tsv" $((warmup + runs)) "$warmup" "$work/mark.sh" >"$work/client.out" 2>"$logs/client.log" \
+client "$work/runs.tsv" $((warmup + runs)) "$warmup" "$bench/agent_mark.sh" >"$work/client.out" 2>"$logs/client.log" \
   || { cat "$logs/client.log" >&2; die "the load client failed (log: $logs/client.log)"; }
 say "agent: $(tail -n 1 "$work/client.out")"
 stats_after=$(stats_at)
@@ -255,7 +241,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
   printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/agent/netra.jar}"
   printf 'token_cmd\t%s\n' "$(show env "${netra_env[@]}" "$java" -jar "$netra_jar" token --user dev --ttl 2h | sed 's/^env //')"
   printf 'netra_cmd\t%s\n' "$(show "${server_cmd[@]}" | sed 's/^env //; s#NETRA_DATA_DIR=[^ ]*#NETRA_DATA_DIR=<fresh dir>#')"
-  printf 'client_cmd\t%s\n' "$(show env AGENT_CLIENT_MODULES="$work/client" AGENT_MARK="$work/mark.sh" "${client_pin[@]}" \
+  printf 'client_cmd\t%s\n' "$(show env AGENT_CLIENT_MODULES="$work/client" AGENT_MARK="$bench/agent_mark.sh" "${client_pin[@]}" \
     node "$client_js" "ws://127.0.0.1:$server_port/ws/chat" "$token" $((warmup + runs)) "$warmup" "$gap_ms" \
     "$work/runs.tsv" | sed 's/^env //') $(printf "'%s' " "${questions[@]}")"
   printf 'jfr_cmd\t%s\n' "$(show "$JAVA_HOME/bin/jcmd") PID JFR.start name=agent settings=profile filename=bench/out/agent/netra-agent.jfr"

@@ -40,19 +40,20 @@ def latency_rows(meta, runs):
     questions = {k[len("question"):]: v for k, v in meta.items() if k.startswith("question")}
     groups = [(f"“{questions[q]}”", [r for r in runs if r["question"] == q]) for q in sorted(questions)]
     groups.append(("**all questions**", runs))
-    out = ["| question | runs | p50 ms | p90 ms | p99 ms | max ms | mean ms | tools p50 ms | outside the tools p50 ms |",
-           "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    out = ["| question | runs | p50 ms | p90 ms | p99 ms | max ms | mean ms | acknowledged p50 ms | tools p50 ms | outside the tools p50 ms |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for label, rows in groups:
         if not rows:
             continue
         total = [float(r["total_ms"]) for r in rows]
         tools = [float(r["tool_ms"]) for r in rows]
         rest = [float(r["total_ms"]) - float(r["tool_ms"]) for r in rows]
+        ack = [float(r["ack_ms"]) for r in rows]
         bold = label.startswith("**")
         p99 = ms(pct(total, 99))
         out.append(f"| {label} | {len(rows):,} | {ms(pct(total, 50))} | {ms(pct(total, 90))} | "
                    f"{'**' + p99 + '**' if bold else p99} | {ms(max(total))} | {ms(sum(total) / len(total))} | "
-                   f"{ms(pct(tools, 50))} | {ms(pct(rest, 50))} |")
+                   f"{ms(pct(ack, 50))} | {ms(pct(tools, 50))} | {ms(pct(rest, 50))} |")
     return out
 
 
@@ -73,27 +74,27 @@ def cpu_line(meta, work, counted):
     path = os.path.join(work, "cpu.txt")
     if not os.path.exists(path):
         return "server CPU: not sampled"
+    pairs = lambda text: {k: int(v) for k, v in (p.split(":") for p in text.split(",") if ":" in p)}
     marks = {}
     for line in open(path):
         parts = line.split()
-        if len(parts) >= 2:
-            backends = dict(p.split(":") for p in (parts[2].split(",") if len(parts) > 2 else []) if ":" in p)
-            marks[parts[0]] = (int(parts[1]), {k: int(v) for k, v in backends.items()})
+        if len(parts) >= 4:
+            marks[parts[0]] = (int(parts[1]), pairs(parts[2]), pairs(parts[3]))
     if "start" not in marks or "end" not in marks:
         return "server CPU: incomplete samples"
     tck = int(meta.get("clk_tck", "100"))
-    jvm = (marks["end"][0] - marks["start"][0]) / tck
-    start_db, end_db = marks["start"][1], marks["end"][1]
-    db = sum(t - start_db.get(p, 0) for p, t in end_db.items()) / tck
-    gone = [p for p in start_db if p not in end_db]
-    text = (f"server CPU per counted run: JVM **{1000 * jvm / counted:.1f} ms**, database backends "
-            f"**{1000 * db / counted:.1f} ms** ({jvm:.1f} s and {db:.1f} s over {counted:,} runs; utime + stime from "
-            f"`/proc`, {len(end_db)} backend processes of the benchmark's database at the end")
+    per_run = lambda ticks: f"{1000 * ticks / tck / counted:.1f} ms"
+    (jvm0, db0, groups0), (jvm1, db1, groups1) = marks["start"], marks["end"]
+    db = sum(t - db0.get(p, 0) for p, t in db1.items())
+    gone = [p for p in db0 if p not in db1]
+    groups = {g: groups1.get(g, 0) - groups0.get(g, 0) for g in groups1}
+    text = (f"server CPU per counted run: JVM **{per_run(jvm1 - jvm0)}** (the runs' virtual threads {per_run(groups.get('carriers', 0))}, "
+            f"JIT compilers {per_run(groups.get('jit', 0))}, GC {per_run(groups.get('gc', 0))}, other threads "
+            f"{per_run(groups.get('other', 0))}), database backends **{per_run(db)}**; utime + stime from `/proc` over the "
+            f"{counted:,} counted runs, {len(db1)} backend processes of the benchmark's database at the end")
     if gone:
         text += f", {len(gone)} more that ended during the runs are not counted"
-    return text + ")"
-
-
+    return text
 def profile_section(meta, work):
     path = os.path.join(work, "jfr-samples.txt")
     if not os.path.exists(path):
@@ -173,9 +174,10 @@ def section(work):
            f"Target p99 ≤ {TARGET_P99_MS:.0f} ms: **{'met' if met else 'not met'}** (p99 {ms(p99)} ms over all questions).",
            "",
            "Latency is from sending `user_message` to receiving `agent_completed`, measured by the client; percentiles "
-           "are nearest-rank. *tools* is the sum of the run's `tool_completed.duration_ms` (whole milliseconds, as the "
-           "server reports them); *outside the tools* is the rest of the run: storing the message and the run, the "
-           "model's turns, storing and publishing every event, the socket.", ""]
+           "are nearest-rank. *acknowledged* is until `agent_started` arrives (the message and the run stored, the first "
+           "event stored and published); *tools* is the sum of the run's `tool_completed.duration_ms` (whole "
+           "milliseconds, as the server reports them); *outside the tools* is the rest of the run: storing the message "
+           "and the run, the model's turns, storing and publishing every event, the socket.", ""]
     out += latency_rows(meta, runs)
     out += ["", cpu_line(meta, work, len(runs)) + ".", ""]
     out += tool_rows(runs)
