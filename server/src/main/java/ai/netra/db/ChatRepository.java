@@ -53,6 +53,15 @@ public final class ChatRepository {
         from next
       returning event_id, created_at, payload::text""";
 
+  private static final String SAVE_IN_NEW_THREAD = """
+      with new_user as (insert into users (id) values (?) on conflict do nothing),
+      thread as (insert into threads (id, user_id, title) values (?, ?, ?) returning id)
+      insert into messages (thread_id, role, content) select id, 'user', ? from thread returning id""";
+
+  private static final String SAVE_IN_THREAD = """
+      with thread as (update threads set updated_at = now() where id = ? and user_id = ? returning id)
+      insert into messages (thread_id, role, content) select id, 'user', ? from thread returning id""";
+
   private final DataSource dataSource;
 
   public ChatRepository(DataSource dataSource) {
@@ -79,7 +88,7 @@ public final class ChatRepository {
   }
 
   /**
-   * Persists a user's message in one transaction: creates the user on first use, creates the
+   * Persists a user's message in one statement: creates the user on first use, creates the
    * thread when {@code threadIdOrNull} is null (titled after the message), otherwise checks that
    * the thread is the user's and marks it updated.
    *
@@ -89,41 +98,32 @@ public final class ChatRepository {
   public SavedMessage saveUserMessage(String userId, UUID threadIdOrNull, String content) {
     requireUser(userId);
     requireContent(content);
-    return inTransaction("save a user message", c -> {
-      try (PreparedStatement s = prepare(c, "insert into users (id) values (?) on conflict do nothing")) {
-        s.setString(1, userId);
-        s.executeUpdate();
-      }
-      UUID threadId;
-      boolean newThread = threadIdOrNull == null;
-      if (newThread) {
-        threadId = UUID.randomUUID();
-        try (PreparedStatement s = prepare(c, "insert into threads (id, user_id, title) values (?, ?, ?)")) {
+    boolean newThread = threadIdOrNull == null;
+    UUID threadId = newThread ? UUID.randomUUID() : threadIdOrNull;
+    // One statement, so one round trip and all or nothing. A given thread that is the user's proves
+    // the user exists; one that is not leaves nothing written.
+    Long messageId = withConnection("save a user message", c -> {
+      try (PreparedStatement s = prepare(c, newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
+        if (newThread) {
+          s.setString(1, userId);
+          s.setObject(2, threadId);
+          s.setString(3, userId);
+          s.setString(4, title(content));
+          s.setString(5, content);
+        } else {
           s.setObject(1, threadId);
           s.setString(2, userId);
-          s.setString(3, title(content));
-          s.executeUpdate();
+          s.setString(3, content);
         }
-      } else {
-        threadId = threadIdOrNull;
-        try (PreparedStatement s = prepare(c, "update threads set updated_at = now() where id = ? and user_id = ?")) {
-          s.setObject(1, threadId);
-          s.setString(2, userId);
-          if (s.executeUpdate() == 0) {
-            throw new ThreadNotFoundException(threadId);
-          }
-        }
-      }
-      try (PreparedStatement s = prepare(c,
-          "insert into messages (thread_id, role, content) values (?, 'user', ?) returning id")) {
-        s.setObject(1, threadId);
-        s.setString(2, content);
         try (ResultSet rs = s.executeQuery()) {
-          rs.next();
-          return new SavedMessage(threadId, rs.getLong(1), newThread);
+          return rs.next() ? rs.getLong(1) : null;
         }
       }
     });
+    if (messageId == null) {
+      throw new ThreadNotFoundException(threadId);
+    }
+    return new SavedMessage(threadId, messageId, newThread);
   }
 
   /**
@@ -480,14 +480,6 @@ public final class ChatRepository {
   private <T> T withConnection(String what, Transactions.Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
       return work.run(c);
-    } catch (SQLException e) {
-      throw failure(what, e);
-    }
-  }
-
-  private <T> T inTransaction(String what, Transactions.Work<T> work) {
-    try {
-      return Transactions.inTransaction(dataSource, work);
     } catch (SQLException e) {
       throw failure(what, e);
     }

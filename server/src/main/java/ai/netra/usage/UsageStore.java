@@ -11,12 +11,19 @@ import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes users' LLM calls into {@code llm_usage}: a whole batch in one transaction with one COPY
- * (tens of thousands of rows in well under a second), creating the user on first use.
+ * (tens of thousands of rows in well under a second), creating the user on first use, then refreshes
+ * the table's planner statistics when the batch changed it noticeably.
  */
 public final class UsageStore {
+
+  private static final Logger log = LoggerFactory.getLogger(UsageStore.class);
+  /** A batch of at least this share of the table's rows (as the statistics last counted them) refreshes them. */
+  static final double ANALYZE_SHARE = 0.1;
 
   /** Bounds each statement, so a stuck database fails the import instead of hanging it. */
   static final int STATEMENT_TIMEOUT_SECONDS = 60;
@@ -49,7 +56,7 @@ public final class UsageStore {
   public int insertIfNone(String userId, List<UsageRecord> records) {
     UsageBatch batch = new UsageBatch(requireUser(userId));
     records.forEach(batch::add);
-    return inTransaction("seed usage rows", c -> {
+    return analyzedAfter(inTransaction("seed usage rows", c -> {
       try (PreparedStatement s = c.prepareStatement("select pg_advisory_xact_lock(hashtext('llm_usage:' || ?))")) {
         s.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
         s.setString(1, userId);
@@ -59,7 +66,7 @@ public final class UsageStore {
         return 0;
       }
       return copy(c, batch);
-    });
+    }));
   }
 
   /** How many usage rows the user has. */
@@ -73,7 +80,46 @@ public final class UsageStore {
   }
 
   int insert(UsageBatch batch) {
-    return inTransaction("import usage rows", c -> copy(c, batch));
+    return analyzedAfter(inTransaction("import usage rows", c -> copy(c, batch)));
+  }
+
+  /**
+   * Refreshes the planner's statistics of {@code llm_usage} after {@code stored} rows were committed,
+   * when they are at least {@link #ANALYZE_SHARE} of the table or the table was never analyzed.
+   * Autovacuum does the same, but only on its next round: until then the usage tools are planned for
+   * the table as it was (an empty one after the first load), which makes them several times slower.
+   * Best effort: the rows are stored either way, so a failure is logged and autovacuum catches up.
+   *
+   * @return {@code stored}
+   */
+  private int analyzedAfter(int stored) {
+    if (stored == 0) {
+      return stored;
+    }
+    try (Connection c = dataSource.getConnection()) {
+      double counted;
+      try (PreparedStatement s = c.prepareStatement("select reltuples from pg_class where oid = 'llm_usage'::regclass")) {
+        s.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
+        try (ResultSet rs = s.executeQuery()) {
+          rs.next();
+          counted = rs.getDouble(1); // -1 (0 before PostgreSQL 14) until first analyzed
+        }
+      }
+      if (counted > 0 && stored < counted * ANALYZE_SHARE) {
+        return stored;
+      }
+      try (Statement s = c.createStatement()) {
+        s.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
+        s.execute("analyze llm_usage");
+      }
+      if (!c.getAutoCommit()) {
+        c.commit();
+      }
+    } catch (SQLException e) {
+      log.warn("{} usage rows stored, but refreshing the statistics of llm_usage failed (SQLState {}); autovacuum will"
+          + " refresh them later: {}", stored, e.getSQLState(), e.getMessage());
+    }
+    return stored;
   }
 
   private static long count(Connection c, String userId) throws SQLException {

@@ -55,13 +55,29 @@ public final class AnomaliesTool implements Tool {
 
   private static final String FIRST_REQUEST = "select min(occurred_at) from llm_usage where user_id = ?";
 
-  private static final String DAILY_BY_FEATURE = PricedUsage.WITH_USAGE + """
-      select day, feature as k1, '' as k2, sum(cost_usd) as cost_usd from usage group by day, feature
-      """;
-
-  private static final String DAILY_BY_MODEL = PricedUsage.WITH_USAGE + """
-      select day, provider as k1, model as k2, sum(cost_usd) as cost_usd from usage group by day, provider, model
-      """;
+  /**
+   * The daily spend by feature and by model in one statement, from groups of (day, provider, model,
+   * feature); and the unpriced models of the period itself ({@code day >= ?}), without the baseline
+   * days before it. Binds the scope with the baseline, then the period's first day.
+   */
+  private static final String DAILY = PricedUsage.WITH_PRICES + """
+      , groups as (
+        select %1$s as day, provider, model, feature,
+               count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
+          from llm_usage
+         where %2$s
+         group by 1, provider, model, feature
+      ), %3$s, in_period as (
+        select * from priced where day >= ?
+      ), %4$s
+      select 'day' as part, 0::bigint as place, day, provider, model, feature, cost_usd,
+             null::bigint as requests, null::bigint as prompt_tokens, null::bigint as completion_tokens
+        from priced
+      union all
+      select 'unpriced', place, null, provider, model, null, null, requests, prompt_tokens, completion_tokens
+        from unpriced
+      order by part, place
+      """.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("in_period"));
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -108,14 +124,35 @@ public final class AnomaliesTool implements Tool {
     BigDecimal total(LocalDate day) {
       return total.getOrDefault(day, BigDecimal.ZERO);
     }
+
+    void add(LocalDate day, List<String> key, BigDecimal cost) {
+      total.merge(day, cost, BigDecimal::add);
+      byKey.computeIfAbsent(key, k -> new HashMap<>()).merge(day, cost, BigDecimal::add);
+    }
   }
 
   private static Result detect(Connection c, String userId, UsagePeriod period, Settings settings) throws SQLException {
     int baselineDays = settings.baselineDays();
     LocalDate firstDay = firstDay(c, userId);
     PricedUsage.Scope withBaseline = new PricedUsage.Scope(userId, period.start().minusDays(baselineDays), period.end(), null);
-    Daily byFeature = daily(c, withBaseline, DAILY_BY_FEATURE);
-    Daily byModel = daily(c, withBaseline, DAILY_BY_MODEL);
+    Daily byFeature = new Daily();
+    Daily byModel = new Daily();
+    PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
+    try (PreparedStatement s = PricedUsage.prepare(c, DAILY)) {
+      s.setObject(withBaseline.bind(s, 1), period.from());
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          if (r.getString("part").equals("unpriced")) {
+            unpricedRows.add(r);
+            continue;
+          }
+          LocalDate day = r.getObject("day", LocalDate.class);
+          BigDecimal cost = Figures.nullToZero(r.getBigDecimal("cost_usd"));
+          byFeature.add(day, List.of(r.getString("feature"), ""), cost);
+          byModel.add(day, List.of(r.getString("provider"), r.getString("model")), cost);
+        }
+      }
+    }
     BigDecimal window = BigDecimal.valueOf(baselineDays);
 
     List<Map<String, Object>> dailyRows = new ArrayList<>();
@@ -167,7 +204,7 @@ public final class AnomaliesTool implements Tool {
       anomalies.add(anomaly);
     }
 
-    PricedUsage.Unpriced unpriced = PricedUsage.unpriced(c, PricedUsage.Scope.of(userId, period, null));
+    PricedUsage.Unpriced unpriced = unpricedRows.done();
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("period", period.describe());
     data.put("baseline_days", baselineDays);
@@ -207,23 +244,6 @@ public final class AnomaliesTool implements Tool {
         return first == null ? null : LocalDate.ofInstant(first.toInstant(), ZoneOffset.UTC);
       }
     }
-  }
-
-  private static Daily daily(Connection c, PricedUsage.Scope scope, String sql) throws SQLException {
-    Daily daily = new Daily();
-    try (PreparedStatement s = PricedUsage.prepare(c, sql)) {
-      scope.bind(s);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          LocalDate day = r.getObject("day", LocalDate.class);
-          BigDecimal cost = Figures.nullToZero(r.getBigDecimal("cost_usd"));
-          daily.total.merge(day, cost, BigDecimal::add);
-          daily.byKey.computeIfAbsent(List.of(r.getString("k1"), r.getString("k2")), k -> new HashMap<>()).merge(day, cost,
-              BigDecimal::add);
-        }
-      }
-    }
-    return daily;
   }
 
   /** The key whose spend on the day rose most above its own mean over the same baseline days. */

@@ -78,20 +78,49 @@ public final class CostBreakdownTool implements Tool {
   private record Group(Map<String, Object> key, long requests, long promptTokens, long completionTokens, BigDecimal cost,
       long unpricedRequests) { }
 
+  /**
+   * The groups and the unpriced models in one statement, so the period's requests are read once;
+   * {@code %5$s} is the grouping's columns. A group's requests are all priced or all unpriced, so
+   * its unpriced requests are those of its groups without a cost.
+   */
+  private static final String BREAKDOWN = PricedUsage.WITH_PRICES + """
+      , groups as (
+        select %1$s as day, provider, model, feature,
+               count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
+          from llm_usage
+         where %2$s
+         group by 1, provider, model, feature
+      ), %3$s, %4$s
+      select 'group' as part,
+             row_number() over (order by sum(cost_usd) desc nulls last, sum(requests) desc, %5$s) as place,
+             %6$s, sum(requests)::bigint as requests, sum(prompt_tokens)::bigint as prompt_tokens,
+             sum(completion_tokens)::bigint as completion_tokens, sum(cost_usd) as cost_usd,
+             coalesce(sum(requests) filter (where cost_usd is null), 0)::bigint as unpriced_requests
+        from priced group by %5$s
+      union all
+      select 'unpriced', place, provider, model, null, requests, prompt_tokens, completion_tokens, null, null
+        from unpriced
+      order by part, place
+      """;
+
   private static Result breakdown(Connection c, PricedUsage.Scope scope, UsagePeriod period, String groupBy) throws SQLException {
     List<String> columns = GROUPINGS.get(groupBy);
     String keys = String.join(", ", columns);
-    String sql = PricedUsage.WITH_USAGE
-        + "select " + keys + ", count(*) as requests, sum(prompt_tokens) as prompt_tokens,"
-        + " sum(completion_tokens) as completion_tokens, sum(cost_usd) as cost_usd,"
-        + " count(*) filter (where cost_usd is null) as unpriced_requests"
-        + " from usage group by " + keys
-        + " order by cost_usd desc nulls last, requests desc, " + keys;
+    // every key column in a fixed layout, null where the grouping does not use it, so the unpriced rows fit
+    String layout = String.join(", ", List.of("provider", "model", "feature").stream()
+        .map(k -> columns.contains(k) ? k : "null::text as " + k).toList());
+    String sql = BREAKDOWN.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"),
+        PricedUsage.unpriced("priced"), keys, layout);
     List<Group> groups = new ArrayList<>();
+    PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
     try (PreparedStatement s = PricedUsage.prepare(c, sql)) {
-      scope.bind(s);
+      scope.bind(s, 1);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
+          if (r.getString("part").equals("unpriced")) {
+            unpricedRows.add(r);
+            continue;
+          }
           Map<String, Object> key = new LinkedHashMap<>();
           for (String column : columns) {
             key.put(column, r.getString(column));
@@ -144,7 +173,7 @@ public final class CostBreakdownTool implements Tool {
     total.put("completion_tokens", totalCompletion);
     total.put("cost_usd", Figures.usd(totalCost));
     data.put("total", total);
-    PricedUsage.Unpriced unpriced = PricedUsage.unpriced(c, scope);
+    PricedUsage.Unpriced unpriced = unpricedRows.done();
     data.put("unpriced", unpriced.describe());
 
     String scopeWords = scope.feature() == null ? "" : " for " + scope.feature();

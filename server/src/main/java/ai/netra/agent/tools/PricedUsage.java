@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,48 +18,75 @@ import javax.sql.DataSource;
  * price row of the same provider and model with the latest {@code effective_from} on or before that
  * day. A request with no such row (a model missing from the catalog, or a day before its first
  * price) has a null cost and is reported as unpriced, never counted as free.
+ *
+ * <p>The tools price groups, not rows: a request's price depends only on its provider, model and
+ * day, and cost is linear in tokens, so the requests of one (day, provider, model, ...) group are
+ * summed first (in integers) and the group is priced once. Numeric arithmetic is exact, so the cost
+ * of a group equals the sum of its requests' costs to the last digit, while the database does one
+ * price lookup and one numeric product per group instead of per request. Each tool computes its
+ * groups in one statement.
  */
 final class PricedUsage {
 
   /** Bounds every statement, so a stuck database fails the tool call instead of hanging the agent. */
   static final int QUERY_TIMEOUT_SECONDS = 10;
 
+  /** The UTC day of a request, from {@code occurred_at}. */
+  static final String DAY = "(occurred_at at time zone 'UTC')::date";
+
   /**
-   * A CTE named {@code usage}: the scope's rows with their {@code day} (UTC), price and
-   * {@code cost_usd} (exact, null when unpriced). Binds {@link Scope#bind}'s five parameters.
-   * Multiplying by 0.000001 instead of dividing by a million keeps every cost exact in numeric.
+   * The scope's rows of {@code llm_usage}, as a where clause on the unqualified table; binds
+   * {@link Scope#bind}'s five parameters.
    */
-  static final String WITH_USAGE = """
-      with usage as (
-        select u.id, u.occurred_at, (u.occurred_at at time zone 'UTC')::date as day,
-               u.provider, u.model, u.feature, u.prompt_tokens, u.completion_tokens,
-               u.latency_ms, u.prompt_hash, u.status,
-               p.effective_from as price_effective_from, p.input_usd_per_mtok, p.output_usd_per_mtok,
-               (u.prompt_tokens * p.input_usd_per_mtok + u.completion_tokens * p.output_usd_per_mtok) * 0.000001 as cost_usd
-          from llm_usage u
-          left join lateral (
-            select mp.effective_from, mp.input_usd_per_mtok, mp.output_usd_per_mtok
-              from model_prices mp
-             where mp.provider = u.provider and mp.model = u.model
-               and mp.effective_from <= (u.occurred_at at time zone 'UTC')::date
-             order by mp.effective_from desc
-             limit 1
-          ) p on true
-         where u.user_id = ? and u.occurred_at >= ? and u.occurred_at < ?
-           and (cast(? as text) is null or u.feature = ?)
+  static final String IN_SCOPE = "user_id = ? and occurred_at >= ? and occurred_at < ? and (cast(? as text) is null or feature = ?)";
+
+  /**
+   * A CTE named {@code prices}: each catalog price with the day it stops applying, the next price's
+   * {@code effective_from} for the same provider and model (null while it is the latest), so a day
+   * finds its price by a range instead of a search per request.
+   */
+  static final String WITH_PRICES = """
+      with prices as (
+        select provider, model, effective_from, input_usd_per_mtok, output_usd_per_mtok,
+               lead(effective_from) over (partition by provider, model order by effective_from) as effective_until
+          from model_prices
       )
       """;
 
-  private static final String UNPRICED = WITH_USAGE + """
-      select provider, model, count(*) as requests,
-             coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens
-        from usage
-       where cost_usd is null
-       group by provider, model
-       order by requests desc, provider, model
-      """;
-
   private PricedUsage() { }
+
+  /**
+   * A CTE named {@code name} pricing the groups of the CTE {@code groups} (which has {@code day},
+   * {@code provider}, {@code model}, {@code prompt_tokens} and {@code completion_tokens}, the sums of
+   * its requests): its columns plus {@code price_effective_from}, {@code input_usd_per_mtok},
+   * {@code output_usd_per_mtok} and {@code cost_usd} (exact, null when unpriced). Needs
+   * {@link #WITH_PRICES}. Multiplying by 0.000001 instead of dividing by a million keeps every cost
+   * exact in numeric.
+   */
+  static String priced(String name, String groups) {
+    return name + " as (\n"
+        + "  select g.*, p.effective_from as price_effective_from, p.input_usd_per_mtok, p.output_usd_per_mtok,\n"
+        + "         (g.prompt_tokens * p.input_usd_per_mtok + g.completion_tokens * p.output_usd_per_mtok) * 0.000001 as cost_usd\n"
+        + "    from " + groups + " g\n"
+        + "    left join prices p on p.provider = g.provider and p.model = g.model\n"
+        + "     and p.effective_from <= g.day and (p.effective_until is null or g.day < p.effective_until)\n"
+        + ")";
+  }
+
+  /**
+   * A CTE named {@code unpriced}: the requests of the priced groups {@code priced} (see
+   * {@link #priced}) that have no price, by provider and model, with their {@code place} in the
+   * order the tools list them (most requests first, then by name). Read its rows with
+   * {@link Unpriced.Rows#add}.
+   */
+  static String unpriced(String priced) {
+    return "unpriced as (\n"
+        + "  select provider, model, sum(requests)::bigint as requests, sum(prompt_tokens)::bigint as prompt_tokens,\n"
+        + "         sum(completion_tokens)::bigint as completion_tokens,\n"
+        + "         row_number() over (order by sum(requests) desc, provider, model) as place\n"
+        + "    from " + priced + " where cost_usd is null group by provider, model\n"
+        + ")";
+  }
 
   /** Whose rows, from when to when (to excluded), and optionally one feature. */
   record Scope(String userId, OffsetDateTime start, OffsetDateTime end, String feature) {
@@ -72,14 +100,14 @@ final class PricedUsage {
       return new Scope(userId, period.start(), period.end(), feature);
     }
 
-    /** Sets {@link #WITH_USAGE}'s parameters from index 1; returns the next free index. */
-    int bind(PreparedStatement statement) throws SQLException {
-      statement.setString(1, userId);
-      statement.setObject(2, start);
-      statement.setObject(3, end);
-      statement.setString(4, feature);
-      statement.setString(5, feature);
-      return 6;
+    /** Sets {@link #IN_SCOPE}'s parameters from index {@code first}; returns the next free index. */
+    int bind(PreparedStatement statement, int first) throws SQLException {
+      statement.setString(first, userId);
+      statement.setObject(first + 1, start);
+      statement.setObject(first + 2, end);
+      statement.setString(first + 3, feature);
+      statement.setString(first + 4, feature);
+      return first + 5;
     }
   }
 
@@ -97,9 +125,13 @@ final class PricedUsage {
   static <T> T read(DataSource dataSource, String tool, Work<T> work) {
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(false);
-      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       connection.setReadOnly(true);
       try {
+        // For this transaction only: setTransactionIsolation would change the session, costing a
+        // statement now and another when the pool resets the connection.
+        try (Statement s = connection.createStatement()) {
+          s.execute("set transaction isolation level repeatable read");
+        }
         T result = work.run(connection);
         connection.commit();
         return result;
@@ -118,32 +150,32 @@ final class PricedUsage {
     return statement;
   }
 
-  /** The scope's rows that have no price, by model. */
-  static Unpriced unpriced(Connection connection, Scope scope) throws SQLException {
-    try (PreparedStatement s = prepare(connection, UNPRICED)) {
-      scope.bind(s);
-      List<Map<String, Object>> models = new ArrayList<>();
-      long requests = 0;
-      long promptTokens = 0;
-      long completionTokens = 0;
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          Map<String, Object> model = new LinkedHashMap<>();
-          model.put("provider", r.getString("provider"));
-          model.put("model", r.getString("model"));
-          model.put("requests", r.getLong("requests"));
-          models.add(model);
-          requests += r.getLong("requests");
-          promptTokens += r.getLong("prompt_tokens");
-          completionTokens += r.getLong("completion_tokens");
-        }
-      }
-      return new Unpriced(requests, promptTokens, completionTokens, List.copyOf(models));
-    }
-  }
-
   /** Requests left out of every USD figure because the catalog has no price for their model on their day. */
   record Unpriced(long requests, long promptTokens, long completionTokens, List<Map<String, Object>> models) {
+
+    /** Collects the rows of an {@link PricedUsage#unpriced} CTE, read in their {@code place} order. */
+    static final class Rows {
+      private final List<Map<String, Object>> models = new ArrayList<>();
+      private long requests;
+      private long promptTokens;
+      private long completionTokens;
+
+      /** Adds the current row of {@code r}: its provider, model, requests, prompt_tokens and completion_tokens. */
+      void add(ResultSet r) throws SQLException {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("provider", r.getString("provider"));
+        model.put("model", r.getString("model"));
+        model.put("requests", r.getLong("requests"));
+        models.add(model);
+        requests += r.getLong("requests");
+        promptTokens += r.getLong("prompt_tokens");
+        completionTokens += r.getLong("completion_tokens");
+      }
+
+      Unpriced done() {
+        return new Unpriced(requests, promptTokens, completionTokens, List.copyOf(models));
+      }
+    }
 
     Map<String, Object> describe() {
       Map<String, Object> data = new LinkedHashMap<>();

@@ -23,29 +23,44 @@ public final class UsageSummaryTool implements Tool {
 
   private static final ToolParameters PARAMETERS = UsagePeriod.declare(ToolParameters.of(NAME)).build();
 
-  private static final String TOTALS = PricedUsage.WITH_USAGE + """
-      select count(*) as requests,
-             coalesce(sum(prompt_tokens), 0) as prompt_tokens,
-             coalesce(sum(completion_tokens), 0) as completion_tokens,
-             sum(cost_usd) as cost_usd,
-             count(*) filter (where status <> 'ok') as errors,
-             avg(latency_ms) as avg_latency_ms,
-             percentile_disc(0.95) within group (order by latency_ms) as p95_latency_ms
-        from usage
-      """;
-
-  // Busiest means most requests; ties go to the name first in order, so the answer is stable.
-  private static final String BUSIEST_MODEL = PricedUsage.WITH_USAGE + """
-      select provider, model, count(*) as requests, sum(cost_usd) as cost_usd
-        from usage group by provider, model
-       order by requests desc, provider, model limit 1
-      """;
-
-  private static final String BUSIEST_FEATURE = PricedUsage.WITH_USAGE + """
-      select feature, count(*) as requests, sum(cost_usd) as cost_usd
-        from usage group by feature
-       order by requests desc, feature limit 1
-      """;
+  /**
+   * Everything in one statement: the priced groups give the counts and costs, a second read of the
+   * same requests their latency (a percentile needs every value, and ordering them apart from the
+   * groups keeps the grouping a hash). Busiest means most requests; ties go to the name first in
+   * order, so the answer is stable. Binds the scope twice.
+   */
+  private static final String SUMMARY = PricedUsage.WITH_PRICES + """
+      , groups as (
+        select %1$s as day, provider, model, feature,
+               count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
+               count(*) filter (where status <> 'ok') as errors
+          from llm_usage
+         where %2$s
+         group by 1, provider, model, feature
+      ), latency as (
+        select avg(latency_ms) as avg_latency_ms, percentile_disc(0.95) within group (order by latency_ms) as p95_latency_ms
+          from llm_usage
+         where %2$s
+      ), %3$s, %4$s
+      select 'totals' as part, 0::bigint as place, null::text as provider, null::text as model, null::text as feature,
+             coalesce(sum(requests), 0)::bigint as requests, coalesce(sum(prompt_tokens), 0)::bigint as prompt_tokens,
+             coalesce(sum(completion_tokens), 0)::bigint as completion_tokens, sum(cost_usd) as cost_usd,
+             coalesce(sum(errors), 0)::bigint as errors,
+             (select avg_latency_ms from latency) as avg_latency_ms, (select p95_latency_ms from latency) as p95_latency_ms
+        from priced
+      union all
+      (select 'busiest_model', 0, provider, model, null, sum(requests)::bigint, null, null, sum(cost_usd), null, null, null
+         from priced group by provider, model
+        order by sum(requests) desc, provider, model limit 1)
+      union all
+      (select 'busiest_feature', 0, null, null, feature, sum(requests)::bigint, null, null, sum(cost_usd), null, null, null
+         from priced group by feature
+        order by sum(requests) desc, feature limit 1)
+      union all
+      select 'unpriced', place, provider, model, null, requests, prompt_tokens, completion_tokens, null, null, null, null
+        from unpriced
+      order by part, place
+      """.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("priced"));
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -83,34 +98,46 @@ public final class UsageSummaryTool implements Tool {
   private static Result summarize(Connection c, PricedUsage.Scope scope, UsagePeriod period) throws SQLException {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("period", period.describe());
-    long requests;
-    long errors;
-    BigDecimal cost;
-    try (PreparedStatement s = PricedUsage.prepare(c, TOTALS)) {
-      scope.bind(s);
+    long requests = 0;
+    long errors = 0;
+    BigDecimal cost = null;
+    Busiest busiestModel = null;
+    Busiest busiestFeature = null;
+    PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
+    try (PreparedStatement s = PricedUsage.prepare(c, SUMMARY)) {
+      scope.bind(s, scope.bind(s, 1));
       try (ResultSet r = s.executeQuery()) {
-        r.next();
-        requests = r.getLong("requests");
-        errors = r.getLong("errors");
-        cost = r.getBigDecimal("cost_usd");
-        long prompt = r.getLong("prompt_tokens");
-        long completion = r.getLong("completion_tokens");
-        BigDecimal averageLatency = r.getBigDecimal("avg_latency_ms");
-        Object p95 = r.getObject("p95_latency_ms");
-        data.put("requests", requests);
-        data.put("prompt_tokens", prompt);
-        data.put("completion_tokens", completion);
-        data.put("total_tokens", prompt + completion);
-        data.put("cost_usd", Figures.usd(cost));
-        data.put("errors", errors);
-        data.put("error_rate_pct", Figures.percent(BigDecimal.valueOf(errors), BigDecimal.valueOf(requests)));
-        data.put("avg_latency_ms", averageLatency == null ? null : Figures.oneDecimal(averageLatency));
-        data.put("p95_latency_ms", p95 == null ? null : ((Number) p95).longValue());
+        while (r.next()) {
+          switch (r.getString("part")) {
+            case "busiest_feature" -> busiestFeature = Busiest.read(r);
+            case "busiest_model" -> busiestModel = Busiest.read(r);
+            case "totals" -> {
+              requests = r.getLong("requests");
+              errors = r.getLong("errors");
+              cost = r.getBigDecimal("cost_usd");
+              long prompt = r.getLong("prompt_tokens");
+              long completion = r.getLong("completion_tokens");
+              BigDecimal averageLatency = r.getBigDecimal("avg_latency_ms");
+              Object p95 = r.getObject("p95_latency_ms");
+              data.put("requests", requests);
+              data.put("prompt_tokens", prompt);
+              data.put("completion_tokens", completion);
+              data.put("total_tokens", prompt + completion);
+              data.put("cost_usd", Figures.usd(cost));
+              data.put("errors", errors);
+              data.put("error_rate_pct", Figures.percent(BigDecimal.valueOf(errors), BigDecimal.valueOf(requests)));
+              data.put("avg_latency_ms", averageLatency == null ? null : Figures.oneDecimal(averageLatency));
+              data.put("p95_latency_ms", p95 == null ? null : ((Number) p95).longValue());
+            }
+            case "unpriced" -> unpricedRows.add(r);
+            default -> throw new IllegalStateException("unexpected part " + r.getString("part"));
+          }
+        }
       }
     }
-    data.put("busiest_model", busiest(c, scope, BUSIEST_MODEL, requests, true));
-    data.put("busiest_feature", busiest(c, scope, BUSIEST_FEATURE, requests, false));
-    PricedUsage.Unpriced unpriced = PricedUsage.unpriced(c, scope);
+    data.put("busiest_model", busiestModel == null ? null : busiestModel.describe(requests, true));
+    data.put("busiest_feature", busiestFeature == null ? null : busiestFeature.describe(requests, false));
+    PricedUsage.Unpriced unpriced = unpricedRows.done();
     data.put("unpriced", unpriced.describe());
 
     String summary = requests == 0
@@ -122,27 +149,26 @@ public final class UsageSummaryTool implements Tool {
     return new Result(summary, data);
   }
 
-  private static Map<String, Object> busiest(Connection c, PricedUsage.Scope scope, String sql, long total, boolean model)
-      throws SQLException {
-    try (PreparedStatement s = PricedUsage.prepare(c, sql)) {
-      scope.bind(s);
-      try (ResultSet r = s.executeQuery()) {
-        if (!r.next()) {
-          return null;
-        }
-        Map<String, Object> busiest = new LinkedHashMap<>();
-        if (model) {
-          busiest.put("provider", r.getString("provider"));
-          busiest.put("model", r.getString("model"));
-        } else {
-          busiest.put("feature", r.getString("feature"));
-        }
-        long requests = r.getLong("requests");
-        busiest.put("requests", requests);
-        busiest.put("requests_pct", Figures.percent(BigDecimal.valueOf(requests), BigDecimal.valueOf(total)));
-        busiest.put("cost_usd", Figures.usd(r.getBigDecimal("cost_usd")));
-        return busiest;
+  /** The model or feature with the most requests. */
+  private record Busiest(String provider, String model, String feature, long requests, BigDecimal cost) {
+
+    static Busiest read(ResultSet r) throws SQLException {
+      return new Busiest(r.getString("provider"), r.getString("model"), r.getString("feature"), r.getLong("requests"),
+          r.getBigDecimal("cost_usd"));
+    }
+
+    Map<String, Object> describe(long total, boolean isModel) {
+      Map<String, Object> busiest = new LinkedHashMap<>();
+      if (isModel) {
+        busiest.put("provider", provider);
+        busiest.put("model", model);
+      } else {
+        busiest.put("feature", feature);
       }
+      busiest.put("requests", requests);
+      busiest.put("requests_pct", Figures.percent(BigDecimal.valueOf(requests), BigDecimal.valueOf(total)));
+      busiest.put("cost_usd", Figures.usd(cost));
+      return busiest;
     }
   }
 }

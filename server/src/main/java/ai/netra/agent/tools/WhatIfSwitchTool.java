@@ -64,15 +64,22 @@ public final class WhatIfSwitchTool implements Tool {
       select model from model_prices where effective_from <= ? group by model order by model
       """;
 
-  private static final String TRAFFIC = PricedUsage.WITH_USAGE + """
+  /** The traffic that could move, by model and by the price its days were charged at. */
+  private static final String TRAFFIC = PricedUsage.WITH_PRICES + """
+      , groups as (
+        select %1$s as day, provider, model,
+               count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
+          from llm_usage
+         where %2$s and (cast(? as text) is null or model = ?)
+         group by 1, provider, model
+      ), %3$s
       select provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok,
-             count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
-             sum(cost_usd) as cost_usd
-        from usage
-       where (cast(? as text) is null or model = ?)
+             sum(requests)::bigint as requests, sum(prompt_tokens)::bigint as prompt_tokens,
+             sum(completion_tokens)::bigint as completion_tokens, sum(cost_usd) as cost_usd
+        from priced
        group by provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok
        order by provider, model, price_effective_from nulls first
-      """;
+      """.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"));
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -125,6 +132,27 @@ public final class WhatIfSwitchTool implements Tool {
     }
   }
 
+  /** One group of the traffic query: a model's requests charged at one price (or at none). */
+  private record TrafficRow(String provider, String model, LocalDate priceEffectiveFrom, BigDecimal input, BigDecimal output,
+      long requests, long promptTokens, long completionTokens, BigDecimal cost) { }
+
+  private static List<TrafficRow> traffic(Connection c, PricedUsage.Scope scope, Request request) throws SQLException {
+    List<TrafficRow> rows = new ArrayList<>();
+    try (PreparedStatement s = PricedUsage.prepare(c, TRAFFIC)) {
+      int i = scope.bind(s, 1);
+      s.setString(i, request.fromModel());
+      s.setString(i + 1, request.fromModel());
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          rows.add(new TrafficRow(r.getString("provider"), r.getString("model"), r.getObject("price_effective_from", LocalDate.class),
+              r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok"), r.getLong("requests"),
+              r.getLong("prompt_tokens"), r.getLong("completion_tokens"), r.getBigDecimal("cost_usd")));
+        }
+      }
+    }
+    return rows;
+  }
+
   /** The traffic that would move, summed over the traffic query's groups (one per model and price applied). */
   private static final class Traffic {
     private final Price target;
@@ -146,19 +174,19 @@ public final class WhatIfSwitchTool implements Tool {
       this.target = target;
     }
 
-    void add(ResultSet r) throws SQLException {
-      String provider = r.getString("provider");
-      String model = r.getString("model");
-      long groupRequests = r.getLong("requests");
+    void add(TrafficRow r) {
+      String provider = r.provider();
+      String model = r.model();
+      long groupRequests = r.requests();
       if (provider.equals(target.provider()) && model.equals(target.model())) {
         alreadyOnTarget += groupRequests;
         return;
       }
-      if (r.getObject("price_effective_from") == null) {
+      if (r.priceEffectiveFrom() == null) {
         // no cost now to compare with: reported as unpriced, left out of both sides
         unpricedRequests += groupRequests;
-        unpricedPrompt += r.getLong("prompt_tokens");
-        unpricedCompletion += r.getLong("completion_tokens");
+        unpricedPrompt += r.promptTokens();
+        unpricedCompletion += r.completionTokens();
         Map<String, Object> unpricedModel = new LinkedHashMap<>();
         unpricedModel.put("provider", provider);
         unpricedModel.put("model", model);
@@ -166,13 +194,12 @@ public final class WhatIfSwitchTool implements Tool {
         unpricedModels.add(unpricedModel);
         return;
       }
-      BigDecimal groupCost = r.getBigDecimal("cost_usd");
+      BigDecimal groupCost = r.cost();
       requests += groupRequests;
-      promptTokens += r.getLong("prompt_tokens");
-      completionTokens += r.getLong("completion_tokens");
+      promptTokens += r.promptTokens();
+      completionTokens += r.completionTokens();
       costNow = costNow.add(groupCost);
-      Map<String, Object> price = new Price(provider, model, r.getObject("price_effective_from", LocalDate.class),
-          r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok")).describe();
+      Map<String, Object> price = new Price(provider, model, r.priceEffectiveFrom(), r.input(), r.output()).describe();
       price.put("requests", groupRequests);
       fromPrices.add(price);
       List<String> key = List.of(provider, model);
@@ -201,23 +228,18 @@ public final class WhatIfSwitchTool implements Tool {
 
   private static Result project(Connection c, PricedUsage.Scope scope, UsagePeriod period, Request request, LocalDate today)
       throws SQLException {
-    requireFeature(c, scope, period, request.feature());
+    // The traffic query finds requests exactly when the feature (and from_model) had some in the period,
+    // so the checks that list the valid names run only when it finds none, in their order.
+    List<TrafficRow> rows = traffic(c, scope, request);
+    if (rows.isEmpty()) {
+      requireFeature(c, scope, period, request.feature());
+    }
     Price target = targetPrice(c, request, today);
-    if (request.fromModel() != null) {
+    if (rows.isEmpty() && request.fromModel() != null) {
       requireFromModel(c, scope, period, request);
     }
-
     Traffic traffic = new Traffic(target);
-    try (PreparedStatement s = PricedUsage.prepare(c, TRAFFIC)) {
-      int i = scope.bind(s);
-      s.setString(i, request.fromModel());
-      s.setString(i + 1, request.fromModel());
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          traffic.add(r);
-        }
-      }
-    }
+    rows.forEach(traffic::add);
     if (request.fromModel() != null && traffic.requests == 0 && traffic.alreadyOnTarget > 0) {
       throw new IllegalArgumentException(NAME + ": from_model and to_model are the same model at the same provider ("
           + target.provider() + " " + target.model() + "); name a different to_model or to_provider");
