@@ -184,7 +184,11 @@ rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status")
 # Profile (not part of the figures above): more runs on the same JVM with JFR recording.
 if [ "$jfr" = 1 ]; then
   say "netra: $jfr_runs more runs recorded with JFR"
-  "$JAVA_HOME/bin/jcmd" "$server_pid" JFR.start name=agent settings=profile filename="$work/netra-agent.jfr" \
+  # JFR's profile settings sample running Java code every 10 ms per thread; a run keeps the JVM busy
+  # for about 10 ms, so that gives a few dozen samples: sample every millisecond instead.
+  "$JAVA_HOME/bin/jfr" configure --input profile method-profiling=max --output "$work/agent.jfc" >"$logs/jfr-configure.log" 2>&1 \
+    || die "jfr configure failed (log: $logs/jfr-configure.log)"
+  "$JAVA_HOME/bin/jcmd" "$server_pid" JFR.start name=agent settings="$work/agent.jfc" filename="$work/netra-agent.jfr" \
     >"$logs/jfr-start.log" 2>&1 || die "JFR.start failed (log: $logs/jfr-start.log)"
   client "$work/runs-jfr.tsv" "$jfr_runs" 0 "" >"$work/client-jfr.out" 2>"$logs/client-jfr.log" \
     || { cat "$logs/client-jfr.log" >&2; die "the load client failed under JFR (log: $logs/client-jfr.log)"; }
@@ -244,7 +248,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
   printf 'client_cmd\t%s\n' "$(show env AGENT_CLIENT_MODULES="$work/client" AGENT_MARK="$bench/agent_mark.sh" "${client_pin[@]}" \
     node "$client_js" "ws://127.0.0.1:$server_port/ws/chat" "$token" $((warmup + runs)) "$warmup" "$gap_ms" \
     "$work/runs.tsv" | sed 's/^env //') $(printf "'%s' " "${questions[@]}")"
-  printf 'jfr_cmd\t%s\n' "$(show "$JAVA_HOME/bin/jcmd") PID JFR.start name=agent settings=profile filename=bench/out/agent/netra-agent.jfr"
+  printf 'jfr_cmd\t%s\n' "$(show "$JAVA_HOME/bin/jfr") configure --input profile method-profiling=max --output bench/out/agent/agent.jfc && $(show "$JAVA_HOME/bin/jcmd") PID JFR.start name=agent settings=bench/out/agent/agent.jfc filename=bench/out/agent/netra-agent.jfr"
 } >"$work/meta.tsv"
 
 python3 "$bench/agent_report.py" "$work" "$bench/README.md"

@@ -114,8 +114,8 @@ def profile_section(meta, work):
     n = len(samples)
     share = lambda c: f"{100 * c / n:.0f} %"
     out = [f"### Profile: netra during {int(meta.get('jfr_runs', 0)):,} more runs (same JVM, after the counted ones, JFR)", "",
-           f"{n:,} execution samples (JFR `profile` settings: on-CPU Java code only; time spent waiting for "
-           "PostgreSQL or Redis does not show).", "",
+           f"{n:,} execution samples (JFR `profile` settings with method profiling at its maximum, a sample every "
+           "millisecond: on-CPU Java code only; time spent waiting for PostgreSQL or Redis does not show).", "",
            "| including the callees of | samples |", "|---|--:|"]
     keys = [
         ("ai.netra.chat.ChatService.execute", "the whole run on its virtual thread"),
@@ -129,6 +129,7 @@ def profile_section(meta, work):
         ("ai.netra.chat.ChatSocket.send", "queueing frames with Jetty"),
         ("com.fasterxml.jackson.databind.ObjectMapper.writeValueAsString", "Jackson serialization"),
         ("com.fasterxml.jackson.databind.ObjectMapper.readTree", "Jackson parsing"),
+        ("org.postgresql.jdbc.PgConnection.addTimerTask", "the driver arming its query-timeout timer (see the note above)"),
     ]
     for f, what in keys:
         if inclusive.get(f):
