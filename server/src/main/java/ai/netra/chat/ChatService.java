@@ -24,7 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +53,6 @@ public final class ChatService implements AutoCloseable {
   private final ExecutorService runThreads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-run-", 0).factory());
   private final AutoCloseable subscription;
-  private final Map<Integer, AtomicLong> closeCodes = new ConcurrentHashMap<>();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final java.util.concurrent.ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("chat-pinger").factory());
@@ -99,7 +97,6 @@ public final class ChatService implements AutoCloseable {
         sockets.remove(socket.userId(), mine);
       }
     }
-    closeCodes.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
     metrics.closed(code);
     if (code == 1011) {
       log.warn("chat socket {} of user {} closed with 1011 (server fault)", socket.id(), socket.userId());
@@ -123,13 +120,6 @@ public final class ChatService implements AutoCloseable {
   /** Records the chat's series in {@code registry} from now on. */
   public void bindMetrics(MeterRegistry registry) {
     metrics.bind(registry, this::openSockets);
-  }
-
-  /** How many sockets closed with each close code since start (1011 means a server fault). */
-  public Map<Integer, Long> closeCodes() {
-    Map<Integer, Long> out = new LinkedHashMap<>();
-    closeCodes.forEach((code, count) -> out.put(code, count.get()));
-    return out;
   }
 
   public int openSockets() {
