@@ -13,7 +13,11 @@ import statistics
 import sys
 
 BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
-TARGET_LISTEN_S, TARGET_READY_S = 0.35, 0.8
+TARGET_LISTEN_S = 0.35
+# The issue's ready targets by configuration: 1.5 s on a plain JVM, 0.8 s with the AOT cache.
+TARGET_READY_S = {"netra-jvm": 1.5, "netra-aot": 0.8}
+# ... and ready at least this many times sooner than the baseline's AOT-cached start.
+TARGET_VS_BASELINE_AOT = 4.0
 # Rows in this order; each netra row is compared with the baseline row of the same mode.
 ORDER = ["netra-jvm", "netra-aot", "spring-jvm", "spring-aot", "spring-jvm-extracted", "spring-aot-fatjar"]
 BASELINE = {"netra-jvm": "spring-jvm", "netra-aot": "spring-aot"}
@@ -110,18 +114,28 @@ def section(work, root):
             "show the other two combinations.",
             ""]
 
-    out += [f"Targets from the issue (1 CPU / 512 MiB): listen ≤ {TARGET_LISTEN_S} s, ready ≤ {TARGET_READY_S} s, "
-            "judged on the median.", "",
-            f"| configuration | listen ≤ {TARGET_LISTEN_S} s | ready ≤ {TARGET_READY_S} s |", "|---|---|---|"]
+    out += [f"Targets from the issue (1 CPU / 512 MiB), judged on the median: listen ≤ {TARGET_LISTEN_S} s; ready "
+            f"≤ {TARGET_READY_S['netra-jvm']} s without and ≤ {TARGET_READY_S['netra-aot']} s with the AOT cache; "
+            f"ready ≥ {TARGET_VS_BASELINE_AOT:g}× sooner than the baseline's AOT-cached start.", "",
+            "| configuration | listen | ready | vs the baseline's AOT start |", "|---|---|---|---|"]
+    base_aot = per.get("spring-aot")
     for i in ids:
         if configs[i]["app"] != "netra":
             continue
         verdict = []
-        for key, target in (("listen", TARGET_LISTEN_S), ("ready", TARGET_READY_S)):
+        for key, target in (("listen", TARGET_LISTEN_S), ("ready", TARGET_READY_S.get(i))):
             s = per[i][key]
-            verdict.append("missed (no value)" if s is None else
-                           f"{'met' if s[0] <= target else 'missed'} ({s[0]:.2f} s)")
-        out.append(f"| {configs[i]['label']} | {verdict[0]} | {verdict[1]} |")
+            if target is None:
+                verdict.append("no target")
+                continue
+            verdict.append(f"≤ {target} s: missed (no value)" if s is None else
+                           f"≤ {target} s: {'met' if s[0] <= target else 'missed'} ({s[0]:.2f} s)")
+        if base_aot and base_aot["ready"] and per[i]["ready"]:
+            times = base_aot["ready"][0] / per[i]["ready"][0]
+            verdict.append(f"≥ {TARGET_VS_BASELINE_AOT:g}×: {'met' if times >= TARGET_VS_BASELINE_AOT else 'missed'} ({times:.1f}×)")
+        else:
+            verdict.append("no baseline AOT start")
+        out.append(f"| {configs[i]['label']} | {' | '.join(verdict)} |")
     out.append("")
 
     failed = [r for r in results if number(r["ready_s"]) is None]
