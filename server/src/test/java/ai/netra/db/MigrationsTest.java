@@ -1,0 +1,72 @@
+package ai.netra.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import ai.netra.startup.DependencyException;
+import ai.netra.testing.TestDependencies;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+class MigrationsTest {
+
+  @Test
+  void theIndexListsExactlyTheMigrationFiles() throws IOException {
+    List<String> files;
+    try (Stream<Path> folder = Files.list(Path.of("src/main/resources", Migrations.LOCATION))) {
+      files = folder.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    List<String> listed;
+    try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream(Migrations.INDEX)) {
+      assertThat(in).as(Migrations.INDEX).isNotNull();
+      listed = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+          .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).sorted().toList();
+    }
+    assertThat(listed)
+        .as("src/main/resources/%s must list every file of src/main/resources/%s, and no other: a start decides from"
+            + " it whether Flyway has anything to do", Migrations.INDEX, Migrations.LOCATION)
+        .isEqualTo(files);
+    assertThat(files).allMatch(f -> Migrations.VERSIONED.matcher(f).matches(), "every migration is versioned (V<n>__<name>.sql)");
+  }
+
+  @Test
+  void shippedVersionsComeFromTheIndex() {
+    assertThat(Migrations.shippedVersions()).isNotEmpty().allMatch(v -> v.matches("[0-9.]+"));
+  }
+
+  @Test
+  void aMigratedDatabaseIsRecognisedWithoutFlywayAndAMissingTableIsNamed() throws SQLException {
+    URI url = URI.create(TestDependencies.freshDatabaseUrl("migrations"));
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
+    config.setUsername(url.getUserInfo());
+    config.setMaximumPoolSize(2);
+    try (HikariDataSource dataSource = new HikariDataSource(config)) {
+      assertThat(new Migrations(dataSource).migrate()).containsPattern("empty database -> version [0-9]+");
+      String latest = Migrations.shippedVersions().last();
+      assertThat(new Migrations(dataSource).migrate()).isEqualTo("schema at version " + latest + " ("
+          + Migrations.shippedVersions().size() + " migrations) (no migration pending)");
+      assertThat(new Migrations(dataSource).verify()).endsWith("; required tables present");
+
+      try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        s.execute("drop table run_events");
+        s.execute("drop table llm_usage cascade");
+      }
+      assertThatThrownBy(() -> new Migrations(dataSource).verify())
+          .isInstanceOf(DependencyException.class)
+          .hasMessageContaining("lacks tables [run_events, llm_usage]");
+    }
+  }
+}
