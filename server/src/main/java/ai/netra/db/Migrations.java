@@ -36,7 +36,7 @@ public final class Migrations {
 
   /** Tables the service cannot run without; checked after migrating. */
   static final List<String> REQUIRED_TABLES =
-      List.of("users", "threads", "messages", "agent_runs", "run_events", "model_prices", "llm_usage");
+      List.of("users", "threads", "messages", "agent_runs", "run_events", "model_prices", "llm_usage", "llm_usage_daily");
   static final String LOCATION = "db/migration";
   private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9_.]*)__(.+)\\.sql");
 
