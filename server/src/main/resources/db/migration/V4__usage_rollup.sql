@@ -1,10 +1,9 @@
 -- The usage tools read a user's period again and again, and every figure but a latency percentile
 -- is a sum over (day, provider, model, feature): the database keeps those sums (llm_usage_daily),
--- and on each usage row the time of the previous request with the same prompt, so the caching
--- estimate reads only the repeated requests; an index of each user's latencies serves the
--- percentile. Triggers on llm_usage keep the sums and the previous times exact for every writer (an
--- import's COPY, a plain INSERT, a DELETE or TRUNCATE in psql); usage rows are facts, so UPDATE is
--- refused.
+-- and the requests that repeat an earlier prompt with the time of that earlier request
+-- (llm_usage_repeats), so the caching estimate reads only those; an index of each user's latencies
+-- serves the percentile. Triggers on llm_usage keep both exact for every writer (an import's COPY,
+-- a plain INSERT, a DELETE or TRUNCATE in psql); usage rows are facts, so UPDATE is refused.
 
 -- Writers wait until the triggers are in place, so no row is missed between the backfill and them.
 lock table llm_usage in share row exclusive mode;
@@ -26,12 +25,26 @@ create table llm_usage_daily (
   primary key (user_id, day, provider, model, feature)
 );
 
--- The occurred_at of the same user's previous request (by occurred_at, then id) with the same prompt
--- hash, and with the same hash in the same feature; null for the first, and for requests without a
--- hash. A request repeats a prompt within a period starting at S exactly when its previous_at >= S.
-alter table llm_usage add column previous_at timestamptz, add column previous_in_feature_at timestamptz;
-alter table llm_usage add constraint llm_usage_previous_needs_hash
-  check (coalesce(prompt_hash, '') <> '' or (previous_at is null and previous_in_feature_at is null));
+-- One row per usage row (same id) that has an earlier request of the same user with the same prompt
+-- hash (earlier by occurred_at, then id; an empty hash is none), with the facts the caching estimate
+-- needs and the time of the previous such request: of any feature (previous_at), and of its own
+-- feature (previous_in_feature_at, null when it is the first there). A request repeats a prompt
+-- within a period starting at S exactly when that time is S or later.
+create table llm_usage_repeats (
+  id                      bigint primary key,
+  user_id                 text not null,
+  occurred_at             timestamptz not null,
+  provider                text not null,
+  model                   text not null,
+  feature                 text not null,
+  prompt_hash             text not null,
+  prompt_tokens           integer not null,
+  completion_tokens       integer not null,
+  previous_at             timestamptz not null,
+  previous_in_feature_at  timestamptz
+);
+-- The repeated requests of a period: those whose previous occurrence lies in it.
+create index llm_usage_repeats_by_previous on llm_usage_repeats (user_id, previous_at);
 
 insert into llm_usage_daily (user_id, day, provider, model, feature, requests, errors, hashed_requests, prompt_tokens,
                              completion_tokens, latency_count, latency_sum)
@@ -41,38 +54,39 @@ select user_id, (occurred_at at time zone 'UTC')::date, provider, model, feature
   from llm_usage
  group by 1, 2, 3, 4, 5;
 
-update llm_usage u
-   set previous_at = r.previous_at, previous_in_feature_at = r.previous_in_feature_at
-  from (select id,
-               lag(occurred_at) over (partition by user_id, prompt_hash order by occurred_at, id) as previous_at,
-               lag(occurred_at) over (partition by user_id, prompt_hash, feature order by occurred_at, id) as previous_in_feature_at
-          from llm_usage
-         where prompt_hash <> '') r
- where u.id = r.id and r.previous_at is not null;
+insert into llm_usage_repeats (id, user_id, occurred_at, provider, model, feature, prompt_hash, prompt_tokens, completion_tokens,
+                               previous_at, previous_in_feature_at)
+select * from (
+  select id, user_id, occurred_at, provider, model, feature, prompt_hash, prompt_tokens, completion_tokens,
+         lag(occurred_at) over (partition by user_id, prompt_hash order by occurred_at, id) as previous_at,
+         lag(occurred_at) over (partition by user_id, prompt_hash, feature order by occurred_at, id) as previous_in_feature_at
+    from llm_usage
+   where prompt_hash <> '') linked
+ where previous_at is not null;
 
--- The caching estimate's repeated requests of a period: those whose previous occurrence lies in it.
-create index llm_usage_repeats on llm_usage (user_id, previous_at) where previous_at is not null;
 -- The latency percentile: the highest latencies of a user first, with their time to keep those of a period.
 create index llm_usage_by_latency on llm_usage (user_id, latency_ms) include (occurred_at) where latency_ms is not null;
--- The triggers' way to a prompt's requests.
-create index llm_usage_by_prompt on llm_usage (user_id, prompt_hash, occurred_at) where prompt_hash <> '';
+-- The triggers' way to a prompt's requests. They only look prompts up by equality, and a hash index
+-- costs an import a fraction of what a B-tree of the text costs (no collation comparisons).
+create index llm_usage_by_prompt on llm_usage using hash (prompt_hash) where prompt_hash <> '';
 
 /*
  * After an INSERT or DELETE on llm_usage, with its rows as the transition table named by TG_ARGV[0]:
  * adds them to (or takes them from) llm_usage_daily, dropping groups left without requests, and
- * recomputes previous_at and previous_in_feature_at of the requests that follow a changed one with the
- * same prompt (rows may arrive in any time order). Writers of a user are serialized by the same
- * advisory lock the imports take, so two concurrent writers never link a prompt's requests past each
- * other; the lock comes after the rows are written, so each query must see the rows committed
- * meanwhile, which a REPEATABLE READ transaction would not.
+ * brings llm_usage_repeats up to date for the requests from a changed one on of the same prompt
+ * (rows may arrive in any time order). Writers of a user are serialized by the same advisory lock
+ * the imports take, so two concurrent writers never link a prompt's requests past each other; the
+ * lock comes after the rows are written, so each query must see the rows committed meanwhile,
+ * which a REPEATABLE READ transaction would not. A bulk load groups and sorts tens of thousands of
+ * rows here, hence the memory.
  */
-create function llm_usage_keep_derived() returns trigger language plpgsql as $$
+create function llm_usage_keep_derived() returns trigger language plpgsql set work_mem = '64MB' as $$
 declare
   changed constant text := tg_argv[0];
 begin
   if current_setting('transaction_isolation') = 'repeatable read' then
     raise exception 'usage rows cannot be written in a REPEATABLE READ transaction'
-      using detail = 'The derived columns and daily sums of llm_usage must see rows that concurrent writers committed.',
+      using detail = 'The daily sums and repeated prompts derived from llm_usage must see rows that concurrent writers committed.',
             hint = 'Write them in a READ COMMITTED (the default) or SERIALIZABLE transaction.',
             errcode = 'object_not_in_prerequisite_state';
   end if;
@@ -119,39 +133,56 @@ begin
        where (d.user_id, d.day, d.provider, d.model, d.feature) = (g.user_id, g.day, g.provider, g.model, g.feature)
          and d.requests > g.requests
       $sql$, changed);
+    execute format('delete from llm_usage_repeats where id in (select id from %I)', changed);
   end if;
 
-  -- For each changed prompt, the rows from its earliest changed time on are relinked: the first of them
-  -- to the latest row before that time, the others to the row before them.
+  -- For each changed prompt, the rows from its earliest changed time on ("following") may have a new
+  -- previous occurrence: the row before them, or for the first the latest row before that time (per
+  -- feature: an "anchor", so the older rows are grouped instead of sorted). A prompt's only row
+  -- has none, so only prompts with several rows are sorted; a following row without a previous
+  -- occurrence loses its entry.
   execute format($sql$
     with changed as (
       select user_id, prompt_hash, min(occurred_at) as since
         from %I
        where prompt_hash <> ''
        group by user_id, prompt_hash
-    ), following as (
-      select u.id, u.user_id, u.prompt_hash, u.feature, u.occurred_at, c.since,
-             u.previous_at as was_previous_at, u.previous_in_feature_at as was_previous_in_feature_at
+    ), keyed as (
+      select u.id, u.user_id, u.occurred_at, u.provider, u.model, u.feature, u.prompt_hash, u.prompt_tokens,
+             u.completion_tokens, u.occurred_at >= c.since as following
         from changed c
-        join llm_usage u on u.user_id = c.user_id and u.prompt_hash = c.prompt_hash and u.occurred_at >= c.since
+        join llm_usage u on u.user_id = c.user_id and u.prompt_hash = c.prompt_hash
        where u.prompt_hash <> ''
-    ), relinked as (
-      select id, was_previous_at, was_previous_in_feature_at,
-             coalesce(lag(occurred_at) over (partition by user_id, prompt_hash order by occurred_at, id),
-                      (select max(b.occurred_at) from llm_usage b
-                        where b.user_id = f.user_id and b.prompt_hash = f.prompt_hash and b.prompt_hash <> ''
-                          and b.occurred_at < f.since)) as previous_at,
-             coalesce(lag(occurred_at) over (partition by user_id, prompt_hash, feature order by occurred_at, id),
-                      (select max(b.occurred_at) from llm_usage b
-                        where b.user_id = f.user_id and b.prompt_hash = f.prompt_hash and b.prompt_hash <> ''
-                          and b.feature = f.feature and b.occurred_at < f.since)) as previous_in_feature_at
-        from following f
+    ), repeated as (
+      select user_id, prompt_hash from keyed group by user_id, prompt_hash having count(*) > 1
+    ), linked as (
+      select *,
+             lag(occurred_at) over (partition by user_id collate "C", prompt_hash collate "C"
+                                    order by occurred_at, id) as previous_at,
+             lag(occurred_at) over (partition by user_id collate "C", prompt_hash collate "C", feature collate "C"
+                                    order by occurred_at, id) as previous_in_feature_at
+        from (select * from keyed
+               where following and (user_id, prompt_hash) in (select user_id, prompt_hash from repeated)
+              union all
+              select null, user_id, max(occurred_at), null, null, feature, prompt_hash, null, null, false
+                from keyed
+               where not following and (user_id, prompt_hash) in (select user_id, prompt_hash from repeated)
+               group by user_id, prompt_hash, feature) anchored
+    ), unlinked as (
+      delete from llm_usage_repeats r
+       using keyed k
+       where r.id = k.id and k.following
+         and not exists (select 1 from linked l where l.id = k.id and l.previous_at is not null)
     )
-    update llm_usage u
-       set previous_at = r.previous_at, previous_in_feature_at = r.previous_in_feature_at
-      from relinked r
-     where u.id = r.id
-       and (r.previous_at is distinct from r.was_previous_at or r.previous_in_feature_at is distinct from r.was_previous_in_feature_at)
+    insert into llm_usage_repeats as r (id, user_id, occurred_at, provider, model, feature, prompt_hash, prompt_tokens,
+                                        completion_tokens, previous_at, previous_in_feature_at)
+    select id, user_id, occurred_at, provider, model, feature, prompt_hash, prompt_tokens, completion_tokens, previous_at,
+           previous_in_feature_at
+      from linked
+     where following and previous_at is not null
+    on conflict (id) do update
+       set previous_at = excluded.previous_at, previous_in_feature_at = excluded.previous_in_feature_at
+     where (r.previous_at, r.previous_in_feature_at) is distinct from (excluded.previous_at, excluded.previous_in_feature_at)
     $sql$, changed);
   return null;
 end
@@ -164,7 +195,7 @@ create trigger llm_usage_deleted after delete on llm_usage
 
 create function llm_usage_truncated() returns trigger language plpgsql as $$
 begin
-  truncate llm_usage_daily;
+  truncate llm_usage_daily, llm_usage_repeats;
   return null;
 end
 $$;
@@ -172,23 +203,14 @@ $$;
 create trigger llm_usage_truncated after truncate on llm_usage
   for each statement execute function llm_usage_truncated();
 
--- Corrections are a DELETE and an INSERT, which the triggers above follow; an UPDATE would bypass
--- them. The fact columns are never updated; the derived ones only by llm_usage_keep_derived, whose
--- update runs inside a trigger (the first argument says which of the two triggers fired).
+-- Corrections are a DELETE and an INSERT, which the triggers above follow; an UPDATE would bypass them.
 create function llm_usage_refuse_update() returns trigger language plpgsql as $$
 begin
-  if tg_argv[0] = 'facts' or pg_trigger_depth() < 2 then
-    raise exception 'usage rows cannot be updated: they are facts, and the daily sums and repeated prompts derive from them'
-      using hint = 'To correct rows, delete them and insert the corrected ones (in one transaction).',
-            errcode = 'restrict_violation';
-  end if;
-  return null;
+  raise exception 'usage rows cannot be updated: they are facts, and the daily sums and repeated prompts derive from them'
+    using hint = 'To correct rows, delete them and insert the corrected ones (in one transaction).',
+          errcode = 'restrict_violation';
 end
 $$;
 
-create trigger llm_usage_facts_unchanged
-  before update of id, user_id, occurred_at, provider, model, feature, prompt_tokens, completion_tokens, latency_ms,
-                   prompt_hash, status on llm_usage
-  for each statement execute function llm_usage_refuse_update('facts');
-create trigger llm_usage_derived_by_triggers before update on llm_usage
-  for each statement execute function llm_usage_refuse_update('derived');
+create trigger llm_usage_no_update before update on llm_usage
+  for each statement execute function llm_usage_refuse_update();

@@ -31,49 +31,53 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * What the database derives from {@code llm_usage} (the daily sums in {@code llm_usage_daily}, and
- * each row's previous occurrence of its prompt) stays equal to a recomputation from scratch, whoever
- * writes the rows and in whatever order, and usage rows cannot be updated behind the triggers' back.
+ * the requests that repeat an earlier prompt in {@code llm_usage_repeats}) stays equal to a
+ * recomputation from scratch, whoever writes the rows and in whatever order, and usage rows cannot
+ * be updated behind the triggers' back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UsageTriggersTest {
 
   /**
    * Every difference between what the triggers keep and a recomputation written apart from them: the
-   * daily sums by a plain GROUP BY, the previous occurrence as the latest time among the rows that
-   * come before (by time, then id) with the same user and prompt hash (and feature), instead of the
-   * triggers' window functions. Empty when they agree.
+   * daily sums by a plain GROUP BY, the repeats as the rows that have an earlier row (by time, then
+   * id) with the same user and prompt hash, with the latest time among those rows (and among those
+   * of the same feature), instead of the triggers' window functions. Empty when they agree.
    */
   private static final String DRIFT = """
-      with expected as (
+      with expected_daily as (
         select user_id, (occurred_at at time zone 'UTC')::date as day, provider, model, feature, count(*) as requests,
                count(*) filter (where status <> 'ok') as errors, count(*) filter (where prompt_hash <> '') as hashed_requests,
                sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
                count(latency_ms) as latency_count, coalesce(sum(latency_ms), 0) as latency_sum
           from llm_usage group by 1, 2, 3, 4, 5
-      ), kept as (
+      ), kept_daily as (
         select user_id, day, provider, model, feature, requests, errors, hashed_requests, prompt_tokens, completion_tokens,
                latency_count, latency_sum
           from llm_usage_daily
-      ), previous as (
-        select u.id, u.previous_at, u.previous_in_feature_at,
-               case when u.prompt_hash <> '' then
+      ), expected_repeats as (
+        select * from (
+          select u.id, u.user_id, u.occurred_at, u.provider, u.model, u.feature, u.prompt_hash, u.prompt_tokens,
+                 u.completion_tokens,
                  (select max(p.occurred_at) from llm_usage p where p.user_id = u.user_id and p.prompt_hash = u.prompt_hash
-                     and (p.occurred_at, p.id) < (u.occurred_at, u.id)) end as expected_previous_at,
-               case when u.prompt_hash <> '' then
+                     and (p.occurred_at, p.id) < (u.occurred_at, u.id)) as previous_at,
                  (select max(p.occurred_at) from llm_usage p where p.user_id = u.user_id and p.prompt_hash = u.prompt_hash
-                     and p.feature = u.feature and (p.occurred_at, p.id) < (u.occurred_at, u.id)) end as expected_previous_in_feature_at
-          from llm_usage u
+                     and p.feature = u.feature and (p.occurred_at, p.id) < (u.occurred_at, u.id)) as previous_in_feature_at
+            from llm_usage u
+           where u.prompt_hash <> '') r
+         where previous_at is not null
+      ), kept_repeats as (
+        select id, user_id, occurred_at, provider, model, feature, prompt_hash, prompt_tokens, completion_tokens, previous_at,
+               previous_in_feature_at
+          from llm_usage_repeats
       )
-      select 'daily sums lack ' || e::text as drift from (select * from expected except all select * from kept) e
+      select 'daily sums lack ' || e::text as drift from (select * from expected_daily except all select * from kept_daily) e
       union all
-      select 'daily sums have extra ' || k::text from (select * from kept except all select * from expected) k
+      select 'daily sums have extra ' || k::text from (select * from kept_daily except all select * from expected_daily) k
       union all
-      select 'row ' || id || ' has previous ' || coalesce(previous_at::text, 'none') || ' / in feature '
-             || coalesce(previous_in_feature_at::text, 'none') || ', expected ' || coalesce(expected_previous_at::text, 'none')
-             || ' / ' || coalesce(expected_previous_in_feature_at::text, 'none')
-        from previous
-       where previous_at is distinct from expected_previous_at
-          or previous_in_feature_at is distinct from expected_previous_in_feature_at
+      select 'repeats lack ' || e::text from (select * from expected_repeats except all select * from kept_repeats) e
+      union all
+      select 'repeats have extra ' || k::text from (select * from kept_repeats except all select * from expected_repeats) k
       """;
 
   private static final String INSERT = "insert into llm_usage (" + UsageBatch.COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -145,13 +149,14 @@ class UsageTriggersTest {
       }
       assertThat(drift()).as("after step %d, %s", step, what).isEmpty();
     }
-    assertThat(count("select count(*) from llm_usage where previous_at is not null"))
+    assertThat(count("select count(*) from llm_usage_repeats"))
         .as("the random writes left repeated prompts to link").isGreaterThan(100);
-    assertThat(count("select count(*) from llm_usage where previous_at is distinct from previous_in_feature_at"))
+    assertThat(count("select count(*) from llm_usage_repeats where previous_at is distinct from previous_in_feature_at"))
         .as("and prompts repeated across features").isPositive();
 
     execute("truncate llm_usage");
     assertThat(count("select count(*) from llm_usage_daily")).as("daily sums after TRUNCATE").isZero();
+    assertThat(count("select count(*) from llm_usage_repeats")).as("repeats after TRUNCATE").isZero();
     store.insert("ann", records(random, 200));
     assertThat(drift()).as("after an import into the truncated table").isEmpty();
   }
@@ -194,9 +199,6 @@ class UsageTriggersTest {
         .isInstanceOf(SQLException.class)
         .hasMessageContaining("usage rows cannot be updated: they are facts")
         .hasMessageContaining("delete them and insert the corrected ones");
-    assertThatThrownBy(() -> execute("update llm_usage set previous_at = null where user_id = ?", user))
-        .as("the derived columns are the triggers' alone").isInstanceOf(SQLException.class)
-        .hasMessageContaining("usage rows cannot be updated");
     assertThat(fingerprint(user)).as("the rows after the refused updates").isEqualTo(before);
 
     execute("delete from llm_usage where user_id = ? and occurred_at = ?", user, at(FIRST));
@@ -234,7 +236,7 @@ class UsageTriggersTest {
       }
       new Migrations(older).migrate();
       assertThat(drift(older)).as("after migrating rows stored without the triggers").isEmpty();
-      assertThat(count(older, "select count(*) from llm_usage where previous_at is not null")).as("repeats linked").isPositive();
+      assertThat(count(older, "select count(*) from llm_usage_repeats")).as("repeats found").isPositive();
       new UsageStore(older).insert("ann", records(random, 100));
       assertThat(drift(older)).as("and the triggers keep it so").isEmpty();
     }
@@ -335,10 +337,11 @@ class UsageTriggersTest {
   private List<String> previousMinutes(String user) throws SQLException {
     List<String> rows = new ArrayList<>();
     try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-        select extract(epoch from occurred_at - first)::int / 60 as minute,
-               extract(epoch from previous_at - first)::int / 60 as previous
-          from llm_usage, (select min(occurred_at) as first from llm_usage where user_id = ?) f
-         where user_id = ? order by occurred_at""")) {
+        select extract(epoch from u.occurred_at - first)::int / 60 as minute,
+               extract(epoch from r.previous_at - first)::int / 60 as previous
+          from llm_usage u left join llm_usage_repeats r on r.id = u.id,
+               (select min(occurred_at) as first from llm_usage where user_id = ?) f
+         where u.user_id = ? order by u.occurred_at""")) {
       s.setString(1, user);
       s.setString(2, user);
       try (ResultSet r = s.executeQuery()) {
@@ -353,11 +356,13 @@ class UsageTriggersTest {
 
   private String fingerprint(String user) throws SQLException {
     try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-        select string_agg(concat_ws('|', occurred_at, provider, model, feature, prompt_tokens, completion_tokens, latency_ms,
-                                    prompt_hash, status, previous_at, previous_in_feature_at), ',' order by occurred_at, id)
+        select string_agg(concat_ws('|', u.occurred_at, u.provider, u.model, u.feature, u.prompt_tokens, u.completion_tokens,
+                                    u.latency_ms, u.prompt_hash, u.status, r.previous_at, r.previous_in_feature_at),
+                          ',' order by u.occurred_at, u.id)
                || ' ' || (select string_agg(d::text, ',' order by day, provider, model, feature) from llm_usage_daily d
                            where d.user_id = ?)
-          from llm_usage where user_id = ?""")) {
+          from llm_usage u left join llm_usage_repeats r on r.id = u.id
+         where u.user_id = ?""")) {
       s.setString(1, user);
       s.setString(2, user);
       try (ResultSet r = s.executeQuery()) {

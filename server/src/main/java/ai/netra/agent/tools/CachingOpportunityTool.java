@@ -37,15 +37,15 @@ public final class CachingOpportunityTool implements Tool {
 
   /**
    * Everything in one statement. Totals and spend come from the period's daily groups. The repeats
-   * come from the requests themselves, without ordering them: each request carries the time of the
-   * previous request of its user with the same prompt ({@code previous_at}; in the same feature,
-   * {@code previous_in_feature_at}), in the order of time, then id. A request of the period repeats
-   * a prompt seen earlier in the period exactly when that time falls in the period; the first
-   * occurrence in the period (which pays) has none there. So only the repeated requests are read (a
-   * partial index holds the requests with a previous one, by that time), and a prompt occurs in the
-   * period once more than it repeats. Repeats are summed per prompt, feature, day and model, then
-   * priced. {@code %1$s} is the repeats' condition. Binds the scope, then the user, the period's
-   * start, end and end again, the condition's parameters, then {@code min_repeats}.
+   * come from {@code llm_usage_repeats}, which the database keeps: every request that has an earlier
+   * request of its user with the same prompt (by time, then id), with the time of the latest such
+   * request ({@code previous_at}; in the same feature, {@code previous_in_feature_at}). A request of
+   * the period repeats a prompt seen earlier in the period exactly when that time falls in the
+   * period; the first occurrence in the period (which pays) has none there. So only the period's
+   * repeated requests are read, none is ordered, and a prompt occurs in the period once more than it
+   * repeats. Repeats are summed per prompt, feature, day and model, then priced. {@code %1$s} is the
+   * repeats' condition. Binds the scope, then the user, the period's start, end and end again, the
+   * condition's parameters, then {@code min_repeats}.
    */
   private static final String ESTIMATE = PricedUsage.WITH_PRICES + """
       , everything as (
@@ -58,7 +58,7 @@ public final class CachingOpportunityTool implements Tool {
         select prompt_hash, feature, %3$s as day, provider, model, count(*) as requests,
                sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
                (sum(count(*)) over (partition by prompt_hash collate "C"))::bigint + 1 as occurrences
-          from llm_usage
+          from llm_usage_repeats
          where user_id = ? and previous_at >= ? and previous_at < ? and occurred_at < ?%1$s
          group by prompt_hash, feature, 3, provider, model
       ), repeats as (
@@ -106,7 +106,7 @@ public final class CachingOpportunityTool implements Tool {
   /**
    * The repeats of one feature: requests whose prompt occurred before in the period in that feature.
    * That occurrence is at or before the previous one of any feature, so {@code previous_at} lies in
-   * the period too, and the same index serves.
+   * the period too, and the same index (by user and {@code previous_at}) serves.
    */
   private static final String REPEATS_IN_FEATURE = estimate(" and previous_in_feature_at >= ? and feature = ?");
 
