@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes users' LLM calls into {@code llm_usage}: a whole batch in one transaction with one COPY
  * (tens of thousands of rows in well under a second), creating the user on first use, then refreshes
- * the table's planner statistics when the batch changed it noticeably.
+ * the planner statistics when the batch changed the table noticeably. The database derives the daily
+ * sums ({@code llm_usage_daily}) and each call's previous occurrence of its prompt in the same
+ * transaction, by triggers.
  */
 public final class UsageStore {
 
@@ -84,7 +86,8 @@ public final class UsageStore {
   }
 
   /**
-   * Refreshes the planner's statistics of {@code llm_usage} after {@code stored} rows were committed,
+   * Refreshes the planner's statistics of {@code llm_usage} and of its daily sums
+   * ({@code llm_usage_daily}, which the same rows changed) after {@code stored} rows were committed,
    * when they are at least {@link #ANALYZE_SHARE} of the table or the table was never analyzed.
    * Autovacuum does the same, but only on its next round: until then the usage tools are planned for
    * the table as it was (an empty one after the first load), which makes them several times slower.
@@ -110,7 +113,7 @@ public final class UsageStore {
       }
       try (Statement s = c.createStatement()) {
         s.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
-        s.execute("analyze llm_usage");
+        s.execute("analyze llm_usage, llm_usage_daily");
       }
       if (!c.getAutoCommit()) {
         c.commit();

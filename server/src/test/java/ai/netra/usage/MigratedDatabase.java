@@ -5,6 +5,7 @@ import ai.netra.testing.TestDependencies;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.net.URI;
+import org.flywaydb.core.Flyway;
 
 /** A new database of this test run's PostgreSQL with every migration applied, for one test class. */
 final class MigratedDatabase {
@@ -12,14 +13,25 @@ final class MigratedDatabase {
   private MigratedDatabase() { }
 
   static HikariDataSource open(String purpose) {
+    HikariDataSource dataSource = fresh(purpose);
+    new Migrations(dataSource).migrate();
+    return dataSource;
+  }
+
+  /** A new database with the migrations applied up to {@code version} only, as an older release left it. */
+  static HikariDataSource openAt(String purpose, String version) {
+    HikariDataSource dataSource = fresh(purpose);
+    Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").target(version).load().migrate();
+    return dataSource;
+  }
+
+  private static HikariDataSource fresh(String purpose) {
     URI url = URI.create(TestDependencies.freshDatabaseUrl(purpose));
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
     config.setUsername(url.getUserInfo());
     config.setMaximumPoolSize(4);
     config.setConnectionTimeout(10_000);
-    HikariDataSource dataSource = new HikariDataSource(config);
-    new Migrations(dataSource).migrate();
-    return dataSource;
+    return new HikariDataSource(config);
   }
 }

@@ -56,20 +56,18 @@ public final class AnomaliesTool implements Tool {
   private static final String FIRST_REQUEST = "select min(occurred_at) from llm_usage where user_id = ?";
 
   /**
-   * The daily spend by feature and by model in one statement, from groups of (day, provider, model,
-   * feature); and the unpriced models of the period itself ({@code day >= ?}), without the baseline
-   * days before it. Binds the scope with the baseline, then the period's first day.
+   * The daily spend by feature and by model in one statement, from the daily groups of (day,
+   * provider, model, feature); and the unpriced models of the period itself ({@code day >= ?}),
+   * without the baseline days before it. Binds the scope with the baseline, then the period's first day.
    */
   private static final String DAILY = PricedUsage.WITH_PRICES + """
       , groups as (
-        select %1$s as day, provider, model, feature,
-               count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
-          from llm_usage
-         where %2$s
-         group by 1, provider, model, feature
-      ), %3$s, in_period as (
+        select day, provider, model, feature, requests, prompt_tokens, completion_tokens
+          from llm_usage_daily
+         where %1$s
+      ), %2$s, in_period as (
         select * from priced where day >= ?
-      ), %4$s
+      ), %3$s
       select 'day' as part, 0::bigint as place, day, provider, model, feature, cost_usd,
              null::bigint as requests, null::bigint as prompt_tokens, null::bigint as completion_tokens
         from priced
@@ -77,7 +75,7 @@ public final class AnomaliesTool implements Tool {
       select 'unpriced', place, null, provider, model, null, null, requests, prompt_tokens, completion_tokens
         from unpriced
       order by part, place
-      """.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("in_period"));
+      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("in_period"));
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -134,7 +132,7 @@ public final class AnomaliesTool implements Tool {
   private static Result detect(Connection c, String userId, UsagePeriod period, Settings settings) throws SQLException {
     int baselineDays = settings.baselineDays();
     LocalDate firstDay = firstDay(c, userId);
-    PricedUsage.Scope withBaseline = new PricedUsage.Scope(userId, period.start().minusDays(baselineDays), period.end(), null);
+    PricedUsage.Scope withBaseline = new PricedUsage.Scope(userId, period.from().minusDays(baselineDays), period.to(), null);
     Daily byFeature = new Daily();
     Daily byModel = new Daily();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();

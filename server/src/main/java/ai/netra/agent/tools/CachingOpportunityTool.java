@@ -36,39 +36,34 @@ public final class CachingOpportunityTool implements Tool {
       .build();
 
   /**
-   * Everything in one statement, reading the scope's requests once (CTE {@code scoped}). The first
-   * occurrence of a prompt (oldest, then lowest id) pays; the later ones are the repeats. Most
-   * prompts occur once, so the prompts that occur at least twice are found first by a cheap 64-bit
-   * hash of their text (equal texts have equal hashes; the rare collision only adds a candidate) and
-   * only their requests are ordered to number the occurrences (byte order, "C": the partitions are
-   * the same in any collation, and it spares the locale's comparison). Repeats are summed per prompt,
-   * feature, day and model, then priced. Binds the scope, then {@code min_repeats} twice.
+   * Everything in one statement. Totals and spend come from the period's daily groups. The repeats
+   * come from {@code llm_usage_repeats}, which the database keeps: every request that has an earlier
+   * request of its user with the same prompt (by time, then id), with the time of the latest such
+   * request ({@code previous_at}; in the same feature, {@code previous_in_feature_at}). A request of
+   * the period repeats a prompt seen earlier in the period exactly when that time falls in the
+   * period; the first occurrence in the period (which pays) has none there. So only the period's
+   * repeated requests are read, without numbering them in time order, and a prompt occurs in the
+   * period once more than it repeats. Repeats are summed per prompt, feature, day and model, then priced. {@code %1$s} is the
+   * repeats' condition. Binds the scope, then the user, the period's start, end and end again, the
+   * condition's parameters, then {@code min_repeats}.
    */
   private static final String ESTIMATE = PricedUsage.WITH_PRICES + """
-      , scoped as (
-        select id, occurred_at, %1$s as day, provider, model, feature, prompt_tokens, completion_tokens,
-               nullif(prompt_hash, '') as prompt_hash
-          from llm_usage
+      , everything as (
+        select day, provider, model, sum(requests) as requests, sum(hashed_requests) as hashed_requests,
+               sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
+          from llm_usage_daily
          where %2$s
-      ), everything as (
-        select day, provider, model, count(*) as requests, count(prompt_hash) as hashed_requests,
-               sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
-          from scoped group by day, provider, model
-      ), candidates as (
-        select hashtextextended(prompt_hash, 0) as key
-          from scoped where prompt_hash is not null
-         group by 1 having count(*) >= greatest(?, 2)
+         group by day, provider, model
+      ), grouped as (
+        select prompt_hash, feature, %3$s as day, provider, model, count(*) as requests,
+               sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
+               (sum(count(*)) over (partition by prompt_hash collate "C"))::bigint + 1 as occurrences
+          from llm_usage_repeats
+         where user_id = ? and previous_at >= ? and previous_at < ? and occurred_at < ?%1$s
+         group by prompt_hash, feature, 3, provider, model
       ), repeats as (
-        select prompt_hash, feature, day, provider, model, max(occurrences) as occurrences, count(*) as requests,
-               sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
-          from (select prompt_hash, feature, day, provider, model, prompt_tokens, completion_tokens,
-                       row_number() over (partition by prompt_hash collate "C" order by occurred_at, id) as nth,
-                       count(*) over (partition by prompt_hash collate "C") as occurrences
-                  from scoped
-                 where prompt_hash is not null and hashtextextended(prompt_hash, 0) in (select key from candidates)) numbered
-         where nth > 1 and occurrences >= ?
-         group by prompt_hash, feature, day, provider, model
-      ), %3$s, %4$s, %5$s
+        select * from grouped where occurrences >= ?
+      ), %4$s, %5$s, %6$s
       select 'totals' as part, 0::bigint as place, null::text as name, null::text as provider, null::text as model,
              null::bigint as occurrences, null::text[] as features,
              (select sum(requests) from priced_everything)::bigint as requests,
@@ -86,7 +81,7 @@ public final class CachingOpportunityTool implements Tool {
                sum(requests)::bigint, sum(prompt_tokens)::bigint, sum(completion_tokens)::bigint, sum(cost_usd),
                null::bigint, null::bigint
           from priced_repeats group by feature
-      ) top_features where place <= %6$d
+      ) top_features where place <= %7$d
       union all
       select * from (
         select 'prompt', row_number() over (order by sum(cost_usd) desc nulls last, sum(requests) desc, prompt_hash) as place,
@@ -94,14 +89,32 @@ public final class CachingOpportunityTool implements Tool {
                null::bigint, null::bigint, null::numeric, sum(requests)::bigint, sum(prompt_tokens)::bigint,
                sum(completion_tokens)::bigint, sum(cost_usd), null::bigint, null::bigint
           from priced_repeats group by prompt_hash
-      ) top_prompts where place <= %7$d
+      ) top_prompts where place <= %8$d
       union all
       select 'unpriced', place, null, provider, model, null, null, requests, null, null, null, prompt_tokens, completion_tokens,
              null, null, null
         from unpriced
       order by part, place
-      """.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced_everything", "everything"),
-          PricedUsage.priced("priced_repeats", "repeats"), PricedUsage.unpriced("priced_everything"), TOP_FEATURES, TOP_PROMPTS);
+      """;
+
+  /**
+   * The repeats of all features: requests whose prompt occurred before in the period. That occurrence
+   * lies before the request, so in the period ({@code previous_at < end}, which bounds the index range).
+   */
+  private static final String REPEATS = estimate("");
+
+  /**
+   * The repeats of one feature: requests whose prompt occurred before in the period in that feature.
+   * That occurrence is at or before the previous one of any feature, so {@code previous_at} lies in
+   * the period too, and the same index (by user and {@code previous_at}) serves.
+   */
+  private static final String REPEATS_IN_FEATURE = estimate(" and previous_in_feature_at >= ? and feature = ?");
+
+  private static String estimate(String condition) {
+    return ESTIMATE.formatted(condition, PricedUsage.IN_SCOPE, PricedUsage.DAY,
+        PricedUsage.priced("priced_everything", "everything"), PricedUsage.priced("priced_repeats", "repeats"),
+        PricedUsage.unpriced("priced_everything"), TOP_FEATURES, TOP_PROMPTS);
+  }
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -151,10 +164,17 @@ public final class CachingOpportunityTool implements Tool {
     List<Map<String, Object>> topFeatures = new ArrayList<>();
     List<Map<String, Object>> topPrompts = new ArrayList<>();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
-    try (PreparedStatement s = PricedUsage.prepare(c, ESTIMATE)) {
+    try (PreparedStatement s = PricedUsage.prepare(c, scope.feature() == null ? REPEATS : REPEATS_IN_FEATURE)) {
       int i = scope.bind(s, 1);
+      s.setString(i++, scope.userId());
+      s.setObject(i++, scope.start());
+      s.setObject(i++, scope.end());
+      s.setObject(i++, scope.end());
+      if (scope.feature() != null) {
+        s.setObject(i++, scope.start());
+        s.setString(i++, scope.feature());
+      }
       s.setInt(i, minRepeats);
-      s.setInt(i + 1, minRepeats);
       try (ResultSet r = s.executeQuery()) {
         // parts in name order: feature, prompt, totals, unpriced
         Map<String, Object> totals = new LinkedHashMap<>();

@@ -79,24 +79,22 @@ public final class CostBreakdownTool implements Tool {
       long unpricedRequests) { }
 
   /**
-   * The groups and the unpriced models in one statement, so the period's requests are read once;
-   * {@code %5$s} is the grouping's columns. A group's requests are all priced or all unpriced, so
-   * its unpriced requests are those of its groups without a cost.
+   * The groups and the unpriced models in one statement, from the period's daily groups;
+   * {@code %4$s} is the grouping's columns. A group's requests are all priced or all unpriced, so
+   * its unpriced requests are those of its daily groups without a cost.
    */
   private static final String BREAKDOWN = PricedUsage.WITH_PRICES + """
       , groups as (
-        select %1$s as day, provider, model, feature,
-               count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
-          from llm_usage
-         where %2$s
-         group by 1, provider, model, feature
-      ), %3$s, %4$s
+        select day, provider, model, feature, requests, prompt_tokens, completion_tokens
+          from llm_usage_daily
+         where %1$s
+      ), %2$s, %3$s
       select 'group' as part,
-             row_number() over (order by sum(cost_usd) desc nulls last, sum(requests) desc, %5$s) as place,
-             %6$s, sum(requests)::bigint as requests, sum(prompt_tokens)::bigint as prompt_tokens,
+             row_number() over (order by sum(cost_usd) desc nulls last, sum(requests) desc, %4$s) as place,
+             %5$s, sum(requests)::bigint as requests, sum(prompt_tokens)::bigint as prompt_tokens,
              sum(completion_tokens)::bigint as completion_tokens, sum(cost_usd) as cost_usd,
              coalesce(sum(requests) filter (where cost_usd is null), 0)::bigint as unpriced_requests
-        from priced group by %5$s
+        from priced group by %4$s
       union all
       select 'unpriced', place, provider, model, null, requests, prompt_tokens, completion_tokens, null, null
         from unpriced
@@ -109,8 +107,8 @@ public final class CostBreakdownTool implements Tool {
     // every key column in a fixed layout, null where the grouping does not use it, so the unpriced rows fit
     String layout = String.join(", ", List.of("provider", "model", "feature").stream()
         .map(k -> columns.contains(k) ? k : "null::text as " + k).toList());
-    String sql = BREAKDOWN.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"),
-        PricedUsage.unpriced("priced"), keys, layout);
+    String sql = BREAKDOWN.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("priced"),
+        keys, layout);
     List<Group> groups = new ArrayList<>();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
     try (PreparedStatement s = PricedUsage.prepare(c, sql)) {

@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +25,10 @@ import javax.sql.DataSource;
  * day, and cost is linear in tokens, so the requests of one (day, provider, model, ...) group are
  * summed first (in integers) and the group is priced once. Numeric arithmetic is exact, so the cost
  * of a group equals the sum of its requests' costs to the last digit, while the database does one
- * price lookup and one numeric product per group instead of per request. Each tool computes its
- * groups in one statement.
+ * price lookup and one numeric product per group instead of per request. The database keeps those
+ * sums per (user, day, provider, model, feature) in {@code llm_usage_daily} (exact at every commit:
+ * triggers on {@code llm_usage} maintain it), so the tools read a few rows per day instead of every
+ * request of the period. Each tool computes its groups in one statement.
  */
 final class PricedUsage {
 
@@ -38,10 +42,19 @@ final class PricedUsage {
   static final String DAY = "(occurred_at at time zone 'UTC')::date";
 
   /**
-   * The scope's rows of {@code llm_usage}, as a where clause on the unqualified table; binds
-   * {@link Scope#bind}'s five parameters.
+   * The scope's groups of {@code llm_usage_daily} (the sums of the requests of one user, UTC
+   * {@code day}, provider, model and feature: {@code requests}, {@code errors},
+   * {@code hashed_requests}, {@code prompt_tokens}, {@code completion_tokens}, and
+   * {@code latency_count} and {@code latency_sum} of those with a latency), as a where clause on the
+   * unqualified table; binds {@link Scope#bind}'s five parameters.
    */
-  static final String IN_SCOPE = "user_id = ? and occurred_at >= ? and occurred_at < ? and (cast(? as text) is null or feature = ?)";
+  static final String IN_SCOPE = "user_id = ? and day >= ? and day < ? and (cast(? as text) is null or feature = ?)";
+
+  /**
+   * The requests of the scope's user and days in {@code llm_usage}, whatever their feature, as a
+   * where clause on the unqualified table; binds {@link Scope#bindRequests}'s three parameters.
+   */
+  static final String REQUESTS_IN_PERIOD = "user_id = ? and occurred_at >= ? and occurred_at < ?";
 
   /**
    * A CTE named {@code prices}: each catalog price with the day it stops applying, the next price's
@@ -91,26 +104,44 @@ final class PricedUsage {
         + ")";
   }
 
-  /** Whose rows, from when to when (to excluded), and optionally one feature. */
-  record Scope(String userId, OffsetDateTime start, OffsetDateTime end, String feature) {
+  /** Whose rows, from which UTC day to which (to excluded), and optionally one feature. */
+  record Scope(String userId, LocalDate from, LocalDate to, String feature) {
     Scope {
       Objects.requireNonNull(userId, "userId");
-      Objects.requireNonNull(start, "start");
-      Objects.requireNonNull(end, "end");
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
     }
 
     static Scope of(String userId, UsagePeriod period, String feature) {
-      return new Scope(userId, period.start(), period.end(), feature);
+      return new Scope(userId, period.from(), period.to(), feature);
+    }
+
+    /** The first instant of the scope: {@code from}'s midnight, UTC. */
+    OffsetDateTime start() {
+      return from.atStartOfDay().atOffset(ZoneOffset.UTC);
+    }
+
+    /** The first instant after the scope: {@code to}'s midnight, UTC. */
+    OffsetDateTime end() {
+      return to.atStartOfDay().atOffset(ZoneOffset.UTC);
     }
 
     /** Sets {@link #IN_SCOPE}'s parameters from index {@code first}; returns the next free index. */
     int bind(PreparedStatement statement, int first) throws SQLException {
       statement.setString(first, userId);
-      statement.setObject(first + 1, start);
-      statement.setObject(first + 2, end);
+      statement.setObject(first + 1, from);
+      statement.setObject(first + 2, to);
       statement.setString(first + 3, feature);
       statement.setString(first + 4, feature);
       return first + 5;
+    }
+
+    /** Sets {@link #REQUESTS_IN_PERIOD}'s parameters from index {@code first}; returns the next free index. */
+    int bindRequests(PreparedStatement statement, int first) throws SQLException {
+      statement.setString(first, userId);
+      statement.setObject(first + 1, start());
+      statement.setObject(first + 2, end());
+      return first + 3;
     }
   }
 
@@ -131,11 +162,15 @@ final class PricedUsage {
       connection.setReadOnly(true);
       try {
         // For this transaction only, in one round trip: setTransactionIsolation would change the
-        // session, costing a statement now and another when the pool resets the connection. A tool
-        // holds a period's requests (tens of thousands of rows) in memory once; at the default
-        // work_mem of 4 MB they spill to temporary files, which costs about a tenth of the time.
+        // session, costing a statement now and another when the pool resets the connection. The
+        // caching estimate groups a long period's repeated requests (tens of thousands of rows) in
+        // memory; at the default work_mem of 4 MB they would spill to temporary files. Each statement
+        // is planned for its parameters: a plan cached for any period assumes a period of a row or
+        // two and joins the prices by nested loops, which on a month's daily sums takes four times as
+        // long as planning anew (about half a millisecond).
         try (Statement s = connection.createStatement()) {
-          s.execute("set transaction isolation level repeatable read; set local work_mem = '" + WORK_MEM + "'");
+          s.execute("set transaction isolation level repeatable read; set local work_mem = '" + WORK_MEM + "';"
+              + " set local plan_cache_mode = force_custom_plan");
         }
         T result = work.run(connection);
         connection.commit();

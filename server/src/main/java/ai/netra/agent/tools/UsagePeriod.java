@@ -2,7 +2,6 @@ package ai.netra.agent.tools;
 
 import java.time.Clock;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -59,14 +58,6 @@ record UsagePeriod(LocalDate from, LocalDate to) {
   /** The last day included. */
   LocalDate lastDay() {
     return to.minusDays(1);
-  }
-
-  OffsetDateTime start() {
-    return from.atStartOfDay().atOffset(ZoneOffset.UTC);
-  }
-
-  OffsetDateTime end() {
-    return to.atStartOfDay().atOffset(ZoneOffset.UTC);
   }
 
   /** For a tool's data: {@code from}, {@code to} (excluded), {@code days}. */

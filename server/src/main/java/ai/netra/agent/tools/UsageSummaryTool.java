@@ -24,23 +24,31 @@ public final class UsageSummaryTool implements Tool {
   private static final ToolParameters PARAMETERS = UsagePeriod.declare(ToolParameters.of(NAME)).build();
 
   /**
-   * Everything in one statement: the priced groups give the counts and costs, a second read of the
-   * same requests their latency (a percentile needs every value, and ordering them apart from the
-   * groups keeps the grouping a hash). Busiest means most requests; ties go to the name first in
-   * order, so the answer is stable. Binds the scope twice.
+   * Everything in one statement, from the priced daily groups, and for the 95th percentile of the
+   * latency the few highest latencies of the period. {@code percentile_disc(0.95)} of n latencies is
+   * the one at place ceil(0.95 n) in ascending order (in double arithmetic, as PostgreSQL computes
+   * it), so the lowest of the n - ceil(0.95 n) + 1 highest: an index of each user's latencies in
+   * descending order yields them without reading, let alone sorting, the whole period. The average
+   * is the sum over the count, the same numeric division as {@code avg}. Busiest means most
+   * requests; ties go to the name first in order, so the answer is stable. Binds the scope, then the
+   * scope's requests.
    */
   private static final String SUMMARY = PricedUsage.WITH_PRICES + """
       , groups as (
-        select %1$s as day, provider, model, feature,
-               count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
-               count(*) filter (where status <> 'ok') as errors
-          from llm_usage
-         where %2$s
-         group by 1, provider, model, feature
+        select day, provider, model, feature, requests, prompt_tokens, completion_tokens, errors, latency_count, latency_sum
+          from llm_usage_daily
+         where %1$s
+      ), latencies as (
+        select sum(latency_sum) / nullif(sum(latency_count), 0) as avg_latency_ms, coalesce(sum(latency_count), 0)::bigint as n
+          from groups
       ), latency as (
-        select avg(latency_ms) as avg_latency_ms, percentile_disc(0.95) within group (order by latency_ms) as p95_latency_ms
-          from llm_usage
-         where %2$s
+        select avg_latency_ms,
+               (select min(latency_ms)
+                  from (select latency_ms from llm_usage
+                         where %2$s and latency_ms is not null
+                         order by latency_ms desc
+                         limit (select n - ceil(0.95::float8 * n)::bigint + 1 from latencies)) highest) as p95_latency_ms
+          from latencies
       ), %3$s, %4$s
       select 'totals' as part, 0::bigint as place, null::text as provider, null::text as model, null::text as feature,
              coalesce(sum(requests), 0)::bigint as requests, coalesce(sum(prompt_tokens), 0)::bigint as prompt_tokens,
@@ -60,7 +68,8 @@ public final class UsageSummaryTool implements Tool {
       select 'unpriced', place, provider, model, null, requests, prompt_tokens, completion_tokens, null, null, null, null
         from unpriced
       order by part, place
-      """.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("priced"));
+      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.REQUESTS_IN_PERIOD, PricedUsage.priced("priced", "groups"),
+          PricedUsage.unpriced("priced"));
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -105,7 +114,7 @@ public final class UsageSummaryTool implements Tool {
     Busiest busiestFeature = null;
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
     try (PreparedStatement s = PricedUsage.prepare(c, SUMMARY)) {
-      scope.bind(s, scope.bind(s, 1));
+      scope.bindRequests(s, scope.bind(s, 1));
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
           switch (r.getString("part")) {

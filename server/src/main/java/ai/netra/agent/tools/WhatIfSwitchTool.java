@@ -43,14 +43,14 @@ public final class WhatIfSwitchTool implements Tool {
       .build();
 
   private static final String FEATURES = """
-      select feature from llm_usage
-       where user_id = ? and occurred_at >= ? and occurred_at < ?
+      select feature from llm_usage_daily
+       where user_id = ? and day >= ? and day < ?
        group by feature order by feature
       """;
 
   private static final String FEATURE_MODELS = """
-      select model from llm_usage
-       where user_id = ? and occurred_at >= ? and occurred_at < ? and feature = ?
+      select model from llm_usage_daily
+       where user_id = ? and day >= ? and day < ? and feature = ?
        group by model order by model
       """;
 
@@ -67,19 +67,19 @@ public final class WhatIfSwitchTool implements Tool {
   /** The traffic that could move, by model and by the price its days were charged at. */
   private static final String TRAFFIC = PricedUsage.WITH_PRICES + """
       , groups as (
-        select %1$s as day, provider, model,
-               count(*) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
-          from llm_usage
-         where %2$s and (cast(? as text) is null or model = ?)
-         group by 1, provider, model
-      ), %3$s
+        select day, provider, model,
+               sum(requests) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
+          from llm_usage_daily
+         where %1$s and (cast(? as text) is null or model = ?)
+         group by day, provider, model
+      ), %2$s
       select provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok,
              sum(requests)::bigint as requests, sum(prompt_tokens)::bigint as prompt_tokens,
              sum(completion_tokens)::bigint as completion_tokens, sum(cost_usd) as cost_usd
         from priced
        group by provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok
        order by provider, model, price_effective_from nulls first
-      """.formatted(PricedUsage.DAY, PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"));
+      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"));
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -305,8 +305,8 @@ public final class WhatIfSwitchTool implements Tool {
       throws SQLException {
     List<String> features = names(c, FEATURES, s -> {
       s.setString(1, scope.userId());
-      s.setObject(2, scope.start());
-      s.setObject(3, scope.end());
+      s.setObject(2, scope.from());
+      s.setObject(3, scope.to());
     });
     if (!features.contains(feature)) {
       throw new IllegalArgumentException(NAME + ": feature '" + feature + "' has no requests in " + period.words() + "; "
@@ -318,8 +318,8 @@ public final class WhatIfSwitchTool implements Tool {
       throws SQLException {
     List<String> models = names(c, FEATURE_MODELS, s -> {
       s.setString(1, scope.userId());
-      s.setObject(2, scope.start());
-      s.setObject(3, scope.end());
+      s.setObject(2, scope.from());
+      s.setObject(3, scope.to());
       s.setString(4, request.feature());
     });
     if (!models.contains(request.fromModel())) {

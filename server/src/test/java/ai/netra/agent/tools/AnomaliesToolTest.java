@@ -212,8 +212,8 @@ class AnomaliesToolTest {
   @Test
   void matchesAnIndependentQueryOnARandomHistory() {
     String quinn = db.newUser("quinn");
-    db.insert(RandomUsage.history(quinn, 51, 40));
-    db.insert(RandomUsage.history(db.newUser("rita"), 52, 40));
+    db.insertOutOfOrder(RandomUsage.history(quinn, 51, 40), 51);
+    db.insertOutOfOrder(RandomUsage.history(db.newUser("rita"), 52, 40), 52);
 
     for (int baselineDays : new int[] {7, 10}) {
       Tool.Result result = tool.run(quinn, Map.of("from", "2026-07-01", "to", "2026-11-21", "baseline_days", baselineDays));

@@ -155,8 +155,8 @@ class CachingOpportunityToolTest {
   @Test
   void matchesAnIndependentQueryOnARandomHistory() {
     String lena = db.newUser("lena");
-    db.insert(RandomUsage.history(lena, 41, 40));
-    db.insert(RandomUsage.history(db.newUser("mike"), 42, 40));
+    db.insertOutOfOrder(RandomUsage.history(lena, 41, 40), 41);
+    db.insertOutOfOrder(RandomUsage.history(db.newUser("mike"), 42, 40), 42);
 
     for (String feature : new String[] {null, "classify"}) {
       for (int minRepeats : new int[] {2, 3}) {

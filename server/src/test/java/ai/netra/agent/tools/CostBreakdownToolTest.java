@@ -132,8 +132,8 @@ class CostBreakdownToolTest {
   @Test
   void matchesAnIndependentQueryOnARandomHistory() {
     String gina = db.newUser("gina");
-    db.insert(RandomUsage.history(gina, 21, 40));
-    db.insert(RandomUsage.history(db.newUser("hank"), 22, 40));
+    db.insertOutOfOrder(RandomUsage.history(gina, 21, 40), 21);
+    db.insertOutOfOrder(RandomUsage.history(db.newUser("hank"), 22, 40), 22);
 
     Map<String, List<String>> groupings = Map.of("model", List.of("provider", "model"), "feature", List.of("feature"),
         "model_and_feature", List.of("provider", "model", "feature"));

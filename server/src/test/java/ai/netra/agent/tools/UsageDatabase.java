@@ -19,10 +19,15 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -159,6 +164,31 @@ final class UsageDatabase {
 
   void insert(Row... rows) {
     insert(List.of(rows));
+  }
+
+  /**
+   * Stores {@code rows} the way imports and corrections may arrive, so the daily sums and the
+   * previous occurrences the database derives are put to work: in random order, in three
+   * statements, after which the rows of a random ten days are deleted and inserted again (a
+   * correction). The stored rows are the same as {@link #insert(List)} would store, under other ids.
+   */
+  void insertOutOfOrder(List<Row> rows, long seed) {
+    Random random = new Random(seed);
+    List<Row> shuffled = new ArrayList<>(rows);
+    Collections.shuffle(shuffled, random);
+    int third = shuffled.size() / 3;
+    insert(shuffled.subList(0, third));
+    insert(shuffled.subList(third, 2 * third));
+    insert(shuffled.subList(2 * third, shuffled.size()));
+    Instant from = shuffled.get(random.nextInt(shuffled.size())).at().truncatedTo(ChronoUnit.DAYS);
+    Instant to = from.plus(10, ChronoUnit.DAYS);
+    List<Row> corrected = shuffled.stream().filter(r -> !r.at().isBefore(from) && r.at().isBefore(to)).toList();
+    Set<String> users = new TreeSet<>(corrected.stream().map(Row::userId).toList());
+    for (String user : users) {
+      update("delete from llm_usage where user_id = ? and occurred_at >= ? and occurred_at < ?", user,
+          OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC));
+    }
+    insert(corrected);
   }
 
   /**

@@ -130,8 +130,8 @@ class UsageSummaryToolTest {
   void matchesAnIndependentQueryOnARandomHistory() {
     String dana = db.newUser("dana");
     String eve = db.newUser("eve");
-    db.insert(RandomUsage.history(dana, 11, 40));
-    db.insert(RandomUsage.history(eve, 12, 20));
+    db.insertOutOfOrder(RandomUsage.history(dana, 11, 40), 11);
+    db.insertOutOfOrder(RandomUsage.history(eve, 12, 20), 12);
 
     List<String[]> periods = List.of(new String[] {"2026-10-22", "2026-11-21"}, new String[] {"2026-07-15", "2026-09-01"},
         new String[] {"2026-08-12", "2026-08-13"}, new String[] {"2026-06-01", "2026-07-02"});

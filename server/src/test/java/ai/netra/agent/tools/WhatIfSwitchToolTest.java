@@ -172,8 +172,8 @@ class WhatIfSwitchToolTest {
   @Test
   void matchesAnIndependentQueryOnARandomHistory() {
     String ivan = db.newUser("ivan");
-    db.insert(RandomUsage.history(ivan, 31, 40));
-    db.insert(RandomUsage.history(db.newUser("judy"), 32, 40));
+    db.insertOutOfOrder(RandomUsage.history(ivan, 31, 40), 31);
+    db.insertOutOfOrder(RandomUsage.history(db.newUser("judy"), 32, 40), 32);
 
     // gpt-4o's current price is the one from 2026-11-10: 2.50 in, 10.00 out per 1M tokens
     for (String feature : List.of("chat", "extract")) {
