@@ -43,14 +43,17 @@ public final class Database implements AutoCloseable {
   private final HikariConfig config;
   private final int maxConnections;
   private final int reservedConnections;
+  private final int servingMinimumIdle;
   private final DataSource handle = new Handle();
   private volatile HikariDataSource pool;
   private volatile boolean closed;
   /** Set by a failed check: only a pool that emptied during an outage is renewed, never a pool still filling up. */
   private volatile boolean outage;
 
-  private Database(DatabaseSettings settings, HikariConfig config, int maxConnections, int reservedConnections) {
+  private Database(DatabaseSettings settings, HikariConfig config, int maxConnections, int reservedConnections,
+      int servingMinimumIdle) {
     this.settings = settings;
+    this.servingMinimumIdle = servingMinimumIdle;
     this.config = config;
     this.maxConnections = maxConnections;
     this.reservedConnections = reservedConnections;
@@ -81,7 +84,10 @@ public final class Database implements AutoCloseable {
     config.setJdbcUrl(runtime.url());
     config.setDataSourceProperties(runtime.properties());
     config.setMaximumPoolSize(sizing.perInstance());
-    config.setMinimumIdle(sizing.poolSize());
+    // While starting, one idle connection: the steps use one at a time, and on one CPU filling the
+    // pool (a few ms of driver work per connection, more while the JVM is cold) would delay the
+    // start; serving() raises the floor to the pool size, and Hikari fills it in the background.
+    config.setMinimumIdle(1);
     // While the start runs, a borrow may take as long as the step may (a slow Cloud SQL path needs
     // seconds per connection); once serving, runtime code fails fast instead (see serving()).
     config.setConnectionTimeout(Math.max(BORROW_TIMEOUT.toMillis(), within.toMillis()));
@@ -90,7 +96,7 @@ public final class Database implements AutoCloseable {
     // -1: do not connect while building the pool. Hikari's own fail-fast loop would retry on this
     // thread and could outlive the step's budget; the direct connection above already proved the path.
     config.setInitializationFailTimeout(-1);
-    return new Database(settings, config, maxConnections, reserved);
+    return new Database(settings, config, maxConnections, reserved, sizing.poolSize());
   }
 
   /**
@@ -118,10 +124,12 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** The start is over: from now on a borrow waits at most {@link #BORROW_TIMEOUT}. */
+  /** The start is over: from now on a borrow waits at most {@link #BORROW_TIMEOUT}, and the pool keeps its size idle. */
   public void serving() {
     config.setConnectionTimeout(BORROW_TIMEOUT.toMillis());
+    config.setMinimumIdle(servingMinimumIdle);
     pool.getHikariConfigMXBean().setConnectionTimeout(BORROW_TIMEOUT.toMillis());
+    pool.getHikariConfigMXBean().setMinimumIdle(servingMinimumIdle);
   }
 
   /** The current pool's connections right now: in use, idle, and borrowers waiting for one. */
