@@ -26,6 +26,12 @@ public final class ChatEndpoint {
 
   /** Frames above this close the socket with 1009. */
   public static final int MAX_FRAME_BYTES = 64 * 1024;
+  /**
+   * Bytes read from a socket at a time, and the capacity of the buffer Jetty allocates for every
+   * text message whatever its size: its default of 4 KiB was more than half of what answering a
+   * ping allocated. A frame larger than this takes more than one read.
+   */
+  static final int INPUT_BUFFER_BYTES = 1024;
   /** A socket with no frame at all (not even a pong) for this long is dropped. */
   public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
   /** The server pings every socket this often, so a live client always answers within the idle timeout. */
@@ -57,6 +63,7 @@ public final class ChatEndpoint {
       container.setMaxTextMessageSize(MAX_FRAME_BYTES);
       container.setMaxBinaryMessageSize(MAX_FRAME_BYTES);
       container.setIdleTimeout(IDLE_TIMEOUT);
+      container.setInputBufferSize(INPUT_BUFFER_BYTES);
       for (String path : List.of("/ws/chat", "/ws")) {
         container.addMapping(path, (request, response, callback) -> {
           ChatService service = chat.get();
