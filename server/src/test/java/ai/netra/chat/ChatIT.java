@@ -200,6 +200,20 @@ class ChatIT {
   }
 
   @Test
+  void frameJustUnderTheLimitIsReadWholeAcrossManyReads() throws Exception {
+    String token = tokens.mint(user("long"), Duration.ofMinutes(5));
+    try (ChatClient chat = ChatClient.connect(ws(service), token, null)) {
+      chat.next(WAIT);
+      // 64,002 bytes of two-byte characters: many socket reads, some of them ending inside a character.
+      String content = "é".repeat(ClientMessage.MAX_CONTENT + 1);
+      chat.send("{\"type\":\"user_message\",\"payload\":{\"content\":\"" + content + "\"}}");
+      JsonNode error = chat.next(WAIT);
+      assertThat(error.path("payload").path("code").asText()).isEqualTo("message_too_long");
+      assertThat(error.path("payload").path("message").asText()).startsWith("payload.content has 32001 characters");
+    }
+  }
+
+  @Test
   void floodOfMessagesIsRateLimitedPerUser() throws Exception {
     String token = tokens.mint(user("flood"), Duration.ofMinutes(5));
     try (ChatClient chat = ChatClient.connect(ws(service), token, null)) {
