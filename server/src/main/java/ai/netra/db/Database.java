@@ -86,7 +86,8 @@ public final class Database implements AutoCloseable {
     config.setMaximumPoolSize(sizing.perInstance());
     // While starting, one idle connection: the steps use one at a time, and on one CPU filling the
     // pool (a few ms of driver work per connection, more while the JVM is cold) would delay the
-    // start; serving() raises the floor to the pool size, and Hikari fills it in the background.
+    // start; serving() raises the floor to the pool size, which Hikari reaches on demand or at its
+    // next housekeeping run (every 30 s), in the background.
     config.setMinimumIdle(1);
     // While the start runs, a borrow may take as long as the step may (a slow Cloud SQL path needs
     // seconds per connection); once serving, runtime code fails fast instead (see serving()).
