@@ -82,3 +82,26 @@ build_baseline() {
     || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
   spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
 }
+
+# A JDK >= 21 (never the java 17 on PATH), found by the project's own finder; sets java and
+# java_version (runtime version and vendor, for the report).
+use_jdk() {
+  # shellcheck source=../bin/jdk.sh
+  . "$root/bin/jdk.sh"
+  java=$JAVA_HOME/bin/java
+  java_version=$("$java" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java\.runtime\.version = //p;s/^ *java\.vendor = //p' | paste -sd' ' -)
+}
+
+# CPU pinning: the measured JVM gets the first CPU this process may use (the simulated 1-CPU
+# instance); the load client or probe gets the second when there is one (other_pin, a taskset
+# prefix, empty on one CPU), so its work does not steal the measured CPU. Sets cpus, app_cpu,
+# other_pin, cpu_model and clk_tck.
+pin_cpus() {
+  read -r -a cpus <<<"$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
+  app_cpu=${cpus[0]}
+  other_pin=()
+  [ ${#cpus[@]} -lt 2 ] || other_pin=(taskset -c "${cpus[1]}")
+  cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+  clk_tck=$(getconf CLK_TCK)
+}

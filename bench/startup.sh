@@ -62,13 +62,9 @@ if [ -z "${BENCH_NETRA_ENV+set}" ]; then
   fi
 fi
 
-# A JDK >= 21 (never the java 17 on PATH): the project's own finder.
-# shellcheck source=../bin/jdk.sh
-. "$root/bin/jdk.sh"
-java=$JAVA_HOME/bin/java
+# A JDK >= 21 (never the java 17 on PATH).
+use_jdk
 java_feature=$(java_major "$java")
-java_version=$("$java" -XshowSettings:properties -version 2>&1 \
-  | sed -n 's/^ *java\.runtime\.version = //p;s/^ *java\.vendor = //p' | paste -sd' ' -)
 aot=1
 if [ "$java_feature" -lt 25 ]; then
   aot=0
@@ -77,11 +73,8 @@ fi
 
 # CPU pinning: the app gets one CPU, the probe (a stand-in for the platform's probe, which runs
 # outside the instance) another one when there is one, so its polling does not steal the app's CPU.
-read -r -a cpus <<<"$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
-app_cpu=${cpus[0]}
-probe_pin=()
-[ ${#cpus[@]} -lt 2 ] || probe_pin=(taskset -c "${cpus[1]}")
-cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+pin_cpus
+probe_pin=("${other_pin[@]}")
 
 # ---------------------------------------------------------------------------------------------
 # Fresh working folder. The copied baseline is read-only like its source, so make it writable first.

@@ -77,21 +77,13 @@ jwt_secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 netra_env=(JWT_SECRET_KEY="$jwt_secret" DATABASE_URL="postgres://postgres@127.0.0.1:5432/$bench_db"
   REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=netra-bench:)
 
-# A JDK >= 21 (never the java 17 on PATH): the project's own finder.
-# shellcheck source=../bin/jdk.sh
-. "$root/bin/jdk.sh"
-java=$JAVA_HOME/bin/java
-java_version=$("$java" -XshowSettings:properties -version 2>&1 \
-  | sed -n 's/^ *java\.runtime\.version = //p;s/^ *java\.vendor = //p' | paste -sd' ' -)
+# A JDK >= 21 (never the java 17 on PATH).
+use_jdk
 
 # CPU pinning: each server gets one CPU (the simulated 1-CPU instance), the load client another
 # one when there is one, so the client's work does not steal the server's CPU.
-read -r -a cpus <<<"$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
-app_cpu=${cpus[0]}
-client_pin=()
-[ ${#cpus[@]} -lt 2 ] || client_pin=(taskset -c "${cpus[1]}")
-cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-clk_tck=$(getconf CLK_TCK)
+pin_cpus
+client_pin=("${other_pin[@]}")
 
 # ---------------------------------------------------------------------------------------------
 # Fresh working folders. The copied baseline and wsload are read-only like their sources.
