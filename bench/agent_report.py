@@ -8,22 +8,14 @@ profiled, jfr-samples.txt and jfr-gc.txt. Only the text between the agent:begin/
 README is replaced.
 """
 from readme_section import replace_section
+from report_files import jfr_gc_sentence, jfr_samples, read_tsv
 import collections
-import csv
 import math
 import os
-import re
 import sys
 
 BEGIN, END = "<!-- agent:begin -->", "<!-- agent:end -->"
 TARGET_P99_MS = 50.0
-
-
-def read_tsv(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def pct(values, p):
@@ -96,22 +88,10 @@ def cpu_line(meta, work, counted):
         text += f", {len(gone)} more that ended during the runs are not counted"
     return text
 def profile_section(meta, work):
-    path = os.path.join(work, "jfr-samples.txt")
-    if not os.path.exists(path):
+    counted = jfr_samples(work)
+    if counted is None:
         return []
-    text = open(path, errors="replace").read()
-    samples = re.findall(r'jdk\.ExecutionSample \{.*?sampledThread = "([^"]*)".*?stackTrace = \[\n(.*?)\n  \]', text, re.S)
-    if not samples:
-        return []
-    top, inclusive = collections.Counter(), collections.Counter()
-    for _thread, stack in samples:
-        lines = [line.strip() for line in stack.split("\n") if line.strip() and line.strip() != "..."]
-        frames = [re.sub(r"\(.*", "", line) for line in lines]
-        at = re.search(r"line: (\d+)", lines[0])
-        top[frames[0] + (f":{at.group(1)}" if at else "")] += 1
-        for f in set(frames):
-            inclusive[f] += 1
-    n = len(samples)
+    n, top, inclusive, _threads = counted
     share = lambda c: f"{100 * c / n:.0f} %"
     out = [f"### Profile: netra during {int(meta.get('jfr_runs', 0)):,} more runs (same JVM, after the counted ones, JFR)", "",
            f"{n:,} execution samples (JFR `profile` settings with method profiling at its maximum, a sample every "
@@ -138,15 +118,9 @@ def profile_section(meta, work):
     for f, c in top.most_common(10):
         out.append(f"| `{f}` | {share(c)} |")
     out.append("")
-    gc = os.path.join(work, "jfr-gc.txt")
-    if os.path.exists(gc):
-        g = open(gc, errors="replace").read()
-        total = re.search(r"Total Pause Time:\s*(.+)", g)
-        count = re.search(r"Number of Pauses:\s*(.+)", g)
-        p99 = re.search(r"P99 Pause Time:\s*(.+)", g)
-        if total and count:
-            out += [f"GC during the recording: {count.group(1).strip()} pauses, {total.group(1).strip()} in total"
-                    f"{', p99 ' + p99.group(1).strip() if p99 else ''}.", ""]
+    gc = jfr_gc_sentence(work)
+    if gc:
+        out += [gc + ".", ""]
     return out
 
 

@@ -8,8 +8,8 @@ meta.tsv (date, JDK, commands, ...) and, when profiled, jfr-samples.txt and jfr-
 text between the websocket:begin/end markers of README is replaced.
 """
 from readme_section import replace_section
+from report_files import jfr_gc_sentence, jfr_samples, read_tsv
 import collections
-import csv
 import json
 import os
 import re
@@ -19,13 +19,6 @@ import sys
 BEGIN, END = "<!-- websocket:begin -->", "<!-- websocket:end -->"
 TARGET_RATIO = 1.2
 LABEL = {"netra": "netra (`ping` → `pong`)", "spring": "spring-boot (echo)"}
-
-
-def read_tsv(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def fields(line):
@@ -231,23 +224,10 @@ def logs_section(rows):
 
 
 def profile_section(work):
-    path = os.path.join(work, "jfr-samples.txt")
-    if not os.path.exists(path):
+    counted = jfr_samples(work)
+    if counted is None:
         return []
-    text = open(path, errors="replace").read()
-    samples = re.findall(r'jdk\.ExecutionSample \{.*?sampledThread = "([^"]*)".*?stackTrace = \[\n(.*?)\n  \]', text, re.S)
-    if not samples:
-        return []
-    top, inclusive, thread_names = collections.Counter(), collections.Counter(), set()
-    for thread, stack in samples:
-        lines = [line.strip() for line in stack.split("\n") if line.strip() and line.strip() != "..."]
-        frames = [re.sub(r"\(.*", "", line) for line in lines]
-        thread_names.add(thread)
-        at = re.search(r"line: (\d+)", lines[0])
-        top[frames[0] + (f":{at.group(1)}" if at else "")] += 1
-        for f in set(frames):
-            inclusive[f] += 1
-    n = len(samples)
+    n, top, inclusive, thread_names = counted
     pct = lambda c: f"{100 * c / n:.0f} %"
     out = ["### Profile: netra during the echo (unmeasured run, JFR)", "",
            f"{n} execution samples (JFR `profile` settings) over two echo runs after a warm-up, on a separate "
@@ -272,15 +252,9 @@ def profile_section(work):
         if inclusive.get(f):
             out.append(f"| `{f}`{' — ' + what if what else ''} | {pct(inclusive[f])} |")
     out.append("")
-    gc = os.path.join(work, "jfr-gc.txt")
-    if os.path.exists(gc):
-        g = open(gc, errors="replace").read()
-        total = re.search(r"Total Pause Time:\s*(.+)", g)
-        count = re.search(r"Number of Pauses:\s*(.+)", g)
-        p99 = re.search(r"P99 Pause Time:\s*(.+)", g)
-        if total and count:
-            out += [f"GC during the recording: {count.group(1).strip()} pauses, {total.group(1).strip()} in total"
-                    f"{', p99 ' + p99.group(1).strip() if p99 else ''} (Serial GC: one CPU and `-XX:MaxRAM=512m`).", ""]
+    gc = jfr_gc_sentence(work)
+    if gc:
+        out += [gc + " (Serial GC: one CPU and `-XX:MaxRAM=512m`).", ""]
     return out
 
 
