@@ -12,7 +12,6 @@ import ai.netra.testing.TestDependencies;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -43,12 +42,7 @@ class ChatRepositoryTest {
 
   @BeforeAll
   void migrateFreshDatabase() {
-    URI url = URI.create(TestDependencies.freshDatabaseUrl("chat_repo"));
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
-    config.setUsername(url.getUserInfo());
-    config.setMaximumPoolSize(16);
-    config.setConnectionTimeout(10_000);
+    HikariConfig config = TestDependencies.freshDatabasePool("chat_repo", 16);
     config.addDataSourceProperty("socketTimeout", "30");
     dataSource = new HikariDataSource(config);
     // Any later migration may be the newest: what matters is that all of them apply to an empty database.

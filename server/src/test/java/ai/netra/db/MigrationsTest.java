@@ -14,7 +14,6 @@ import ai.netra.startup.DependencyException;
 import ai.netra.testing.TestDependencies;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -48,11 +47,7 @@ class MigrationsTest {
 
   @Test
   void aMigratedDatabaseIsRecognisedWithoutFlywayAndAMissingTableIsNamed() throws SQLException {
-    URI url = URI.create(TestDependencies.freshDatabaseUrl("migrations"));
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
-    config.setUsername(url.getUserInfo());
-    config.setMaximumPoolSize(2);
+    HikariConfig config = TestDependencies.freshDatabasePool("migrations", 2);
     try (HikariDataSource dataSource = new HikariDataSource(config)) {
       assertThat(new Migrations(dataSource).migrate()).containsPattern("empty database -> version [0-9]+");
       String latest = Migrations.shippedVersions().last();

@@ -75,12 +75,7 @@ class ApiRoutesTest {
 
   @BeforeAll
   void start() throws Exception {
-    URI url = URI.create(TestDependencies.freshDatabaseUrl("api"));
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
-    config.setUsername(url.getUserInfo());
-    config.setMaximumPoolSize(8);
-    config.setConnectionTimeout(10_000);
+    HikariConfig config = TestDependencies.freshDatabasePool("api", 8);
     dataSource = new HikariDataSource(config);
     new Migrations(dataSource).migrate();
     chats = new ChatRepository(dataSource);

@@ -1,10 +1,12 @@
 package ai.netra.testing;
 
 import ai.netra.db.EmbeddedPostgres;
+import com.zaxxer.hikari.HikariConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -86,6 +88,20 @@ public final class TestDependencies {
     int port = postgresPort;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> drop(port, database)));
     return "postgres://postgres@127.0.0.1:" + postgresPort + "/" + database;
+  }
+
+  /**
+   * A connection pool's settings for a new, empty database of its own ({@link #freshDatabaseUrl}):
+   * callers add what they need, then open it with {@code new HikariDataSource(config)}.
+   */
+  public static HikariConfig freshDatabasePool(String purpose, int maxPoolSize) {
+    URI url = URI.create(freshDatabaseUrl(purpose));
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
+    config.setUsername(url.getUserInfo());
+    config.setMaximumPoolSize(maxPoolSize);
+    config.setConnectionTimeout(10_000);
+    return config;
   }
 
   /** A REDIS_URL, or null when there is no Redis and no {@code redis-server} to start. */

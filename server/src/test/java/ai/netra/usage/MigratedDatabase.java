@@ -4,7 +4,6 @@ import ai.netra.db.Migrations;
 import ai.netra.testing.TestDependencies;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.net.URI;
 import org.flywaydb.core.Flyway;
 
 /** A new database of this test run's PostgreSQL with every migration applied, for one test class. */
@@ -26,12 +25,7 @@ final class MigratedDatabase {
   }
 
   private static HikariDataSource fresh(String purpose) {
-    URI url = URI.create(TestDependencies.freshDatabaseUrl(purpose));
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
-    config.setUsername(url.getUserInfo());
-    config.setMaximumPoolSize(4);
-    config.setConnectionTimeout(10_000);
+    HikariConfig config = TestDependencies.freshDatabasePool(purpose, 4);
     return new HikariDataSource(config);
   }
 }

@@ -7,7 +7,6 @@ import ai.netra.testing.TestDependencies;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -51,12 +50,7 @@ final class UsageDatabase {
   /** The shared database, created, migrated and given its catalog on first use. */
   static synchronized UsageDatabase get() {
     if (instance == null) {
-      URI url = URI.create(TestDependencies.freshDatabaseUrl("usage_tools"));
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath());
-      config.setUsername(url.getUserInfo());
-      config.setMaximumPoolSize(4);
-      config.setConnectionTimeout(10_000);
+      HikariConfig config = TestDependencies.freshDatabasePool("usage_tools", 4);
       config.addDataSourceProperty("socketTimeout", "60");
       HikariDataSource dataSource = new HikariDataSource(config);
       Runtime.getRuntime().addShutdownHook(new Thread(dataSource::close));
