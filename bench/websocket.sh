@@ -9,6 +9,7 @@
 # Environment (all optional):
 #   BENCH_RUNS=3              measured echo runs per server (a fresh JVM each, alternating servers)
 #   BENCH_CONNS=100 BENCH_MSGS=1000   echo: connections, and pings per connection
+#   BENCH_WARMUP_RUNS=2       unmeasured echo runs before the measured one, on every fresh JVM
 #   BENCH_IDLE_CONNS=10000    idle sockets held at once
 #   BENCH_HOLD_S=30           how long each idle socket is held
 #   BENCH_HOLD_BASELINE=1     also hold the idle sockets on the baseline (0 to skip)
@@ -28,6 +29,7 @@ peer_src=$shared/peers/springboot-ws
 runs=${BENCH_RUNS:-3}
 conns=${BENCH_CONNS:-100}
 msgs=${BENCH_MSGS:-1000}
+warmups=${BENCH_WARMUP_RUNS:-2}
 idle=${BENCH_IDLE_CONNS:-10000}
 hold_s=${BENCH_HOLD_S:-30}
 hold_baseline=${BENCH_HOLD_BASELINE:-1}
@@ -152,6 +154,8 @@ stop_server() {
   untrack "$server_pid"
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime of the whole process
+# cutime + cstime of this shell: the CPU time of every child it has waited for (the load client among them)
+children_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; } # $$: echo_run runs in the main shell
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 
@@ -174,34 +178,43 @@ url() { echo "ws://127.0.0.1:$server_port/ws/chat"; }
 #   as-is    wsload exactly as shipped, no preload (reference rows)
 #   warmup   like pong, not reported as a result
 echo_run() {
-  local app=$1 rep=$2 kind=$3 before after t0 t1 line=$work/echo.out
+  local app=$1 rep=$2 kind=$3 before after client_before client_after t0 t1 line=$work/echo.out
   local pre=()
   [ "$kind" = as-is ] || pre=(-r "$preload")
   before=$(cpu_ticks "$server_pid")
+  client_before=$(children_ticks)
   t0=$(date +%s.%N)
   run_tracked env WS_PAYLOAD="$payload" WSLOAD_SKIP_TYPES=connection_established timeout 600 \
     "${client_pin[@]}" node "${pre[@]}" "$wsload" "$(url)" "$conns" "$msgs" echo "$token" >"$line" \
     || die "$app: wsload echo failed: $(cat "$line")"
   t1=$(date +%s.%N)
   after=$(cpu_ticks "$server_pid")
+  client_after=$(children_ticks)
   say "$app run $rep ($kind): $(paste -sd' ' "$line")"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$rep" "$kind" "$(echo "scale=3; ($after - $before) / $clk_tck" | bc)" \
-    "$(echo "scale=3; ($t1 - $t0) / 1" | bc)" "$(paste -sd' ' "$line")" >>"$work/echo.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$rep" "$kind" "$(echo "scale=3; ($after - $before) / $clk_tck" | bc)" \
+    "$(echo "scale=3; ($client_after - $client_before) / $clk_tck" | bc)" "$(echo "scale=3; ($t1 - $t0) / 1" | bc)" \
+    "$(paste -sd' ' "$line")" >>"$work/echo.tsv"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
-# Echo: a fresh JVM per server and run, alternating (netra, spring, netra, ...); each gets one
-# unmeasured warm-up run first, then the measured run, then the reference run with wsload as is.
-printf 'app\trep\tkind\tserver_cpu_s\tclient_wall_s\tline\n' >"$work/echo.tsv"
+# Echo: a fresh JVM per server and run, alternating (netra, spring, netra, ...); each gets $warmups
+# unmeasured warm-up runs first, then the measured run, then the reference run with wsload as is.
+# Two, not one: every run opens new connections, and their handshakes send other types through the
+# read path the JIT compiled for the previous run's sockets. After a single warm-up run, netra's
+# measured run still spent about a third of its CPU deoptimizing and recompiling that path; the
+# second run settles it, for both servers (bench/README.md).
+printf 'app\trep\tkind\tserver_cpu_s\tclient_cpu_s\tclient_wall_s\tline\n' >"$work/echo.tsv"
 printf 'app\tphase\tlog\twarn_error_lines\texception_lines\trate_limited_lines\tproblems\n' >"$work/logs.tsv"
 for rep in $(seq 1 "$runs"); do
   for app in netra spring; do
     log=$logs/$app-echo-$rep.log
     say "$app echo $rep/$runs: starting"
     start_server "$app" "$log"
-    echo_run "$app" "$rep" warmup
+    for warmup in $(seq 1 "$warmups"); do
+      echo_run "$app" "$rep" warmup
+    done
     echo_run "$app" "$rep" pong
     echo_run "$app" "$rep" as-is
     stop_server
@@ -307,6 +320,7 @@ build_cmd spring '<port>'; spring_cmd=$(show "${cmd[@]}"); spring_cmd=${spring_c
   printf 'load\t%s before, %s after\n' "$load_before" "$load_after"
   printf 'maxram\t%s\n' "$maxram"
   printf 'runs\t%s\n' "$runs"
+  printf 'warmups\t%s\n' "$warmups"
   printf 'conns\t%s\n' "$conns"
   printf 'msgs\t%s\n' "$msgs"
   printf 'idle\t%s\n' "$idle"

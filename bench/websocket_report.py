@@ -47,6 +47,11 @@ def fmt(s, digits=0, bold=False):
     return f"{'**' + m + '**' if bold else m} ({s[1]:,.{digits}f}–{s[2]:,.{digits}f})"
 
 
+def warmups(meta):
+    n = int(meta.get("warmups", "1"))
+    return "one unmeasured warm-up run" if n == 1 else f"{n} unmeasured warm-up runs"
+
+
 def tally(d):
     return ", ".join(f"{k} ×{v:,}" for k, v in sorted(d.items(), key=lambda kv: -kv[1])) or "none"
 
@@ -65,24 +70,28 @@ def echo_section(meta, rows):
         r["us_per_msg"] = r["server_cpu_s"] * 1e6 / r["msgs"] if r.get("msgs") else None
         wall = float(r["client_wall_s"])
         r["cpu_share"] = r["server_cpu_s"] / wall if wall else None
+        client = r.get("client_cpu_s")
+        r["client_share"] = float(client) / wall if client not in (None, "") and wall else None
 
     def pick(app, kind):
         return [r for r in runs if r["app"] == app and r["kind"] == kind and r["rep"] != "jfr"]
 
     out = [f"### Echo: {int(float(meta['conns']))} connections × {int(float(meta['msgs']))} pings each", "",
-           "| server | msgs/s | p50 ms | p99 ms | server CPU µs/msg | server CPU busy | runs |",
-           "|---|--:|--:|--:|--:|--:|--:|"]
+           "| server | msgs/s | p50 ms | p99 ms | server CPU µs/msg | server CPU busy | client CPU busy | runs |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|"]
     summary = {}
     for kind, note in (("pong", ""), ("as-is", "*reference, wsload as is:* ")):
         for app in ("netra", "spring"):
             rs = pick(app, kind)
             if not rs:
                 continue
-            s = {k: med([r.get(k) for r in rs]) for k in ("msgs_per_s", "p50_ms", "p99_ms", "us_per_msg", "cpu_share")}
+            s = {k: med([r.get(k) for r in rs])
+                 for k in ("msgs_per_s", "p50_ms", "p99_ms", "us_per_msg", "cpu_share", "client_share")}
             summary[(app, kind)] = s
             busy = "n/a" if s["cpu_share"] is None else f"{100 * s['cpu_share'][0]:.0f} %"
+            client_busy = "n/a" if s["client_share"] is None else f"{100 * s['client_share'][0]:.0f} %"
             out.append(f"| {note}{LABEL[app]} | {fmt(s['msgs_per_s'], bold=not note)} | {fmt(s['p50_ms'], 2)} | "
-                       f"{fmt(s['p99_ms'], 2)} | {fmt(s['us_per_msg'], 1)} | {busy} | {len(rs)} |")
+                       f"{fmt(s['p99_ms'], 2)} | {fmt(s['us_per_msg'], 1)} | {busy} | {client_busy} | {len(rs)} |")
     out.append("")
     ours, base = summary.get(("netra", "pong")), summary.get(("spring", "pong"))
     if ours and base and ours["msgs_per_s"] and base["msgs_per_s"]:
@@ -95,10 +104,16 @@ def echo_section(meta, rows):
                 per_rep.append(f"{a[0]['msgs_per_s'] / b[0]['msgs_per_s']:.2f}×")
         out += [f"Ratio netra / baseline (median msgs/s): **{ratio:.2f}×** (run by run: {', '.join(per_rep)}); "
                 f"target ≥ {TARGET_RATIO}×: **{'met' if ratio >= TARGET_RATIO else 'missed'}**.", ""]
+        if ours["us_per_msg"] and base["us_per_msg"]:
+            out += [f"Server CPU per message, baseline / netra (medians): **{base['us_per_msg'][0] / ours['us_per_msg'][0]:.2f}×** "
+                    f"({base['us_per_msg'][0]:.1f} against {ours['us_per_msg'][0]:.1f} µs).", ""]
     out += ["Medians over the runs, (min–max) in brackets. msgs/s, p50 and p99 are wsload's own figures "
             "(msgs/s is replies counted / seconds from the first connect to the last close). Server CPU is the "
             "JVM's user + system time while the client ran (`/proc/PID/stat`) divided by the replies; busy is that "
-            "time over the client's wall time, node's start included (100 % = the pinned CPU saturated).", ""]
+            "time over the client's wall time, node's start included (100 % = the pinned CPU saturated). Client CPU "
+            "busy is the load client's own user + system time over the same wall time: near 100 %, the one node "
+            "process on its CPU sets the pace, and msgs/s no longer tells the servers apart; server CPU per "
+            "message still does.", ""]
 
     measured = [r for r in runs if r["kind"] in ("pong", "as-is") and r["rep"] != "jfr"]
     out += ["What came back, over all measured runs (counted by `bench/websocket_replies.js`; the as-is runs "
@@ -120,8 +135,8 @@ def echo_section(meta, rows):
                    f"{int(float(meta['conns'])) * int(float(meta['msgs'])):,} pings sent")
     out.append("")
 
-    out += ["Per run (`pong` rows are the measured ones; each run is a fresh JVM after one unmeasured warm-up run "
-            "with the same load):", "",
+    out += [f"Per run (`pong` rows are the measured ones; each run is a fresh JVM after {warmups(meta)} with the "
+            "same load):", "",
             "| server | run | client | msgs | secs | msgs/s | p50 ms | p99 ms | server CPU s |",
             "|---|--:|---|--:|--:|--:|--:|--:|--:|"]
     for r in measured:
@@ -286,7 +301,7 @@ def section(work):
             f"NETRA_DATA_DIR=<fresh dir> {meta['token_cmd']}",
             "# servers",
             meta["netra_cmd"], meta["spring_cmd"],
-            "# echo: measured (pong replies only), then as is; one warm-up run like the measured one before them",
+            f"# echo: measured (pong replies only), then as is; {warmups(meta)} like the measured one before them",
             meta["echo_cmd"], meta["asis_cmd"],
             "# idle sockets, with VmRSS, ss and the readiness probe sampled every second while held",
             meta["hold_cmd"]]
