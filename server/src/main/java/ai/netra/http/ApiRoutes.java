@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
@@ -42,6 +44,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +65,8 @@ public final class ApiRoutes extends Handler.Abstract {
   static final String STORAGE_RETRY_AFTER_S = "2";
   /** Seconds a client should wait before retrying an upload refused because others were running. */
   static final String BUSY_RETRY_AFTER_S = "5";
+  /** How long a refused upload's connection stays open after the 413 is written, so the client reads it. */
+  static final Duration LINGER_AFTER_REFUSAL = Duration.ofSeconds(1);
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiRoutes.class);
   private static final String PREFIX = "/api";
@@ -227,8 +232,8 @@ public final class ApiRoutes extends Handler.Abstract {
     long maxBytes = usage.limits().maxBytes();
     long declared = request.getLength();
     if (declared > maxBytes) {
-      return tooLarge(response, callback, "too_large", "the upload has " + declared + " bytes; one import takes at most "
-          + maxBytes + " bytes; split it into several files");
+      return tooLarge(request, response, callback, "too_large", "the upload has " + declared
+          + " bytes; one import takes at most " + maxBytes + " bytes; split it into several files");
     }
     try (InputStream body = Content.Source.asInputStream(request)) {
       UsageImport.Imported imported = usage.importFrom(identity.userId(), body, format.get());
@@ -240,7 +245,7 @@ public final class ApiRoutes extends Handler.Abstract {
       rows.put("total_problems", e.totalProblems());
       return Replies.error(response, callback, 422, "invalid_rows", e.getMessage(), rows);
     } catch (ImportTooLargeException e) {
-      return tooLarge(response, callback, e.code(), e.getMessage());
+      return tooLarge(request, response, callback, e.code(), e.getMessage());
     } catch (ImportBusyException e) {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, BUSY_RETRY_AFTER_S);
       return Replies.error(response, callback, 429, "too_many_imports", e.getMessage());
@@ -251,10 +256,19 @@ public final class ApiRoutes extends Handler.Abstract {
     }
   }
 
-  /** 413, and the connection is closed: the rest of the upload is not worth reading. */
-  private static boolean tooLarge(Response response, Callback callback, String code, String message) {
+  /**
+   * 413, and the connection is closed: the rest of the upload is not worth reading. The close waits
+   * {@link #LINGER_AFTER_REFUSAL} once the answer is written: closing a socket with upload bytes still
+   * unread makes the kernel send a reset, and a reset that overtakes the answer leaves the client with
+   * a broken connection instead of the reason.
+   */
+  private static boolean tooLarge(Request request, Response response, Callback callback, String code, String message) {
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    return Replies.error(response, callback, 413, code, message);
+    Scheduler scheduler = request.getComponents().getScheduler();
+    Callback lingering = Callback.from(
+        () -> scheduler.schedule(callback::succeeded, LINGER_AFTER_REFUSAL.toMillis(), TimeUnit.MILLISECONDS),
+        callback::failed);
+    return Replies.error(response, lingering, 413, code, message);
   }
 
   private static String cut(String s, int max) {
