@@ -282,7 +282,9 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ "$jfr" = 1 ]; then
   say "netra: profiling an echo run with JFR"
   start_server netra "$logs/netra-jfr.log"
-  echo_run netra jfr warmup
+  for warmup in $(seq 1 "$warmups"); do
+    echo_run netra jfr warmup
+  done
   "$JAVA_HOME/bin/jcmd" "$server_pid" JFR.start name=ws settings=profile filename="$work/netra-echo.jfr" \
     >"$logs/jfr-start.log" 2>&1 || die "JFR.start failed (log: $logs/jfr-start.log)"
   echo_run netra jfr profiled

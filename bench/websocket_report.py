@@ -238,14 +238,14 @@ def logs_section(rows):
     return out + [""]
 
 
-def profile_section(work):
+def profile_section(meta, work):
     counted = jfr_samples(work)
     if counted is None:
         return []
     n, top, inclusive, thread_names = counted
     pct = lambda c: f"{100 * c / n:.0f} %"
     out = ["### Profile: netra during the echo (unmeasured run, JFR)", "",
-           f"{n} execution samples (JFR `profile` settings) over two echo runs after a warm-up, on a separate "
+           f"{n} execution samples (JFR `profile` settings) over two echo runs after {warmups(meta)}, on a separate "
            f"JVM started like the measured ones; {len(thread_names):,} distinct thread names among them.", "",
            "| top frame (self) | samples |", "|---|--:|"]
     for f, c in top.most_common(10):
@@ -288,7 +288,7 @@ def section(work):
     out += echo_section(meta, read_tsv(os.path.join(work, "echo.tsv")))
     out += hold_section(meta, work, read_tsv(os.path.join(work, "hold.tsv")))
     out += logs_section(read_tsv(os.path.join(work, "logs.tsv")))
-    out += profile_section(work)
+    out += profile_section(meta, work)
     out += ["Commands (`<port>` is a fresh free port on 127.0.0.1 for every start; `$TOKEN` is the token printed by the "
             "first command):", "", "```"]
     if meta.get("netra_build"):
@@ -306,7 +306,7 @@ def section(work):
             "# idle sockets, with VmRSS, ss and the readiness probe sampled every second while held",
             meta["hold_cmd"]]
     if meta.get("jfr") == "1":
-        out += ["# profile (separate netra JVM, after a warm-up run; two echo runs recorded)", meta["jfr_cmd"]]
+        out += [f"# profile (separate netra JVM, after {warmups(meta)}; two echo runs recorded)", meta["jfr_cmd"]]
     out += ["```", END]
     return "\n".join(out) + "\n"
 
