@@ -91,8 +91,8 @@ public final class Migrations {
     // One small query; the driver's DatabaseMetaData.getTables is a large catalog query, slow on a cold start.
     try (Connection c = dataSource.getConnection();
         PreparedStatement s = c.prepareStatement("select name from unnest(?::text[]) with ordinality as required(name, n)"
-            + " where not exists (select 1 from pg_catalog.pg_tables t where t.schemaname = current_schema() and t.tablename = name)"
-            + " order by n")) {
+            + " where not exists (select 1 from pg_catalog.pg_tables t"
+            + " where t.schemaname = current_schema() and t.tablename = name) order by n")) {
       s.setArray(1, c.createArrayOf("text", REQUIRED_TABLES.toArray()));
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
@@ -140,15 +140,8 @@ public final class Migrations {
   static TreeSet<String> shippedVersions() {
     TreeSet<String> versions = new TreeSet<>();
     ClassLoader loader = Migrations.class.getClassLoader();
-    try (InputStream in = loader.getResourceAsStream(INDEX)) {
-      if (in == null) {
-        return versions;
-      }
-      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-        String name = line.strip();
-        if (name.isEmpty() || name.startsWith("#")) {
-          continue;
-        }
+    try {
+      for (String name : indexedFiles()) {
         Matcher m = VERSIONED.matcher(name);
         if (!m.matches() || loader.getResource(LOCATION + "/" + name) == null) {
           versions.clear();
@@ -160,6 +153,19 @@ public final class Migrations {
       versions.clear(); // cannot tell: let Flyway decide
     }
     return versions;
+  }
+
+  /** The file names {@link #INDEX} lists, blank lines and {@code #} comments left out; none without an index. */
+  static List<String> indexedFiles() throws IOException {
+    try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream(INDEX)) {
+      if (in == null) {
+        return List.of();
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+          .map(String::strip)
+          .filter(name -> !name.isEmpty() && !name.startsWith("#"))
+          .toList();
+    }
   }
 
   private Flyway flyway() {

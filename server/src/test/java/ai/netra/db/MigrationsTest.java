@@ -3,20 +3,18 @@ package ai.netra.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
 import ai.netra.startup.DependencyException;
 import ai.netra.testing.TestDependencies;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class MigrationsTest {
@@ -27,12 +25,8 @@ class MigrationsTest {
     try (Stream<Path> folder = Files.list(Path.of("src/main/resources", Migrations.LOCATION))) {
       files = folder.map(p -> p.getFileName().toString()).sorted().toList();
     }
-    List<String> listed;
-    try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream(Migrations.INDEX)) {
-      assertThat(in).as(Migrations.INDEX).isNotNull();
-      listed = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-          .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).sorted().toList();
-    }
+    assertThat(Migrations.class.getClassLoader().getResource(Migrations.INDEX)).as(Migrations.INDEX).isNotNull();
+    List<String> listed = Migrations.indexedFiles().stream().sorted().toList();
     assertThat(listed)
         .as("src/main/resources/%s must list every file of src/main/resources/%s, and no other: a start decides from"
             + " it whether Flyway has anything to do", Migrations.INDEX, Migrations.LOCATION)

@@ -43,9 +43,9 @@ public final class CachingOpportunityTool implements Tool {
    * the period repeats a prompt seen earlier in the period exactly when that time falls in the
    * period; the first occurrence in the period (which pays) has none there. So only the period's
    * repeated requests are read, without numbering them in time order, and a prompt occurs in the
-   * period once more than it repeats. Repeats are summed per prompt, feature, day and model, then priced. {@code %1$s} is the
-   * repeats' condition. Binds the scope, then the user, the period's start, end and end again, the
-   * condition's parameters, then {@code min_repeats}.
+   * period once more than it repeats. Repeats are summed per prompt, feature, day and model, then
+   * priced. {@code %1$s} is the repeats' condition. Binds the scope, then the user, the period's
+   * start, end and end again, the condition's parameters, then {@code min_repeats}.
    */
   private static final String ESTIMATE = PricedUsage.WITH_PRICES + """
       , everything as (
