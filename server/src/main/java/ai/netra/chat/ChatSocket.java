@@ -101,13 +101,13 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
     if (s == null || !s.isOpen()) {
       return; // not open yet, or closing: the connection's idle timeout ends a close the peer never answers
     }
-    if (nowNanos - lastHeard >= ChatEndpoint.IDLE_TIMEOUT.toNanos()) {
-      log.debug("chat socket {} of user {} sent nothing for {} s: dropped", id, userId, ChatEndpoint.IDLE_TIMEOUT.toSeconds());
-      s.close(1001, "nothing received for " + ChatEndpoint.IDLE_TIMEOUT.toSeconds() + " s", Callback.NOOP);
+    if (nowNanos - lastHeard >= ChatLimits.IDLE_TIMEOUT.toNanos()) {
+      log.debug("chat socket {} of user {} sent nothing for {} s: dropped", id, userId, ChatLimits.IDLE_TIMEOUT.toSeconds());
+      s.close(1001, "nothing received for " + ChatLimits.IDLE_TIMEOUT.toSeconds() + " s", Callback.NOOP);
       s.disconnect(); // a silent peer will not answer the close frame; waiting for it would keep the socket another timeout
       return;
     }
-    if (nowNanos - lastPinged >= ChatEndpoint.PING_INTERVAL.toNanos()) {
+    if (nowNanos - lastPinged >= ChatLimits.PING_INTERVAL.toNanos()) {
       lastPinged = nowNanos;
       s.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
     }

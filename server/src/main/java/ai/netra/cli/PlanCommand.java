@@ -1,5 +1,7 @@
 package ai.netra.cli;
 
+import ai.netra.boot.ExitCode;
+import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.DeployEnv;
@@ -36,12 +38,7 @@ import picocli.CommandLine.Spec;
         "Settings come from --env-file when given, instead of this shell's environment (never on top of it, as netra"
             + " simulate puts it), else from the environment; NETRA_ENV from --env, which is required. In an env file a"
             + " secret may be written as sm://NAME[:VERSION]. Notes on the choices go to stderr.",
-        ""},
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:the plan was written",
-        "1:the plan was written, but the measured start does not fit the 240 s Cloud Run allows",
-        "2:usage or input error: a bad option, unreadable files, settings with problems"})
+        ""})
 public final class PlanCommand implements Callable<Integer> {
 
   /** The forms a plan is written in; lower-case because they are the words typed after --format. */
@@ -99,7 +96,7 @@ public final class PlanCommand implements Callable<Integer> {
   private final Map<String, String> processEnv;
 
   public PlanCommand() {
-    this(System.getenv());
+    this(Settings.processEnvironment());
   }
 
   PlanCommand(Map<String, String> processEnv) {
@@ -156,6 +153,6 @@ public final class PlanCommand implements Callable<Integer> {
       err.println("netra plan: wrote " + format + " plan to " + output);
     }
     err.flush();
-    return plan.startupProbe().fits() ? 0 : 1;
+    return (plan.startupProbe().fits() ? ExitCode.OK : ExitCode.FAILED).code();
   }
 }

@@ -2,7 +2,9 @@ package ai.netra.cli;
 
 import ai.netra.boot.Service;
 import ai.netra.config.Settings;
+import ai.netra.http.HttpServer;
 import java.nio.channels.ServerSocketChannel;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -13,17 +15,28 @@ import picocli.CommandLine.Command;
 public final class ServeCommand implements Callable<Integer> {
 
   private final long originNanos;
-  private final ServerSocketChannel boundPort;
 
-  /** @param boundPort the already bound listening socket for PORT, or null to bind it here */
-  public ServeCommand(long originNanos, ServerSocketChannel boundPort) {
+  public ServeCommand(long originNanos) {
     this.originNanos = originNanos;
-    this.boundPort = boundPort;
   }
 
   @Override
   public Integer call() {
-    Settings settings = Settings.read(System.getenv());
-    return new Service(settings, originNanos, VersionProvider.version(), boundPort).run();
+    return new Service(Settings.read(Settings.processEnvironment()), originNanos, VersionProvider.version(), Optional.empty())
+        .run();
+  }
+
+  /**
+   * Plain {@code netra serve}, port first. The platform's clock runs from process start: this binds
+   * PORT before anything else loads (logging, picocli, Jetty: about 0.3 s on one CPU), so connections
+   * wait in the kernel's accept queue and Jetty answers them, 503 while starting, as soon as it runs
+   * on this socket. Returns the exit code.
+   */
+  public static int portFirst(long originNanos) {
+    Settings settings = Settings.read(Settings.processEnvironment());
+    // Without a valid port there is nothing to bind: the service fails with the reason before binding.
+    Optional<ServerSocketChannel> early = settings.problems().stream().anyMatch(p -> p.settings().contains("PORT"))
+        ? Optional.empty() : HttpServer.bindEarly(settings.port());
+    return new Service(settings, originNanos, VersionProvider.version(), early).run();
   }
 }

@@ -62,9 +62,27 @@ public record Settings(
     env = Map.copyOf(env);
   }
 
-  /** Reads the settings from {@code env} (normally {@link System#getenv()}). */
+  /** Reads the settings from {@code env} (normally {@link #processEnvironment()}). */
   public static Settings read(Map<String, String> env) {
     return new Reader(env).read();
+  }
+
+  /** This process's environment: the one place the service reads it. */
+  public static Map<String, String> processEnvironment() {
+    return System.getenv();
+  }
+
+  /**
+   * How log lines are written with {@code env}: {@code NETRA_LOG_FORMAT}, else JSON on Cloud Run; a value
+   * that is neither text nor json is text here (and a problem of {@link #read}). For logging, which starts
+   * before the settings are read.
+   */
+  public static LogFormat logFormat(Map<String, String> env) {
+    String format = env.get("NETRA_LOG_FORMAT");
+    if (format == null || format.isBlank()) {
+      return Platform.detect(env).kind() == Platform.Kind.CLOUD_RUN ? LogFormat.JSON : LogFormat.TEXT;
+    }
+    return format.trim().toLowerCase(Locale.ROOT).equals("json") ? LogFormat.JSON : LogFormat.TEXT;
   }
 
   public boolean production() {

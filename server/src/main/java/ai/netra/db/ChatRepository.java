@@ -1,5 +1,7 @@
 package ai.netra.db;
 
+import ai.netra.chat.ChatStore;
+import ai.netra.chat.ThreadNotFoundException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +20,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * Threads, messages, agent runs and run events of the chat, stored in PostgreSQL with plain JDBC.
+ * The {@link ChatStore} in PostgreSQL, with plain JDBC.
  *
  * <p>Every method that takes a user id checks in SQL that the thread belongs to that user, and
  * reports a thread of someone else exactly like a missing one ({@link ThreadNotFoundException}).
@@ -28,10 +30,8 @@ import javax.sql.DataSource;
  * <p>Database failures surface as {@link StorageException}, whose message names the operation and
  * the SQLState only: the driver's message may quote row values and is kept in the cause, for logs.
  */
-public final class ChatRepository {
+public final class ChatRepository implements ChatStore {
 
-  /** The longest message content accepted, in UTF-16 chars ({@link String#length()}). */
-  public static final int MAX_CONTENT_CHARS = 32_000;
   /** Titles are the first this many chars of the first message, on one line. */
   public static final int TITLE_CHARS = 80;
   /** Bounds every statement, so a stuck database fails the request instead of hanging it. */
@@ -68,25 +68,6 @@ public final class ChatRepository {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
   }
 
-  /** Where a user's message went: its thread (new or existing) and its id. */
-  public record SavedMessage(UUID threadId, long messageId, boolean newThread) { }
-
-  /** One persisted event of a thread, numbered 1, 2, 3, ... per thread. */
-  public record StoredEvent(UUID threadId, long eventId, UUID runId, String type, Instant timestamp, String payloadJson) { }
-
-  /** A thread as listed to its owner; {@code lastEventId} is the id of its newest event, 0 when none. */
-  public record ThreadSummary(UUID id, String title, Instant createdAt, Instant updatedAt, long lastEventId) { }
-
-  /** One message of a thread. */
-  public record StoredMessage(long id, String role, String content, Instant createdAt) { }
-
-  /** A database failure; the message names the operation and SQLState, never row values. */
-  public static final class StorageException extends RuntimeException {
-    StorageException(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
-
   /**
    * Persists a user's message in one statement: creates the user on first use, creates the
    * thread when {@code threadIdOrNull} is null (titled after the message), otherwise checks that
@@ -95,6 +76,7 @@ public final class ChatRepository {
    * @throws ThreadNotFoundException when the given thread does not exist or is another user's; nothing is written
    * @throws IllegalArgumentException for a blank user id, or content that is blank, too long or holds a NUL char
    */
+  @Override
   public SavedMessage saveUserMessage(String userId, UUID threadIdOrNull, String content) {
     requireUser(userId);
     requireContent(content);
@@ -132,6 +114,7 @@ public final class ChatRepository {
    * @return the run's id
    * @throws ThreadNotFoundException when the thread does not exist or is another user's
    */
+  @Override
   public UUID startRun(String userId, UUID threadId) {
     requireUser(userId);
     requireThread(threadId);
@@ -159,6 +142,7 @@ public final class ChatRepository {
    * @param errorOrNull what went wrong, for failed runs; cut to 4,000 chars
    * @throws IllegalArgumentException for another status, or a run id that was never started
    */
+  @Override
   public void finishRun(UUID runId, String status, String errorOrNull) {
     Objects.requireNonNull(runId, "runId");
     if (status == null || !FINAL_STATUSES.contains(status)) {
@@ -214,6 +198,7 @@ public final class ChatRepository {
    * @throws ThreadNotFoundException when the thread does not exist
    * @throws IllegalArgumentException when the payload is not JSON PostgreSQL can store, or the run does not exist
    */
+  @Override
   public StoredEvent appendEvent(UUID threadId, UUID runIdOrNull, String type, Instant timestamp, String payloadJson) {
     requireThread(threadId);
     if (type == null || type.isBlank()) {
@@ -258,6 +243,7 @@ public final class ChatRepository {
    * @throws ThreadNotFoundException when the thread does not exist
    * @throws IllegalArgumentException for content that is blank, too long or holds a NUL char
    */
+  @Override
   public void saveAssistantMessage(UUID threadId, String content) {
     requireThread(threadId);
     requireContent(content);
@@ -276,6 +262,7 @@ public final class ChatRepository {
   }
 
   /** The user's threads, most recently updated first, at most {@code limit}. */
+  @Override
   public List<ThreadSummary> threads(String userId, int limit) {
     requireUser(userId);
     requireLimit(limit);
@@ -324,6 +311,7 @@ public final class ChatRepository {
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's
    */
+  @Override
   public List<StoredMessage> messages(String userId, UUID threadId) {
     requireUser(userId);
     requireThread(threadId);
@@ -364,6 +352,7 @@ public final class ChatRepository {
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's
    */
+  @Override
   public List<StoredEvent> events(String userId, UUID threadId, long afterEventId, int limit) {
     requireUser(userId);
     requireThread(threadId);

@@ -4,13 +4,12 @@ import ai.netra.auth.Identity;
 import ai.netra.auth.InvalidTokenException;
 import ai.netra.auth.PresentedToken;
 import ai.netra.auth.Tokens;
-import ai.netra.chat.OriginPolicy;
-import ai.netra.db.ChatRepository;
-import ai.netra.db.ChatRepository.StorageException;
-import ai.netra.db.ChatRepository.StoredEvent;
-import ai.netra.db.ChatRepository.StoredMessage;
-import ai.netra.db.ChatRepository.ThreadSummary;
-import ai.netra.db.ThreadNotFoundException;
+import ai.netra.chat.ChatStore;
+import ai.netra.chat.ChatStore.StorageException;
+import ai.netra.chat.ChatStore.StoredEvent;
+import ai.netra.chat.ChatStore.StoredMessage;
+import ai.netra.chat.ChatStore.ThreadSummary;
+import ai.netra.chat.ThreadNotFoundException;
 import ai.netra.json.Json;
 import ai.netra.usage.ImportBusyException;
 import ai.netra.usage.ImportRejectedException;
@@ -78,12 +77,12 @@ public final class ApiRoutes extends Handler.Abstract {
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
 
   private final Tokens tokens;
-  private final ChatRepository chats;
+  private final ChatStore chats;
   private final UsageImport usage;
   private final OriginPolicy origins;
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(Tokens tokens, ChatRepository chats, UsageImport usage, OriginPolicy origins) {
+  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
     this.usage = Objects.requireNonNull(usage, "usage");

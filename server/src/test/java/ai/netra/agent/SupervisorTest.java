@@ -3,6 +3,7 @@ package ai.netra.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.netra.json.Json;
 import ai.netra.llm.ChatModel;
 import ai.netra.llm.LlmException;
 import ai.netra.llm.Message;
@@ -38,9 +39,9 @@ class SupervisorTest {
     }
 
     @Override
-    public void emit(String type, Object payload) {
-      types.add(type);
-      payloads.add(payload);
+    public void emit(RunEvent event) {
+      types.add(event.type());
+      payloads.add(Json.mapper().convertValue(event, Map.class)); // the payload as the wire has it
     }
 
     @Override

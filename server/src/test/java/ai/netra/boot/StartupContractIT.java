@@ -54,7 +54,7 @@ class StartupContractIT {
       assertThat(done.path("outcome").asText()).isEqualTo("READY");
       assertThat(stepNames(done)).as("report lists the seven phases' steps in plan order")
           .containsSubsequence("settings", "timeout-policy", "signing-key", "database", "injected-slow-database", "redis",
-              "serialization-self-test", "self-check");
+              "chat-endpoint", "self-check");
       assertThat(phaseNames(done)).containsExactly("INIT", "DEPENDENCIES", "DATABASE", "CACHE", "SERVICES", "WEBSOCKET", "FINALIZE");
       assertThat(service.get("/api/threads").statusCode()).as("business route once ready").isNotEqualTo(503);
     }

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.netra.db.ChatRepository.SavedMessage;
-import ai.netra.db.ChatRepository.StoredEvent;
-import ai.netra.db.ChatRepository.StoredMessage;
-import ai.netra.db.ChatRepository.ThreadSummary;
+import ai.netra.chat.ChatStore.SavedMessage;
+import ai.netra.chat.ChatStore.StoredEvent;
+import ai.netra.chat.ChatStore.StoredMessage;
+import ai.netra.chat.ChatStore.ThreadSummary;
+import ai.netra.chat.ThreadNotFoundException;
 import ai.netra.testing.TestDependencies;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
