@@ -13,5 +13,5 @@ public interface Agent {
   Answer answer(String message, AgentRun run) throws Exception;
 
   /** The final answer and the figures it was written from, by the name of the tool that found them. */
-  record Answer(String text, Map<String, Object> figures) { }
+  record Answer(String text, Map<String, Record> figures) { }
 }

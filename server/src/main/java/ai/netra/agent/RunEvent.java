@@ -57,9 +57,9 @@ public sealed interface RunEvent {
   }
 
   /** {@code tool_completed} with {@code status} ok: the tool's one-line summary and its figures. */
-  record ToolCompleted(String tool, String callId, String status, String summary, Object result, long durationMs)
+  record ToolCompleted(String tool, String callId, String status, String summary, Record result, long durationMs)
       implements RunEvent {
-    public ToolCompleted(String tool, String callId, String summary, Object result, long durationMs) {
+    public ToolCompleted(String tool, String callId, String summary, Record result, long durationMs) {
       this(tool, callId, "ok", summary, result, durationMs);
     }
 

@@ -102,7 +102,7 @@ public final class Supervisor implements Agent {
     List<Message> conversation = new ArrayList<>();
     conversation.add(Message.system(systemPrompt()));
     conversation.add(Message.user(message));
-    Map<String, Object> figures = new LinkedHashMap<>();
+    Map<String, Record> figures = new LinkedHashMap<>();
     for (int step = 1; ; step++) {
       if (run.stopped()) {
         return null;
@@ -125,7 +125,7 @@ public final class Supervisor implements Agent {
   }
 
   /** Runs one tool call and reports it; returns what the model reads back: the figures, or the error in words. */
-  private String runTool(ToolCall call, int step, AgentRun run, Map<String, Object> figures) {
+  private String runTool(ToolCall call, int step, AgentRun run, Map<String, Record> figures) {
     Map<String, Object> arguments;
     try {
       arguments = call.parsedArguments();

@@ -43,7 +43,7 @@ sealed interface ChatEvent {
    * a completed run the figures it was written from.
    */
   record AgentCompleted(String status, String answer,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> figures)
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Record> figures)
       implements ChatEvent {
     static AgentCompleted without(String status) {
       return new AgentCompleted(status, "", null);
