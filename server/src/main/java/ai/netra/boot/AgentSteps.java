@@ -1,5 +1,10 @@
 package ai.netra.boot;
 
+import static ai.netra.config.SettingNames.LLM_API_KEY;
+import static ai.netra.config.SettingNames.LLM_BASE_URL;
+import static ai.netra.config.SettingNames.LLM_FALLBACK;
+import static ai.netra.config.SettingNames.LLM_MODEL;
+
 import ai.netra.agent.Supervisor;
 import ai.netra.agent.ToolRegistry;
 import ai.netra.agent.tools.UsageTools;
@@ -31,7 +36,7 @@ final class AgentSteps {
     Step.Builder endpoint = p.settings.environment() == Environment.DEVELOPMENT
         ? Step.optional("llm-endpoint", "llm") : Step.critical("llm-endpoint", "llm");
     return List.of(
-        Step.critical("llm-manager", "llm").settings("LLM_MODEL", "LLM_BASE_URL", "LLM_API_KEY", "LLM_FALLBACK")
+        Step.critical("llm-manager", "llm").settings(LLM_MODEL, LLM_BASE_URL, LLM_API_KEY, LLM_FALLBACK)
             .run(context -> {
               if (llm.offline()) {
                 p.models.set(new BackendPlan.Models(metered(p, new OfflineModel(clock), LlmSettings.OFFLINE), Optional.empty()));
@@ -44,7 +49,7 @@ final class AgentSteps {
                 model = new OpenAiCompatibleModel(llm);
               } catch (IllegalArgumentException e) { // an empty key or model, a base URL with credentials
                 throw new ConfigurationException(e.getMessage(), "fix the LLM settings or set LLM_MODEL=offline",
-                    List.of("LLM_MODEL", "LLM_BASE_URL", "LLM_API_KEY"), e);
+                    List.of(LLM_MODEL, LLM_BASE_URL, LLM_API_KEY), e);
               }
               p.resources.closeAtShutdown("LLM client", model);
               Optional<ChatModel> fallback = llm.offlineFallback()
@@ -52,7 +57,7 @@ final class AgentSteps {
               p.models.set(new BackendPlan.Models(metered(p, model, llm.model()), fallback));
               context.detail(llm.model() + " at " + llm.baseUrl() + (llm.offlineFallback() ? ", offline model as fallback" : ""));
             }),
-        endpoint.settings("LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL")
+        endpoint.settings(LLM_BASE_URL, LLM_API_KEY, LLM_MODEL)
             .hint("check LLM_BASE_URL, LLM_API_KEY and LLM_MODEL, or set LLM_MODEL=offline; STARTUP_ALLOW_DEGRADED=llm"
                 + " starts without the endpoint")
             .run(context -> context.detail(llm.offline() ? "offline model: no endpoint to check"

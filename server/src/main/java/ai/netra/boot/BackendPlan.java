@@ -1,5 +1,7 @@
 package ai.netra.boot;
 
+import static ai.netra.config.SettingNames.JWT_SECRET_KEY;
+
 import ai.netra.agent.Agent;
 import ai.netra.agent.ToolRegistry;
 import ai.netra.auth.SigningKey;
@@ -105,7 +107,7 @@ public final class BackendPlan {
             .run(context -> checkSettings(settings, context)),
         Step.optional("diagnostics", "diagnostics").run(context -> context.detail(Diagnostics.log(settings)))));
     steps.put(StartupPhase.DEPENDENCIES, List.of(
-        Step.critical("signing-key", "auth").settings("JWT_SECRET_KEY")
+        Step.critical("signing-key", "auth").settings(JWT_SECRET_KEY)
             .run(context -> {
               SigningKey key = SigningKey.load(settings);
               tokens.set(new Tokens(key));

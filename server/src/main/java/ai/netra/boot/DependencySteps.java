@@ -1,5 +1,16 @@
 package ai.netra.boot;
 
+import static ai.netra.config.SettingNames.DATABASE_URL;
+import static ai.netra.config.SettingNames.DB_POOL_MAX_OVERFLOW;
+import static ai.netra.config.SettingNames.DB_POOL_SIZE;
+import static ai.netra.config.SettingNames.MAX_INSTANCES;
+import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
+import static ai.netra.config.SettingNames.POSTGRES_DB;
+import static ai.netra.config.SettingNames.POSTGRES_HOST;
+import static ai.netra.config.SettingNames.POSTGRES_PORT;
+import static ai.netra.config.SettingNames.POSTGRES_USER;
+import static ai.netra.config.SettingNames.REDIS_URL;
+
 import ai.netra.cache.LocalEventBus;
 import ai.netra.cache.LocalRateLimiter;
 import ai.netra.cache.Redis;
@@ -8,6 +19,7 @@ import ai.netra.cache.RedisRateLimiter;
 import ai.netra.chat.ChatLimits;
 import ai.netra.config.DatabaseSettings;
 import ai.netra.config.Environment;
+import ai.netra.config.SettingNames;
 import ai.netra.config.Settings;
 import ai.netra.db.Database;
 import ai.netra.db.EmbeddedPostgres;
@@ -34,12 +46,12 @@ final class DependencySteps {
   static List<Step> database(BackendPlan p) {
     Settings settings = p.settings;
     boolean critical = !settings.startup().allowDegraded().contains("database");
-    List<String> names = settings.database() == null ? List.of("DATABASE_URL", "POSTGRES_HOST", "NETRA_DATA_DIR")
-        : settings.database().source().equals("DATABASE_URL") ? List.of("DATABASE_URL", "STARTUP_TIMEOUT_DATABASE_S")
-        : List.of("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "STARTUP_TIMEOUT_DATABASE_S");
+    List<String> names = settings.database() == null ? List.of(DATABASE_URL, POSTGRES_HOST, NETRA_DATA_DIR)
+        : settings.database().source().equals(DATABASE_URL) ? List.of(DATABASE_URL, SettingNames.startupTimeout("database"))
+        : List.of(POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, SettingNames.startupTimeout("database"));
     List<Step> steps = new ArrayList<>();
     if (settings.embeddedDatabase()) {
-      steps.add(Step.critical("embedded-postgres", "database").settings("NETRA_DATA_DIR")
+      steps.add(Step.critical("embedded-postgres", "database").settings(NETRA_DATA_DIR)
           .hint("the embedded database is for development; set DATABASE_URL to use a PostgreSQL server")
           .run(context -> {
             EmbeddedPostgres embedded = p.embeddedPostgres.set(p.resources.closeAtShutdown("embedded PostgreSQL",
@@ -65,14 +77,14 @@ final class DependencySteps {
     steps.add(Step.critical("schema-check", "database").validation().run(context ->
         context.detail(p.migrations.require().verify())));
     steps.add(Step.critical("pool-sizing", "database").validation()
-        .settings("DB_POOL_SIZE", "DB_POOL_MAX_OVERFLOW", "MAX_INSTANCES")
+        .settings(DB_POOL_SIZE, DB_POOL_MAX_OVERFLOW, MAX_INSTANCES)
         .run(context -> {
           PoolSizing sizing = p.database.require().sizing(settings.pool());
           if (!sizing.fits()) {
             if (settings.environment() != Environment.DEVELOPMENT) {
               throw new ConfigurationException("database pool sizing: " + sizing.describe(),
                   "size the pools so every instance fits the server's max_connections",
-                  List.of("DB_POOL_SIZE", "DB_POOL_MAX_OVERFLOW", "MAX_INSTANCES"));
+                  List.of(DB_POOL_SIZE, DB_POOL_MAX_OVERFLOW, MAX_INSTANCES));
             }
             log.warn("database pool sizing (a warning in development, a failed start elsewhere): {}", sizing.describe());
             context.detail("WARNING: " + sizing.describe());
@@ -86,7 +98,7 @@ final class DependencySteps {
   static Step cache(BackendPlan p) {
     Settings settings = p.settings;
     boolean critical = !settings.startup().allowDegraded().contains("redis");
-    return Step.critical("redis", "redis").settings("REDIS_URL", "STARTUP_TIMEOUT_REDIS_S").retry(CONNECT_RETRY)
+    return Step.critical("redis", "redis").settings(REDIS_URL, SettingNames.startupTimeout("redis")).retry(CONNECT_RETRY)
         .run(context -> {
           if (settings.redisUrl() == null) {
             p.sharedMessaging.set(local());

@@ -1,5 +1,7 @@
 package ai.netra.boot;
 
+import static ai.netra.config.SettingNames.PORT;
+
 import ai.netra.startup.DependencyException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +36,7 @@ final class SelfChecks {
       String status = new String(head, StandardCharsets.US_ASCII);
       if (!status.startsWith("HTTP/1.1 200")) {
         throw new DependencyException("own /health/live on port " + port + " answered '" + status.trim() + "'",
-            "the HTTP server is bound but not serving; check the log lines above for Jetty errors", List.of("PORT"), null);
+            "the HTTP server is bound but not serving; check the log lines above for Jetty errors", List.of(PORT), null);
       }
     }
     return "GET /health/live on port " + port + " answered 200 in " + (System.nanoTime() - start) / 1_000_000 + " ms";

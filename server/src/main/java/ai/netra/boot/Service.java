@@ -1,5 +1,7 @@
 package ai.netra.boot;
 
+import static ai.netra.config.SettingNames.PORT;
+
 import ai.netra.chat.ChatService;
 import ai.netra.config.Environment;
 import ai.netra.config.Settings;
@@ -69,10 +71,10 @@ public final class Service {
 
   /** Runs the service to its end and returns the exit code: 0 after SIGTERM, else the failure's code. */
   public int run() {
-    if (settings.problems().stream().anyMatch(p -> p.settings().contains("PORT"))) {
+    if (settings.problems().stream().anyMatch(p -> p.settings().contains(PORT))) {
       // Without a valid port there is nothing to bind; fail before anything else, as the contract says.
-      return failBeforeBind(FailureKind.CONFIGURATION, "settings", "settings", List.of("PORT"),
-          settings.problems().stream().filter(p -> p.settings().contains("PORT")).map(Settings.Problem::message).toList(),
+      return failBeforeBind(FailureKind.CONFIGURATION, "settings", "settings", List.of(PORT),
+          settings.problems().stream().filter(p -> p.settings().contains(PORT)).map(Settings.Problem::message).toList(),
           "set PORT to the port the platform routes to (Cloud Run sets it for you)");
     }
     monitor = new HealthMonitor(Duration.ofMillis(1000), Duration.ofMillis(800));
@@ -89,7 +91,7 @@ public final class Service {
     try {
       http = HttpServer.start(settings.port(), boundPort, readiness, this::routes, version);
     } catch (Exception e) {
-      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of("PORT"),
+      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT),
           List.of(e.getClass().getName() + ": " + e.getMessage()),
           "port " + settings.port() + " cannot be bound: another process holds it, or PORT is privileged");
     }

@@ -1,5 +1,15 @@
 package ai.netra.cli;
 
+import static ai.netra.config.SettingNames.DATABASE_URL;
+import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
+import static ai.netra.config.SettingNames.NETRA_ENV;
+import static ai.netra.config.SettingNames.POSTGRES_DB;
+import static ai.netra.config.SettingNames.POSTGRES_HOST;
+import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
+import static ai.netra.config.SettingNames.POSTGRES_PORT;
+import static ai.netra.config.SettingNames.POSTGRES_SSLMODE;
+import static ai.netra.config.SettingNames.POSTGRES_USER;
+
 import ai.netra.boot.ExitCode;
 import ai.netra.boot.OpenDatabase;
 import ai.netra.config.Settings;
@@ -49,8 +59,8 @@ public final class ImportCommand implements Callable<Integer> {
   /** Bounds connecting (and each read) to the database, like a start's database step. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
   /** Settings this command depends on; a problem with any other (Redis, JWT) does not stop an import. */
-  private static final List<String> USED_SETTINGS = List.of("NETRA_ENV", "NETRA_DATA_DIR", "DATABASE_URL", "POSTGRES_HOST",
-      "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_SSLMODE", PriceCatalog.SETTING);
+  private static final List<String> USED_SETTINGS = List.of(NETRA_ENV, NETRA_DATA_DIR, DATABASE_URL, POSTGRES_HOST,
+      POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_SSLMODE, PriceCatalog.SETTING);
 
   @Parameters(index = "0", paramLabel = "FILE", description = "the file to import (.csv, .jsonl or .ndjson)")
   Path file;

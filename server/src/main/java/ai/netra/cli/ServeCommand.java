@@ -1,5 +1,7 @@
 package ai.netra.cli;
 
+import static ai.netra.config.SettingNames.PORT;
+
 import ai.netra.boot.Service;
 import ai.netra.config.Settings;
 import ai.netra.http.HttpServer;
@@ -35,7 +37,7 @@ public final class ServeCommand implements Callable<Integer> {
   public static int portFirst(long originNanos) {
     Settings settings = Settings.read(Settings.processEnvironment());
     // Without a valid port there is nothing to bind: the service fails with the reason before binding.
-    Optional<ServerSocketChannel> early = settings.problems().stream().anyMatch(p -> p.settings().contains("PORT"))
+    Optional<ServerSocketChannel> early = settings.problems().stream().anyMatch(p -> p.settings().contains(PORT))
         ? Optional.empty() : HttpServer.bindEarly(settings.port());
     return new Service(settings, originNanos, VersionProvider.version(), early).run();
   }

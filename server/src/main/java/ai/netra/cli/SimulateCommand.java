@@ -1,5 +1,7 @@
 package ai.netra.cli;
 
+import static ai.netra.config.SettingNames.NETRA_ENV;
+
 import ai.netra.boot.ExitCode;
 import ai.netra.boot.BackendPlan;
 import ai.netra.config.Settings;
@@ -254,7 +256,7 @@ public final class SimulateCommand implements Callable<Integer> {
       env.putAll(file);
     }
     if (environment != null) {
-      env.put("NETRA_ENV", Inputs.environment(environment));
+      env.put(NETRA_ENV, Inputs.environment(environment));
     }
     return env;
   }

@@ -1,5 +1,9 @@
 package ai.netra.cli;
 
+import static ai.netra.config.SettingNames.JWT_SECRET_KEY;
+import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
+import static ai.netra.config.SettingNames.NETRA_ENV;
+
 import ai.netra.boot.ExitCode;
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
@@ -33,7 +37,7 @@ public final class TokenCommand implements Callable<Integer> {
   /** Longer lifetimes are a key rotation problem waiting to happen; mint a new token instead. */
   static final Duration MAX_TTL = Duration.ofDays(365);
   /** The settings the signing key depends on; a problem with any other setting does not stop a token. */
-  private static final Set<String> KEY_SETTINGS = Set.of("NETRA_ENV", "JWT_SECRET_KEY", "NETRA_DATA_DIR");
+  private static final Set<String> KEY_SETTINGS = Set.of(NETRA_ENV, JWT_SECRET_KEY, NETRA_DATA_DIR);
   private static final Pattern TTL_PART = Pattern.compile("(\\d{1,9})([smhd])");
 
   @Option(names = "--user", required = true, paramLabel = "ID", description = "the user id the token speaks for (sub)")

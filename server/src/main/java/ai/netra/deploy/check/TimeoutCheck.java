@@ -1,5 +1,6 @@
 package ai.netra.deploy.check;
 
+import ai.netra.config.SettingNames;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.StartupProbe;
 import ai.netra.startup.Criticality;
@@ -198,7 +199,7 @@ final class TimeoutCheck {
   }
 
   static String timeoutSetting(String component) {
-    return "STARTUP_TIMEOUT_" + component.toUpperCase(Locale.ROOT) + "_S";
+    return SettingNames.startupTimeout(component);
   }
 
   /** Seconds rounded up to a tenth, as a setting value: {@code 4.6}, {@code 30}. */
