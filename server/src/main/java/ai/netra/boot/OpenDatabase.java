@@ -8,7 +8,10 @@ import ai.netra.db.EmbeddedPostgres;
 import ai.netra.db.Migrations;
 import ai.netra.startup.DependencyException;
 import ai.netra.startup.StartupException;
+import ai.netra.usage.PriceCatalog;
+import ai.netra.usage.UsageImport;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +86,17 @@ public final class OpenDatabase implements AutoCloseable {
   /** The database step's work: a bounded pool to {@code target}. */
   static Database connect(DatabaseSettings target, PoolSettings pool, Duration within) {
     return Database.connect(target, pool, within);
+  }
+
+  /**
+   * Writes {@code catalog} into {@code model_prices} and returns uploads into {@code llm_usage} checked
+   * against it, as the price-catalog step does for the API.
+   *
+   * @throws SQLException when the catalog cannot be written
+   */
+  public UsageImport usageImport(PriceCatalog catalog) throws SQLException {
+    catalog.sync(dataSource());
+    return UsageSteps.importer(dataSource(), catalog);
   }
 
   public DataSource dataSource() {

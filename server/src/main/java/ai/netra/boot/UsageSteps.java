@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,11 @@ final class UsageSteps {
   static final String DEVELOPMENT_USER = "dev";
 
   private UsageSteps() { }
+
+  /** Uploads into {@code llm_usage}, checked against {@code catalog}: the API's, and netra import's through {@link OpenDatabase}. */
+  static UsageImport importer(DataSource dataSource, PriceCatalog catalog) {
+    return new UsageImport(new UsageStore(dataSource), catalog, Clock.systemUTC());
+  }
 
   static List<Step> services(BackendPlan p) {
     Settings settings = p.settings;
@@ -48,7 +54,7 @@ final class UsageSteps {
             throw new DependencyException("cannot write the price catalog into model_prices: " + e.getMessage()
                 + " (SQLState " + e.getSQLState() + ")", "check that the database accepts writes", List.of(), e);
           }
-          p.usageImport.set(new UsageImport(new UsageStore(database.get().dataSource()), catalog, Clock.systemUTC()));
+          p.usageImport.set(importer(database.get().dataSource(), catalog));
           context.detail(catalog.models().size() + " models, " + catalog.prices().size() + " prices (" + source + "); "
               + (changed == 0 ? "model_prices already up to date" : changed + " rows of model_prices written"));
         }));

@@ -23,14 +23,12 @@ import ai.netra.usage.RowProblem;
 import ai.netra.usage.UsageFormat;
 import ai.netra.usage.UsageImport;
 import ai.netra.usage.UsageStorageException;
-import ai.netra.usage.UsageStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -115,8 +113,7 @@ public final class ImportCommand implements Callable<Integer> {
 
     long started = System.nanoTime();
     try (OpenDatabase database = OpenDatabase.open(settings, CONNECT_TIMEOUT)) {
-      catalog.sync(database.dataSource());
-      UsageImport importer = new UsageImport(new UsageStore(database.dataSource()), catalog, Clock.systemUTC());
+      UsageImport importer = database.usageImport(catalog);
       UsageImport.Imported imported;
       try (InputStream in = Files.newInputStream(file)) {
         imported = importer.importFrom(user, in, chosen.get());
