@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -211,6 +212,7 @@ class AnomaliesToolTest {
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String quinn = db.newUser("quinn");
     db.insertOutOfOrder(RandomUsage.history(quinn, 51, 40), 51);

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -154,6 +155,7 @@ class CachingOpportunityToolTest {
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String lena = db.newUser("lena");
     db.insertOutOfOrder(RandomUsage.history(lena, 41, 40), 41);

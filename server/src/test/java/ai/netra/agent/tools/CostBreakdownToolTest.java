@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -131,6 +132,7 @@ class CostBreakdownToolTest {
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String gina = db.newUser("gina");
     db.insertOutOfOrder(RandomUsage.history(gina, 21, 40), 21);

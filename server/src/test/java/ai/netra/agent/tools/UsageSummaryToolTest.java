@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -128,6 +129,7 @@ class UsageSummaryToolTest {
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String dana = db.newUser("dana");
     String eve = db.newUser("eve");

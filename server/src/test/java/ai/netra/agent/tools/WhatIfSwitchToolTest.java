@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -171,6 +172,7 @@ class WhatIfSwitchToolTest {
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String ivan = db.newUser("ivan");
     db.insertOutOfOrder(RandomUsage.history(ivan, 31, 40), 31);
