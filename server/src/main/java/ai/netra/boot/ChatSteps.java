@@ -8,6 +8,7 @@ import ai.netra.db.Database;
 import ai.netra.http.ApiRoutes;
 import ai.netra.http.OriginPolicy;
 import ai.netra.startup.Step;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -40,7 +41,7 @@ final class ChatSteps {
             return;
           }
           BackendPlan.Messaging messaging = p.messaging.require();
-          ChatRepository chats = new ChatRepository(database.get().dataSource());
+          ChatRepository chats = new ChatRepository(database.get().dataSource(), Clock.systemUTC());
           ChatService service = new ChatService(chats, messaging.bus(), messaging.limiter(), p.agent.require());
           ApiRoutes api = new ApiRoutes(p.tokens.require(), chats, p.usageImport.require(), origins(p.settings));
           p.chat.set(new BackendPlan.Chat(service, api));

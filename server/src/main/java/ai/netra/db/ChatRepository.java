@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -44,7 +45,7 @@ public final class ChatRepository implements ChatStore {
 
   private static final String APPEND_EVENT = """
       with next as (
-        update threads set last_event_id = last_event_id + 1, updated_at = now()
+        update threads set last_event_id = last_event_id + 1, updated_at = ?
          where id = ?
         returning id, last_event_id
       )
@@ -55,17 +56,20 @@ public final class ChatRepository implements ChatStore {
 
   private static final String SAVE_IN_NEW_THREAD = """
       with new_user as (insert into users (id) values (?) on conflict do nothing),
-      thread as (insert into threads (id, user_id, title) values (?, ?, ?) returning id)
-      insert into messages (thread_id, role, content) select id, 'user', ? from thread returning id""";
+      thread as (insert into threads (id, user_id, title, created_at, updated_at) values (?, ?, ?, ?, ?) returning id)
+      insert into messages (thread_id, role, content, created_at) select id, 'user', ?, ? from thread returning id""";
 
   private static final String SAVE_IN_THREAD = """
-      with thread as (update threads set updated_at = now() where id = ? and user_id = ? returning id)
-      insert into messages (thread_id, role, content) select id, 'user', ? from thread returning id""";
+      with thread as (update threads set updated_at = ? where id = ? and user_id = ? returning id)
+      insert into messages (thread_id, role, content, created_at) select id, 'user', ?, ? from thread returning id""";
 
   private final DataSource dataSource;
+  private final Clock clock;
 
-  public ChatRepository(DataSource dataSource) {
+  /** @param clock when messages are written and threads updated (a test's own, to tell them apart) */
+  public ChatRepository(DataSource dataSource, Clock clock) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /**
@@ -84,6 +88,7 @@ public final class ChatRepository implements ChatStore {
     UUID threadId = newThread ? UUID.randomUUID() : threadIdOrNull;
     // One statement, so one round trip and all or nothing. A given thread that is the user's proves
     // the user exists; one that is not leaves nothing written.
+    OffsetDateTime now = now();
     Long messageId = withConnection("save a user message", c -> {
       try (PreparedStatement s = prepare(c, newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
         if (newThread) {
@@ -91,11 +96,16 @@ public final class ChatRepository implements ChatStore {
           s.setObject(2, threadId);
           s.setString(3, userId);
           s.setString(4, title(content));
-          s.setString(5, content);
+          s.setObject(5, now);
+          s.setObject(6, now);
+          s.setString(7, content);
+          s.setObject(8, now);
         } else {
-          s.setObject(1, threadId);
-          s.setString(2, userId);
-          s.setString(3, content);
+          s.setObject(1, now);
+          s.setObject(2, threadId);
+          s.setString(3, userId);
+          s.setString(4, content);
+          s.setObject(5, now);
         }
         try (ResultSet rs = s.executeQuery()) {
           return rs.next() ? rs.getLong(1) : null;
@@ -210,15 +220,16 @@ public final class ChatRepository implements ChatStore {
     }
     Instant at = timestamp.truncatedTo(ChronoUnit.MICROS);
     try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, APPEND_EVENT)) {
-      s.setObject(1, threadId);
+      s.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+      s.setObject(2, threadId);
       if (runIdOrNull == null) {
-        s.setNull(2, Types.OTHER);
+        s.setNull(3, Types.OTHER);
       } else {
-        s.setObject(2, runIdOrNull);
+        s.setObject(3, runIdOrNull);
       }
-      s.setString(3, type);
-      s.setString(4, payloadJson);
-      s.setObject(5, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+      s.setString(4, type);
+      s.setString(5, payloadJson);
+      s.setObject(6, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
       try (ResultSet rs = s.executeQuery()) {
         if (!rs.next()) {
           throw new ThreadNotFoundException(threadId);
@@ -249,10 +260,13 @@ public final class ChatRepository implements ChatStore {
     requireContent(content);
     int inserted = withConnection("save an assistant message", c -> {
       try (PreparedStatement s = prepare(c, """
-          with t as (update threads set updated_at = now() where id = ? returning id)
-          insert into messages (thread_id, role, content) select t.id, 'assistant', ? from t""")) {
-        s.setObject(1, threadId);
-        s.setString(2, content);
+          with t as (update threads set updated_at = ? where id = ? returning id)
+          insert into messages (thread_id, role, content, created_at) select t.id, 'assistant', ?, ? from t""")) {
+        OffsetDateTime now = now();
+        s.setObject(1, now);
+        s.setObject(2, threadId);
+        s.setString(3, content);
+        s.setObject(4, now);
         return s.executeUpdate();
       }
     });
@@ -394,6 +408,11 @@ public final class ChatRepository implements ChatStore {
       throw new ThreadNotFoundException(threadId);
     }
     return events;
+  }
+
+  /** The clock's now, to the microsecond PostgreSQL keeps. */
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
   }
 
   /** The first {@value #TITLE_CHARS} chars of the content on one line: line breaks and runs of spaces become one space. */
