@@ -14,6 +14,7 @@ import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -70,9 +71,11 @@ public final class ChatService implements AutoCloseable {
   }
 
   void opened(ChatSocket socket) {
-    sockets.computeIfAbsent(socket.userId(), u -> ConcurrentHashMap.newKeySet()).add(socket);
+    // First the greeting, then the live events: a client always hears connection_established first, and
+    // resumes what was stored before it listened.
     send(socket, transient_(new ChatEvent.ConnectionEstablished(socket.userId(), socket.id(), 1, ChatEvent.Limits.CURRENT),
         null));
+    sockets.computeIfAbsent(socket.userId(), u -> ConcurrentHashMap.newKeySet()).add(socket);
   }
 
   void closed(ChatSocket socket, int code) {
@@ -201,9 +204,30 @@ public final class ChatService implements AutoCloseable {
       send(socket, error("rate_limited", "too many resumes", r.threadId()));
       return;
     }
-    List<ChatStore.StoredEvent> missed = chats.events(socket.userId(), r.threadId(), r.afterEventId(), RESUME_BATCH);
-    for (ChatStore.StoredEvent e : missed) {
-      send(socket, e.type(), wire(e));
+    // The thread's live events are held back on this socket while the stored ones are replayed, then handed
+    // over in order: a run that streams meanwhile reaches the client once each, with no gap.
+    socket.beginReplay(r.threadId(), r.afterEventId());
+    try {
+      long after = r.afterEventId();
+      while (true) {
+        List<ChatStore.StoredEvent> missed = chats.events(socket.userId(), r.threadId(), after, RESUME_BATCH);
+        for (ChatStore.StoredEvent e : missed) {
+          if (socket.replay(r.threadId(), e.eventId(), wire(e))) {
+            metrics.sent(e.type(), 1);
+          }
+        }
+        if (missed.size() == RESUME_BATCH) {
+          return; // the client asks again after the last one; the live events stay held until it catches up
+        }
+        OptionalLong gap = socket.handOver(r.threadId());
+        if (gap.isEmpty()) {
+          return;
+        }
+        after = gap.getAsLong(); // held events ran ahead of this batch (too many to hold): fetch what lies between
+      }
+    } catch (RuntimeException e) {
+      socket.endReplay(r.threadId()); // the client gets an error and may resume again; the live events flow meanwhile
+      throw e;
     }
   }
 
@@ -225,11 +249,31 @@ public final class ChatService implements AutoCloseable {
     Set<ChatSocket> mine = sockets.get(message.substring(0, cut));
     if (mine != null) {
       String event = message.substring(cut + 1);
+      UUID threadId = threadOf(event);
+      long eventId = eventIdOf(event);
       for (ChatSocket socket : mine) {
-        socket.send(event);
+        socket.live(threadId, eventId, event);
       }
       metrics.sent(ChatMetrics.typeOf(event), mine.size());
     }
+  }
+
+  /** The thread of a stored event's wire form, which {@link #wire} writes with {@code "thread_id"} after the run. */
+  static UUID threadOf(String wire) {
+    String field = "\"thread_id\":\"";
+    int at = wire.indexOf(field);
+    return at < 0 ? null : UUID.fromString(wire.substring(at + field.length(), at + field.length() + 36));
+  }
+
+  /** The event id of a stored event's wire form, which {@link #wire} writes second. */
+  static long eventIdOf(String wire) {
+    String field = "\"event_id\":";
+    int at = wire.indexOf(field) + field.length();
+    int end = at;
+    while (end < wire.length() && Character.isDigit(wire.charAt(end))) {
+      end++;
+    }
+    return end == at ? 0 : Long.parseLong(wire, at, end, 10);
   }
 
   private void send(ChatSocket socket, String type, String event) {
