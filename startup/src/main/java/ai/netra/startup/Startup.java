@@ -173,11 +173,11 @@ public final class Startup {
               + " was used up before this step could start", "", List.of(), null));
       return;
     }
-    AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+    Attempts attempts = new Attempts();
     StepContext context = new Context(entry, startNanos + timeout.toNanos(), timeout);
     CompletableFuture<Void> future = Failsafe.with(policies(step, timeout))
         .with(stepThreads)
-        .runAsync(() -> attempt(step, entry, context, lastFailure));
+        .runAsync(() -> attempt(step, entry, context, attempts));
     synchronized (lock) {
       if (cancelled) {
         future.cancel(true);
@@ -192,10 +192,10 @@ public final class Startup {
           (System.nanoTime() - startNanos) / 1_000_000, entry.attempts);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      fail(phase, step, entry, cause instanceof TimeoutExceededException ? timedOut(step, timeout, entry, lastFailure.get()) : cause);
+      fail(phase, step, entry, cause instanceof TimeoutExceededException ? timedOut(timeout, entry, attempts) : cause);
     } catch (TimeoutException e) {
       future.cancel(true);
-      fail(phase, step, entry, timedOut(step, timeout, entry, lastFailure.get()));
+      fail(phase, step, entry, timedOut(timeout, entry, attempts));
     } catch (CancellationException | InterruptedException e) {
       future.cancel(true);
       synchronized (lock) {
@@ -212,34 +212,57 @@ public final class Startup {
     }
   }
 
-  private void attempt(Step step, Entry entry, StepContext context, AtomicReference<Throwable> lastFailure) throws Throwable {
+  private void attempt(Step step, Entry entry, StepContext context, Attempts attempts) throws Throwable {
     int attempt;
     synchronized (lock) {
       attempt = ++entry.attempts;
       publishLocked();
     }
+    long startNanos = System.nanoTime();
+    attempts.waiting.set(true);
     MDC.put("step", step.name());
     MDC.put("component", step.component());
     try {
       step.action().run(context);
     } catch (Throwable t) {
-      boolean ourInterrupt = !context.remaining().isPositive() || isInterruption(t);
-      if (!ourInterrupt) {
-        lastFailure.set(t); // the interrupt the timeout sent is not the step's error: keep the one before it
+      if (isEngineInterrupt(t, context)) {
+        attempts.cutOff.set(true); // the timeout's interrupt is not the step's error: keep the one before it
+        throw t;
       }
-      if (!ourInterrupt && step.retry() != Retry.NONE && FailureKind.classify(t) == FailureKind.DEPENDENCY) {
-        log.warn("step {} ({}) attempt {} failed: {}; retrying within {} left", step.name(), step.component(), attempt,
-            oneLine(t), TimeoutPolicy.seconds(context.remaining()));
+      attempts.lastFailure.set(t);
+      if (FailureKind.classify(t) == FailureKind.DEPENDENCY) {
+        boolean again = step.retry() != Retry.NONE && context.remaining().isPositive();
+        log.warn("step {} ({}) attempt {} failed after {}: {}{}", step.name(), step.component(), attempt,
+            TimeoutPolicy.seconds(Duration.ofNanos(System.nanoTime() - startNanos)), oneLine(t),
+            again ? "; retrying within " + TimeoutPolicy.seconds(context.remaining()) + " left" : "");
       }
       throw t;
     } finally {
+      attempts.waiting.set(false);
       MDC.remove("step");
       MDC.remove("component");
     }
   }
 
+  /**
+   * True when {@code t} is the engine's own interrupt: the step's time is up (or the start was
+   * cancelled) and {@code t} reports an interruption. A driver's read or connect timeout
+   * ({@link java.net.SocketTimeoutException}, which is an {@link java.io.InterruptedIOException})
+   * is never the engine's: it is the attempt's error, whenever it happens.
+   */
+  private boolean isEngineInterrupt(Throwable t, StepContext context) {
+    boolean stopped;
+    synchronized (lock) {
+      stopped = cancelled;
+    }
+    return (stopped || !context.remaining().isPositive()) && isInterruption(t);
+  }
+
   private static boolean isInterruption(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+    for (Throwable c : causes(t)) {
+      if (c instanceof java.net.SocketTimeoutException) {
+        return false;
+      }
       if (c instanceof InterruptedException || c instanceof java.io.InterruptedIOException
           || c instanceof java.nio.channels.ClosedByInterruptException) {
         return true;
@@ -270,11 +293,22 @@ public final class Startup {
     return List.of(limit, builder.build());
   }
 
-  private static DependencyException timedOut(Step step, Duration timeout, Entry entry, Throwable last) {
-    String message = "no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after "
-        + entry.attempts + (entry.attempts == 1 ? " attempt" : " attempts")
-        + (last == null ? "; the last attempt was still blocked when time ran out" : "; last error: " + oneLine(last));
-    return new DependencyException(message, "", List.of(), last);
+  private static DependencyException timedOut(Duration timeout, Entry entry, Attempts attempts) {
+    Throwable last = attempts.lastFailure.get();
+    // Failsafe may report the timeout before the interrupted attempt has returned: either sign means it was cut off.
+    boolean cutOff = attempts.waiting.get() || attempts.cutOff.get();
+    int count = entry.attempts;
+    StringBuilder message = new StringBuilder("no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after "
+        + count + (count == 1 ? " attempt" : " attempts"));
+    if (cutOff) {
+      message.append(count == 1 ? "; the attempt" : "; the last attempt").append(" was still waiting when time ran out");
+      if (last != null) {
+        message.append("; the one before failed: ").append(oneLine(last));
+      }
+    } else if (last != null) {
+      message.append("; last error: ").append(oneLine(last));
+    }
+    return new DependencyException(message.toString(), "", List.of(), last);
   }
 
   private void fail(Phase phase, Step step, Entry entry, Throwable error) {
@@ -427,6 +461,15 @@ public final class Startup {
 
   private long millisSinceOrigin(long nanos) {
     return Math.max(0, (nanos - options.originNanos()) / 1_000_000);
+  }
+
+  /** What the attempts of one step left behind, for its timeout message. */
+  private static final class Attempts {
+    final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+    /** An attempt is running now. */
+    final java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The last attempt ended with the engine's interrupt. */
+    final java.util.concurrent.atomic.AtomicBoolean cutOff = new java.util.concurrent.atomic.AtomicBoolean();
   }
 
   /** One step's mutable state; guarded by {@link #lock}. */

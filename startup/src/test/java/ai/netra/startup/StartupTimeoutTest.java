@@ -168,7 +168,61 @@ class StartupTimeoutTest {
 
       assertThat(step(report, "connect-database").error()).as("error of a step that was blocked when it timed out")
           .doesNotContain("InterruptedException")
-          .contains("still blocked");
+          .contains("the attempt was still waiting when time ran out");
+    }
+
+    @Test
+    void aDriversReadTimeoutIsTheAttemptsErrorNotTheEnginesInterrupt() {
+      // pgjdbc's sslResponseTimeout ends an attempt with SocketTimeoutException, an InterruptedIOException.
+      AtomicInteger calls = new AtomicInteger();
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(500)), Step.critical("connect-database", "database")
+          .retry(Retry.untilTimeout(Duration.ofMillis(10), Duration.ofMillis(20)))
+          .run(context -> {
+            calls.incrementAndGet();
+            Thread.sleep(40);
+            throw new IOException("the connection attempt failed",
+                new java.net.SocketTimeoutException("Read timed out"));
+          }));
+
+      StepReport step = step(report, "connect-database");
+      assertThat(calls.get()).as("attempts made in 500 ms").isGreaterThan(2);
+      assertThat(step.error()).as("error of a step whose every attempt hit the driver's read timeout")
+          .contains("java.io.IOException: the connection attempt failed");
+      assertThat(report.failure().cause()).as("cause chain of the failure record")
+          .anySatisfy(line -> assertThat(line).isEqualTo("java.net.SocketTimeoutException: Read timed out"));
+    }
+
+    @Test
+    void aDriverTimeoutThatFiresAtTheDeadlineIsStillNamed() {
+      // A driver bounded by the step's remaining time fails right at the deadline: its error is still the cause.
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(300)), Step.critical("connect-database", "database")
+          .run(context -> {
+            long until = System.nanoTime() + context.remaining().toNanos();
+            while (System.nanoTime() < until) {
+              Thread.onSpinWait();
+            }
+            throw new java.net.SocketTimeoutException("Read timed out");
+          }));
+
+      assertThat(report.failure().cause()).as("cause chain when the driver's timeout met the step's deadline")
+          .anySatisfy(line -> assertThat(line).isEqualTo("java.net.SocketTimeoutException: Read timed out"));
+    }
+
+    @Test
+    void aBlockedLastAttemptNamesTheErrorOfTheOneBefore() {
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(400)), Step.critical("connect-database", "database")
+          .retry(Retry.untilTimeout(Duration.ofMillis(10), Duration.ofMillis(20)))
+          .run(context -> {
+            if (context.attempt() == 1) {
+              throw new ConnectException("Connection refused");
+            }
+            Thread.sleep(10_000);
+          }));
+
+      assertThat(step(report, "connect-database").error()).as("error when the last attempt hung after a refusal")
+          .contains("2 attempts")
+          .contains("the last attempt was still waiting when time ran out")
+          .contains("the one before failed: java.net.ConnectException: Connection refused");
     }
   }
 
