@@ -2,6 +2,7 @@ package ai.netra.boot;
 
 import ai.netra.config.Environment;
 import ai.netra.config.Settings;
+import ai.netra.db.Database;
 import ai.netra.startup.DependencyException;
 import ai.netra.startup.Step;
 import ai.netra.usage.DemoUsage;
@@ -40,12 +41,13 @@ final class UsageSteps {
           }
           int changed;
           try {
-            changed = catalog.sync(components.database.dataSource());
+            changed = catalog.sync(components.database.dataSource(context.remaining()));
           } catch (SQLException e) {
             throw new DependencyException("cannot write the price catalog into model_prices: " + e.getMessage()
                 + " (SQLState " + e.getSQLState() + ")", "check that the database accepts writes", List.of(), e);
           }
-          components.usageImport = new UsageImport(new UsageStore(components.database.dataSource()), catalog,
+          components.usageImport = new UsageImport(
+              new UsageStore(components.database.dataSource(Database.IMPORT_STATEMENTS)), catalog,
               Clock.systemUTC());
           context.detail(catalog.models().size() + " models, " + catalog.prices().size() + " prices (" + source + "); "
               + (changed == 0 ? "model_prices already up to date" : changed + " rows of model_prices written"));
@@ -57,7 +59,7 @@ final class UsageSteps {
           return;
         }
         long started = System.nanoTime();
-        UsageStore store = new UsageStore(components.database.dataSource());
+        UsageStore store = new UsageStore(components.database.dataSource(context.remaining()));
         DemoUsage demo = new DemoUsage(Clock.systemUTC());
         long existing = store.count(DEVELOPMENT_USER);
         if (existing > 0) {

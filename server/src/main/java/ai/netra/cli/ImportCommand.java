@@ -61,6 +61,8 @@ public final class ImportCommand implements Callable<Integer> {
   static final int DATABASE_ERROR = 3;
   /** Bounds connecting (and each read) to the database, like a start's database step. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+  /** Migrating a large history by hand may take long; an operator is watching. */
+  private static final Duration MIGRATION_STATEMENTS = Duration.ofHours(1);
   /** Settings this command depends on; a problem with any other (Redis, JWT) does not stop an import. */
   private static final List<String> USED_SETTINGS = List.of("NETRA_ENV", "NETRA_DATA_DIR", "DATABASE_URL", "POSTGRES_HOST",
       "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_SSLMODE", PriceCatalog.SETTING);
@@ -137,7 +139,7 @@ public final class ImportCommand implements Callable<Integer> {
       }
       // Two connections: Flyway holds one for its lock while it migrates on the other.
       database = Database.connect(target, new PoolSettings(2, 0, 1, 0), CONNECT_TIMEOUT);
-      Migrations migrations = new Migrations(database.dataSource());
+      Migrations migrations = new Migrations(database.dataSource(MIGRATION_STATEMENTS));
       try {
         migrations.migrate();
         migrations.verify();
@@ -147,8 +149,9 @@ public final class ImportCommand implements Callable<Integer> {
         return fail(err, DATABASE_ERROR, "cannot migrate the database at " + target.describe() + ": "
             + String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getName()));
       }
-      catalog.sync(database.dataSource());
-      UsageImport importer = new UsageImport(new UsageStore(database.dataSource()), catalog, Clock.systemUTC());
+      catalog.sync(database.dataSource(Database.IMPORT_STATEMENTS));
+      UsageImport importer = new UsageImport(new UsageStore(database.dataSource(Database.IMPORT_STATEMENTS)), catalog,
+          Clock.systemUTC());
       UsageImport.Imported imported;
       try (InputStream in = Files.newInputStream(file)) {
         imported = importer.importFrom(user, in, chosen.get());
