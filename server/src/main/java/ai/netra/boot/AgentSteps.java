@@ -4,6 +4,7 @@ import ai.netra.agent.Supervisor;
 import ai.netra.agent.tools.UsageTools;
 import ai.netra.config.Environment;
 import ai.netra.config.LlmSettings;
+import ai.netra.db.Database;
 import ai.netra.llm.ChatModel;
 import ai.netra.llm.LlmEndpointCheck;
 import ai.netra.llm.MeteredChatModel;
@@ -27,6 +28,9 @@ final class AgentSteps {
     // service is for, so the start fails unless STARTUP_ALLOW_DEGRADED names llm.
     Step.Builder endpoint = components.settings.environment() == Environment.DEVELOPMENT
         ? Step.optional("llm-endpoint", "llm") : Step.critical("llm-endpoint", "llm");
+    if (!llm.offline()) {
+      endpoint.waits(); // on the provider's answer to GET /models
+    }
     return List.of(
         Step.critical("llm-manager", "llm").settings("LLM_MODEL", "LLM_BASE_URL", "LLM_API_KEY", "LLM_FALLBACK")
             .run(context -> {
@@ -60,7 +64,7 @@ final class AgentSteps {
             context.detail("DEGRADED: no database, so no usage data to answer from");
             return;
           }
-          components.tools = UsageTools.create(components.database.dataSource(), clock);
+          components.tools = UsageTools.create(components.database.dataSource(Database.TOOL_STATEMENTS), clock);
           context.detail(String.join(", ", components.tools.names()));
         }),
         Step.critical("agent-supervisor", "agents").run(context -> {

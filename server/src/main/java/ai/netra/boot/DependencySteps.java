@@ -39,7 +39,7 @@ final class DependencySteps {
         : List.of("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "STARTUP_TIMEOUT_DATABASE_S");
     List<Step> steps = new ArrayList<>();
     if (settings.embeddedDatabase()) {
-      steps.add(Step.critical("embedded-postgres", "database").settings("NETRA_DATA_DIR")
+      steps.add(Step.critical("embedded-postgres", "database").waits().settings("NETRA_DATA_DIR")
           .hint("the embedded database is for development; set DATABASE_URL to use a PostgreSQL server")
           .run(context -> {
             components.embeddedPostgres = EmbeddedPostgres.start(settings.dataDir(), context.remaining());
@@ -62,8 +62,9 @@ final class DependencySteps {
           + settings.pool().maxOverflow() + " overflow");
     }));
     var migrations = new java.util.concurrent.atomic.AtomicReference<Migrations>();
-    steps.add(Step.critical("migrations", "database").run(context -> {
-      migrations.set(new Migrations(requireDatabase(components).dataSource()));
+    // Waits: for a pooled connection on a slow path, and for another instance's migration lock.
+    steps.add(Step.critical("migrations", "database").waits().run(context -> {
+      migrations.set(new Migrations(requireDatabase(components).dataSource(context.remaining())));
       context.detail(migrations.get().migrate());
     }));
     steps.add(Step.critical("schema-check", "database").validation().run(context -> {

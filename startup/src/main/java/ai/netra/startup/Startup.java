@@ -192,10 +192,11 @@ public final class Startup {
           (System.nanoTime() - startNanos) / 1_000_000, entry.attempts);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      fail(phase, step, entry, cause instanceof TimeoutExceededException ? timedOut(timeout, entry, attempts) : cause);
+      fail(phase, step, entry, cause instanceof TimeoutExceededException
+          ? timedOut(timeout, entry, attempts, startNanos + timeout.toNanos()) : cause);
     } catch (TimeoutException e) {
       future.cancel(true);
-      fail(phase, step, entry, timedOut(timeout, entry, attempts));
+      fail(phase, step, entry, timedOut(timeout, entry, attempts, startNanos + timeout.toNanos()));
     } catch (CancellationException | InterruptedException e) {
       future.cancel(true);
       synchronized (lock) {
@@ -238,6 +239,7 @@ public final class Startup {
       }
       throw t;
     } finally {
+      attempts.endedNanos = System.nanoTime();
       attempts.waiting.set(false);
       MDC.remove("step");
       MDC.remove("component");
@@ -293,10 +295,12 @@ public final class Startup {
     return List.of(limit, builder.build());
   }
 
-  private static DependencyException timedOut(Duration timeout, Entry entry, Attempts attempts) {
+  private static DependencyException timedOut(Duration timeout, Entry entry, Attempts attempts, long deadlineNanos) {
     Throwable last = attempts.lastFailure.get();
-    // Failsafe may report the timeout before the interrupted attempt has returned: either sign means it was cut off.
-    boolean cutOff = attempts.waiting.get() || attempts.cutOff.get();
+    // Failsafe may report the timeout before or after the interrupted attempt returned; an attempt
+    // that ended at the deadline itself (it finished as time ran out) was running then too.
+    boolean cutOff = attempts.waiting.get() || attempts.cutOff.get()
+        || attempts.endedNanos - deadlineNanos > -Duration.ofMillis(20).toNanos();
     int count = entry.attempts;
     StringBuilder message = new StringBuilder("no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after "
         + count + (count == 1 ? " attempt" : " attempts"));
@@ -470,6 +474,8 @@ public final class Startup {
     final java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
     /** The last attempt ended with the engine's interrupt. */
     final java.util.concurrent.atomic.AtomicBoolean cutOff = new java.util.concurrent.atomic.AtomicBoolean();
+    /** When the last attempt ended, by {@link System#nanoTime()}; far in the past while none has. */
+    volatile long endedNanos = Long.MIN_VALUE / 2;
   }
 
   /** One step's mutable state; guarded by {@link #lock}. */
