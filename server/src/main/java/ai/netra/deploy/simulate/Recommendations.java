@@ -66,7 +66,7 @@ public final class Recommendations {
    * The timeouts and budget the model recommends for this start, or the cause when the start failed
    * for a reason more time would not fix.
    */
-  static List<Item> timeouts(StartupReport report, StartupFailure failure, StartupPlan plan,
+  public static List<Item> timeouts(StartupReport report, StartupFailure failure, StartupPlan plan,
       Map<String, Duration> latencies) {
     List<Item> items = new ArrayList<>();
     if (failure != null && !ranOutOfTime(failure)) {
