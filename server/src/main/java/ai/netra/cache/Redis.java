@@ -20,7 +20,9 @@ import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.providers.PooledConnectionProvider;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -47,7 +49,8 @@ public final class Redis implements AutoCloseable {
   private final String prefix;
   /** How long a new connection may take to answer its first PING; see the class comment. */
   private volatile Duration setupBound;
-  private final JedisPooled client;
+  private final Client client;
+  private final PooledConnectionProvider connections;
 
   private Redis(DefaultJedisClientConfig.Builder settings, HostAndPort address, String prefix, Duration setupBound) {
     this.settings = settings;
@@ -58,7 +61,19 @@ public final class Redis implements AutoCloseable {
     pool.setMaxTotal(32);
     pool.setMaxWait(RUNTIME_TIMEOUT); // borrowing never waits forever either
     pool.setJmxEnabled(false);
-    this.client = new JedisPooled(new Connections(), pool);
+    this.connections = new PooledConnectionProvider(new Connections(), pool);
+    this.client = new Client(connections);
+  }
+
+  /**
+   * The pooled client, told the protocol up front: without it, Jedis borrows a connection while it
+   * is built to ask the server which protocol it speaks, a hidden wait as long as a whole setup on a
+   * slow path (and a second one when that fails).
+   */
+  static final class Client extends UnifiedJedis {
+    Client(PooledConnectionProvider connections) {
+      super(connections, RedisProtocol.RESP2);
+    }
   }
 
   /**
@@ -91,8 +106,12 @@ public final class Redis implements AutoCloseable {
     Duration first = within.minus(DRIVER_MARGIN);
     Redis redis = new Redis(builder, address, prefix, first.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : first);
     long started = System.nanoTime();
-    try {
-      redis.ping(); // through the pool: its first connection is made under the step's bound and kept
+    // Directly, not through the pool: a failed create inside the pool's borrow can cost the wait twice.
+    try (Connection probe = redis.newConnection()) {
+      probe.ping();
+    } catch (JedisException e) {
+      redis.close();
+      throw redis.failure(e);
     } catch (RuntimeException e) {
       redis.close();
       throw e;
@@ -100,6 +119,15 @@ public final class Redis implements AutoCloseable {
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     Duration later = took.multipliedBy(3).plusSeconds(1);
     redis.setupBound = later.compareTo(RUNTIME_TIMEOUT) < 0 ? RUNTIME_TIMEOUT : later.compareTo(within) > 0 ? within : later;
+    // The pool's first connection, made in the background: on a slow path the first command after the
+    // start would otherwise wait for a whole setup.
+    Thread.ofVirtual().name("redis-pool-warm").start(() -> {
+      try {
+        redis.connections.getPool().addObject();
+      } catch (Exception e) {
+        redis.failed(); // the first command makes one itself
+      }
+    });
     return redis;
   }
 
@@ -168,16 +196,21 @@ public final class Redis implements AutoCloseable {
         throw new DependencyException("Redis at " + address + " answered '" + answer + "' to PING", "", List.of("REDIS_URL"), null);
       }
       return "PING answered by " + address;
-    } catch (JedisAccessControlException e) {
-      failed();
-      throw new ConfigurationException("Redis at " + address + " refused the credentials: " + e.getMessage(),
-          "check the user and password in REDIS_URL", List.of("REDIS_URL"), e);
     } catch (JedisException e) {
-      failed();
-      throw new DependencyException("Redis at " + address + " not reachable: " + describe(e),
-          "check that Redis runs at " + address + " and that this instance's network (VPC connector) reaches it",
-          List.of("REDIS_URL"), e);
+      throw failure(e);
     }
+  }
+
+  /** {@code e} as the start and the health check report it: wrong credentials are configuration, the rest the dependency. */
+  private RuntimeException failure(JedisException e) {
+    failed();
+    if (e instanceof JedisAccessControlException) {
+      return new ConfigurationException("Redis at " + address + " refused the credentials: " + e.getMessage(),
+          "check the user and password in REDIS_URL", List.of("REDIS_URL"), e);
+    }
+    return new DependencyException("Redis at " + address + " not reachable: " + describe(e),
+        "check that Redis runs at " + address + " and that this instance's network (VPC connector) reaches it",
+        List.of("REDIS_URL"), e);
   }
 
   /** Which wait ended a failed call, in words. */
@@ -220,7 +253,7 @@ public final class Redis implements AutoCloseable {
     };
   }
 
-  JedisPooled client() {
+  UnifiedJedis client() {
     return client;
   }
 

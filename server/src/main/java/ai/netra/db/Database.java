@@ -59,6 +59,8 @@ public final class Database implements AutoCloseable {
   private volatile boolean closed;
   /** Set by a failed check: only a pool that emptied during an outage is renewed, never a pool still filling up. */
   private volatile boolean outage;
+  /** How long a borrower waits for a connection: the step's time while starting, {@link #BORROW_TIMEOUT} once serving. */
+  private volatile long borrowMillis;
 
   private Database(DatabaseSettings settings, HikariConfig config, HikariDataSource pool, int maxConnections,
       int reservedConnections, int servingMinimumIdle) {
@@ -68,6 +70,7 @@ public final class Database implements AutoCloseable {
     this.maxConnections = maxConnections;
     this.reservedConnections = reservedConnections;
     this.pool = pool;
+    this.borrowMillis = config.getConnectionTimeout();
   }
 
   /**
@@ -152,6 +155,7 @@ public final class Database implements AutoCloseable {
 
   /** The start is over: from now on a borrow waits at most {@link #BORROW_TIMEOUT}, and the pool keeps its size idle. */
   public void serving() {
+    borrowMillis = BORROW_TIMEOUT.toMillis();
     config.setConnectionTimeout(BORROW_TIMEOUT.toMillis());
     config.setMinimumIdle(servingMinimumIdle);
     pool.getHikariConfigMXBean().setConnectionTimeout(BORROW_TIMEOUT.toMillis());
@@ -218,7 +222,7 @@ public final class Database implements AutoCloseable {
             outage = false;
             return Result.healthy(settings.describe() + " answers again; the connection pool was renewed");
           }
-          try (Connection c = current.getConnection(); Statement s = c.createStatement()) {
+          try (Connection c = borrow(current); Statement s = c.createStatement()) {
             // The check is never interrupted (that would close a pooled connection); its own read is
             // bounded instead. The pool restores the connection's usual timeout when it is returned.
             c.setNetworkTimeout(Runnable::run, (int) Math.max(1, timeout.toMillis()));
@@ -235,6 +239,18 @@ public final class Database implements AutoCloseable {
         }
       }
     };
+  }
+
+  /**
+   * A connection from {@code from}, waiting at most {@link #borrowMillis}. Hikari reads a changed
+   * connection timeout only at its next housekeeping run (every 30 s), so a borrower right after the
+   * start would still wait the start's long timeout: the wait is passed on each borrow instead.
+   */
+  private Connection borrow(HikariDataSource from) throws SQLException {
+    if (from.getHikariPoolMXBean() instanceof com.zaxxer.hikari.pool.HikariPool hikari) {
+      return hikari.getConnection(borrowMillis);
+    }
+    return from.getConnection();
   }
 
   /** Replaces {@code empty} (a pool with no connection, stuck in its reconnect backoff) with a fresh pool. */
@@ -297,7 +313,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public Connection getConnection() throws SQLException {
-      Connection c = pool.getConnection();
+      Connection c = borrow(pool);
       try {
         c.setNetworkTimeout(Runnable::run, readMillis); // the pool restores its own when the connection returns
         if (statements.equals(REQUEST_STATEMENTS)) {

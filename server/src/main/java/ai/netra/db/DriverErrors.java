@@ -31,7 +31,8 @@ final class DriverErrors {
     }
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if ("08001".equals(e.getSQLState()) && message.toLowerCase(Locale.ROOT).contains("timed out")) {
-      return "no login within " + seconds(target.wholeSecondsBound()) + " (the driver's loginTimeout): " + message;
+      return "no login within " + seconds(Duration.ofSeconds((target.bound().toMillis() + 999) / 1000))
+          + " (the driver's loginTimeout): " + message;
     }
     return message;
   }

@@ -13,8 +13,8 @@ import java.util.Properties;
  * after 5 s without the server's first byte, whatever {@code connectTimeout} says, and
  * {@code cancelSignalTimeout} waits 10 s. A slow path (Cloud SQL over a VPC connector: 10-30 s to the
  * first byte) must still connect when the step's time allows it, so each of them gets the bound too.
- * Whole-second settings are rounded down, so the driver gives up, with its own error, before the
- * step that called it runs out of time.
+ * Whole-second settings are rounded down (but {@code loginTimeout}, the outer one), so the driver
+ * gives up, with its own error, before the step that called it runs out of time.
  *
  * @param bound the longest the driver may wait for anything while connecting, and for each read
  */
@@ -32,7 +32,9 @@ record JdbcTarget(String url, Properties properties, Duration bound) {
     String seconds = wholeSeconds(bound);
     String millis = String.valueOf(Math.max(1, bound.toMillis()));
     p.setProperty("connectTimeout", seconds);
-    p.setProperty("loginTimeout", seconds);
+    // The outer bound (it also covers the host name lookup, which nothing else bounds), rounded up so
+    // that the waits inside it, which say where they waited, end an attempt first.
+    p.setProperty("loginTimeout", String.valueOf(Math.max(1, (bound.toMillis() + 999) / 1000)));
     p.setProperty("socketTimeout", seconds);
     p.setProperty("sslResponseTimeout", millis);
     p.setProperty("gssResponseTimeout", millis);

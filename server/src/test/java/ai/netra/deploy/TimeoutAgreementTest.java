@@ -38,12 +38,12 @@ class TimeoutAgreementTest {
 
   private static final Pattern SET = Pattern.compile("(STARTUP_[A-Z_]+_S)=([0-9.]+)");
 
-  /** The incident's policy, on a staging deployment otherwise fine. */
+  /** The incident's policy, on a staging deployment on Cloud SQL otherwise fine. */
   private static Map<String, String> incident() {
     Map<String, String> env = new HashMap<>();
     env.put("NETRA_ENV", "staging");
     env.put("K_SERVICE", "netra");
-    env.put("POSTGRES_HOST", "10.20.0.5");
+    env.put("POSTGRES_HOST", "/cloudsql/p:europe-west1:db");
     env.put("POSTGRES_DB", "netra");
     env.put("POSTGRES_USER", "netra");
     env.put("POSTGRES_PASSWORD", "pg-secret-Zq81xL");
@@ -110,7 +110,8 @@ class TimeoutAgreementTest {
     assertThat(serve).as("serve's INIT rejects the incident's policy (exit 2)").isNotNull();
     assertThat(check.verdict()).as("check's verdict on the same policy").isEqualTo(Verdict.FAIL);
     Map<String, String> fromServe = settingsIn(Stream.of(serve.hint()));
-    assertThat(fromServe).as("serve's fix").containsEntry("STARTUP_TOTAL_BUDGET_S", "10");
+    assertThat(fromServe).as("serve's fix: 10 s x 1.25 / 0.77 for Cloud SQL, and the budget for it")
+        .containsEntry("STARTUP_TIMEOUT_DATABASE_S", "16.3").containsEntry("STARTUP_TOTAL_BUDGET_S", "30");
     assertThat(checkChanges(check)).as("check's fixes are serve's").isEqualTo(fromServe);
   }
 

@@ -175,6 +175,7 @@ class DependencyFaultsIT {
     try (FaultProxy database = postgresProxy(Mode.slow(Duration.ofMillis(2500)))) {
       Map<String, String> env = new HashMap<>(env(environment, database, null));
       env.put("STARTUP_TIMEOUT_DATABASE_S", "10");
+      env.put("STARTUP_TOTAL_BUDGET_S", "30"); // database and migrations at 10 s each, Redis at 2 s: 22 s must fit
       try (ServiceProcess service = ServiceProcess.start(env)) {
         service.awaitStatus("/health/startup", 200, START);
         assertThat(service.json("/health/startup").path("outcome").asText())
@@ -227,21 +228,18 @@ class DependencyFaultsIT {
     }
   }
 
-  @ParameterizedTest(name = "{0}: a database timeout the budget cannot hold fails at INIT with exit 2, before connecting")
+  @ParameterizedTest(name = "{0}: a budget shorter than the slowest start warns and the start goes on")
   @MethodSource("environments")
-  void aBudgetShorterThanTheSlowestStartFailsAtInitWithExitTwo(String environment) {
+  void aBudgetShorterThanTheSlowestStartWarnsAndTheStartGoesOn(String environment) throws IOException {
+    // Incident 000's settings: a database step of 80 s (and migrations of 80 s) in a 120 s budget.
     requireRedisOutsideDevelopment(environment);
-    try (FaultProxy database = postgresProxy(Mode.FORWARD)) {
-      Map<String, String> env = new HashMap<>(env(environment, database, null));
-      env.put("STARTUP_TOTAL_BUDGET_S", "4");
-      env.put("STARTUP_TIMEOUT_DATABASE_S", "60");
-      try (ServiceProcess service = ServiceProcess.start(env)) {
-        FailedStart failed = awaitFailedStart(service, Duration.ofSeconds(5));
-
-        assertThat(failed.exitCode).as("exit code of a budget shorter than the database's own timeout").isEqualTo(2);
-        assertThat(failed.record).contains("STARTUP FAILED", "step: timeout-policy", "kind: CONFIGURATION",
-            "phase: INIT", "but STARTUP_TOTAL_BUDGET_S gives it 4.0 s", "set STARTUP_TOTAL_BUDGET_S=");
-      }
+    Map<String, String> env = new HashMap<>(env(environment, null, null));
+    env.put("STARTUP_TOTAL_BUDGET_S", "120");
+    env.put("STARTUP_TIMEOUT_DATABASE_S", "80");
+    try (ServiceProcess service = ServiceProcess.start(env)) {
+      service.awaitStatus("/health/ready", 200, START);
+      assertThat(service.outputText()).as("the warning, with the budget that would cover a slow start")
+          .contains("WARN", "timeout policy: a start whose dependencies are slow may take", "set STARTUP_TOTAL_BUDGET_S=");
     }
   }
 

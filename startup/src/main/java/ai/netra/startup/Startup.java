@@ -175,7 +175,8 @@ public final class Startup {
     }
     Attempts attempts = new Attempts();
     StepContext context = new Context(entry, startNanos + timeout.toNanos(), timeout);
-    CompletableFuture<Void> future = Failsafe.with(policies(step, timeout))
+    long deadlineNanos = startNanos + timeout.toNanos();
+    CompletableFuture<Void> future = Failsafe.with(policies(step, timeout, deadlineNanos))
         .with(stepThreads)
         .runAsync(() -> attempt(step, entry, context, attempts));
     synchronized (lock) {
@@ -192,11 +193,16 @@ public final class Startup {
           (System.nanoTime() - startNanos) / 1_000_000, entry.attempts);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      fail(phase, step, entry, cause instanceof TimeoutExceededException
-          ? timedOut(timeout, entry, attempts, startNanos + timeout.toNanos()) : cause);
+      if (cause instanceof TimeoutExceededException) {
+        fail(phase, step, entry, timedOut(timeout, entry, attempts, deadlineNanos));
+      } else if (step.retry() != Retry.NONE && FailureKind.classify(cause) == FailureKind.DEPENDENCY) {
+        fail(phase, step, entry, gaveUp(timeout, entry, cause, deadlineNanos));
+      } else {
+        fail(phase, step, entry, cause);
+      }
     } catch (TimeoutException e) {
       future.cancel(true);
-      fail(phase, step, entry, timedOut(timeout, entry, attempts, startNanos + timeout.toNanos()));
+      fail(phase, step, entry, timedOut(timeout, entry, attempts, deadlineNanos));
     } catch (CancellationException | InterruptedException e) {
       future.cancel(true);
       synchronized (lock) {
@@ -265,6 +271,9 @@ public final class Startup {
       if (c instanceof java.net.SocketTimeoutException) {
         return false;
       }
+      if (c instanceof java.net.SocketException && "Closed by interrupt".equals(c.getMessage())) {
+        return true; // a virtual thread's socket, closed because the thread was interrupted
+      }
       if (c instanceof InterruptedException || c instanceof java.io.InterruptedIOException
           || c instanceof java.nio.channels.ClosedByInterruptException) {
         return true;
@@ -273,15 +282,26 @@ public final class Startup {
     return false;
   }
 
-  private static List<Policy<Void>> policies(Step step, Duration timeout) {
+  /**
+   * An attempt needs time to be worth making: one started in the last moments of a step would only
+   * replace the last real error with "timed out after 0.2 s". Retries stop with less than this left.
+   */
+  static Duration leastForAnAttempt(Duration timeout) {
+    Duration eighth = timeout.dividedBy(8);
+    return eighth.compareTo(Duration.ofSeconds(1)) < 0 ? eighth : Duration.ofSeconds(1);
+  }
+
+  private static List<Policy<Void>> policies(Step step, Duration timeout, long deadlineNanos) {
     Timeout<Void> limit = Timeout.<Void>builder(timeout).withInterrupt().build();
     if (step.retry() == Retry.NONE) {
       return List.of(limit);
     }
     Retry retry = step.retry();
     // Only a dependency failure may pass by itself; a configuration error or a defect fails the same way every time.
+    long least = leastForAnAttempt(timeout).toNanos();
     var builder = RetryPolicy.<Void>builder()
-        .handleIf((result, failure) -> failure != null && FailureKind.classify(failure) == FailureKind.DEPENDENCY)
+        .handleIf((result, failure) -> failure != null && FailureKind.classify(failure) == FailureKind.DEPENDENCY
+            && deadlineNanos - System.nanoTime() > least)
         .withBackoff(retry.initialDelay(), retry.maxDelay());
     if (retry.jitter() > 0) {
       builder.withJitter(retry.jitter());
@@ -313,6 +333,17 @@ public final class Startup {
       message.append("; last error: ").append(oneLine(last));
     }
     return new DependencyException(message.toString(), "", List.of(), last);
+  }
+
+  /** A retried step that stopped before its deadline: too little time was left for another attempt, or it made its most. */
+  private static DependencyException gaveUp(Duration timeout, Entry entry, Throwable last, long deadlineNanos) {
+    int count = entry.attempts;
+    Duration left = Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    String message = "no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after " + count
+        + (count == 1 ? " attempt" : " attempts") + (left.compareTo(leastForAnAttempt(timeout)) <= 0
+            ? "; " + TimeoutPolicy.seconds(left) + " was left, too little for another" : ", its most")
+        + "; last error: " + oneLine(last);
+    return new DependencyException(message, "", List.of(), last);
   }
 
   private void fail(Phase phase, Step step, Entry entry, Throwable error) {

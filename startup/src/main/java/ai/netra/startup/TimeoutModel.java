@@ -22,11 +22,11 @@ import java.util.Optional;
  * longest step.
  *
  * <p>FAIL (the start cannot succeed as configured; {@code serve} exits 2): a critical step's timeout
- * below its need; the needed path over the budget; the slowest start over the budget (the budget
- * would cut a slow dependency off before its own timeout, the incident's trap); with a platform
- * window, a needed path that cannot fit it. WARN: a need within {@code margin} of its timeout or of
- * the budget; an optional step that would time out; a multiplier times safety margin below 1; a
- * budget longer than the platform waits.
+ * below its need; the needed path over the budget; with a platform window, a needed path that
+ * cannot fit it. WARN (it can succeed, but a slower start would not): a need within {@code margin}
+ * of its timeout or of the budget; the slowest start over the budget (the budget would cut a slow
+ * dependency off before its own timeout); an optional step that would time out; a multiplier times
+ * safety margin below 1; a budget longer than the platform waits.
  */
 public final class TimeoutModel {
 
@@ -254,7 +254,7 @@ public final class TimeoutModel {
           describeNeeds(steps), over ? ", over" : String.format(Locale.ROOT, ", less than %d%% under",
               Math.round(margin * 100)), TimeoutPolicy.seconds(budget)), want, window, fixedNote));
     } else if (slowestFixed.compareTo(budget) > 0) {
-      findings.add(budgetFinding(Level.FAIL, String.format(Locale.ROOT,
+      findings.add(budgetFinding(Level.WARN, String.format(Locale.ROOT,
           "a start whose dependencies are slow may take %s (%s), but STARTUP_TOTAL_BUDGET_S gives it %s: the budget would"
               + " end it before the steps' own timeouts", TimeoutPolicy.seconds(slowestFixed), describeWaits(steps, fixedBase,
               policy), TimeoutPolicy.seconds(budget)), slowestFixed, window, fixedNote));

@@ -130,8 +130,9 @@ class StartupTimeoutTest {
       assertThat(attemptStarts).as("when each attempt started")
           .allSatisfy(at -> assertThat((at - first) / 1_000_000).as("ms after the first attempt")
               .isLessThan(timeout.toMillis()));
-      assertThat(step.endMs() - step.startMs()).as("ms the retried step took in all (timeout 400 ms)")
-          .isGreaterThanOrEqualTo(timeout.toMillis() - 5)
+      assertThat(step.endMs() - step.startMs()).as("ms the retried step took in all (timeout 400 ms; no attempt is"
+              + " started with less than an eighth of it left)")
+          .isGreaterThanOrEqualTo(timeout.toMillis() - timeout.toMillis() / 8 - 5)
           .isLessThan(timeout.toMillis() + GRACE_MS);
       assertThat(step.error()).as("error of the timed-out retried step")
           .contains("0.4 s timeout")
@@ -206,6 +207,41 @@ class StartupTimeoutTest {
 
       assertThat(report.failure().cause()).as("cause chain when the driver's timeout met the step's deadline")
           .anySatisfy(line -> assertThat(line).isEqualTo("java.net.SocketTimeoutException: Read timed out"));
+    }
+
+    @Test
+    void noAttemptStartsInTheLastMomentsToHideTheRealError() {
+      // The first attempt's driver gives up just before the deadline; a second one would have a few ms.
+      AtomicInteger calls = new AtomicInteger();
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(800)), Step.critical("connect-database", "database")
+          .retry(Retry.untilTimeout(Duration.ofMillis(10), Duration.ofMillis(20)))
+          .run(context -> {
+            calls.incrementAndGet();
+            Thread.sleep(context.remaining().minusMillis(60).toMillis());
+            throw new IOException("read timed out after 0.7 s waiting for the server's answer to the SSL request");
+          }));
+
+      assertThat(calls.get()).as("attempts: none started with 60 ms of 800 ms left").isEqualTo(1);
+      assertThat(step(report, "connect-database").error()).as("error of a step that gave up with too little time left")
+          .contains("no success within its 0.8 s timeout after 1 attempt", "too little for another",
+              "last error: java.io.IOException: read timed out after 0.7 s waiting for the server's answer to the SSL request");
+    }
+
+    @Test
+    void aSocketClosedByTheEnginesInterruptIsNotTheAttemptsError() {
+      // On a virtual thread, an interrupt closes a blocked socket: SocketException("Closed by interrupt").
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(300)), Step.critical("connect-redis", "redis")
+          .run(context -> {
+            try {
+              Thread.sleep(10_000);
+            } catch (InterruptedException e) {
+              throw new java.net.SocketException("Closed by interrupt");
+            }
+          }));
+
+      assertThat(step(report, "connect-redis").error()).as("error of a step whose socket the timeout closed")
+          .contains("the attempt was still waiting when time ran out")
+          .doesNotContain("Closed by interrupt");
     }
 
     @Test

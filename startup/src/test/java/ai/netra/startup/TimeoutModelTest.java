@@ -115,7 +115,7 @@ class TimeoutModelTest {
   }
 
   @Test
-  void aBudgetShorterThanTheSlowestStartFailsWithTheBudgetThatCoversIt() {
+  void aBudgetShorterThanTheSlowestStartWarnsWithTheBudgetThatCoversIt() {
     // The incident's trap: the budget ends a slow start before the steps' own timeouts.
     StartupPlan plan = Plans.plan(SEED_STAGING,
         Phase.sequential("database", database(), Step.critical("migrate", "database").waits().run(ok())),
@@ -123,7 +123,8 @@ class TimeoutModelTest {
 
     Assessment a = TimeoutModel.assess(plan, Inputs.declared(CLOUD_RUN));
 
-    assertThat(a.failures()).as("failures of the seed policy with nothing observed").singleElement().satisfies(f -> {
+    assertThat(a.failures()).as("nothing says a step needs more than its timeout: it can start").isEmpty();
+    assertThat(a.warnings()).as("warnings of the seed policy with nothing observed").anySatisfy(f -> {
       assertThat(f.message()).contains("may take 5.8 s (connect-database 2.3 s, migrate 2.3 s, connect-redis 1.2 s at"
           + " their whole timeouts), but STARTUP_TOTAL_BUDGET_S gives it 5.0 s");
       assertThat(f.changes()).containsEntry("STARTUP_TOTAL_BUDGET_S", "10");

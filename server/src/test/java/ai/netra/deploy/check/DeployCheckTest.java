@@ -60,20 +60,17 @@ class DeployCheckTest {
   }
 
   @Test
-  void seedTimeoutPolicyFailsWithTheBudgetThatWouldFit() {
+  void seedTimeoutPolicyWarnsWithTheBudgetThatWouldFit() {
     Map<String, String> seed = with(healthy(), "STARTUP_TIMEOUT_MULTIPLIER", "0.7", "STARTUP_SAFETY_MARGIN", "1.1",
         "STARTUP_TOTAL_BUDGET_S", "5", "STARTUP_TIMEOUT_DATABASE_S", "3", "STARTUP_TIMEOUT_REDIS_S", "1.5");
     CheckReport result = check(seed, null, null, null);
-    assertThat(result.verdict()).isEqualTo(Verdict.FAIL);
-    List<Finding> failed = findings(result, Area.TIMEOUTS, Verdict.FAIL);
-    assertThat(failed).as("timeout failures").singleElement().satisfies(f -> {
+    assertThat(findings(result, Area.TIMEOUTS, Verdict.FAIL)).as("no need is known that a timeout is below").isEmpty();
+    assertThat(findings(result, Area.TIMEOUTS, Verdict.WARN)).as("timeout warnings").anySatisfy(f -> {
       // database and migrations at 3 s x 0.77 each, and Redis at 1.5 s x 0.77: the waits the budget must hold.
       assertThat(f.message()).contains("a start whose dependencies are slow may take 5.8 s (database 2.3 s, migrations"
           + " 2.3 s, redis 1.2 s at their whole timeouts), but STARTUP_TOTAL_BUDGET_S gives it 5.0 s");
       assertThat(f.fix()).isEqualTo("set STARTUP_TOTAL_BUDGET_S=10");
-    });
-    assertThat(findings(result, Area.TIMEOUTS, Verdict.WARN)).as("0.7 x 1.1 shrinks every timeout")
-        .anySatisfy(f -> assertThat(f.message()).contains("= 0.77"));
+    }).anySatisfy(f -> assertThat(f.message()).as("0.7 x 1.1 shrinks every timeout").contains("= 0.77"));
   }
 
   @Test
