@@ -26,7 +26,7 @@ function colours() {
 }
 
 const usdAxis = (v) => (Math.abs(v) >= 1000 ? `$${(v / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })}k`
-  : `$${v.toLocaleString('en-US', { maximumFractionDigits: v < 10 ? 2 : 0 })}`);
+  : `$${v.toLocaleString('en-US', { maximumFractionDigits: 2 })}`);
 const dateOf = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
 /** The chart `spec` as a `figure.chart`, drawn once it is in the page (uPlot measures its box). */

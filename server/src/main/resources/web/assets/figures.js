@@ -104,7 +104,8 @@ export function digest(figures) {
 
   const noUsage = [summary?.requests, breakdown?.total?.requests, caching?.requests].some((r) => r === 0)
     || (anomalies !== null && daily.length > 0 && daily.every((d) => !num(d.spend_usd)));
-  return { keyFigures, charts: charts.filter((c) => countPoints(c) > 0), noUsage };
+  // With no usage every figure is a zero: the answer says so, and the page offers the import instead.
+  return noUsage ? { keyFigures: [], charts: [], noUsage } : { keyFigures, charts: charts.filter((c) => countPoints(c) > 0), noUsage };
 }
 
 /** A bar chart of the first rows, the rest summed as "N others". */

@@ -43,6 +43,11 @@ function sizeText(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** The nodes given, without the nulls (replaceChildren would write them as text). */
+function present(...nodes) {
+  return nodes.filter((n) => n !== null && n !== undefined);
+}
+
 /** The note shown while `file` uploads; `settle` it with the answer. */
 export function importNote(file) {
   const node = el('aside', { class: 'import-result import-busy', role: 'status', 'aria-live': 'polite',
@@ -61,10 +66,10 @@ export function settleImport(node, file, { status, body }, after) {
   if (status === 200) {
     node.dataset.importState = 'imported';
     node.classList.add('import-ok');
-    const span = body.first && body.last ? ` from ${body.first.slice(0, 10)} to ${body.last.slice(0, 10)}` : '';
-    node.replaceChildren(
+    const span = body.first && body.last ? ` (${body.first.slice(0, 10)} to ${body.last.slice(0, 10)})` : '';
+    node.replaceChildren(...present(
       el('p', { class: 'import-title', text: `Imported ${formatCount(body.imported)} ${body.imported === 1 ? 'call' : 'calls'}${span} from ${file.name}.` }),
-      after ?? null);
+      after));
     return true;
   }
   node.dataset.importState = 'refused';
@@ -72,7 +77,7 @@ export function settleImport(node, file, { status, body }, after) {
   node.setAttribute('role', 'alert');
   if (status === 422 && Array.isArray(body?.rows)) {
     const total = body.total_problems ?? body.rows.length;
-    node.replaceChildren(
+    node.replaceChildren(...present(
       el('p', { class: 'import-title', text: `${file.name} was not imported: ${formatCount(total)} ${total === 1 ? 'problem' : 'problems'}, and nothing was stored. Fix ${total === 1 ? 'it' : 'them'} and drop the file again.` }),
       el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Problems in the file' },
         el('table', { class: 'figures problems' },
@@ -81,7 +86,7 @@ export function settleImport(node, file, { status, body }, after) {
             el('td', { class: 'num', text: row.line ?? '–' }),
             el('td', {}, row.field ? el('code', { text: row.field }) : el('span', { class: 'muted', text: 'the row' })),
             el('td', { class: 'problem', text: row.message ?? '' })))))),
-      total > body.rows.length ? el('p', { class: 'muted', text: `The first ${body.rows.length} are listed.` }) : null);
+      total > body.rows.length ? el('p', { class: 'muted', text: `The first ${body.rows.length} are listed.` }) : null));
     return true;
   }
   const why = {
