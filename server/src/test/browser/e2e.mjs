@@ -11,7 +11,7 @@
 //       greeting's introduction, a bad file's problems by line and field, a good file imported by drag and drop
 //   e2e.mjs answers  --url URL --token JWT --screenshots DIR   the four example questions at 1280 and 390 px: cards
 //       with key figures and charts, figures collapsed, nothing sideways, a silent console; following the log,
-//       the keyboard alone, Markdown that cannot inject; the README's two screenshots (chat-desktop, chat-phone)
+//       the keyboard alone, Markdown that cannot inject; the README's two screenshots (readme-chat-*.png)
 
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -447,11 +447,11 @@ async function answers({ url, token, shots }, browser, diary) {
         check(charts.some((c) => c.kind === 'bars' && c.points === 2), 'the savings answer draws the what-if before and after');
         if (viewport.width === 1280) { // the README's desktop picture: the answer from its first line
           await page.locator('#log [data-event="agent_completed"]').last().evaluate((n) => n.scrollIntoView({ block: 'start' }));
-          await page.screenshot({ path: join(shots, 'chat-desktop.png') });
+          await page.screenshot({ path: join(shots, 'readme-chat-desktop.png') });
         }
       }
       if (question === 'Any anomalies?' && viewport.width === 390) { // the README's phone picture: the chart
-        await page.screenshot({ path: join(shots, 'chat-phone.png') });
+        await page.screenshot({ path: join(shots, 'readme-chat-phone.png') });
       }
     }
     if (viewport.width === 1280) {

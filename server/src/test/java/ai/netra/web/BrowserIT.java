@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
  * The web pages in a real browser (Debian's headless Chromium driven by playwright-core) against the real jar:
  * the chat with its streamed agent events and its history, answers as cards with charts at desktop and phone width,
  * the usage import, the startup timeline against /health/startup, and the banner while the service starts.
- * Screenshots land in {@code target/screenshots} (the README's {@code docs/chat-desktop.png} and
- * {@code docs/chat-phone.png} are copies of two of them); a failure prints the pages' console errors, uncaught
- * exceptions and failed requests.
+ * Screenshots land in {@code target/screenshots}; the README's {@code docs/chat-desktop.png} and
+ * {@code docs/chat-phone.png} are copies of its {@code readme-chat-desktop.png} and {@code readme-chat-phone.png}. A
+ * failure prints the pages' console errors, uncaught exceptions and failed requests.
  */
 class BrowserIT {
 
