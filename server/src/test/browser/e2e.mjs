@@ -434,11 +434,12 @@ async function answers({ url, token, shots }, browser, diary) {
   check(imported.status === 200, `the usage history was imported (${imported.status} ${await imported.text()})`);
 
   for (const viewport of WIDTHS) {
-    const context = await browser.newContext({ viewport });
+    const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await signedIn(context, url, token, `answers ${viewport.width}`, diary);
     const said = console_(page, []);
     for (const [i, question] of EXAMPLES.entries()) {
       const { charts } = await oneAnswer(page, question, i, viewport.width, shots, said);
+      if (question === 'Is caching worth it?') await figuresFitTheCard(page, viewport.width);
       if (question === 'Any anomalies?') {
         const line = charts.find((c) => c.kind === 'line');
         check(line && line.label.includes('Flagged: '), `the anomalies chart marks the flagged day: ${line?.label}`);
@@ -466,6 +467,31 @@ async function answers({ url, token, shots }, browser, diary) {
   check(exceptions(diary).length === 0, 'the pages threw no uncaught exception');
 }
 
+/**
+ * Issue 17: "nested key/value tables cut off at the right edge, with 64-character hashes". Opened, the figures'
+ * tables scroll inside the card, never the page, and a hash is shown short with a button that copies all of it.
+ */
+async function figuresFitTheCard(page, width) {
+  const card = page.locator('#log [data-event="agent_completed"]').last();
+  await card.locator('details.figures-box > summary').click();
+  await noSidewaysScroll(page, `the opened figures at ${width}px`);
+  const boxes = await card.locator('details.figures-box .table-scroll').evaluateAll((all) => all.map((b) => ({
+    inside: b.getBoundingClientRect().right <= b.closest('.message').getBoundingClientRect().right + 1,
+    scrolls: b.scrollWidth > b.clientWidth,
+  })));
+  check(boxes.length > 0 && boxes.every((b) => b.inside), `the figures' tables stay inside the card: ${JSON.stringify(boxes)}`);
+  if (width < 720) check(boxes.some((b) => b.scrolls), 'at phone width a wide table scrolls inside its box');
+  const hash = card.locator('.hash').first();
+  const full = await hash.locator('code').getAttribute('title');
+  check(full?.length === 64 && (await text(hash.locator('code'))).length < 16, `a prompt hash is shown short (${await text(hash.locator('code'))})`);
+  const copy = hash.getByRole('button', { name: /^Copy prompt hash / });
+  await copy.click();
+  await page.waitForFunction((b) => b.textContent === 'Copied', await copy.elementHandle(), { timeout: WAIT_MS });
+  check(await page.evaluate(() => navigator.clipboard.readText()) === full, 'the copy button copies the whole hash');
+  await card.locator('details.figures-box > summary').click();
+  log(`at ${width}px the opened figures stay inside the card and a hash is copied whole`);
+}
+
 /** Issue 17: "…choosing what to look up.Looking at last week…" */
 async function thinkingKeepsItsSpacing(page) {
   const thoughts = await page.locator('#log .thinking-text').allTextContents();
@@ -484,7 +510,13 @@ async function followsOnlyAtTheEnd(page, context, url, token, shots, diary) {
   await answerCard(page, 3);
   const log_ = page.locator('#log');
   const atEnd = () => log_.evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight <= 48);
-  check(await atEnd(), 'the log followed the runs to the end');
+  // The last chart is drawn a frame after its card, and the log follows it a frame later.
+  const followed = await page.waitForFunction(() => {
+    const l = document.getElementById('log');
+    return [...l.querySelectorAll('figure.chart')].every((f) => f.dataset.drawn === 'true')
+      && l.scrollHeight - l.scrollTop - l.clientHeight <= 48;
+  }, null, { timeout: 5000 }).then(() => true, () => false);
+  check(followed, 'the log followed the runs to the end');
   await log_.evaluate((l) => { l.scrollTop = 0; });
   await page.waitForTimeout(100);
   check(await page.locator('#jump-latest').isVisible(), 'scrolled up, the reader is offered "Jump to latest"');
