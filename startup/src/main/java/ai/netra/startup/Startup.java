@@ -80,9 +80,17 @@ public final class Startup {
     publish();
   }
 
-  /** The latest snapshot; cheap, never blocks on running steps. */
+  /**
+   * The latest snapshot; cheap, never blocks on running steps. While the start runs, its elapsed
+   * time is now's, not the last change's: a step blocked for a minute shows a minute gone.
+   */
   public StartupReport report() {
-    return snapshot;
+    StartupReport last = snapshot;
+    if (last.outcome() != Outcome.STARTING) {
+      return last;
+    }
+    return new StartupReport(last.outcome(), last.phase(), millisSinceOrigin(System.nanoTime()), last.budgetMs(),
+        last.phases(), last.failure());
   }
 
   /**

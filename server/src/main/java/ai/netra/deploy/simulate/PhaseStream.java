@@ -64,7 +64,7 @@ final class PhaseStream {
       return;
     }
     String running = report.steps().stream().filter(s -> s.status() == StepStatus.RUNNING)
-        .map(s -> s.name() + " for " + DurationText.millis(report.elapsedMs() - (s.startMs() == null ? 0 : s.startMs()))
+        .map(s -> s.name() + " for " + DurationText.millis(Math.max(0, sinceLaunchMs - (s.startMs() == null ? 0 : s.startMs())))
             + (s.attempts() > 1 ? " (attempt " + s.attempts() + ")" : ""))
         .collect(Collectors.joining(", "));
     line(sinceLaunchMs, "... phase " + report.phase() + (running.isEmpty() ? "" : ", running " + running));
