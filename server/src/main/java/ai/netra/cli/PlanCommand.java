@@ -6,12 +6,14 @@ import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.plan.CloudDeployDelivery;
 import ai.netra.deploy.plan.CloudRunService;
+import ai.netra.deploy.plan.FlaggerCanary;
 import ai.netra.deploy.plan.GcloudCommand;
 import ai.netra.deploy.plan.KubernetesManifests;
 import ai.netra.deploy.plan.ServicePlan;
 import ai.netra.deploy.plan.ServicePlanner;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +29,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code netra plan}: writes the deployment as Cloud Run YAML, a gcloud command line, Kubernetes manifests, or a
- * Cloud Deploy canary delivery.
+ * {@code netra plan}: writes the deployment as Cloud Run YAML, a gcloud command line, Kubernetes manifests (with
+ * a Flagger canary), or a Cloud Deploy canary delivery.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
     description = {"Writes the deployment of the service: a Cloud Run service YAML for `gcloud run services replace`"
@@ -37,7 +39,9 @@ import picocli.CommandLine.Spec;
         "Progressive delivery, by the engines that do it: --format clouddeploy writes a directory (-o) with a Cloud"
             + " Deploy pipeline and target (clouddeploy.yaml, for gcloud deploy apply) and a release's source"
             + " (skaffold.yaml, service.yaml): 10% then 50% of the traffic, then all, each phase checked by netra verify"
-            + " from the same image.",
+            + " from the same image. --format k8s --canary writes the Deployment with a Flagger Canary instead of the"
+            + " Service: netra verify before any traffic (through Flagger's load tester), then success-rate and latency"
+            + " checks while the traffic grows.",
         "",
         "Resources, instances (max = MAX_INSTANCES), concurrency, a WebSocket-long request timeout, session affinity,"
             + " startup CPU boost, Cloud SQL and VPC access, settings as env vars and secrets as Secret Manager references"
@@ -114,6 +118,18 @@ public final class PlanCommand implements Callable<Integer> {
       + " Cloud Deploy renders, deploys and verifies as (default: the project's default execution service account)")
   String executionServiceAccount;
 
+  @Option(names = "--canary", description = "--format k8s: the Deployment with a Flagger Canary (pre-rollout netra verify"
+      + " through Flagger's load tester, request success rate and latency checks) instead of the Service")
+  boolean canary;
+
+  @Option(names = "--namespace", paramLabel = "NS", description = "--format k8s: the Kubernetes namespace (required with"
+      + " --canary, whose checks address services in it)")
+  String namespace;
+
+  @Option(names = "--loadtester-url", paramLabel = "URL", description = "--canary: Flagger's load tester (default"
+      + " http://flagger-loadtester.NS/, beside the application as Flagger's documentation installs it)")
+  URI loadTesterUrl;
+
   @Spec
   CommandSpec spec;
 
@@ -152,7 +168,7 @@ public final class PlanCommand implements Callable<Integer> {
       switch (format) {
         case cloudrun -> text = CloudRunService.yaml(plan);
         case gcloud -> text = GcloudCommand.command(plan);
-        case k8s -> text = KubernetesManifests.yaml(plan);
+        case k8s -> text = canary ? FlaggerCanary.yaml(plan, flaggerSettings()) : KubernetesManifests.yaml(plan, namespace);
         case clouddeploy -> files = CloudDeployDelivery.files(plan,
             new CloudDeployDelivery.Settings(project, executionServiceAccount));
       }
@@ -174,6 +190,9 @@ public final class PlanCommand implements Callable<Integer> {
     if (format == Format.k8s && !plan.secrets().isEmpty()) {
       err.println("netra plan: secrets come from the Kubernetes Secret " + KubernetesManifests.secretName(plan)
           + " (one key per setting: " + String.join(", ", plan.secrets().keySet()) + ")");
+    }
+    if (canary) {
+      err.println("netra plan: " + FlaggerCanary.note(plan, flaggerSettings()));
     }
     int writing = text != null ? write(text, out, err) : writeDirectory(files, plan, err);
     if (writing != 0) {
@@ -207,7 +226,26 @@ public final class PlanCommand implements Callable<Integer> {
         problems.add("--execution-service-account is used only by --format clouddeploy");
       }
     }
+    if (format != Format.k8s) {
+      if (canary) {
+        problems.add("--canary goes with --format k8s (a Flagger Canary); Cloud Run's canary is --format clouddeploy");
+      }
+      if (namespace != null) {
+        problems.add("--namespace is used only by --format k8s");
+      }
+    }
+    if (canary && namespace == null) {
+      problems.add("--namespace is required with --canary: the Kubernetes namespace of the Deployment, whose canary"
+          + " service the verification addresses");
+    }
+    if (!canary && loadTesterUrl != null) {
+      problems.add("--loadtester-url is used only with --canary");
+    }
     return problems;
+  }
+
+  private FlaggerCanary.Settings flaggerSettings() {
+    return new FlaggerCanary.Settings(namespace, loadTesterUrl);
   }
 
   private int write(String text, PrintWriter out, PrintWriter err) {
@@ -221,7 +259,7 @@ public final class PlanCommand implements Callable<Integer> {
     } catch (IOException e) {
       return Inputs.usage(err, "plan", "cannot write " + output + ": " + e);
     }
-    err.println("netra plan: wrote " + format + " plan to " + output);
+    err.println("netra plan: wrote " + format + (canary ? " --canary" : "") + " plan to " + output);
     return 0;
   }
 

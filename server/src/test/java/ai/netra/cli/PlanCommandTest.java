@@ -284,4 +284,92 @@ class PlanCommandTest {
     assertThat(plan("--env-file", CommandRun.fixture("staging.env"), "--project", "netra-staging").err())
         .contains("--project is used only by --format clouddeploy");
   }
+
+  private static CommandRun flagger(String... more) {
+    List<String> args = new ArrayList<>(List.of("--env-file", CommandRun.fixture("staging.env"), "--report",
+        CommandRun.fixture("startup-healthy.json"), "--format", "k8s", "--canary", "--namespace", "netra"));
+    args.addAll(List.of(more));
+    return plan(args.toArray(String[]::new));
+  }
+
+  @Test
+  void kubernetesCanaryMatchesItsGoldenFile() {
+    CommandRun run = flagger();
+    assertThat(run.exit()).as("exit; stderr:\n%s", run.err()).isZero();
+    Golden.assertMatches("k8s-canary.yaml", run.out());
+    assertNoSecretValue(run);
+    assertThat(run.err()).contains("Flagger creates the services netra, netra-primary and netra-canary");
+  }
+
+  @Test
+  void flaggerCanaryGatesTheRolloutOnNetraVerifyThenChecksSuccessRateAndLatency() {
+    List<JsonNode> docs = Yaml.read(flagger().out());
+    assertThat(docs).extracting(d -> d.path("kind").asText()).as("Flagger makes the Service").containsExactly("Deployment", "Canary");
+    JsonNode deployment = docs.get(0);
+    JsonNode canary = docs.get(1);
+    assertThat(canary.path("apiVersion").asText()).isEqualTo("flagger.app/v1beta1");
+    assertThat(deployment.at("/metadata/namespace").asText()).isEqualTo("netra").isEqualTo(canary.at("/metadata/namespace").asText());
+    assertThat(canary.at("/spec/targetRef/apiVersion").asText()).isEqualTo(deployment.path("apiVersion").asText());
+    assertThat(canary.at("/spec/targetRef/kind").asText()).isEqualTo("Deployment");
+    assertThat(canary.at("/spec/targetRef/name").asText()).isEqualTo(deployment.at("/metadata/name").asText());
+    assertThat(deployment.at("/spec/selector/matchLabels").fieldNames()).toIterable().as("one selector label Flagger knows")
+        .containsExactly("app.kubernetes.io/name");
+    assertThat(canary.at("/spec/service/port").asInt()).isEqualTo(80);
+    assertThat(canary.at("/spec/service/targetPort").asText()).isEqualTo(deployment.at("/spec/template/spec/containers/0/ports/0/name").asText());
+
+    JsonNode analysis = canary.at("/spec/analysis");
+    assertThat(analysis.path("interval").asText()).matches("[0-9]+(m|s)");
+    assertThat(analysis.path("threshold").asInt()).isBetween(2, 10);
+    assertThat(analysis.path("stepWeight").asInt()).isPositive();
+    assertThat(analysis.path("maxWeight").asInt()).isLessThanOrEqualTo(100).isGreaterThanOrEqualTo(analysis.path("stepWeight").asInt());
+    assertThat(analysis.path("maxWeight").asInt() % analysis.path("stepWeight").asInt()).as("steps land on maxWeight").isZero();
+    assertThat(analysis.at("/metrics/0/name").asText()).isEqualTo("request-success-rate");
+    assertThat(analysis.at("/metrics/0/thresholdRange/min").asInt()).as("netra verify's 1 %% failure limit").isEqualTo(99);
+    assertThat(analysis.at("/metrics/1/name").asText()).isEqualTo("request-duration");
+    assertThat(analysis.at("/metrics/1/thresholdRange/max").asInt()).as("netra verify's 1 s p99, in ms").isEqualTo(1000);
+
+    JsonNode hook = analysis.at("/webhooks/0");
+    assertThat(hook.path("type").asText()).isEqualTo("pre-rollout");
+    assertThat(hook.path("url").asText()).isEqualTo("http://flagger-loadtester.netra/");
+    assertThat(hook.path("timeout").asText()).as("Flagger's 10 s default would cut the verification short").isEqualTo("5m");
+    assertThat(hook.at("/metadata/type").asText()).as("a blocking task, whose failure fails the hook").isEqualTo("bash");
+    String cmd = hook.at("/metadata/cmd").asText();
+    assertThat(cmd).startsWith("kubectl run ").contains(" --namespace=netra ", " --image=" + IMAGE + " ", " --restart=Never ",
+        " --rm ", " --attach ");
+    List<String> verifyArgs = List.of(cmd.substring(cmd.indexOf(" -- ") + 4).split(" "));
+    assertThat(verifyArgs).contains("--url=http://netra-canary.netra/");
+    assertVerifyAccepts(verifyArgs);
+  }
+
+  @Test
+  void aLoadTesterElsewhereIsTakenFromTheOption() {
+    JsonNode canary = Yaml.read(flagger("--loadtester-url", "http://flagger-loadtester.test/").out()).get(1);
+    assertThat(canary.at("/spec/analysis/webhooks/0/url").asText()).isEqualTo("http://flagger-loadtester.test/");
+  }
+
+  @Test
+  void canaryOptionsOutsideTheirFormatAreUsageErrorsWithExit2() {
+    CommandRun noNamespace = plan("--env-file", CommandRun.fixture("staging.env"), "--format", "k8s", "--canary");
+    assertThat(noNamespace.exit()).isEqualTo(2);
+    assertThat(noNamespace.err()).contains("--namespace is required with --canary");
+    CommandRun cloudRun = plan("--env-file", CommandRun.fixture("staging.env"), "--canary", "--namespace", "netra");
+    assertThat(cloudRun.exit()).isEqualTo(2);
+    assertThat(cloudRun.err()).contains("--canary goes with --format k8s", "--namespace is used only by --format k8s");
+    for (List<String> k8s : List.of(List.of("--format", "k8s", "--canary"), List.of("--format", "k8s"))) {
+      List<String> args = new ArrayList<>(List.of("--env-file", CommandRun.fixture("staging.env"), "--namespace", "Netra_Prod"));
+      args.addAll(k8s);
+      CommandRun badNamespace = plan(args.toArray(String[]::new));
+      assertThat(badNamespace.exit()).isEqualTo(2);
+      assertThat(badNamespace.err()).contains("--namespace 'Netra_Prod' is not a Kubernetes namespace");
+    }
+    assertThat(plan("--env-file", CommandRun.fixture("staging.env"), "--format", "k8s", "--loadtester-url", "http://x/").err())
+        .contains("--loadtester-url is used only with --canary");
+  }
+
+  @Test
+  void plainKubernetesManifestsGoToTheNamespaceWhenGiven() {
+    List<JsonNode> docs = Yaml.read(plan("--env-file", CommandRun.fixture("staging.env"), "--format", "k8s", "--namespace", "netra")
+        .out());
+    assertThat(docs).extracting(d -> d.at("/metadata/namespace").asText()).containsExactly("netra", "netra");
+  }
 }
