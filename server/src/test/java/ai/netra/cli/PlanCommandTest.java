@@ -339,12 +339,17 @@ class PlanCommandTest {
     List<String> verifyArgs = List.of(cmd.substring(cmd.indexOf(" -- ") + 4).split(" "));
     assertThat(verifyArgs).contains("--url=http://netra-canary.netra/");
     assertVerifyAccepts(verifyArgs);
+
+    JsonNode rollback = analysis.at("/webhooks/1");
+    assertThat(rollback.path("type").asText()).as("an operator's way to stop the canary at once").isEqualTo("rollback");
+    assertThat(rollback.path("url").asText()).isEqualTo("http://flagger-loadtester.netra/rollback/check");
   }
 
   @Test
   void aLoadTesterElsewhereIsTakenFromTheOption() {
-    JsonNode canary = Yaml.read(flagger("--loadtester-url", "http://flagger-loadtester.test/").out()).get(1);
+    JsonNode canary = Yaml.read(flagger("--loadtester-url", "http://flagger-loadtester.test").out()).get(1);
     assertThat(canary.at("/spec/analysis/webhooks/0/url").asText()).isEqualTo("http://flagger-loadtester.test/");
+    assertThat(canary.at("/spec/analysis/webhooks/1/url").asText()).isEqualTo("http://flagger-loadtester.test/rollback/check");
   }
 
   @Test

@@ -55,6 +55,9 @@ public final class FlaggerCanary {
         throw new IllegalArgumentException("--loadtester-url '" + loadTester + "' must be http:// or https:// with a"
             + " host, e.g. http://flagger-loadtester." + namespace + "/");
       }
+      if (!loadTester.getRawPath().endsWith("/")) {
+        loadTester = URI.create(loadTester + "/"); // its API's paths are resolved against it
+      }
     }
   }
 
@@ -94,7 +97,10 @@ public final class FlaggerCanary {
             "timeout", WEBHOOK_TIMEOUT,
             // bash, not cmd: the load tester answers a cmd task at once (it runs in the background, for load), and
             // waits for a bash task, answering 500 when it fails, which is what makes the hook a gate.
-            "metadata", map("type", "bash", "cmd", verifyCommand(plan, settings)))));
+            "metadata", map("type", "bash", "cmd", verifyCommand(plan, settings))),
+            // Closed until an operator opens it through the load tester's API: then Flagger rolls back at once.
+            map("name", plan.service() + "-rollback", "type", "rollback",
+                "url", settings.loadTester().resolve("rollback/check").toString())));
     return map("apiVersion", "flagger.app/v1beta1", "kind", "Canary",
         "metadata", map("name", plan.service(), "namespace", settings.namespace(),
             "labels", map("app.kubernetes.io/name", plan.service())),
