@@ -7,12 +7,20 @@
 //   e2e.mjs startup  --url URL --screenshots DIR               the timeline and table match /health/startup
 //   e2e.mjs starting --token JWT --screenshots DIR             launch the browser, print "browser-ready", read the
 //       URL of a service that is still starting from stdin, then see the 503 banner and see it go away
+//   e2e.mjs usage    --url URL --token JWT --screenshots DIR   a user with no data: the welcome with the format, a
+//       greeting's introduction, a bad file's problems by line and field, a good file imported by drag and drop
+//   e2e.mjs answers  --url URL --token JWT --screenshots DIR   the four example questions at 1280 and 390 px: cards
+//       with key figures and charts, figures collapsed, nothing sideways, a silent console; following the log,
+//       the keyboard alone, Markdown that cannot inject; the README's two screenshots (readme-chat-*.png)
 
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 
+const EXAMPLES = ['Where can I cut my AI spend?', 'What did feature summarize cost last week?', 'Is caching worth it?',
+  'Any anomalies?'];
+const WIDTHS = [{ width: 1280, height: 860 }, { width: 390, height: 844 }];
 const FIVE = ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed'];
 const WAIT_MS = 20_000;
 const START_WAIT_MS = 90_000;
@@ -226,6 +234,375 @@ async function stopButton({ url, token, shots }, context, diary) {
   await page.close();
 }
 
+// ---- usage: a user with no data, greetings, the import ----------------------------------------------------------
+
+/**
+ * A usage history to import: 45 days up to today (UTC) of five features on six models, fewer calls at weekends,
+ * repeated prompts in support-chat, and code-review on claude-opus-4 six times its usual volume three days ago, so
+ * that every example question has something to find. Deterministic: a fixed seed.
+ */
+function usageCsv() {
+  let seed = 17;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const lines = ['occurred_at,provider,model,feature,prompt_tokens,completion_tokens,latency_ms,prompt_hash,status'];
+  const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').getTime();
+  const mix = [
+    ['anthropic', 'claude-opus-4', 'code-review', 4, 5000, 700],
+    ['anthropic', 'claude-sonnet-4', 'code-review', 4, 5000, 700],
+    ['openai', 'gpt-4o', 'support-chat', 10, 1200, 250],
+    ['openai', 'gpt-4o-mini', 'summarize', 8, 3000, 300],
+    ['google', 'gemini-2.0-flash', 'summarize', 6, 3000, 300],
+    ['openai', 'gpt-4.1-mini', 'onboarding-email', 3, 600, 400],
+  ];
+  for (let day = 44; day >= 0; day--) {
+    const start = today - day * 86_400_000;
+    const weekday = ![0, 6].includes(new Date(start).getUTCDay());
+    for (const [provider, model, feature, perDay, prompt, completion] of mix) {
+      let calls = weekday ? perDay : Math.max(1, Math.round(perDay / 4));
+      if (day === 3 && model === 'claude-opus-4') calls *= 6;
+      for (let i = 0; i < calls; i++) {
+        const at = new Date(start + Math.floor((8 + 10 * random()) * 3_600_000)).toISOString().replace(/\.\d+Z$/, 'Z');
+        const hash = feature === 'support-chat' && random() < 0.4 ? `faq${Math.floor(random() * 5)}`.padEnd(64, 'a7') : '';
+        lines.push([at, provider, model, feature, Math.round(prompt * (0.8 + 0.4 * random())),
+          Math.round(completion * (0.8 + 0.4 * random())), Math.round(800 + 2000 * random()), hash, 'ok'].join(','));
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const BAD_CSV = 'occurred_at,provider,model,feature,prompt_tokens,completion_tokens\n'
+  + '2025-06-01T14:30:00Z,openai,gpt-4o,support-chat,1200,250\n'
+  + '2025-06-01T14:31:00Z,openai,gpt-4o,support-chat,12x00,250\n'
+  + '2025-06-01T14:32:00Z,openai,no-such-model,support-chat,1200,250\n';
+
+/** Everything the page printed to its console, of any kind: an answer must leave it silent. */
+function console_(page, lines) {
+  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
+  return lines;
+}
+
+async function signedIn(context, url, token, name, diary) {
+  const page = watch(await context.newPage(), name, diary);
+  await page.goto(`${url}/#token=${encodeURIComponent(token)}`);
+  await page.locator('#chat').waitFor({ state: 'visible', timeout: WAIT_MS });
+  await page.waitForFunction(() => document.getElementById('connection').textContent === 'connected', null, { timeout: WAIT_MS });
+  return page;
+}
+
+/** Waits for the `n`th answer of the conversation and returns its card. */
+async function answerCard(page, n) {
+  await page.waitForFunction((k) => document.querySelectorAll('#log [data-event="agent_completed"]').length >= k, n, { timeout: WAIT_MS });
+  return page.locator('#log [data-event="agent_completed"]').nth(n - 1);
+}
+
+async function noSidewaysScroll(page, what) {
+  const widths = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth - window.innerWidth,
+    log: (() => { const l = document.getElementById('log'); return l.scrollWidth - l.clientWidth; })(),
+    cards: Math.max(0, ...[...document.querySelectorAll('#log .message, #log .run, #log .import-result')]
+      .map((c) => c.scrollWidth - c.clientWidth)),
+  }));
+  check(widths.page <= 1 && widths.log <= 1 && widths.cards <= 1,
+    `${what}: nothing scrolls sideways (page ${widths.page}px, log ${widths.log}px, widest card ${widths.cards}px too wide)`);
+}
+
+async function usage({ url, token, shots }, browser, diary) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await signedIn(context, url, token, 'usage', diary);
+  const said = console_(page, []);
+
+  const welcome = page.locator('#log .welcome');
+  await welcome.waitFor({ timeout: WAIT_MS });
+  check(await welcome.locator('.get-started').getAttribute('open') !== null, 'a user without conversations sees how to start, opened');
+  check((await text(welcome.locator('.format-help'))).includes('occurred_at,provider,model,feature'), 'the welcome shows the file format');
+  check(await welcome.getByRole('button').filter({ hasText: '?' }).count() === EXAMPLES.length, 'the welcome offers the example questions');
+  await page.screenshot({ path: join(shots, 'usage-welcome.png') });
+
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill('hello, who are you?');
+  await box.press('Enter');
+  const intro = await answerCard(page, 1);
+  check((await text(intro.locator('.answer-text'))).startsWith("Hi, I'm Netra."), 'a greeting gets an introduction');
+  check(await intro.locator('.answer-text strong').count() >= 4, 'the introduction\'s Markdown is rendered');
+  check(await page.locator('#log [data-event="tool_executing"]').count() === 0, 'a greeting looks nothing up');
+  const buttons = intro.locator('.examples button');
+  check(await buttons.count() === EXAMPLES.length, 'the introduction offers the example questions as buttons');
+  for (const [i, q] of EXAMPLES.entries()) check(await text(buttons.nth(i)) === q, `example button ${i + 1} asks "${q}"`);
+  await page.screenshot({ path: join(shots, 'usage-greeting.png') });
+  log('a greeting gets an introduction with the example questions as buttons');
+
+  await buttons.first().click();
+  const none = await answerCard(page, 2);
+  check((await text(none.locator('.answer-text'))).includes('no usage recorded'), 'a user with no data is told so');
+  check(await none.locator('.answer-text pre code').count() === 1
+    && (await text(none.locator('.answer-text pre code'))).startsWith('occurred_at,provider,model'), 'the no-data answer shows the format as a code block');
+  check(await none.getByRole('button', { name: 'Import your usage…' }).isVisible(), 'the no-data answer offers the import');
+  log('a user with no data is told how to start, with the format');
+
+  // A bad file, chosen through the import button: every problem with its line and field, nothing stored.
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), none.getByRole('button', { name: 'Import your usage…' }).click()]);
+  await chooser.setFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(BAD_CSV) });
+  const refused = page.locator('#log .import-result[data-import-state="refused"]');
+  await refused.waitFor({ timeout: WAIT_MS });
+  check((await text(refused.locator('.import-title'))).includes('bad.csv was not imported: 2 problems'), `the refusal counts the problems: ${await text(refused)}`);
+  const rows = await refused.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent.trim())));
+  check(rows.some(([line, field, message]) => line === '3' && field === 'prompt_tokens' && message.includes('12x00')), `line 3's prompt_tokens is named: ${JSON.stringify(rows)}`);
+  check(rows.some(([line, field]) => line === '4' && field === 'model'), `line 4's model is named: ${JSON.stringify(rows)}`);
+  await noSidewaysScroll(page, 'the refused import');
+  await page.screenshot({ path: join(shots, 'usage-refused.png') });
+  log(`a bad file is refused with its problems by line and field: ${JSON.stringify(rows)}`);
+
+  // A good file, dropped on the conversation.
+  const csv = usageCsv();
+  const files = await page.evaluateHandle((body) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([body], 'calls.csv', { type: 'text/csv' }));
+    return transfer;
+  }, csv);
+  await page.dispatchEvent('#log', 'dragenter', { dataTransfer: files });
+  check(await page.locator('#drop-zone').isVisible(), 'dragging a file over the conversation shows where to drop it');
+  await page.dispatchEvent('#log', 'drop', { dataTransfer: files });
+  const imported = page.locator('#log .import-result[data-import-state="imported"]');
+  await imported.waitFor({ timeout: WAIT_MS });
+  const calls = csv.trim().split('\n').length - 1;
+  check((await text(imported.locator('.import-title'))).startsWith(`Imported ${calls.toLocaleString('en-US')} calls (`),
+    `the import says how many calls it stored: ${await text(imported)}`);
+  check(await page.locator('#drop-zone').isHidden(), 'the drop zone goes away after the drop');
+  check(await imported.locator('.examples button').count() === EXAMPLES.length, 'after an import the example questions are offered');
+  await page.screenshot({ path: join(shots, 'usage-imported.png') });
+  log(`a good file dropped on the page is imported: ${await text(imported.locator('.import-title'))}`);
+
+  // Chromium itself logs every answer that is not 2xx; the 422 of the bad file is the one expected.
+  const unexpected = said.filter((line) => !/Failed to load resource: .* 422 /.test(line));
+  check(unexpected.length === 0, `nothing else was logged to the console:\n  ${unexpected.join('\n  ')}`);
+  check(exceptions(diary).length === 0, 'the page threw no uncaught exception');
+  await context.close();
+}
+
+// ---- answers: the four example questions -----------------------------------------------------------------------
+
+async function oneAnswer(page, question, index, width, shots, said) {
+  if (width < 720) { // on a phone the threads fold behind a button
+    await page.getByRole('button', { name: 'Threads' }).click();
+    check(await page.getByRole('button', { name: 'Threads' }).getAttribute('aria-expanded') === 'true', 'the Threads button says it opened');
+  }
+  await page.getByRole('button', { name: 'New chat' }).click();
+  check(await page.locator('#threads').isVisible() === (width >= 720), `at ${width}px the thread list ${width < 720 ? 'folds away again' : 'stays'}`);
+  await page.locator('#log .welcome').waitFor({ timeout: WAIT_MS });
+  const before = said.length;
+  await page.locator('#log .welcome').getByRole('button', { name: question }).click();
+  const card = await answerCard(page, 1);
+  await page.waitForFunction(() => [...document.querySelectorAll('#log figure.chart')].every((f) => f.dataset.drawn === 'true'),
+    null, { timeout: WAIT_MS });
+  await page.waitForTimeout(150); // a frame or two for a resize to settle
+  const what = `"${question}" at ${width}px`;
+  await noSidewaysScroll(page, what);
+  const charts = await card.locator('figure.chart').evaluateAll((figures) => figures.map((f) => {
+    // How many pixels of the plot's canvas are not transparent: lines, bars and points were drawn.
+    const canvas = f.querySelector('canvas');
+    let ink = 0;
+    if (canvas && canvas.width > 0) {
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+    }
+    return { kind: f.dataset.kind, points: Number(f.dataset.points), ink,
+      label: f.querySelector('[role="img"]')?.getAttribute('aria-label') ?? '' };
+  }));
+  check(charts.length >= 1, `${what}: the answer has a chart (${JSON.stringify(charts)})`);
+  for (const chart of charts) {
+    check(chart.points > 0, `${what}: the ${chart.kind} chart has data points`);
+    check(chart.ink > 500, `${what}: the ${chart.kind} chart is drawn (${chart.ink} pixels of ink)`);
+    check(chart.label.length > 20, `${what}: the ${chart.kind} chart is described in words`);
+  }
+  check(await card.locator('.key-figure').count() >= 2, `${what}: key figures sum the answer up`);
+  const figures = card.locator('details.figures-box');
+  check(await figures.count() === 1 && await figures.getAttribute('open') === null, `${what}: the complete figures are collapsed`);
+  check(await figures.locator('table').first().isHidden(), `${what}: the figures' tables are out of sight`);
+  check(said.length === before, `${what}: nothing was logged to the console:\n  ${said.slice(before).join('\n  ')}`);
+  await page.screenshot({ path: join(shots, `answer-${index + 1}-${width}.png`) });
+  log(`${what}: ${charts.map((c) => `${c.kind} chart of ${c.points} points`).join(', ')}, ${await card.locator('.key-figure').count()} key figures`);
+  return { card, charts };
+}
+
+async function answers({ url, token, shots }, browser, diary) {
+  const imported = await fetch(`${url}/api/usage`, { method: 'POST', body: usageCsv(),
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv' } });
+  check(imported.status === 200, `the usage history was imported (${imported.status} ${await imported.text()})`);
+
+  for (const viewport of WIDTHS) {
+    const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await signedIn(context, url, token, `answers ${viewport.width}`, diary);
+    const said = console_(page, []);
+    for (const [i, question] of EXAMPLES.entries()) {
+      const { charts } = await oneAnswer(page, question, i, viewport.width, shots, said);
+      if (question === 'Is caching worth it?') await figuresFitTheCard(page, viewport.width);
+      if (question === 'Any anomalies?') {
+        const line = charts.find((c) => c.kind === 'line');
+        check(line && line.label.includes('Flagged: '), `the anomalies chart marks the flagged day: ${line?.label}`);
+      }
+      if (question === 'Where can I cut my AI spend?') {
+        check(charts.some((c) => c.kind === 'bars' && c.points === 2), 'the savings answer draws the what-if before and after');
+        if (viewport.width === 1280) { // the README's desktop picture: the answer from its first line
+          await page.locator('#log [data-event="agent_completed"]').last().evaluate((n) => n.scrollIntoView({ block: 'start' }));
+          await page.screenshot({ path: join(shots, 'readme-chat-desktop.png') });
+        }
+      }
+      if (question === 'Any anomalies?' && viewport.width === 390) { // the README's phone picture: the chart
+        await page.screenshot({ path: join(shots, 'readme-chat-phone.png') });
+      }
+    }
+    if (viewport.width === 1280) {
+      await thinkingKeepsItsSpacing(page);
+      await followsOnlyAtTheEnd(page, context, url, token, shots, diary);
+      await keyboardAlone(page, shots);
+      await markdownIsSafe(page);
+    }
+    check(said.length === 0, `nothing was logged to the console at ${viewport.width}px:\n  ${said.join('\n  ')}`);
+    await context.close();
+  }
+  check(exceptions(diary).length === 0, 'the pages threw no uncaught exception');
+}
+
+/**
+ * Issue 17: "nested key/value tables cut off at the right edge, with 64-character hashes". Opened, the figures'
+ * tables scroll inside the card, never the page, and a hash is shown short with a button that copies all of it.
+ */
+async function figuresFitTheCard(page, width) {
+  const card = page.locator('#log [data-event="agent_completed"]').last();
+  await card.locator('details.figures-box > summary').click();
+  await noSidewaysScroll(page, `the opened figures at ${width}px`);
+  const boxes = await card.locator('details.figures-box .table-scroll').evaluateAll((all) => all.map((b) => ({
+    inside: b.getBoundingClientRect().right <= b.closest('.message').getBoundingClientRect().right + 1,
+    scrolls: b.scrollWidth > b.clientWidth,
+  })));
+  check(boxes.length > 0 && boxes.every((b) => b.inside), `the figures' tables stay inside the card: ${JSON.stringify(boxes)}`);
+  if (width < 720) check(boxes.some((b) => b.scrolls), 'at phone width a wide table scrolls inside its box');
+  const hash = card.locator('.hash').first();
+  const full = await hash.locator('code').getAttribute('title');
+  check(full?.length === 64 && (await text(hash.locator('code'))).length < 16, `a prompt hash is shown short (${await text(hash.locator('code'))})`);
+  const copy = hash.getByRole('button', { name: /^Copy prompt hash / });
+  await copy.click();
+  await page.waitForFunction((b) => b.textContent === 'Copied', await copy.elementHandle(), { timeout: WAIT_MS });
+  check(await page.evaluate(() => navigator.clipboard.readText()) === full, 'the copy button copies the whole hash');
+  await card.locator('details.figures-box > summary').click();
+  log(`at ${width}px the opened figures stay inside the card and a hash is copied whole`);
+}
+
+/** Issue 17: "…choosing what to look up.Looking at last week…" */
+async function thinkingKeepsItsSpacing(page) {
+  const thoughts = await page.locator('#log .thinking-text').allTextContents();
+  check(thoughts.length >= 2 && thoughts[0] === 'Reading the question and choosing what to look up.'
+    && thoughts[1].startsWith('Looking at '), `each thought is its own line: ${JSON.stringify(thoughts)}`);
+  log('thinking texts keep their spacing');
+}
+
+/** A reader who scrolled up stays put while a run streams in (asked from another tab), and can jump back. */
+async function followsOnlyAtTheEnd(page, context, url, token, shots, diary) {
+  const threadId = await page.evaluate(() => location.hash.replace('#thread=', ''));
+  for (const q of ['How much did we spend last week?', 'How much did we spend this month?']) {
+    await page.getByRole('textbox', { name: 'Message' }).fill(q);
+    await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  }
+  await answerCard(page, 3);
+  const log_ = page.locator('#log');
+  const atEnd = () => log_.evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight <= 48);
+  // The last chart is drawn a frame after its card, and the log follows it a frame later.
+  const followed = await page.waitForFunction(() => {
+    const l = document.getElementById('log');
+    return [...l.querySelectorAll('figure.chart')].every((f) => f.dataset.drawn === 'true')
+      && l.scrollHeight - l.scrollTop - l.clientHeight <= 48;
+  }, null, { timeout: 5000 }).then(() => true, () => false);
+  check(followed, 'the log followed the runs to the end');
+  await log_.evaluate((l) => { l.scrollTop = 0; });
+  await page.waitForTimeout(100);
+  check(await page.locator('#jump-latest').isVisible(), 'scrolled up, the reader is offered "Jump to latest"');
+
+  const other = await signedIn(context, url, token, 'other tab', diary);
+  await other.locator(`#thread-list [data-thread-id="${threadId}"]`).click();
+  await other.locator('#log [data-event="agent_completed"]').nth(2).waitFor({ timeout: WAIT_MS });
+  await other.getByRole('textbox', { name: 'Message' }).fill('Any anomalies this month?');
+  await other.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await answerCard(page, 4);
+  await page.locator('#jump-latest.has-new').waitFor({ timeout: WAIT_MS }); // the page notices on its next frame
+  check(await log_.evaluate((l) => l.scrollTop) === 0, 'a run arriving while the reader is scrolled up does not move them');
+  await page.screenshot({ path: join(shots, 'answers-scrolled-up.png') });
+  await page.getByRole('button', { name: 'Jump to latest' }).click();
+  await page.waitForTimeout(100);
+  check(await atEnd(), '"Jump to latest" goes to the end');
+  check(await page.locator('#jump-latest').isHidden(), 'at the end the jump button goes away');
+  await other.close();
+  log('the log follows a run only while the reader is at its end; "Jump to latest" takes them back');
+}
+
+/** The chat with the keyboard alone: skip link, Enter sends, Shift+Enter breaks the line, the figures open. */
+async function keyboardAlone(page, shots) {
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.locator('#new-thread').focus(); // somewhere else, so that the skip link has somewhere to go
+  await page.locator('.skip-link').focus();
+  check(await page.locator('.skip-link').isVisible(), 'the skip link shows when focused');
+  await page.keyboard.press('Enter');
+  check(await page.evaluate(() => document.activeElement?.id === 'composer-input'), 'the skip link moves to the message box');
+  await page.keyboard.type('Any anomalies?');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('In the last 30 days.');
+  check(await page.locator('#composer-input').inputValue() === 'Any anomalies?\nIn the last 30 days.', 'Shift+Enter starts a new line');
+  check(await page.locator('#log .message.user').count() === 0, 'Shift+Enter sends nothing');
+  await page.keyboard.press('Enter');
+  const card = await answerCard(page, 1);
+  check(await text(page.locator('#log .message.user .message-text')) === 'Any anomalies?\nIn the last 30 days.', 'Enter sent both lines');
+  const summary = card.locator('details.figures-box > summary');
+  for (let i = 0; i < 40 && !(await summary.evaluate((s) => s === document.activeElement)); i++) await page.keyboard.press('Tab');
+  check(await summary.evaluate((s) => s === document.activeElement), 'Tab reaches the answer\'s figures');
+  await page.keyboard.press('Enter');
+  check(await card.locator('details.figures-box').getAttribute('open') !== null, 'Enter opens the figures');
+  check(await card.locator('details.figures-box table').first().isVisible(), 'the opened figures show their tables');
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
+  check(Boolean(focused), `the next stop has an accessible name (${focused})`);
+  await page.screenshot({ path: join(shots, 'answers-keyboard.png') });
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, [role="button"], input:not([type="hidden"]), textarea, summary, a[href]')]
+    .filter((n) => n.offsetParent !== null || n.getClientRects().length > 0)
+    .filter((n) => !(n.getAttribute('aria-label') || n.textContent.trim() || (n.id && document.querySelector(`label[for="${n.id}"]`))))
+    .map((n) => n.outerHTML.slice(0, 80)));
+  check(unnamed.length === 0, `every control has an accessible name: ${JSON.stringify(unnamed)}`);
+  log('the keyboard alone signs nothing away: skip link, Enter sends, Shift+Enter breaks the line, figures open');
+}
+
+/** The Markdown renderer in the page itself, under its CSP: raw HTML stays text, only http(s) links survive. */
+async function markdownIsSafe(page) {
+  const out = await page.evaluate(async () => {
+    const { renderMarkdown } = await import('/assets/markdown.js');
+    const node = renderMarkdown([
+      '# Title', '', '**bold** and `code` <img src=x onerror="window.__md=1"> <script>window.__md=2</script>',
+      '', '[web](https://example.com/a?b=1) [js](javascript:alert(1)) [data](data:text/html,x) [rel](/api/me)',
+      '', '![pic](https://example.com/p.png) <https://example.com/auto>', '', '| a | b |', '|---|--:|', '| 1 | 2 |',
+      '', '```', '<b>fenced</b>', '```', '', '1. one', '2. two'].join('\n'));
+    document.body.append(node);
+    const result = {
+      tags: [...node.querySelectorAll('*')].map((n) => n.tagName.toLowerCase()),
+      links: [...node.querySelectorAll('a')].map((a) => [a.getAttribute('href'), a.rel, a.target]),
+      text: node.textContent,
+      injected: window.__md ?? null,
+      ol: node.querySelector('ol')?.getAttribute('start') ?? null,
+    };
+    node.remove();
+    return result;
+  });
+  check(!out.tags.some((t) => ['img', 'script', 'iframe', 'style'].includes(t)), `no markup from the text became an element: ${out.tags}`);
+  check(out.injected === null, 'nothing in the Markdown ran');
+  check(out.text.includes('<img src=x') && out.text.includes('<script>') && out.text.includes('<b>fenced</b>'), 'raw HTML is shown as text');
+  check(JSON.stringify(out.links) === JSON.stringify([['https://example.com/a?b=1', 'noopener noreferrer nofollow', '_blank'],
+    ['https://example.com/p.png', 'noopener noreferrer nofollow', '_blank'], ['https://example.com/auto', 'noopener noreferrer nofollow', '_blank']]),
+  `only http(s) links are links: ${JSON.stringify(out.links)}`);
+  check(out.text.includes('[js](javascript:alert(1))') && out.text.includes('[rel](/api/me)'), 'other links stay as their text');
+  check(['h1', 'strong', 'code', 'table', 'pre', 'ol'].every((t) => out.tags.includes(t)) && out.ol === null, `CommonMark and tables are rendered: ${out.tags}`);
+  log('Markdown renders CommonMark and tables, keeps raw HTML as text and only http(s) links');
+}
+
 // ---- startup ---------------------------------------------------------------------------------------------------
 
 async function startup({ url, shots }, browser, diary) {
@@ -371,7 +748,7 @@ async function starting({ token, shots }, browser, diary) {
 
 // ---- main ------------------------------------------------------------------------------------------------------
 
-const MODES = { chat, startup, starting };
+const MODES = { chat, startup, starting, usage, answers };
 
 async function main() {
   const opts = options(process.argv.slice(2));

@@ -4,13 +4,15 @@
 import { apiGet, startupReport, ServiceUnavailable, Unauthorized } from './api.js';
 import { ChatConnection } from './chat-socket.js';
 import { el, formatMs } from './dom.js';
-import { ConversationView } from './events.js';
+import { ConversationView, exampleButtons } from './events.js';
+import { formatHelp, importNote, importUsage, settleImport } from './upload.js';
 
 const TOKEN_KEY = 'netra.token';
 const THREAD_HASH = '#thread=';
 const EVENTS_PAGE = 500; // the API's default page of events
 const POLL_STARTING_MS = 500;
 const POLL_UNREACHABLE_MS = 2000;
+const AT_BOTTOM_PX = 48; // closer than this to the end counts as reading the latest
 
 const $ = (id) => document.getElementById(id);
 const page = {
@@ -20,7 +22,9 @@ const page = {
   signIn: $('sign-in'), signInForm: $('sign-in-form'), tokenInput: $('token-input'), signInError: $('sign-in-error'),
   chat: $('chat'), threadList: $('thread-list'), threadsEmpty: $('threads-empty'), newThread: $('new-thread'),
   title: $('conversation-title'), log: $('log'), composer: $('composer'), input: $('composer-input'),
-  send: $('send'), stop: $('stop'), composerError: $('composer-error'),
+  send: $('send'), stop: $('stop'), composerError: $('composer-error'), jump: $('jump-latest'),
+  threads: $('threads'), threadsToggle: $('threads-toggle'), importButton: $('import-usage'), file: $('usage-file'),
+  dropZone: $('drop-zone'), conversation: document.querySelector('.conversation'),
 };
 
 const state = {
@@ -38,8 +42,9 @@ const state = {
   watch: null, // the running watchService(), shared by everyone who waits for the service
   recovery: null, // the running recover()
   stopAsked: false, // a stop_agent was sent and not yet answered
+  following: true, // the reader is at the end of the conversation: new content scrolls into view
 };
-const view = new ConversationView(page.log);
+const view = new ConversationView(page.log, { onAsk: ask, onImport: chooseFile });
 
 // ---- banners ---------------------------------------------------------------------------------------------------
 
@@ -286,7 +291,6 @@ function applyInOrder(event) {
   view.apply(event);
   if (event.type === 'agent_completed' || event.type === 'error') refreshThreadsSoon();
   updateStop();
-  scrollToEnd();
 }
 
 /**
@@ -348,7 +352,7 @@ function renderThreads() {
     const updated = thread.updated_at ? new Date(thread.updated_at) : null;
     return el('li', {},
       el('button', { type: 'button', class: 'thread', 'aria-current': current ? 'true' : null, dataset: { threadId: thread.id },
-        on: { click: () => openThread(thread.id) } },
+        on: { click: () => { showThreads(false); openThread(thread.id); } } },
       el('span', { class: 'thread-title', text: threadTitle(thread) }),
       updated ? el('time', { class: 'muted', datetime: thread.updated_at, text: updated.toLocaleString() }) : null));
   }));
@@ -366,11 +370,113 @@ function newConversation() {
   state.resumeAsked = -1;
   view.clear();
   history.replaceState(null, '', location.pathname);
-  page.log.append(el('p', { class: 'muted empty-note', text: 'Ask a question to start a conversation.' }));
+  page.log.append(welcome());
   renderThreads();
   updateStop();
+  scrollToEnd();
   page.input.focus();
 }
+
+/**
+ * The empty conversation: what the agent does, the example questions, and how to bring data, open for a user with
+ * no conversation yet (most likely no data either).
+ */
+function welcome() {
+  const firstTime = state.threads.length === 0;
+  return el('section', { class: 'welcome empty-note', 'aria-labelledby': 'welcome-title' },
+    el('h3', { id: 'welcome-title', text: 'Ask about your LLM usage and costs' }),
+    el('p', { text: 'Netra answers from your own usage data: where the money goes, what a cheaper model or a cache '
+      + 'would save, and which days look unusual, with the figures and charts behind each answer.' }),
+    exampleButtons(ask),
+    el('details', { class: 'get-started', open: firstTime },
+      el('summary', { text: 'No data yet? Import your usage' }),
+      el('p', {}, 'Drop a file on this conversation, or ',
+        el('button', { type: 'button', class: 'quiet inline', text: 'choose a file', on: { click: chooseFile } }), '.'),
+      formatHelp()));
+}
+
+/** Sends `question` as if typed (the example buttons). */
+function ask(question) {
+  page.input.value = question;
+  sendMessage();
+}
+
+// ---- importing usage -------------------------------------------------------------------------------------------
+
+function chooseFile() {
+  page.file.value = '';
+  page.file.click();
+}
+
+/** Uploads `file` to POST /api/usage and shows the answer in the conversation. */
+async function importFile(file) {
+  if (!state.token || !file) return;
+  page.log.querySelector('.welcome')?.remove();
+  const note = importNote(file);
+  page.log.append(note);
+  scrollToEnd();
+  try {
+    const answer = await importUsage(file, state.token);
+    if (!settleImport(note, file, answer, answer.status === 200 ? exampleButtons(ask, 'Ask about it') : null)) {
+      note.remove();
+      if (answer.status === 401) signOut(`Signed out: ${answer.body?.error?.message ?? 'the token was refused'}`);
+      else recover();
+      return;
+    }
+  } catch (error) {
+    settleImport(note, file, { status: 0, body: { error: { message: `the service cannot be reached (${error.message})` } } });
+  }
+  grew();
+}
+
+page.importButton.addEventListener('click', chooseFile);
+page.file.addEventListener('change', () => importFile(page.file.files?.[0]));
+
+/** Dragging files over the conversation shows where to drop them; a drop imports the first file. */
+let dragDepth = 0;
+const carriesFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+page.conversation.addEventListener('dragenter', (e) => {
+  if (!carriesFiles(e)) return;
+  e.preventDefault();
+  dragDepth += 1;
+  page.dropZone.hidden = false;
+});
+page.conversation.addEventListener('dragover', (e) => {
+  if (!carriesFiles(e)) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = 'copy';
+});
+page.conversation.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) page.dropZone.hidden = true;
+});
+page.conversation.addEventListener('drop', (e) => {
+  if (!carriesFiles(e)) return;
+  e.preventDefault();
+  dragDepth = 0;
+  page.dropZone.hidden = true;
+  importFile(e.dataTransfer.files?.[0]);
+});
+
+// ---- threads on a phone ----------------------------------------------------------------------------------------
+// At phone width the thread list folds behind a button above the conversation.
+
+function showThreads(open) {
+  page.chat.classList.toggle('threads-open', open);
+  page.threadsToggle.setAttribute('aria-expanded', String(open));
+}
+
+page.threadsToggle.addEventListener('click', () => {
+  const open = !page.chat.classList.contains('threads-open');
+  showThreads(open);
+  if (open) (page.threadList.querySelector('[aria-current="true"]') ?? page.newThread).focus();
+});
+page.threads.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && page.chat.classList.contains('threads-open')) {
+    showThreads(false);
+    page.threadsToggle.focus();
+  }
+});
 
 /** Shows a thread's history (messages and every stored event), then follows it live. */
 async function openThread(threadId) {
@@ -523,9 +629,58 @@ function stopRun() {
   page.stop.disabled = true;
 }
 
-function scrollToEnd() {
-  page.log.scrollTop = page.log.scrollHeight;
+// ---- following the conversation ------------------------------------------------------------------------------
+// The log follows a run only while the reader is at its end. Whoever scrolls up to read stays where they are, and
+// a "Jump to latest" button takes them back; reaching the end again by any means resumes following.
+
+function atBottom() {
+  return page.log.scrollHeight - page.log.scrollTop - page.log.clientHeight <= AT_BOTTOM_PX;
 }
+
+/** Scrolls to the end, remembering where to, so that the scroll event this causes is not taken for the reader's. */
+let scrolledTo = null;
+function toEnd() {
+  page.log.scrollTop = page.log.scrollHeight;
+  scrolledTo = page.log.scrollTop;
+}
+
+/** Goes to the end of the conversation and follows it from now on (the reader asked, or a new thread opened). */
+function scrollToEnd() {
+  state.following = true;
+  toEnd();
+  page.jump.hidden = true;
+  page.jump.classList.remove('has-new');
+}
+
+/** The conversation grew: follow it, or tell the reader who scrolled up that there is more. */
+function grew() {
+  if (state.following) {
+    toEnd();
+  } else {
+    page.jump.hidden = false;
+    page.jump.classList.add('has-new');
+  }
+}
+
+page.log.addEventListener('scroll', () => {
+  // Content may have grown between our scroll and its event; only a position we did not set is the reader's.
+  if (scrolledTo !== null && Math.abs(page.log.scrollTop - scrolledTo) < 2) return;
+  scrolledTo = null;
+  state.following = atBottom();
+  if (state.following) {
+    page.jump.hidden = true;
+    page.jump.classList.remove('has-new');
+  } else if (page.log.scrollHeight > page.log.clientHeight) {
+    page.jump.hidden = false;
+  }
+}, { passive: true });
+// Anything that makes the log taller (an event, a chart drawn a frame later, a history) goes through here.
+new ResizeObserver(() => grew()).observe(page.log);
+new MutationObserver(() => requestAnimationFrame(grew)).observe(page.log, { childList: true, subtree: true, characterData: true });
+page.jump.addEventListener('click', () => {
+  scrollToEnd();
+  page.input.focus({ preventScroll: true });
+});
 
 function handleApiError(error) {
   if (error instanceof Unauthorized) signOut(`Signed out: ${error.message}`);
@@ -541,7 +696,10 @@ page.signInForm.addEventListener('submit', (e) => {
   if (token) signIn(token).then(() => { page.tokenInput.value = ''; });
 });
 page.signOut.addEventListener('click', () => signOut());
-page.newThread.addEventListener('click', newConversation);
+page.newThread.addEventListener('click', () => {
+  showThreads(false);
+  newConversation();
+});
 page.composer.addEventListener('submit', (e) => {
   e.preventDefault();
   sendMessage();

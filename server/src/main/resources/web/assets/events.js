@@ -1,9 +1,31 @@
 // Renders one conversation: the user's messages and, for each agent run, its events as they arrive (live or
 // from history): agent_started, agent_thinking (whole texts or streamed deltas), each tool with its arguments
-// and result summary, the final answer with its figures, and errors. It reads payload fields defensively: the
+// and result summary, the final answer as a card, and errors. It reads payload fields defensively: the
 // stand-in agent and the agents after it send the same events with more or fewer fields.
+//
+// An answer card holds, in this order: the text (Markdown), a few key figures, the charts worth drawing, and the
+// complete figures, collapsed. An answer that used no figures (a greeting) offers example questions; one that
+// found no usage offers the import.
 
-import { el, renderValue } from './dom.js';
+import { chartFigure, forgetDetachedCharts } from './charts.js';
+import { el, renderValue, humanKey } from './dom.js';
+import { digest } from './figures.js';
+import { renderMarkdown } from './markdown.js';
+
+/** The questions the page offers as buttons: one per thing the agent does. */
+export const EXAMPLE_QUESTIONS = [
+  'Where can I cut my AI spend?',
+  'What did feature summarize cost last week?',
+  'Is caching worth it?',
+  'Any anomalies?',
+];
+
+/** A row of buttons that each ask one example question. */
+export function exampleButtons(onAsk, label = 'Try one of these') {
+  return el('div', { class: 'examples', role: 'group', 'aria-label': label },
+    el('span', { class: 'examples-label', text: `${label}:` }),
+    EXAMPLE_QUESTIONS.map((q) => el('button', { type: 'button', class: 'example', text: q, on: { click: () => onAsk(q) } })));
+}
 
 function timeOf(timestamp) {
   const date = timestamp ? new Date(timestamp) : null;
@@ -22,16 +44,25 @@ function textOf(value) {
 
 /** The part of the conversation that belongs to one run. */
 class RunView {
-  constructor(runId, container) {
+  constructor(runId, container, hooks) {
     this.runId = runId;
+    this.hooks = hooks;
     this.tools = [];
     this.thought = null;
     this.finished = false;
-    this.status = el('p', { class: 'run-status', text: 'Agent working…' });
+    this.status = el('span', { class: 'run-status', text: 'Agent working…' });
     this.steps = el('div', { class: 'run-steps' });
-    this.node = el('section', { class: 'run', dataset: { runId: runId ?? '' }, 'aria-label': 'Agent run' },
-      this.status, this.steps);
+    this.stepCount = el('span', { class: 'step-count muted' });
+    // The steps are open while the agent works, and fold away under the answer once it is there.
+    this.details = el('details', { class: 'run-details', open: true },
+      el('summary', {}, this.status, this.stepCount), this.steps);
+    this.node = el('section', { class: 'run', dataset: { runId: runId ?? '' }, 'aria-label': 'Agent run' }, this.details);
     container.append(this.node);
+  }
+
+  countSteps() {
+    const tools = this.tools.length;
+    this.stepCount.textContent = tools ? ` · ${tools} ${tools === 1 ? 'tool' : 'tools'}` : '';
   }
 
   started(event) {
@@ -41,15 +72,22 @@ class RunView {
       el('time', { class: 'muted', datetime: event.timestamp ?? null, text: ` ${timeLabel(event.timestamp)}` }));
   }
 
+  /**
+   * A whole text (`text`) is a thought of its own; streamed pieces (`delta`) join the thought they continue, and
+   * only a streamed one: "…what to look up." and "Looking at…" are two thoughts, not one run-on line. A streamed
+   * thought's closing line break is kept as text, but not shown as an empty line.
+   */
   thinking(event) {
     const p = event.payload ?? {};
-    if (typeof p.delta === 'string' && this.thought) {
-      this.thought.text.textContent += p.delta; // a streamed piece of the same thought
+    const streamed = typeof p.delta === 'string';
+    if (streamed && this.thought?.streamed) {
+      this.thought.raw += p.delta;
+      this.thought.text.textContent = this.thought.raw.replace(/\s+$/, '');
       return;
     }
-    const text = typeof p.delta === 'string' ? p.delta : textOf(p.text ?? p.content ?? p.message ?? p);
-    const body = el('span', { class: 'thinking-text', text });
-    this.thought = { text: body };
+    const raw = streamed ? p.delta : textOf(p.text ?? p.content ?? p.message ?? p);
+    const body = el('span', { class: 'thinking-text', text: raw.replace(/\s+$/, '') });
+    this.thought = { text: body, raw, streamed };
     this.steps.append(el('p', { class: 'thinking', dataset: { event: 'agent_thinking' } },
       el('span', { class: 'step-kind', text: 'Thinking' }), ' ', body));
   }
@@ -66,6 +104,7 @@ class RunView {
     this.tools.push({ key: p.call_id ?? p.tool_call_id ?? p.id ?? name, card, state, done: false });
     this.thought = null;
     this.steps.append(card);
+    this.countSteps();
   }
 
   toolCompleted(event) {
@@ -93,15 +132,29 @@ class RunView {
     const status = p.status ?? 'completed';
     this.finish();
     const answer = textOf(p.answer ?? p.text ?? '');
-    const figures = p.figures;
-    const node = el('article', { class: `message assistant status-${status}`, dataset: { event: 'agent_completed', status },
+    const figures = p.figures !== null && typeof p.figures === 'object' ? p.figures : null;
+    const tools = figures ? Object.keys(figures) : [];
+    const glance = digest(figures);
+    const node = el('article', { class: `message assistant answer-card status-${status}`, dataset: { event: 'agent_completed', status },
       'aria-label': 'Answer' },
     status === 'completed' ? null : el('p', { class: 'run-note', text: status === 'stopped' ? 'Stopped at your request.'
       : status === 'interrupted' ? 'Interrupted: the service restarted during this answer.' : `Run ${status}.` }),
-    answer ? el('p', { class: 'answer-text', text: answer }) : null,
-    figures === undefined || figures === null ? null
-      : el('figure', { class: 'figures-box' }, el('figcaption', { text: 'Figures' }), renderValue(figures)));
+    answer ? el('div', { class: 'answer-text' }, renderMarkdown(answer)) : null,
+    glance.keyFigures.length ? el('dl', { class: 'key-figures', 'aria-label': 'Key figures' },
+      glance.keyFigures.map((k) => el('div', { class: 'key-figure' },
+        el('dt', { text: k.label }), el('dd', { class: 'key-value', text: k.value }),
+        k.note ? el('dd', { class: 'key-note', text: k.note }) : null))) : null,
+    glance.charts.length ? el('div', { class: 'charts' }, glance.charts.map(chartFigure)) : null,
+    tools.length ? el('details', { class: 'figures-box' },
+      el('summary', {}, 'All figures', el('span', { class: 'muted', text: ` · ${tools.map(humanKey).join(', ')}` })),
+      tools.map((tool) => el('section', { class: 'figures-tool', 'aria-label': humanKey(tool) },
+        el('h4', { text: humanKey(tool) }), renderValue(figures[tool], 0, tool)))) : null,
+    glance.noUsage && this.hooks.onImport ? el('p', { class: 'no-usage' },
+      el('button', { type: 'button', class: 'quiet', text: 'Import your usage…', on: { click: () => this.hooks.onImport() } }),
+      ' A CSV or JSON-lines file, one row per LLM call.') : null,
+    status === 'completed' && tools.length === 0 && this.hooks.onAsk ? exampleButtons(this.hooks.onAsk) : null);
     this.node.append(node);
+    this.details.open = false;
   }
 
   error(event) {
@@ -125,10 +178,14 @@ function errorNode(payload) {
     text: `${code}${textOf(payload?.message ?? payload)}` });
 }
 
-/** One thread's conversation in the page's log element. */
+/**
+ * One thread's conversation in the page's log element. `hooks.onAsk(question)` sends a question (the example
+ * buttons), `hooks.onImport()` opens the usage import.
+ */
 export class ConversationView {
-  constructor(container) {
+  constructor(container, hooks = {}) {
     this.container = container;
+    this.hooks = hooks;
     this.runs = new Map();
     this.messageNodes = new Map();
   }
@@ -137,6 +194,7 @@ export class ConversationView {
     this.container.replaceChildren();
     this.runs.clear();
     this.messageNodes.clear();
+    forgetDetachedCharts();
   }
 
   /** A user message; `pending` until the server acknowledged it with agent_started. */
@@ -164,7 +222,7 @@ export class ConversationView {
   /** An assistant message from history that no run's events produced. */
   addAssistantMessage(text, timestamp) {
     this.container.append(el('article', { class: 'message assistant', 'aria-label': 'Answer' },
-      el('p', { class: 'answer-text', text }), el('time', { class: 'muted', text: timeLabel(timestamp) })));
+      el('div', { class: 'answer-text' }, renderMarkdown(text)), el('time', { class: 'muted', text: timeLabel(timestamp) })));
   }
 
   /** An error that belongs to no run (a refused message, a rate limit). */
@@ -176,7 +234,7 @@ export class ConversationView {
   run(runId) {
     let view = this.runs.get(runId);
     if (!view) {
-      view = new RunView(runId, this.container);
+      view = new RunView(runId, this.container, this.hooks);
       this.runs.set(runId, view);
     }
     return view;

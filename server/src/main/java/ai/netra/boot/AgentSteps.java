@@ -35,6 +35,9 @@ final class AgentSteps {
     // service is for, so the start fails unless STARTUP_ALLOW_DEGRADED names llm.
     Step.Builder endpoint = p.settings.environment() == Environment.DEVELOPMENT
         ? Step.optional("llm-endpoint", "llm") : Step.critical("llm-endpoint", "llm");
+    if (!llm.offline()) {
+      endpoint.waits(); // on the provider's answer to GET /models
+    }
     return List.of(
         Step.critical("llm-manager", "llm").settings(LLM_MODEL, LLM_BASE_URL, LLM_API_KEY, LLM_FALLBACK)
             .run(context -> {
@@ -68,7 +71,7 @@ final class AgentSteps {
             context.detail("DEGRADED: no database, so no usage data to answer from");
             return;
           }
-          ToolRegistry tools = p.tools.set(UsageTools.create(database.get().dataSource(), clock));
+          ToolRegistry tools = p.tools.set(UsageTools.create(database.get().dataSource(Database.TOOL_STATEMENTS), clock));
           context.detail(String.join(", ", tools.names()));
         }),
         Step.critical("agent-supervisor", "agents").run(context -> {

@@ -10,6 +10,7 @@ import ai.netra.cache.EventBus;
 import ai.netra.cache.RateLimiter;
 import ai.netra.cache.Redis;
 import ai.netra.chat.ChatService;
+import ai.netra.config.Platform;
 import ai.netra.config.Settings;
 import ai.netra.config.StartupSettings;
 import ai.netra.db.Database;
@@ -25,6 +26,7 @@ import ai.netra.startup.StartupPlan;
 import ai.netra.startup.Step;
 import ai.netra.startup.StepAction;
 import ai.netra.startup.StepContext;
+import ai.netra.startup.TimeoutModel;
 import ai.netra.startup.TimeoutPolicy;
 import ai.netra.usage.UsageImport;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,7 +36,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -59,6 +60,8 @@ public final class BackendPlan {
       "redis", Duration.ofSeconds(10),
       "llm", Duration.ofSeconds(15));
   static final Duration DEFAULT_BASE = Duration.ofSeconds(10);
+  /** The longest Cloud Run waits for a start (startup probe failureThreshold x periodSeconds). */
+  public static final Duration CLOUD_RUN_WINDOW = Duration.ofSeconds(240);
   /** What a Cloud SQL connection over a VPC connector was seen to need under load (10-30 s). */
   static final Duration CLOUD_SQL_EXPECTED = Duration.ofSeconds(10);
 
@@ -208,27 +211,25 @@ public final class BackendPlan {
   }
 
   private static void checkPolicy(StartupPlan plan, Settings settings, StepContext context) {
-    TimeoutPolicy policy = plan.policy();
-    TimeoutPolicy.Check check = policy.check(plan, Map.of());
-    check.warnings().forEach(w -> log.warn("timeout policy: {}", w.message()));
-    if (!check.ok()) {
+    TimeoutModel.Assessment model = TimeoutModel.assess(plan, TimeoutModel.Inputs.declared(platformWindow(settings)));
+    model.warnings().forEach(w -> log.warn("timeout policy: {}{}", w.message(), w.fix().isEmpty() ? "" : "; " + w.fix()));
+    if (model.fails()) {
       List<String> names = new ArrayList<>(List.of("STARTUP_TOTAL_BUDGET_S", "STARTUP_TIMEOUT_MULTIPLIER", "STARTUP_SAFETY_MARGIN"));
-      StringBuilder hint = new StringBuilder();
-      for (TimeoutPolicy.Problem p : check.errors()) {
-        if (p.component() != null) {
-          String name = "STARTUP_TIMEOUT_" + p.component().toUpperCase(Locale.ROOT) + "_S";
-          names.add(name);
-          hint.append("set ").append(name).append(" >= ")
-              .append(String.format("%.1f", p.suggestedBase().toMillis() / 1000.0)).append("; ");
-        }
-      }
-      hint.append("keep the total budget within the platform's startup allowance (Cloud Run: 240 s)");
+      model.failures().forEach(f -> f.changes().keySet().stream().filter(n -> !names.contains(n)).forEach(names::add));
       throw new ConfigurationException("unsafe timeout policy: "
-          + String.join("; ", check.errors().stream().map(TimeoutPolicy.Problem::message).toList()),
-          hint.toString(), names);
+          + String.join("; ", model.failures().stream().map(TimeoutModel.Finding::message).toList()),
+          String.join("; ", model.failures().stream().map(TimeoutModel.Finding::fix).filter(f -> !f.isEmpty()).distinct()
+              .toList()) + " (netra check --env-file shows the same before a deploy)", names);
     }
-    context.detail("critical steps fit the " + TimeoutPolicy.seconds(policy.totalBudget()) + " budget (multiplier "
-        + policy.multiplier() + ", safety margin " + policy.safetyMargin() + ")");
+    context.detail("the critical steps fit the " + TimeoutPolicy.seconds(plan.policy().totalBudget())
+        + " budget: the slowest start the timeouts allow takes " + TimeoutPolicy.seconds(model.slowestStart())
+        + (model.warnings().isEmpty() ? "" : "; " + model.warnings().size() + " warning"
+            + (model.warnings().size() == 1 ? "" : "s") + " logged"));
+  }
+
+  /** How long the platform waits for a start: Cloud Run's 240 s, or null where no fixed window is known. */
+  public static Duration platformWindow(Settings settings) {
+    return settings.platform().kind() == Platform.Kind.CLOUD_RUN ? CLOUD_RUN_WINDOW : null;
   }
 
   /**

@@ -51,7 +51,7 @@ final class DependencySteps {
         : List.of(POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, SettingNames.startupTimeout("database"));
     List<Step> steps = new ArrayList<>();
     if (settings.embeddedDatabase()) {
-      steps.add(Step.critical("embedded-postgres", "database").settings(NETRA_DATA_DIR)
+      steps.add(Step.critical("embedded-postgres", "database").waits().settings(NETRA_DATA_DIR)
           .hint("the embedded database is for development; set DATABASE_URL to use a PostgreSQL server")
           .run(context -> {
             EmbeddedPostgres embedded = p.embeddedPostgres.set(p.resources.closeAtShutdown("embedded PostgreSQL",
@@ -72,8 +72,9 @@ final class DependencySteps {
       context.detail("connected to " + target.describe() + "; pool " + settings.pool().poolSize() + " + "
           + settings.pool().maxOverflow() + " overflow");
     }));
-    steps.add(Step.critical("migrations", "database").run(context ->
-        context.detail(p.migrations.set(new Migrations(p.database.require().dataSource())).migrate())));
+    // Waits: for a pooled connection on a slow path, and for another instance's migration lock.
+    steps.add(Step.critical("migrations", "database").waits().run(context ->
+        context.detail(p.migrations.set(new Migrations(p.database.require().dataSource(context.remaining()))).migrate())));
     steps.add(Step.critical("schema-check", "database").validation().run(context ->
         context.detail(p.migrations.require().verify())));
     steps.add(Step.critical("pool-sizing", "database").validation()

@@ -24,6 +24,8 @@ import javax.sql.DataSource;
  */
 public final class OpenDatabase implements AutoCloseable {
 
+  /** Migrating a large history by hand may take long; an operator is watching. */
+  private static final Duration MIGRATION_STATEMENTS = Duration.ofHours(1);
   /** Two connections: Flyway holds one for its lock while it migrates on the other. */
   private static final PoolSettings COMMAND_POOL = new PoolSettings(2, 0, 1, 0);
 
@@ -58,7 +60,7 @@ public final class OpenDatabase implements AutoCloseable {
     Database database = null;
     try {
       database = connect(target, COMMAND_POOL, within);
-      Migrations migrations = new Migrations(database.dataSource());
+      Migrations migrations = new Migrations(database.dataSource(MIGRATION_STATEMENTS));
       try {
         migrations.migrate();
       } catch (StartupException e) {
@@ -95,8 +97,8 @@ public final class OpenDatabase implements AutoCloseable {
    * @throws SQLException when the catalog cannot be written
    */
   public UsageImport usageImport(PriceCatalog catalog) throws SQLException {
-    catalog.sync(dataSource());
-    return UsageSteps.importer(dataSource(), catalog);
+    catalog.sync(database.dataSource(Database.IMPORT_STATEMENTS));
+    return UsageSteps.importer(database, catalog);
   }
 
   public DataSource dataSource() {

@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +28,8 @@ final class UsageSteps {
   private UsageSteps() { }
 
   /** Uploads into {@code llm_usage}, checked against {@code catalog}: the API's, and netra import's through {@link OpenDatabase}. */
-  static UsageImport importer(DataSource dataSource, PriceCatalog catalog) {
-    return new UsageImport(new UsageStore(dataSource), catalog, Clock.systemUTC());
+  static UsageImport importer(Database database, PriceCatalog catalog) {
+    return new UsageImport(new UsageStore(database.dataSource(Database.IMPORT_STATEMENTS)), catalog, Clock.systemUTC());
   }
 
   static List<Step> services(BackendPlan p) {
@@ -49,12 +48,12 @@ final class UsageSteps {
           }
           int changed;
           try {
-            changed = catalog.sync(database.get().dataSource());
+            changed = catalog.sync(database.get().dataSource(context.remaining()));
           } catch (SQLException e) {
             throw new DependencyException("cannot write the price catalog into model_prices: " + e.getMessage()
                 + " (SQLState " + e.getSQLState() + ")", "check that the database accepts writes", List.of(), e);
           }
-          p.usageImport.set(importer(database.get().dataSource(), catalog));
+          p.usageImport.set(importer(database.get(), catalog));
           context.detail(catalog.models().size() + " models, " + catalog.prices().size() + " prices (" + source + "); "
               + (changed == 0 ? "model_prices already up to date" : changed + " rows of model_prices written"));
         }));
@@ -66,7 +65,7 @@ final class UsageSteps {
           return;
         }
         long started = System.nanoTime();
-        UsageStore store = new UsageStore(database.get().dataSource());
+        UsageStore store = new UsageStore(database.get().dataSource(context.remaining()));
         DemoUsage demo = new DemoUsage(Clock.systemUTC());
         long existing = store.count(DEVELOPMENT_USER);
         if (existing > 0) {

@@ -9,36 +9,71 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.PooledObjectFactory;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.Connection;
 import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.providers.PooledConnectionProvider;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The connection to Redis ({@code REDIS_URL}, {@code rediss://} for TLS), every call bounded by a
  * socket timeout, and every key and channel under one prefix so runs and tenants never collide.
+ *
+ * <p>Setting up a connection and running a command have different bounds. A new connection (TCP
+ * connect, TLS, the handshake and a first PING) may take as long as the path needs: while starting,
+ * whatever the step has left; once serving, three times what the first connection took (at least
+ * {@link #RUNTIME_TIMEOUT}), so a path slow to its first byte (a VPC connector waking up) still
+ * connects. Every command on an established connection is bounded by {@link #RUNTIME_TIMEOUT}.
  */
 public final class Redis implements AutoCloseable {
 
   /** Runtime calls fail after this instead of hanging on a black-holed path. */
   static final Duration RUNTIME_TIMEOUT = Duration.ofSeconds(2);
+  /** Leaves Jedis's own error to be seen before the step that called it runs out of time. */
+  private static final Duration DRIVER_MARGIN = Duration.ofMillis(250);
 
   private final LongAdder errors = new LongAdder();
-  private final JedisPooled client;
-  private final JedisClientConfig config;
+  private final DefaultJedisClientConfig.Builder settings;
   private final HostAndPort address;
   private final String prefix;
+  /** How long a new connection may take to answer its first PING; see the class comment. */
+  private volatile Duration setupBound;
+  private final Client client;
+  private final PooledConnectionProvider connections;
 
-  private Redis(JedisPooled client, JedisClientConfig config, HostAndPort address, String prefix) {
-    this.client = client;
-    this.config = config;
+  private Redis(DefaultJedisClientConfig.Builder settings, HostAndPort address, String prefix, Duration setupBound) {
+    this.settings = settings;
     this.address = address;
     this.prefix = prefix;
+    this.setupBound = setupBound;
+    GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+    pool.setMaxTotal(32);
+    pool.setMaxWait(RUNTIME_TIMEOUT); // borrowing never waits forever either
+    pool.setJmxEnabled(false);
+    this.connections = new PooledConnectionProvider(new Connections(), pool);
+    this.client = new Client(connections);
+  }
+
+  /**
+   * The pooled client, told the protocol up front: without it, Jedis borrows a connection while it
+   * is built to ask the server which protocol it speaks, a hidden wait as long as a whole setup on a
+   * slow path (and a second one when that fails).
+   */
+  static final class Client extends UnifiedJedis {
+    Client(PooledConnectionProvider connections) {
+      super(connections, RedisProtocol.RESP2);
+    }
   }
 
   /**
@@ -51,8 +86,6 @@ public final class Redis implements AutoCloseable {
     URI uri = URI.create(url);
     HostAndPort address = new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379);
     DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder()
-        .connectionTimeoutMillis((int) Math.min(RUNTIME_TIMEOUT.toMillis(), Math.max(1, within.toMillis())))
-        .socketTimeoutMillis((int) RUNTIME_TIMEOUT.toMillis())
         .ssl("rediss".equals(uri.getScheme()))
         .clientName("netra")
         // Jedis also sends CLIENT SETINFO on every new connection, which servers before Redis 7.2 refuse:
@@ -70,20 +103,79 @@ public final class Redis implements AutoCloseable {
     if (uri.getPath() != null && uri.getPath().length() > 1) {
       builder.database(Integer.parseInt(uri.getPath().substring(1)));
     }
-    JedisClientConfig config = builder.build();
-    GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-    pool.setMaxTotal(32);
-    pool.setMaxWait(RUNTIME_TIMEOUT); // borrowing never waits forever either
-    pool.setJmxEnabled(false);
-    JedisPooled client = new JedisPooled(address, config, pool);
-    Redis redis = new Redis(client, config, address, prefix);
-    try {
-      redis.ping();
+    Duration first = within.minus(DRIVER_MARGIN);
+    Redis redis = new Redis(builder, address, prefix, first.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : first);
+    long started = System.nanoTime();
+    // Directly, not through the pool: a failed create inside the pool's borrow can cost the wait twice.
+    try (Connection probe = redis.newConnection()) {
+      probe.ping();
+    } catch (JedisException e) {
+      redis.close();
+      throw redis.failure(e);
     } catch (RuntimeException e) {
-      client.close();
+      redis.close();
       throw e;
     }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    Duration later = took.multipliedBy(3).plusSeconds(1);
+    redis.setupBound = later.compareTo(RUNTIME_TIMEOUT) < 0 ? RUNTIME_TIMEOUT : later.compareTo(within) > 0 ? within : later;
+    // The pool's first connection, made in the background: on a slow path the first command after the
+    // start would otherwise wait for a whole setup.
+    Thread.ofVirtual().name("redis-pool-warm").start(() -> {
+      try {
+        redis.connections.getPool().addObject();
+      } catch (Exception e) {
+        redis.failed(); // the first command makes one itself
+      }
+    });
     return redis;
+  }
+
+  /** A new connection outside the pool (for a subscriber), set up under the same bound as the pool's. */
+  Jedis openConnection() {
+    return new Jedis(newConnection());
+  }
+
+  /** Connects, answers a first PING within {@link #setupBound}, then bounds each command by {@link #RUNTIME_TIMEOUT}. */
+  private Connection newConnection() {
+    int setupMillis = (int) Math.max(1, setupBound.toMillis());
+    JedisClientConfig setup;
+    synchronized (settings) { // one builder, shared by the threads that open connections
+      setup = settings.connectionTimeoutMillis(setupMillis).socketTimeoutMillis(setupMillis).build();
+    }
+    Connection connection = new Connection(new DefaultJedisSocketFactory(address, setup), setup);
+    try {
+      connection.ping(); // the first answer of a slow path arrives here, under the setup bound
+      connection.setSoTimeout((int) RUNTIME_TIMEOUT.toMillis());
+      return connection;
+    } catch (RuntimeException e) {
+      connection.close();
+      throw e;
+    }
+  }
+
+  /** The pool's connections, made by {@link #newConnection()}. */
+  private final class Connections implements PooledObjectFactory<Connection> {
+    @Override
+    public PooledObject<Connection> makeObject() {
+      return new DefaultPooledObject<>(newConnection());
+    }
+
+    @Override
+    public void destroyObject(PooledObject<Connection> p) {
+      p.getObject().close();
+    }
+
+    @Override
+    public boolean validateObject(PooledObject<Connection> p) {
+      return p.getObject().isConnected() && !p.getObject().isBroken();
+    }
+
+    @Override
+    public void activateObject(PooledObject<Connection> p) { }
+
+    @Override
+    public void passivateObject(PooledObject<Connection> p) { }
   }
 
   /** Commands that failed (no answer, refused) since start, for the metrics. */
@@ -104,16 +196,41 @@ public final class Redis implements AutoCloseable {
         throw new DependencyException("Redis at " + address + " answered '" + answer + "' to PING", "", List.of("REDIS_URL"), null);
       }
       return "PING answered by " + address;
-    } catch (JedisAccessControlException e) {
-      failed();
-      throw new ConfigurationException("Redis at " + address + " refused the credentials: " + e.getMessage(),
-          "check the user and password in REDIS_URL", List.of("REDIS_URL"), e);
     } catch (JedisException e) {
-      failed();
-      throw new DependencyException("Redis at " + address + " not reachable: " + e.getMessage(),
-          "check that Redis runs at " + address + " and that this instance's network (VPC connector) reaches it",
-          List.of("REDIS_URL"), e);
+      throw failure(e);
     }
+  }
+
+  /** {@code e} as the start and the health check report it: wrong credentials are configuration, the rest the dependency. */
+  private RuntimeException failure(JedisException e) {
+    failed();
+    if (e instanceof JedisAccessControlException) {
+      return new ConfigurationException("Redis at " + address + " refused the credentials: " + e.getMessage(),
+          "check the user and password in REDIS_URL", List.of("REDIS_URL"), e);
+    }
+    return new DependencyException("Redis at " + address + " not reachable: " + describe(e),
+        "check that Redis runs at " + address + " and that this instance's network (VPC connector) reaches it",
+        List.of("REDIS_URL"), e);
+  }
+
+  /** Which wait ended a failed call, in words. */
+  private String describe(JedisException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException timeout) {
+        boolean connecting = String.valueOf(timeout.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect");
+        return (connecting ? "no TCP connection within " : "read timed out after ")
+            + String.format(java.util.Locale.ROOT, "%.1f s", setupBound.toMillis() / 1000.0)
+            + (connecting ? "" : " waiting for the answer to a new connection's first command (or a command after "
+                + RUNTIME_TIMEOUT.toSeconds() + " s)");
+      }
+      if (t instanceof java.net.ConnectException) {
+        return "the connection was refused (" + t.getMessage() + ")";
+      }
+      if (t instanceof java.net.UnknownHostException) {
+        return "the host name does not resolve (" + t.getMessage() + ")";
+      }
+    }
+    return e.getMessage();
   }
 
   /** A readiness check that PINGs. */
@@ -136,12 +253,8 @@ public final class Redis implements AutoCloseable {
     };
   }
 
-  JedisPooled client() {
+  UnifiedJedis client() {
     return client;
-  }
-
-  JedisClientConfig config() {
-    return config;
   }
 
   HostAndPort address() {

@@ -51,7 +51,7 @@ public final class RedisEventBus implements EventBus {
     String pattern = redis.prefix() + "*";
     while (!closed) {
       // A subscribed connection blocks in read, so it gets no socket timeout; it is closed to stop it.
-      try (Jedis jedis = new Jedis(redis.address(), redis.config())) {
+      try (Jedis jedis = redis.openConnection()) {
         jedis.getClient().setTimeoutInfinite();
         JedisPubSub handler = new JedisPubSub() {
           @Override

@@ -6,16 +6,21 @@ import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.ResourceProfile;
+import ai.netra.deploy.plan.CloudDeployDelivery;
 import ai.netra.deploy.plan.CloudRunService;
+import ai.netra.deploy.plan.FlaggerCanary;
 import ai.netra.deploy.plan.GcloudCommand;
 import ai.netra.deploy.plan.KubernetesManifests;
 import ai.netra.deploy.plan.ServicePlan;
 import ai.netra.deploy.plan.ServicePlanner;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -25,10 +30,20 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code netra plan}: writes the deployment as Cloud Run YAML, a gcloud command line or Kubernetes manifests. */
+/**
+ * {@code netra plan}: writes the deployment as Cloud Run YAML, a gcloud command line, Kubernetes manifests (with
+ * a Flagger canary), or a Cloud Deploy canary delivery.
+ */
 @Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
     description = {"Writes the deployment of the service: a Cloud Run service YAML for `gcloud run services replace`"
             + " (default), the same as a `gcloud run deploy` command line, or Kubernetes Deployment + Service manifests.",
+        "",
+        "Progressive delivery, by the engines that do it: --format clouddeploy writes a directory (-o) with a Cloud"
+            + " Deploy pipeline and target (clouddeploy.yaml, for gcloud deploy apply) and a release's source"
+            + " (skaffold.yaml, service.yaml): 10% then 50% of the traffic, then all, each phase checked by netra verify"
+            + " from the same image. --format k8s --canary writes the Deployment with a Flagger Canary instead of the"
+            + " Service: netra verify before any traffic (through Flagger's load tester), then success-rate and latency"
+            + " checks while the traffic grows.",
         "",
         "Resources, instances (max = MAX_INSTANCES), concurrency, a WebSocket-long request timeout, session affinity,"
             + " startup CPU boost, Cloud SQL and VPC access, settings as env vars and secrets as Secret Manager references"
@@ -42,7 +57,7 @@ import picocli.CommandLine.Spec;
 public final class PlanCommand implements Callable<Integer> {
 
   /** The forms a plan is written in; lower-case because they are the words typed after --format. */
-  enum Format { cloudrun, gcloud, k8s }
+  enum Format { cloudrun, gcloud, k8s, clouddeploy }
 
   @Mixin
   Inputs.DeploySettings settings = new Inputs.DeploySettings();
@@ -53,7 +68,8 @@ public final class PlanCommand implements Callable<Integer> {
   @Mixin
   Inputs.RecordedStart report = new Inputs.RecordedStart();
 
-  @Option(names = "--format", defaultValue = "cloudrun", paramLabel = "FORMAT", description = "cloudrun (default), gcloud or k8s")
+  @Option(names = "--format", defaultValue = "cloudrun", paramLabel = "FORMAT",
+      description = "cloudrun (default), gcloud, k8s or clouddeploy")
   Format format;
 
   @Option(names = "--service", defaultValue = "netra", paramLabel = "NAME", description = "service name (default ${DEFAULT-VALUE})")
@@ -62,7 +78,8 @@ public final class PlanCommand implements Callable<Integer> {
   @Option(names = "--region", paramLabel = "REGION", description = "Cloud Run region, e.g. europe-west1")
   String region;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write to FILE instead of stdout")
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write to FILE instead of stdout"
+      + " (--format clouddeploy: the directory its three files go to, required)")
   Path output;
 
   @Option(names = "--cpu", paramLabel = "CPU", description = "CPUs per instance (default 1, more when the memory needs it)")
@@ -90,6 +107,26 @@ public final class PlanCommand implements Callable<Integer> {
   @Option(names = "--service-account", paramLabel = "EMAIL", description = "the identity the service runs as")
   String serviceAccount;
 
+  @Option(names = "--project", paramLabel = "PROJECT", description = "--format clouddeploy: the Google Cloud project of"
+      + " the pipeline and of the target's Cloud Run service (required, with --region)")
+  String project;
+
+  @Option(names = "--execution-service-account", paramLabel = "EMAIL", description = "--format clouddeploy: the identity"
+      + " Cloud Deploy renders, deploys and verifies as (default: the project's default execution service account)")
+  String executionServiceAccount;
+
+  @Option(names = "--canary", description = "--format k8s: the Deployment with a Flagger Canary (pre-rollout netra verify"
+      + " through Flagger's load tester, request success rate and latency checks) instead of the Service")
+  boolean canary;
+
+  @Option(names = "--namespace", paramLabel = "NS", description = "--format k8s: the Kubernetes namespace (required with"
+      + " --canary, whose checks address services in it)")
+  String namespace;
+
+  @Option(names = "--loadtester-url", paramLabel = "URL", description = "--canary: Flagger's load tester (default"
+      + " http://flagger-loadtester.NS/, beside the application as Flagger's documentation installs it)")
+  URI loadTesterUrl;
+
   @Spec
   CommandSpec spec;
 
@@ -109,30 +146,40 @@ public final class PlanCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     DeployEnv env;
     ServicePlan plan;
-    String text;
     if (settings.environment == null) {
       return Inputs.usage(err, "plan", "--env is required: the NETRA_ENV of the deployment, development, staging or production");
     }
+    List<String> problems = optionProblems();
+    if (!problems.isEmpty()) {
+      problems.subList(0, problems.size() - 1).forEach(p -> err.println("netra plan: " + p));
+      return Inputs.usage(err, "plan", problems.get(problems.size() - 1));
+    }
+    String text = null; // one text, to stdout or -o FILE
+    Map<String, String> files = Map.of(); // or files by name, into -o DIR
     try {
       env = settings.read(processEnv);
       RecordedStartup recorded = report.read();
       plan = ServicePlanner.plan(env, recorded, new ServicePlanner.Options(image, service, region,
           cpu == null ? null : ResourceProfile.parseCpu(cpu), memory,
           minInstances, concurrency, cloudSqlInstance, vpcConnector, vpcEgress, serviceAccount));
-      text = switch (format) {
-        case cloudrun -> CloudRunService.yaml(plan);
-        case gcloud -> GcloudCommand.command(plan);
-        case k8s -> KubernetesManifests.yaml(plan);
-      };
+      switch (format) {
+        case cloudrun -> text = CloudRunService.yaml(plan);
+        case gcloud -> text = GcloudCommand.command(plan);
+        case k8s -> text = canary ? FlaggerCanary.yaml(plan, flaggerSettings()) : KubernetesManifests.yaml(plan, namespace);
+        case clouddeploy -> files = CloudDeployDelivery.files(plan,
+            new CloudDeployDelivery.Settings(project, executionServiceAccount));
+      }
     } catch (IOException e) {
       return Inputs.usage(err, "plan", "cannot read " + e.getMessage());
     } catch (IllegalArgumentException e) {
       return Inputs.usage(err, "plan", e.getMessage());
     }
-    if (!Inputs.scrub(text, env.secretValues()).equals(text)) {
-      // A plain setting repeats a secret's value: writing it would publish the secret.
-      return Inputs.usage(err, "plan", "refusing to write: a plain setting holds the value of a secret setting;"
-          + " give it as sm://NAME or remove it");
+    for (String written : text != null ? List.of(text) : files.values()) {
+      if (!Inputs.scrub(written, env.secretValues()).equals(written)) {
+        // A plain setting repeats a secret's value: writing it would publish the secret.
+        return Inputs.usage(err, "plan", "refusing to write: a plain setting holds the value of a secret setting;"
+            + " give it as sm://NAME or remove it");
+      }
     }
     for (String note : plan.notes()) {
       err.println("netra plan: " + note);
@@ -141,18 +188,98 @@ public final class PlanCommand implements Callable<Integer> {
       err.println("netra plan: secrets come from the Kubernetes Secret " + KubernetesManifests.secretName(plan)
           + " (one key per setting: " + String.join(", ", plan.secrets().keySet()) + ")");
     }
-    if (output == null) {
-      out.print(text);
-      out.flush();
-    } else {
-      try {
-        Files.writeString(output, text, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        return Inputs.usage(err, "plan", "cannot write " + output + ": " + e);
-      }
-      err.println("netra plan: wrote " + format + " plan to " + output);
+    if (canary) {
+      err.println("netra plan: " + FlaggerCanary.note(plan, flaggerSettings()));
+    }
+    int writing = text != null ? write(text, out, err) : writeDirectory(files, plan, err);
+    if (writing != ExitCode.OK.code()) {
+      return writing;
     }
     err.flush();
     return (plan.startupProbe().fits() ? ExitCode.OK : ExitCode.FAILED).code();
+  }
+
+  /** Options given together that cannot work, or missing where the format needs them; all of them at once. */
+  private List<String> optionProblems() {
+    List<String> problems = new ArrayList<>();
+    if (format == Format.clouddeploy) {
+      if (project == null) {
+        problems.add("--project is required with --format clouddeploy: the Google Cloud project of the pipeline and"
+            + " of the Cloud Run service");
+      }
+      if (region == null) {
+        problems.add("--region is required with --format clouddeploy: the Cloud Run region of the target, e.g."
+            + " europe-west1");
+      }
+      if (output == null) {
+        problems.add("-o DIR is required with --format clouddeploy: it writes three files (" + CloudDeployDelivery.PIPELINE_FILE
+            + ", " + CloudDeployDelivery.SKAFFOLD_FILE + ", " + CloudDeployDelivery.SERVICE_FILE + ") into DIR");
+      }
+    } else {
+      if (project != null) {
+        problems.add("--project is used only by --format clouddeploy");
+      }
+      if (executionServiceAccount != null) {
+        problems.add("--execution-service-account is used only by --format clouddeploy");
+      }
+    }
+    if (format != Format.k8s) {
+      if (canary) {
+        problems.add("--canary goes with --format k8s (a Flagger Canary); Cloud Run's canary is --format clouddeploy");
+      }
+      if (namespace != null) {
+        problems.add("--namespace is used only by --format k8s");
+      }
+    }
+    if (canary && namespace == null) {
+      problems.add("--namespace is required with --canary: the Kubernetes namespace of the Deployment, whose canary"
+          + " service the verification addresses");
+    }
+    if (!canary && loadTesterUrl != null) {
+      problems.add("--loadtester-url is used only with --canary");
+    }
+    return problems;
+  }
+
+  private FlaggerCanary.Settings flaggerSettings() {
+    return new FlaggerCanary.Settings(namespace, loadTesterUrl);
+  }
+
+  private int write(String text, PrintWriter out, PrintWriter err) {
+    if (output == null) {
+      out.print(text);
+      out.flush();
+      return ExitCode.OK.code();
+    }
+    try {
+      Files.writeString(output, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return Inputs.usage(err, "plan", "cannot write " + output + ": " + e);
+    }
+    err.println("netra plan: wrote " + format + (canary ? " --canary" : "") + " plan to " + output);
+    return ExitCode.OK.code();
+  }
+
+  /** The Cloud Deploy files into the directory {@code -o}, created when missing; then the commands that use them. */
+  private int writeDirectory(Map<String, String> files, ServicePlan plan, PrintWriter err) {
+    try {
+      if (Files.exists(output) && !Files.isDirectory(output)) {
+        return Inputs.usage(err, "plan", "-o " + output + " is a file; --format clouddeploy writes a directory");
+      }
+      Files.createDirectories(output);
+      for (Map.Entry<String, String> file : files.entrySet()) {
+        Files.writeString(output.resolve(file.getKey()), file.getValue(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      return Inputs.usage(err, "plan", "cannot write " + output + ": " + e);
+    }
+    String where = " --region=" + region + " --project=" + project;
+    err.println("netra plan: wrote clouddeploy plan to " + output + ": " + String.join(", ", files.keySet()));
+    err.println("netra plan: register the pipeline " + CloudDeployDelivery.pipelineName(plan) + " and its target "
+        + CloudDeployDelivery.targetName(plan) + ": gcloud deploy apply --file=" + output.resolve(CloudDeployDelivery.PIPELINE_FILE)
+        + where);
+    err.println("netra plan: roll out " + plan.image() + ": gcloud deploy releases create RELEASE --delivery-pipeline="
+        + CloudDeployDelivery.pipelineName(plan) + where + " --source=" + output);
+    return ExitCode.OK.code();
   }
 }

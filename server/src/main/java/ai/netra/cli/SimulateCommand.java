@@ -18,7 +18,7 @@ import ai.netra.deploy.simulate.Simulation;
 import ai.netra.deploy.simulate.SimulationResult;
 import ai.netra.deploy.simulate.TimelineSvg;
 import ai.netra.json.Json;
-import ai.netra.startup.TimeoutPolicy;
+import ai.netra.startup.StartupPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -175,8 +175,8 @@ public final class SimulateCommand implements Callable<Integer> {
       routes.notes().forEach(n -> progress.accept("  " + n));
       SimulationResult result = new Simulation(launch, routes, cpus, memory, probeSpec, log).run(progress);
 
-      TimeoutPolicy policy = BackendPlan.policy(Settings.read(routes.env()).startup());
-      List<Recommendations.Item> recommendations = Recommendations.of(result, policy,
+      StartupPlan plan = BackendPlan.describe(Settings.read(routes.env()));
+      List<Recommendations.Item> recommendations = Recommendations.of(result, plan,
           Map.of("database", databaseLatency, "redis", redisLatency));
       List<String> written = writeFiles(result, err);
       if (json.enabled) {

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,6 +34,9 @@ import picocli.CommandLine.Spec;
 /** {@code netra verify}: post-deploy gates against a service URL, ending in PASS, or ROLLBACK with the way back. */
 @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
     description = {"Post-deploy gates against a service URL: PASS, or ROLLBACK with the command that rolls back.",
+        "",
+        "The URL is --url, or (in a Cloud Deploy verify container) --url-env " + VerifyCommand.CLOUD_RUN_SERVICE_URLS
+            + "; --revision-tag checks the Cloud Run revision with that tag, e.g. the canary, at its own URL.",
         "",
         "Each gate has --deadline: /health/live answers 200; /health/startup reports READY or DEGRADED;"
             + " /health/ready answers 200; the chat golden path over the WebSocket (the five events and an answer;"
@@ -45,10 +49,23 @@ public final class VerifyCommand implements Callable<Integer> {
   /** Read when --token is not given, so the token need not appear in the process list or shell history. */
   static final String TOKEN_ENV = "NETRA_VERIFY_TOKEN";
   static final String IDENTITY_TOKEN_ENV = "NETRA_VERIFY_IDENTITY_TOKEN";
+  /** Where Cloud Deploy puts the service's URLs for a verify container (comma-separated). */
+  static final String CLOUD_RUN_SERVICE_URLS = "CLOUD_RUN_SERVICE_URLS";
+  /** Cloud Run's tagged-revision URLs: the tag, three hyphens, then the service's run.app host. */
+  private static final Pattern REVISION_TAG = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
 
-  @Option(names = "--url", required = true, paramLabel = "URL",
-      description = "the service, e.g. https://chat-abc123-uc.a.run.app")
+  @Option(names = "--url", paramLabel = "URL",
+      description = "the service, e.g. https://chat-abc123-uc.a.run.app (or --url-env)")
   String url;
+
+  @Option(names = "--url-env", paramLabel = "NAME", description = "read the service's URL from the environment variable"
+      + " NAME instead of --url: a comma-separated list, as Cloud Deploy gives a verify container in "
+      + CLOUD_RUN_SERVICE_URLS + "; the first URL is used (with --revision-tag, the first run.app URL)")
+  String urlEnv;
+
+  @Option(names = "--revision-tag", paramLabel = "TAG", description = "verify the Cloud Run revision tagged TAG at its own"
+      + " URL, https://TAG---HOST, instead of whichever revisions the service's traffic split picks")
+  String revisionTag;
 
   @Option(names = "--token", paramLabel = "JWT", description = "a token the service accepts, for the chat gate (or set "
       + TOKEN_ENV + "); without one the chat gate is skipped")
@@ -121,7 +138,8 @@ public final class VerifyCommand implements Callable<Integer> {
     List<String> secrets = Stream.of(chatToken, iamToken).filter(t -> t != null && t.length() >= 4).toList();
     Verification.Options options;
     try {
-      options = new Verification.Options(parseUrl(url), chatToken, iamToken, positive("--deadline", deadline),
+      options = new Verification.Options(target(url, urlEnv, revisionTag, env), chatToken, iamToken,
+          positive("--deadline", deadline),
           count(requests), positive("--max-p99", maxP99), rate(maxFailureRate), baseline(), slowdown(maxSlowdown),
           message(message),
           new Rollback(blankToNull(service), blankToNull(previousRevision), blankToNull(region)));
@@ -204,6 +222,66 @@ public final class VerifyCommand implements Callable<Integer> {
           + "...' must be the service's base URL, without credentials, query or fragment");
     }
     return uri;
+  }
+
+  /**
+   * The URL the gates run against: {@code --url}, or the list in the variable {@code --url-env} names; with a
+   * revision tag, that revision's own URL (one already in the list, else the first run.app URL with TAG--- in front).
+   *
+   * @throws IllegalArgumentException naming the option or variable that does not give one usable URL
+   */
+  static URI target(String url, String urlEnv, String revisionTag, Map<String, String> env) {
+    if (url != null && urlEnv != null) {
+      throw new IllegalArgumentException("give --url or --url-env, not both");
+    }
+    if (url == null && urlEnv == null) {
+      throw new IllegalArgumentException("--url is required (or --url-env NAME: the variable that holds it, e.g. "
+          + CLOUD_RUN_SERVICE_URLS + " in a Cloud Deploy verify container)");
+    }
+    String tag = blankToNull(revisionTag);
+    if (tag != null && !REVISION_TAG.matcher(tag).matches()) {
+      throw new IllegalArgumentException("--revision-tag '" + tag + "' is not a Cloud Run tag (lower-case letters, digits"
+          + " and hyphens, starting with a letter)");
+    }
+    String source = url != null ? "--url" : urlEnv + " (--url-env)";
+    List<String> urls = url != null ? List.of(url.strip()) : Stream.of(Objects.requireNonNullElse(env.get(urlEnv), "")
+        .split(",")).map(String::strip).filter(u -> !u.isEmpty()).toList();
+    if (urls.isEmpty()) {
+      throw new IllegalArgumentException(urlEnv + " is not set or empty: --url-env names the variable that holds the"
+          + " service's URL (Cloud Deploy sets " + CLOUD_RUN_SERVICE_URLS + " for a verify container); or give --url");
+    }
+    String chosen = tag == null ? urls.get(0) : tagged(urls, tag, source);
+    try {
+      return parseUrl(chosen);
+    } catch (IllegalArgumentException e) {
+      throw url != null ? e : new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The URL of the revision tagged {@code tag}: one in the list already, else the first run.app URL with TAG--- in front. */
+  private static String tagged(List<String> urls, String tag, String source) {
+    for (String u : urls) {
+      if (host(u).toLowerCase(Locale.ROOT).startsWith(tag + "---")) {
+        return u;
+      }
+    }
+    for (String u : urls) {
+      String host = host(u);
+      if (host.toLowerCase(Locale.ROOT).endsWith(".run.app")) {
+        return u.replaceFirst(Pattern.quote(host), tag + "---" + host);
+      }
+    }
+    throw new IllegalArgumentException("--revision-tag " + tag + " needs the service's run.app URL (a tagged revision"
+        + " answers at https://" + tag + "---SERVICE-HASH.REGION.run.app); " + source + " gave " + String.join(", ", urls));
+  }
+
+  private static String host(String url) {
+    try {
+      String host = URI.create(url).getHost();
+      return host == null ? "" : host;
+    } catch (IllegalArgumentException e) {
+      return ""; // parseUrl says what is wrong with it
+    }
   }
 
   private StartupReport baseline() {

@@ -34,56 +34,64 @@ public final class Database implements AutoCloseable {
   private static final org.slf4j.Logger log = LoggerFactory.getLogger(Database.class);
   /** How long runtime code waits for a pooled connection before failing fast. */
   static final Duration BORROW_TIMEOUT = Duration.ofSeconds(2);
-  /** Bounds every runtime read, so a black-holed database fails requests instead of hanging them. */
-  static final Duration RUNTIME_READ_TIMEOUT = Duration.ofSeconds(30);
-  /** The least bound on each new pooled connection (connect and login); slower paths get three times what they took. */
-  static final Duration RUNTIME_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  /**
+   * What a statement on a request path (chat, REST) may take: the server cancels it after this, and
+   * a black-holed database fails the read half a second later, so a request answers 503 within
+   * {@link #BORROW_TIMEOUT} or this plus half a second, never later.
+   */
+  public static final Duration REQUEST_STATEMENTS = Duration.ofSeconds(2);
+  /** What an agent tool's statement may take: tools read whole periods of usage. */
+  public static final Duration TOOL_STATEMENTS = Duration.ofSeconds(15);
+  /** What a usage import's statements may take: a COPY of the largest upload takes a few seconds. */
+  public static final Duration IMPORT_STATEMENTS = Duration.ofSeconds(60);
+  /** How much longer than its statement timeout a read may wait: the server's cancel comes first, with its reason. */
+  private static final Duration READ_OVER_STATEMENT = Duration.ofMillis(500);
+  /** Leaves the driver's own error to be seen before the step that called it runs out of time. */
+  private static final Duration DRIVER_MARGIN = Duration.ofMillis(250);
 
   private final DatabaseSettings settings;
   private final HikariConfig config;
   private final int maxConnections;
   private final int reservedConnections;
   private final int servingMinimumIdle;
-  private final DataSource handle = new Handle();
+  private final DataSource requests = new Bounded(REQUEST_STATEMENTS);
   private volatile HikariDataSource pool;
   private volatile boolean closed;
   /** Set by a failed check: only a pool that emptied during an outage is renewed, never a pool still filling up. */
   private volatile boolean outage;
+  /** How long a borrower waits for a connection: the step's time while starting, {@link #BORROW_TIMEOUT} once serving. */
+  private volatile long borrowMillis;
 
-  private Database(DatabaseSettings settings, HikariConfig config, int maxConnections, int reservedConnections,
-      int servingMinimumIdle) {
+  private Database(DatabaseSettings settings, HikariConfig config, HikariDataSource pool, int maxConnections,
+      int reservedConnections, int servingMinimumIdle) {
     this.settings = settings;
     this.servingMinimumIdle = servingMinimumIdle;
     this.config = config;
     this.maxConnections = maxConnections;
     this.reservedConnections = reservedConnections;
-    this.pool = new HikariDataSource(config);
+    this.pool = pool;
+    this.borrowMillis = config.getConnectionTimeout();
   }
 
   /**
-   * Connects once directly (bounded by {@code within}: connect, login and reads), proving the
-   * database answers and the credentials work, then creates the pool without waiting on it.
+   * Creates the pool, which opens its first connection in the background, and connects once
+   * directly (every wait of the driver bounded by {@code within}), proving the database answers and
+   * the credentials work.
    *
    * @throws ConfigurationException when the server answers but refuses the credentials or the database
    * @throws DependencyException when it does not answer within {@code within}
    */
   public static Database connect(DatabaseSettings settings, PoolSettings sizing, Duration within) {
-    long probeStart = System.nanoTime();
-    int[] limits = connectionLimits(settings, within);
-    int maxConnections = limits[0];
-    int reserved = limits[1];
-    // A path that needed t to connect needs about t for every pooled connection too (a slow Cloud SQL
-    // connector); a fast one gets a short bound so the pool notices a returning database soon.
-    Duration probeTook = Duration.ofNanos(System.nanoTime() - probeStart);
-    Duration connectBound = probeTook.multipliedBy(3).plusSeconds(1);
-    connectBound = connectBound.compareTo(RUNTIME_CONNECT_TIMEOUT) < 0 ? RUNTIME_CONNECT_TIMEOUT
-        : connectBound.compareTo(within) > 0 ? within : connectBound;
-    JdbcTarget runtime = JdbcTarget.of(settings, connectBound, RUNTIME_READ_TIMEOUT);
+    // Every wait of a pooled connection (connect, TLS, login) may take what the step may: a path slow
+    // to its first byte (Cloud SQL over a VPC connector, 10-30 s) costs that for every new connection.
+    // Borrowers bound their own reads afterwards (see Bounded), so this only bounds connecting.
+    JdbcTarget pooled = JdbcTarget.of(settings, driverBound(within));
     HikariConfig config = new HikariConfig();
     config.setPoolName("netra-db");
-    config.setJdbcUrl(runtime.url());
-    config.setDataSourceProperties(runtime.properties());
+    config.setJdbcUrl(pooled.url());
+    config.setDataSourceProperties(pooled.properties());
     config.setMaximumPoolSize(sizing.perInstance());
+    config.setConnectionInitSql(statementTimeout(REQUEST_STATEMENTS));
     // While starting, one idle connection: the steps use one at a time, and on one CPU filling the
     // pool (a few ms of driver work per connection, more while the JVM is cold) would delay the
     // start; serving() raises the floor to the pool size, which Hikari reaches on demand or at its
@@ -95,9 +103,19 @@ public final class Database implements AutoCloseable {
     config.setValidationTimeout(Duration.ofSeconds(1).toMillis());
     config.setKeepaliveTime(Duration.ofMinutes(2).toMillis());
     // -1: do not connect while building the pool. Hikari's own fail-fast loop would retry on this
-    // thread and could outlive the step's budget; the direct connection above already proved the path.
+    // thread and could outlive the step's budget; the direct connection below proves the path.
     config.setInitializationFailTimeout(-1);
-    return new Database(settings, config, maxConnections, reserved, sizing.poolSize());
+    // The pool opens its first connection in the background (Hikari's housekeeper, within 100 ms)
+    // while the direct connection below proves the path: on a slow path the two waits overlap, and
+    // the next step finds a connection ready instead of waiting as long again.
+    HikariDataSource pool = new HikariDataSource(config);
+    try {
+      int[] limits = connectionLimits(settings, within);
+      return new Database(settings, config, pool, limits[0], limits[1], sizing.poolSize());
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
   }
 
   /**
@@ -114,19 +132,30 @@ public final class Database implements AutoCloseable {
 
   /** {@code max_connections} and {@code superuser_reserved_connections}, read over one direct connection. */
   private static int[] connectionLimits(DatabaseSettings settings, Duration within) {
-    JdbcTarget probe = JdbcTarget.of(settings, within, within);
+    JdbcTarget probe = JdbcTarget.of(settings, driverBound(within));
     try (Connection c = DriverManager.getConnection(probe.url(), probe.properties()); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("select current_setting('max_connections')::int,"
             + " current_setting('superuser_reserved_connections')::int")) {
       rs.next();
       return new int[] {rs.getInt(1), rs.getInt(2)};
     } catch (SQLException e) {
-      throw classify(settings, e);
+      throw classify(settings, probe, e);
     }
+  }
+
+  /** A little less than {@code within}, so that the driver's own timeout, with its reason, ends an attempt first. */
+  private static Duration driverBound(Duration within) {
+    Duration bound = within.minus(DRIVER_MARGIN);
+    return bound.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : bound;
+  }
+
+  private static String statementTimeout(Duration d) {
+    return "set statement_timeout = " + Math.max(1, d.toMillis());
   }
 
   /** The start is over: from now on a borrow waits at most {@link #BORROW_TIMEOUT}, and the pool keeps its size idle. */
   public void serving() {
+    borrowMillis = BORROW_TIMEOUT.toMillis();
     config.setConnectionTimeout(BORROW_TIMEOUT.toMillis());
     config.setMinimumIdle(servingMinimumIdle);
     pool.getHikariConfigMXBean().setConnectionTimeout(BORROW_TIMEOUT.toMillis());
@@ -143,9 +172,20 @@ public final class Database implements AutoCloseable {
         bean.getThreadsAwaitingConnection(), pool.getMaximumPoolSize());
   }
 
-  /** Connections from the current pool; stays valid when the pool is replaced after an outage. */
+  /**
+   * Connections for request paths (chat, REST): each statement ends within {@link #REQUEST_STATEMENTS}.
+   * Stays valid when the pool is replaced after an outage.
+   */
   public DataSource dataSource() {
-    return handle;
+    return requests;
+  }
+
+  /**
+   * Connections whose statements may each take up to {@code statements} (agent tools, imports,
+   * migrations); the pool's usual bound is restored when a connection is returned.
+   */
+  public DataSource dataSource(Duration statements) {
+    return statements.equals(REQUEST_STATEMENTS) ? requests : new Bounded(statements);
   }
 
   public DatabaseSettings settings() {
@@ -173,7 +213,7 @@ public final class Database implements AutoCloseable {
         HikariDataSource current = pool;
         try {
           if (outage && current.getHikariPoolMXBean().getTotalConnections() == 0) {
-            JdbcTarget direct = JdbcTarget.of(settings, timeout, timeout);
+            JdbcTarget direct = JdbcTarget.of(settings, timeout);
             try (Connection c = DriverManager.getConnection(direct.url(), direct.properties());
                 Statement s = c.createStatement()) {
               s.execute("select 1");
@@ -182,7 +222,7 @@ public final class Database implements AutoCloseable {
             outage = false;
             return Result.healthy(settings.describe() + " answers again; the connection pool was renewed");
           }
-          try (Connection c = current.getConnection(); Statement s = c.createStatement()) {
+          try (Connection c = borrow(current); Statement s = c.createStatement()) {
             // The check is never interrupted (that would close a pooled connection); its own read is
             // bounded instead. The pool restores the connection's usual timeout when it is returned.
             c.setNetworkTimeout(Runnable::run, (int) Math.max(1, timeout.toMillis()));
@@ -199,6 +239,18 @@ public final class Database implements AutoCloseable {
         }
       }
     };
+  }
+
+  /**
+   * A connection from {@code from}, waiting at most {@link #borrowMillis}. Hikari reads a changed
+   * connection timeout only at its next housekeeping run (every 30 s), so a borrower right after the
+   * start would still wait the start's long timeout: the wait is passed on each borrow instead.
+   */
+  private Connection borrow(HikariDataSource from) throws SQLException {
+    if (from.getHikariPoolMXBean() instanceof com.zaxxer.hikari.pool.HikariPool hikari) {
+      return hikari.getConnection(borrowMillis);
+    }
+    return from.getConnection();
   }
 
   /** Replaces {@code empty} (a pool with no connection, stuck in its reconnect backoff) with a fresh pool. */
@@ -223,7 +275,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** Wrong credentials or a missing database are configuration; anything else is the dependency. */
-  private static RuntimeException classify(DatabaseSettings db, SQLException e) {
+  private static RuntimeException classify(DatabaseSettings db, JdbcTarget target, SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     List<String> names = db.source().equals("DATABASE_URL") ? List.of("DATABASE_URL")
         : List.of("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD");
@@ -233,7 +285,7 @@ public final class Database implements AutoCloseable {
               : "check the user and password the service is given (Secret Manager version?)", names, e);
     }
     String where = db.unixSocket() ? "unix socket " + db.host() + "/.s.PGSQL." + db.port() : db.host() + ":" + db.port();
-    return new DependencyException("PostgreSQL at " + where + " not reachable: " + e.getMessage(),
+    return new DependencyException("PostgreSQL at " + where + " not reachable: " + DriverErrors.describe(e, target),
         db.host().startsWith("/cloudsql/")
             ? "check the Cloud SQL instance annotation (run.googleapis.com/cloudsql-instances) and that the instance runs"
             : "check that PostgreSQL runs at " + where + " and that this instance's network can reach it",
@@ -245,11 +297,55 @@ public final class Database implements AutoCloseable {
     return "Database[" + settings.describe() + "]";
   }
 
-  /** The stable face of the pool that may be replaced. */
-  private final class Handle implements DataSource {
+  /**
+   * The stable face of the pool that may be replaced, for borrowers whose statements each get
+   * {@code statements}: the server cancels a longer one, and a read waits at most half a second more,
+   * so a black-holed database fails the borrower instead of holding it.
+   */
+  private final class Bounded implements DataSource {
+    private final Duration statements;
+    private final int readMillis;
+
+    Bounded(Duration statements) {
+      this.statements = statements;
+      this.readMillis = (int) statements.plus(READ_OVER_STATEMENT).toMillis();
+    }
+
     @Override
     public Connection getConnection() throws SQLException {
-      return pool.getConnection();
+      Connection c = borrow(pool);
+      try {
+        c.setNetworkTimeout(Runnable::run, readMillis); // the pool restores its own when the connection returns
+        if (statements.equals(REQUEST_STATEMENTS)) {
+          return c; // the pool's connections start with this bound (connectionInitSql)
+        }
+        try (Statement s = c.createStatement()) {
+          s.execute(statementTimeout(statements));
+        }
+        return restoringOnClose(c);
+      } catch (SQLException | RuntimeException e) {
+        c.close();
+        throw e;
+      }
+    }
+
+    /** {@code c}, whose close first gives the connection the request bound back for its next borrower. */
+    private Connection restoringOnClose(Connection c) {
+      return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+          new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+            if (method.getName().equals("close") && method.getParameterCount() == 0 && !c.isClosed()) {
+              try (Statement s = c.createStatement()) {
+                s.execute(statementTimeout(REQUEST_STATEMENTS));
+              } catch (SQLException e) {
+                log.debug("restoring the statement timeout failed; the pool discards a broken connection: {}", e.toString());
+              }
+            }
+            try {
+              return method.invoke(c, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
     }
 
     @Override

@@ -27,7 +27,7 @@ public record StartupProbe(int initialDelaySeconds, int periodSeconds, int timeo
   /** {@link #MAX_WINDOW_S} as a duration: the longest Cloud Run waits for a start. */
   public static final Duration MAX_WINDOW = Duration.ofSeconds(MAX_WINDOW_S);
   /** A measured start is one sample: cold starts (a Cloud SQL connector waking up, a busy host) take up to twice as long. */
-  static final double MEASURED_FACTOR = 2.0;
+  public static final double MEASURED_FACTOR = 2.0;
   /** ... and never less than this much over the sample. */
   static final int MEASURED_MIN_EXTRA_S = 10;
   /** Over the declared budget: time for the service to log its own failure record before the platform stops it. */

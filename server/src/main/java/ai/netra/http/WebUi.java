@@ -1,6 +1,14 @@
 package ai.netra.http;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpURI;
@@ -19,13 +27,23 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
  * The browser pages packaged in the jar under {@code web/}: the chat at {@code /}, the startup timeline at
  * {@code /startup}, and their files under {@code /assets/}. It sits outside the {@link StartingGate}, because
  * the timeline is watched while the service starts and the chat page shows a banner then. Any other path is
- * left to the routes behind the gate.
+ * left to the routes behind the gate. The libraries the chat page loads come from their WebJars in the jar, under
+ * {@code /assets/vendor/NAME/}, a path that does not change with their version.
  */
 final class WebUi extends Handler.Wrapper {
 
   /** The folder on the classpath that holds the pages. */
   static final String CLASSPATH_FOLDER = "web/";
   static final String ASSETS = "/assets/";
+  static final String VENDOR = ASSETS + "vendor/";
+
+  /**
+   * The WebJars the pages load, by the name in their path ({@code /assets/vendor/uplot/uPlot.min.css}) and their
+   * Maven coordinates (group/artifact). Only each library's {@code dist/} folder is served: its built files.
+   */
+  static final Map<String, String> VENDORS = Map.of(
+      "uplot", "org.webjars.npm/uplot",
+      "markdown-it", "org.webjars.npm/markdown-it");
 
   /**
    * Names carry no version, so a browser must ask again each time; the ETag makes that a 304 without a body.
@@ -42,6 +60,7 @@ final class WebUi extends Handler.Wrapper {
 
   private final Object mounting = new Object();
   private volatile boolean mounted;
+  private volatile Map<String, ResourceHandler> vendors = Map.of();
 
   WebUi() {
     super(true); // the files are mounted on first use, after the server started
@@ -62,28 +81,76 @@ final class WebUi extends Handler.Wrapper {
       if (mounted) {
         return;
       }
-      ResourceHandler files = new ResourceHandler() {
-        @Override
-        protected HttpContent.Factory newHttpContentFactory(ByteBufferPool.Sized buffers) {
-          setMimeTypes(withCharset(getMimeTypes())); // the context's table, set in doStart just before this call
-          return super.newHttpContentFactory(buffers);
-        }
-      };
-      Resource folder = ResourceFactory.of(this).newClassLoaderResource(CLASSPATH_FOLDER);
+      ResourceFactory resources = ResourceFactory.of(this);
+      Resource folder = resources.newClassLoaderResource(CLASSPATH_FOLDER);
       if (folder == null) {
         throw new IllegalStateException("the web pages (" + CLASSPATH_FOLDER + ") cannot be read from the classpath");
       }
-      files.setBaseResource(folder);
-      files.setEtags(true);
-      files.setCacheControl(CACHE_CONTROL);
-      files.setDirAllowed(false);
-      files.setWelcomeFiles(List.of()); // "/" and "/startup" are mapped below; no folder is ever a page
-      files.setServer(getServer());
+      ResourceHandler files = files(folder);
       setHandler(files);
       if (!files.isStarted()) {
         files.start();
       }
+      Map<String, ResourceHandler> libraries = new LinkedHashMap<>();
+      for (Map.Entry<String, String> vendor : VENDORS.entrySet()) {
+        ResourceHandler library = files(resources.newResource(webJarDist(vendor.getKey(), vendor.getValue())));
+        addBean(library, true);
+        if (!library.isStarted()) {
+          library.start();
+        }
+        libraries.put(vendor.getKey(), library);
+      }
+      vendors = Map.copyOf(libraries);
       mounted = true;
+    }
+  }
+
+  /** Jetty's resource handler over {@code folder}, with the caching policy of the pages and no listings. */
+  private ResourceHandler files(Resource folder) {
+    ResourceHandler files = new ResourceHandler() {
+      @Override
+      protected HttpContent.Factory newHttpContentFactory(ByteBufferPool.Sized buffers) {
+        setMimeTypes(withCharset(getMimeTypes())); // the context's table, set in doStart just before this call
+        return super.newHttpContentFactory(buffers);
+      }
+    };
+    files.setBaseResource(folder);
+    files.setEtags(true);
+    files.setCacheControl(CACHE_CONTROL);
+    files.setDirAllowed(false);
+    files.setWelcomeFiles(List.of()); // "/" and "/startup" are mapped below; no folder is ever a page
+    files.setServer(getServer());
+    return files;
+  }
+
+  /**
+   * The {@code dist/} folder of a WebJar on the classpath, whichever version the build packaged: the version comes
+   * from the WebJar's {@code pom.properties}, the location from its {@code package.json} (a WebJar holds no entry
+   * for the folder itself, so the folder is found through a file in it).
+   */
+  static URI webJarDist(String name, String coordinates) {
+    ClassLoader loader = WebUi.class.getClassLoader();
+    String pom = "META-INF/maven/" + coordinates + "/pom.properties";
+    Properties properties = new Properties();
+    try (InputStream in = loader.getResourceAsStream(pom)) {
+      if (in == null) {
+        throw new IllegalStateException("the WebJar " + coordinates + " is missing from the classpath (no " + pom
+            + "); this build of the jar is broken");
+      }
+      properties.load(in);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + pom + ": " + e.getMessage(), e);
+    }
+    String packageJson = "META-INF/resources/webjars/" + name + "/" + properties.getProperty("version") + "/package.json";
+    URL url = loader.getResource(packageJson);
+    if (url == null) {
+      throw new IllegalStateException("the WebJar " + coordinates + " has no " + packageJson + "; this build of the jar is broken");
+    }
+    String text = url.toString();
+    try {
+      return new URI(text.substring(0, text.length() - "package.json".length()) + "dist/");
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("the WebJar " + coordinates + " lies at an unusable location " + text, e);
     }
   }
 
@@ -100,6 +167,9 @@ final class WebUi extends Handler.Wrapper {
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
     String path = Request.getPathInContext(request);
+    if (path.startsWith(VENDOR)) {
+      return vendor(request, response, callback, path);
+    }
     String file = switch (path) {
       case "/" -> "/index.html";
       case "/startup" -> "/startup.html";
@@ -108,16 +178,39 @@ final class WebUi extends Handler.Wrapper {
     if (file == null) {
       return false;
     }
+    prepare(response);
+    Request target = file.equals(path) ? request : Request.serveAs(request, HttpURI.build(request.getHttpURI()).path(file));
+    if (super.handle(target, response, callback)) {
+      return true;
+    }
+    return notServed(request, response, callback, path);
+  }
+
+  /** A file of a library: {@code /assets/vendor/NAME/FILE} is {@code FILE} in the {@code dist/} folder of its WebJar. */
+  private boolean vendor(Request request, Response response, Callback callback, String path) throws Exception {
+    prepare(response);
+    String rest = path.substring(VENDOR.length());
+    int slash = rest.indexOf('/');
+    ResourceHandler library = slash <= 0 ? null : vendors.get(rest.substring(0, slash));
+    String file = slash <= 0 ? "" : rest.substring(slash);
+    if (library != null && file.length() > 1 && !file.endsWith("/")
+        && library.handle(Request.serveAs(request, HttpURI.build(request.getHttpURI()).path(file)), response, callback)) {
+      return true;
+    }
+    return notServed(request, response, callback, path);
+  }
+
+  /** Sets the headers of every page and asset, and mounts the files on first use. */
+  private void prepare(Response response) throws Exception {
     response.getHeaders().put("Content-Security-Policy", CONTENT_SECURITY_POLICY);
     response.getHeaders().put("X-Content-Type-Options", "nosniff");
     response.getHeaders().put("Referrer-Policy", "no-referrer");
     if (!mounted) {
       mount();
     }
-    Request target = file.equals(path) ? request : Request.serveAs(request, HttpURI.build(request.getHttpURI()).path(file));
-    if (super.handle(target, response, callback)) {
-      return true;
-    }
+  }
+
+  private static boolean notServed(Request request, Response response, Callback callback, String path) {
     // These paths belong to the pages alone, so what the jar does not hold is answered here, also while starting.
     String method = request.getMethod();
     if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {

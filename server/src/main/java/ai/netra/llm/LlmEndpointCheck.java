@@ -55,6 +55,8 @@ public final class LlmEndpointCheck {
     if (within.toMillis() < 1) {
       throw unreachable("no time was left to check " + at, null);
     }
+    // A little less than the step has left, so that this check's own timeout, with its reason, comes first.
+    within = within.toMillis() > 350 ? within.minusMillis(250) : within;
     HttpRequest request = HttpRequest.newBuilder(endpoint.models())
         .version(endpoint.plainHttp() ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
         .header("Authorization", "Bearer " + settings.apiKey())

@@ -235,7 +235,7 @@ class StartupContractIT {
       assertThat(service.awaitExit(START)).as("exit code of an unsafe timeout policy").isEqualTo(2);
       assertThat(service.outputText()).contains("step: timeout-policy", "unsafe timeout policy",
           "timeout 2.3 s (3.0 s base x 0.7 multiplier x 1.1 safety margin) is below the 10.0 s it needs",
-          "STARTUP_TIMEOUT_DATABASE_S = 3", "set STARTUP_TIMEOUT_DATABASE_S >= ");
+          "STARTUP_TIMEOUT_DATABASE_S = 3", "set STARTUP_TIMEOUT_DATABASE_S=16.3");
     }
   }
 

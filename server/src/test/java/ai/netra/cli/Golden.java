@@ -25,7 +25,7 @@ final class Golden {
     Path file = FOLDER.resolve(name);
     try {
       if (Boolean.getBoolean(UPDATE)) {
-        Files.createDirectories(FOLDER);
+        Files.createDirectories(file.getParent());
         Files.writeString(file, actual, StandardCharsets.UTF_8);
         return;
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.Yaml;
 import ai.netra.deploy.check.DeployEnv;
+import ai.netra.deploy.plan.CloudDeployDelivery;
 import ai.netra.deploy.plan.GcloudCommand;
 import ai.netra.deploy.plan.ServicePlan;
 import ai.netra.deploy.plan.ServicePlanner;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** {@code netra plan} as its user runs it: golden files for each format, and the structure each must have. */
 class PlanCommandTest {
@@ -191,5 +193,188 @@ class PlanCommandTest {
     assertThat(run.out()).isEmpty();
     assertThat(Yaml.read(Files.readString(out)).get(0).path("kind").asText()).isEqualTo("Service");
     assertThat(Files.readString(out)).doesNotContain(PLAIN_SECRET);
+  }
+
+  private static CommandRun cloudDeploy(Path dir, String... more) {
+    List<String> args = new ArrayList<>(List.of("--env-file", CommandRun.fixture("staging.env"), "--report",
+        CommandRun.fixture("startup-healthy.json"), "--format", "clouddeploy", "--project", "netra-staging", "-o", dir.toString()));
+    args.addAll(List.of(more));
+    return plan(args.toArray(String[]::new));
+  }
+
+  /** The arguments a plan hands to netra verify are ones netra verify takes (parsed by its own command line). */
+  private static void assertVerifyAccepts(List<String> args) {
+    assertThat(args.get(0)).isEqualTo("verify");
+    List<String> options = args.subList(1, args.size());
+    new CommandLine(new VerifyCommand(Map.of())).parseArgs(options.toArray(String[]::new));
+  }
+
+  @Test
+  void cloudDeployFilesMatchTheirGoldenFiles(@TempDir Path dir) throws IOException {
+    CommandRun run = cloudDeploy(dir);
+    assertThat(run.exit()).as("exit; stderr:\n%s", run.err()).isZero();
+    assertThat(run.out()).as("the files go to -o DIR, nothing to stdout").isEmpty();
+    for (String file : List.of(CloudDeployDelivery.PIPELINE_FILE, CloudDeployDelivery.SKAFFOLD_FILE, CloudDeployDelivery.SERVICE_FILE)) {
+      Golden.assertMatches("clouddeploy/" + file, Files.readString(dir.resolve(file)));
+      assertThat(Files.readString(dir.resolve(file))).as(file).doesNotContain(PLAIN_SECRET);
+    }
+    assertNoSecretValue(run);
+    assertThat(run.err()).contains("gcloud deploy apply --file=" + dir.resolve("clouddeploy.yaml"))
+        .contains("gcloud deploy releases create RELEASE --delivery-pipeline=netra-staging --region=europe-west1"
+            + " --project=netra-staging --source=" + dir);
+  }
+
+  @Test
+  void cloudDeployCanariesTheRevisionAndVerifiesEachPhaseWithNetraVerifyFromTheSameImage(@TempDir Path dir) throws IOException {
+    assertThat(cloudDeploy(dir, "--execution-service-account", "deployer@netra-staging.iam.gserviceaccount.com").exit()).isZero();
+    List<JsonNode> pipelineFile = Yaml.read(Files.readString(dir.resolve("clouddeploy.yaml")));
+    assertThat(pipelineFile).extracting(d -> d.path("apiVersion").asText() + " " + d.path("kind").asText())
+        .containsExactly("deploy.cloud.google.com/v1 DeliveryPipeline", "deploy.cloud.google.com/v1 Target");
+    JsonNode pipeline = pipelineFile.get(0);
+    JsonNode target = pipelineFile.get(1);
+    JsonNode stage = pipeline.at("/serialPipeline/stages/0");
+    assertThat(stage.path("targetId").asText()).as("the stage deploys to the target in the same file")
+        .isEqualTo(target.at("/metadata/name").asText());
+    assertThat(target.at("/run/location").asText()).isEqualTo("projects/netra-staging/locations/europe-west1");
+    assertThat(target.at("/executionConfigs/0/serviceAccount").asText()).isEqualTo("deployer@netra-staging.iam.gserviceaccount.com");
+    assertThat(target.at("/executionConfigs/0/usages")).extracting(JsonNode::asText).containsExactly("RENDER", "DEPLOY", "VERIFY");
+    JsonNode canary = stage.at("/strategy/canary");
+    assertThat(canary.at("/runtimeConfig/cloudRun/automaticTrafficControl").asBoolean())
+        .as("an automated canary on Cloud Run needs automatic traffic control").isTrue();
+    List<Integer> percentages = new ArrayList<>();
+    canary.at("/canaryDeployment/percentages").forEach(p -> percentages.add(p.asInt()));
+    assertThat(percentages).as("ascending, each below 100 (the stable phase is the 100)").containsExactly(10, 50);
+    assertThat(canary.at("/canaryDeployment/verify").asBoolean()).as("verify after each phase").isTrue();
+    String tag = canary.at("/runtimeConfig/cloudRun/canaryRevisionTags/0").asText();
+    assertThat(canary.at("/runtimeConfig/cloudRun/stableRevisionTags/0").asText()).as("the stable phase verifies by the same tag")
+        .isEqualTo(tag);
+
+    JsonNode skaffold = Yaml.read(Files.readString(dir.resolve("skaffold.yaml"))).get(0);
+    assertThat(skaffold.path("apiVersion").asText()).startsWith("skaffold/v4beta");
+    assertThat(skaffold.path("kind").asText()).isEqualTo("Config");
+    assertThat(skaffold.at("/manifests/rawYaml/0").asText()).isEqualTo("service.yaml");
+    assertThat(skaffold.at("/deploy/cloudrun").isObject()).as("deployed by Skaffold's Cloud Run deployer").isTrue();
+    JsonNode verify = skaffold.at("/verify/0");
+    assertThat(verify.path("timeout").asInt()).isPositive();
+    assertThat(verify.at("/container/image").asText()).as("netra verify from the service's own image").isEqualTo(IMAGE);
+    assertThat(verify.at("/container").has("command")).as("the image's entrypoint, the JVM, stays").isFalse();
+    List<String> args = new ArrayList<>();
+    verify.at("/container/args").forEach(a -> args.add(a.asText()));
+    assertThat(args).contains("--url-env=CLOUD_RUN_SERVICE_URLS", "--revision-tag=" + tag);
+    assertVerifyAccepts(args);
+    assertThat(VerifyCommand.target(null, "CLOUD_RUN_SERVICE_URLS", tag,
+        Map.of("CLOUD_RUN_SERVICE_URLS", "https://netra-abc123xyz-ew.a.run.app"))).as("the canary revision's own URL")
+        .hasToString("https://" + tag + "---netra-abc123xyz-ew.a.run.app");
+
+    JsonNode service = Yaml.read(Files.readString(dir.resolve("service.yaml"))).get(0);
+    assertThat(service.path("kind").asText()).isEqualTo("Service");
+    assertThat(service.at("/spec/template/spec/containers/0/image").asText()).isEqualTo(IMAGE);
+    assertThat(service.at("/spec").has("traffic")).as("Cloud Deploy writes the traffic split itself").isFalse();
+    assertThat(service.at("/spec/template")).as("otherwise the same service as --format cloudrun")
+        .isEqualTo(Yaml.read(staging("cloudrun").out()).get(0).at("/spec/template"));
+  }
+
+  @Test
+  void cloudDeployWithoutProjectRegionOrDirectoryNamesEachAndExits2() {
+    CommandRun run = CommandRun.of(new PlanCommand(Map.of()), "--env", "staging", "--image", IMAGE,
+        "--env-file", CommandRun.fixture("staging.env"), "--format", "clouddeploy");
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).as("every missing option at once").contains("--project is required", "--region is required",
+        "-o DIR is required");
+    assertThat(plan("--env-file", CommandRun.fixture("staging.env"), "--project", "netra-staging").err())
+        .contains("--project is used only by --format clouddeploy");
+  }
+
+  private static CommandRun flagger(String... more) {
+    List<String> args = new ArrayList<>(List.of("--env-file", CommandRun.fixture("staging.env"), "--report",
+        CommandRun.fixture("startup-healthy.json"), "--format", "k8s", "--canary", "--namespace", "netra"));
+    args.addAll(List.of(more));
+    return plan(args.toArray(String[]::new));
+  }
+
+  @Test
+  void kubernetesCanaryMatchesItsGoldenFile() {
+    CommandRun run = flagger();
+    assertThat(run.exit()).as("exit; stderr:\n%s", run.err()).isZero();
+    Golden.assertMatches("k8s-canary.yaml", run.out());
+    assertNoSecretValue(run);
+    assertThat(run.err()).contains("Flagger creates the services netra, netra-primary and netra-canary");
+  }
+
+  @Test
+  void flaggerCanaryGatesTheRolloutOnNetraVerifyThenChecksSuccessRateAndLatency() {
+    List<JsonNode> docs = Yaml.read(flagger().out());
+    assertThat(docs).extracting(d -> d.path("kind").asText()).as("Flagger makes the Service").containsExactly("Deployment", "Canary");
+    JsonNode deployment = docs.get(0);
+    JsonNode canary = docs.get(1);
+    assertThat(canary.path("apiVersion").asText()).isEqualTo("flagger.app/v1beta1");
+    assertThat(deployment.at("/metadata/namespace").asText()).isEqualTo("netra").isEqualTo(canary.at("/metadata/namespace").asText());
+    assertThat(canary.at("/spec/targetRef/apiVersion").asText()).isEqualTo(deployment.path("apiVersion").asText());
+    assertThat(canary.at("/spec/targetRef/kind").asText()).isEqualTo("Deployment");
+    assertThat(canary.at("/spec/targetRef/name").asText()).isEqualTo(deployment.at("/metadata/name").asText());
+    assertThat(deployment.at("/spec/selector/matchLabels").fieldNames()).toIterable().as("one selector label Flagger knows")
+        .containsExactly("app.kubernetes.io/name");
+    assertThat(canary.at("/spec/service/port").asInt()).isEqualTo(80);
+    assertThat(canary.at("/spec/service/targetPort").asText()).isEqualTo(deployment.at("/spec/template/spec/containers/0/ports/0/name").asText());
+
+    JsonNode analysis = canary.at("/spec/analysis");
+    assertThat(analysis.path("interval").asText()).matches("[0-9]+(m|s)");
+    assertThat(analysis.path("threshold").asInt()).isBetween(2, 10);
+    assertThat(analysis.path("stepWeight").asInt()).isPositive();
+    assertThat(analysis.path("maxWeight").asInt()).isLessThanOrEqualTo(100).isGreaterThanOrEqualTo(analysis.path("stepWeight").asInt());
+    assertThat(analysis.path("maxWeight").asInt() % analysis.path("stepWeight").asInt()).as("steps land on maxWeight").isZero();
+    assertThat(analysis.at("/metrics/0/name").asText()).isEqualTo("request-success-rate");
+    assertThat(analysis.at("/metrics/0/thresholdRange/min").asInt()).as("netra verify's 1 %% failure limit").isEqualTo(99);
+    assertThat(analysis.at("/metrics/1/name").asText()).isEqualTo("request-duration");
+    assertThat(analysis.at("/metrics/1/thresholdRange/max").asInt()).as("netra verify's 1 s p99, in ms").isEqualTo(1000);
+
+    JsonNode hook = analysis.at("/webhooks/0");
+    assertThat(hook.path("type").asText()).isEqualTo("pre-rollout");
+    assertThat(hook.path("url").asText()).isEqualTo("http://flagger-loadtester.netra/");
+    assertThat(hook.path("timeout").asText()).as("Flagger's 10 s default would cut the verification short").isEqualTo("5m");
+    assertThat(hook.at("/metadata/type").asText()).as("a blocking task, whose failure fails the hook").isEqualTo("bash");
+    String cmd = hook.at("/metadata/cmd").asText();
+    assertThat(cmd).startsWith("kubectl run ").contains(" --namespace=netra ", " --image=" + IMAGE + " ", " --restart=Never ",
+        " --rm ", " --attach ");
+    List<String> verifyArgs = List.of(cmd.substring(cmd.indexOf(" -- ") + 4).split(" "));
+    assertThat(verifyArgs).contains("--url=http://netra-canary.netra/");
+    assertVerifyAccepts(verifyArgs);
+
+    JsonNode rollback = analysis.at("/webhooks/1");
+    assertThat(rollback.path("type").asText()).as("an operator's way to stop the canary at once").isEqualTo("rollback");
+    assertThat(rollback.path("url").asText()).isEqualTo("http://flagger-loadtester.netra/rollback/check");
+  }
+
+  @Test
+  void aLoadTesterElsewhereIsTakenFromTheOption() {
+    JsonNode canary = Yaml.read(flagger("--loadtester-url", "http://flagger-loadtester.test").out()).get(1);
+    assertThat(canary.at("/spec/analysis/webhooks/0/url").asText()).isEqualTo("http://flagger-loadtester.test/");
+    assertThat(canary.at("/spec/analysis/webhooks/1/url").asText()).isEqualTo("http://flagger-loadtester.test/rollback/check");
+  }
+
+  @Test
+  void canaryOptionsOutsideTheirFormatAreUsageErrorsWithExit2() {
+    CommandRun noNamespace = plan("--env-file", CommandRun.fixture("staging.env"), "--format", "k8s", "--canary");
+    assertThat(noNamespace.exit()).isEqualTo(2);
+    assertThat(noNamespace.err()).contains("--namespace is required with --canary");
+    CommandRun cloudRun = plan("--env-file", CommandRun.fixture("staging.env"), "--canary", "--namespace", "netra");
+    assertThat(cloudRun.exit()).isEqualTo(2);
+    assertThat(cloudRun.err()).contains("--canary goes with --format k8s", "--namespace is used only by --format k8s");
+    for (List<String> k8s : List.of(List.of("--format", "k8s", "--canary"), List.of("--format", "k8s"))) {
+      List<String> args = new ArrayList<>(List.of("--env-file", CommandRun.fixture("staging.env"), "--namespace", "Netra_Prod"));
+      args.addAll(k8s);
+      CommandRun badNamespace = plan(args.toArray(String[]::new));
+      assertThat(badNamespace.exit()).isEqualTo(2);
+      assertThat(badNamespace.err()).contains("--namespace 'Netra_Prod' is not a Kubernetes namespace");
+    }
+    assertThat(plan("--env-file", CommandRun.fixture("staging.env"), "--format", "k8s", "--loadtester-url", "http://x/").err())
+        .contains("--loadtester-url is used only with --canary");
+  }
+
+  @Test
+  void plainKubernetesManifestsGoToTheNamespaceWhenGiven() {
+    List<JsonNode> docs = Yaml.read(plan("--env-file", CommandRun.fixture("staging.env"), "--format", "k8s", "--namespace", "netra")
+        .out());
+    assertThat(docs).extracting(d -> d.at("/metadata/namespace").asText()).containsExactly("netra", "netra");
   }
 }

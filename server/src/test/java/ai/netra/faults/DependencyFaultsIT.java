@@ -182,6 +182,7 @@ class DependencyFaultsIT {
     try (FaultProxy database = postgresProxy(Mode.slow(Duration.ofMillis(2500)))) {
       Map<String, String> env = new HashMap<>(env(environment, database, null));
       env.put("STARTUP_TIMEOUT_DATABASE_S", "10");
+      env.put("STARTUP_TOTAL_BUDGET_S", "30"); // database and migrations at 10 s each, Redis at 2 s: 22 s must fit
       try (ServiceProcess service = ServiceProcess.start(env)) {
         service.awaitStatus("/health/startup", 200, START);
         assertThat(service.json("/health/startup").path("outcome").asText())
@@ -204,16 +205,18 @@ class DependencyFaultsIT {
     }
   }
 
-  /** The budget counts from JVM start: 6 s leaves a loaded machine's JVM boot and INIT (up to 4 s seen) room. */
-  @ParameterizedTest(name = "{0}: with a black-holed database the total budget (6 s) ends the start, not the 60 s step timeout")
+  @ParameterizedTest(name = "{0}: a budget eaten by an unexpectedly slow step ends the start on a black-holed database")
   @MethodSource("environments")
   void totalBudgetEndsAStartBlockedOnABlackHoledDatabase(String environment) {
+    // The policy fits (database 4 s twice, Redis 2 s: 10 s of a 12 s budget), so the start begins; a step that
+    // declares no need takes 7 s, and the database step gets only what is left of the budget, not its 4 s.
     requireRedisOutsideDevelopment(environment);
-    Duration budget = Duration.ofSeconds(6);
+    Duration budget = Duration.ofSeconds(12);
     try (FaultProxy database = postgresProxy(Mode.BLACK_HOLE)) {
       Map<String, String> env = new HashMap<>(env(environment, database, null));
-      env.put("STARTUP_TOTAL_BUDGET_S", "6");
-      env.put("STARTUP_TIMEOUT_DATABASE_S", "60");
+      env.put("STARTUP_TOTAL_BUDGET_S", "12");
+      env.put("STARTUP_TIMEOUT_DATABASE_S", "4");
+      env.put("NETRA_TEST_FAULTS", "slow:DEPENDENCIES:keys:critical:7500");
       long launched = System.nanoTime();
       try (ServiceProcess service = ServiceProcess.start(env)) {
         FailedStart failed = awaitFailedStart(service, budget.plusSeconds(5));
@@ -225,10 +228,25 @@ class DependencyFaultsIT {
         assertThat(failed.field("elapsed_ms")).as("failure recorded, in ms since JVM start, inside the budget +/- 1 s")
             .isBetween(budget.toMillis() - 1000, budget.toMillis() + 1000);
         assertThat(sinceLaunch).as("wall-clock time from launching the process to its exit")
-            .isLessThanOrEqualTo(budget.plusSeconds(1));
-        System.out.printf("[faults] %s: budget 6 s, black-holed database: elapsed_ms %d, exit %d ms after launch%n",
-            environment, failed.field("elapsed_ms"), sinceLaunch.toMillis());
+            .isLessThanOrEqualTo(budget.plusSeconds(2));
+        System.out.printf("[faults] %s: budget 12 s, black-holed database after a 7.5 s step: elapsed_ms %d, exit %d ms"
+            + " after launch%n", environment, failed.field("elapsed_ms"), sinceLaunch.toMillis());
       }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}: a budget shorter than the slowest start warns and the start goes on")
+  @MethodSource("environments")
+  void aBudgetShorterThanTheSlowestStartWarnsAndTheStartGoesOn(String environment) throws IOException {
+    // Incident 000's settings: a database step of 80 s (and migrations of 80 s) in a 120 s budget.
+    requireRedisOutsideDevelopment(environment);
+    Map<String, String> env = new HashMap<>(env(environment, null, null));
+    env.put("STARTUP_TOTAL_BUDGET_S", "120");
+    env.put("STARTUP_TIMEOUT_DATABASE_S", "80");
+    try (ServiceProcess service = ServiceProcess.start(env)) {
+      service.awaitStatus("/health/ready", 200, START);
+      assertThat(service.outputText()).as("the warning, with the budget that would cover a slow start")
+          .contains("WARN", "timeout policy: a start whose dependencies are slow may take", "set STARTUP_TOTAL_BUDGET_S=");
     }
   }
 

@@ -142,6 +142,32 @@ class WebUiTest {
   }
 
   @Test
+  void theChartAndMarkdownLibrariesAreServedFromTheirWebJarsUnderAPathWithoutTheirVersion() throws Exception {
+    for (String path : List.of("/assets/vendor/uplot/uPlot.iife.min.js", "/assets/vendor/markdown-it/markdown-it.min.js")) {
+      HttpResponse<String> library = get(path);
+      assertThat(library.statusCode()).as(path + " while starting").isEqualTo(200);
+      assertThat(library.headers().firstValue("Content-Type")).as(path).hasValue("text/javascript;charset=utf-8");
+      assertThat(library.headers().firstValue("Content-Security-Policy")).as(path).hasValue(WebUi.CONTENT_SECURITY_POLICY);
+      assertThat(library.headers().firstValue("Cache-Control")).as(path).hasValue("no-cache");
+      assertThat(library.body()).as(path).hasSizeGreaterThan(40_000);
+    }
+    assertThat(get("/assets/vendor/uplot/uPlot.min.css").headers().firstValue("Content-Type")).hasValue("text/css;charset=utf-8");
+    assertThat(get("/assets/vendor/markdown-it/markdown-it.min.js").body()).startsWith("/*! markdown-it 14.");
+  }
+
+  @Test
+  void onlyTheDistFolderOfAKnownLibraryIsServed() throws Exception {
+    for (String path : List.of("/assets/vendor/uplot/", "/assets/vendor/uplot", "/assets/vendor/nope/x.js",
+        "/assets/vendor/uplot/nope.js")) {
+      assertThat(get(path).statusCode()).as(path).isEqualTo(404);
+    }
+    for (String path : List.of("/assets/vendor/uplot/../package.json", "/assets/vendor/uplot/%2e%2e/package.json",
+        "/assets/vendor/uplot/..%2fpackage.json", "/assets/vendor//uPlot.min.css")) {
+      assertThat(get(path).statusCode()).as(path + ", outside dist/").isNotEqualTo(200);
+    }
+  }
+
+  @Test
   void aMissingAssetIs404AndNoFolderIsListedEvenWhileStarting() throws Exception {
     HttpResponse<String> missing = get("/assets/nope.js");
     assertThat(missing.statusCode()).isEqualTo(404);

@@ -18,9 +18,11 @@ import org.junit.jupiter.api.parallel.Isolated;
 /**
  * The web pages in a real browser (Debian's headless Chromium driven by playwright-core, both put in place by
  * {@code bin/prepare-tests}) against the real jar:
- * the chat with its streamed agent events and its history, the startup timeline against /health/startup, and
- * the banner while the service starts. Screenshots land in {@code target/screenshots}; a failure prints the
- * pages' console errors, uncaught exceptions and failed requests.
+ * the chat with its streamed agent events and its history, answers as cards with charts at desktop and phone width,
+ * the usage import, the startup timeline against /health/startup, and the banner while the service starts.
+ * Screenshots land in {@code target/screenshots}; the README's {@code docs/chat-desktop.png} and
+ * {@code docs/chat-phone.png} are copies of its {@code readme-chat-desktop.png} and {@code readme-chat-phone.png}. A
+ * failure prints the pages' console errors, uncaught exceptions and failed requests.
  */
 @Isolated("a browser and its pages need the CPUs to themselves: waits of the page's own, such as its reconnect backoff,"
     + " outlast the script's deadlines on a machine busy with other tests")
@@ -65,6 +67,27 @@ class BrowserIT {
     try (BrowserScript chat = BrowserScript.start("chat", "--url", service.uri("").toString(), "--token", token("browser"),
         "--screenshots", SCREENSHOTS.toString())) {
       passes(chat);
+    }
+  }
+
+  /** Issue 17: a new user had no way in from the page, and "hello, who are you?" got a usage report. */
+  @Test
+  void aUserWithoutDataIsShownTheFormatGreetedWithExamplesAndImportsAFileInThePage() throws Exception {
+    try (BrowserScript usage = BrowserScript.start("usage", "--url", service.uri("").toString(), "--token", token("usage"),
+        "--screenshots", SCREENSHOTS.toString())) {
+      passes(usage);
+    }
+  }
+
+  /**
+   * Issue 17: answers buried under an expanded figures dump, no charts, the page cut off at 390 px. Each example
+   * question at 1280 and 390 px: no sideways scroll, a drawn chart, the figures collapsed, a silent console.
+   */
+  @Test
+  void theFourExampleQuestionsAreAnsweredWithCardsAndChartsAtDesktopAndPhoneWidth() throws Exception {
+    try (BrowserScript answers = BrowserScript.start("answers", "--url", service.uri("").toString(), "--token",
+        token("answers"), "--screenshots", SCREENSHOTS.toString())) {
+      passes(answers);
     }
   }
 

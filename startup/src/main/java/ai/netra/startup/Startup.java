@@ -80,9 +80,17 @@ public final class Startup {
     publish();
   }
 
-  /** The latest snapshot; cheap, never blocks on running steps. */
+  /**
+   * The latest snapshot; cheap, never blocks on running steps. While the start runs, its elapsed
+   * time is now's, not the last change's: a step blocked for a minute shows a minute gone.
+   */
   public StartupReport report() {
-    return snapshot;
+    StartupReport last = snapshot;
+    if (last.outcome() != Outcome.STARTING) {
+      return last;
+    }
+    return new StartupReport(last.outcome(), last.phase(), millisSinceOrigin(System.nanoTime()), last.budgetMs(),
+        last.phases(), last.failure());
   }
 
   /**
@@ -173,11 +181,12 @@ public final class Startup {
               + " was used up before this step could start", "", List.of(), null));
       return;
     }
-    AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+    Attempts attempts = new Attempts();
     StepContext context = new Context(entry, startNanos + timeout.toNanos(), timeout);
-    CompletableFuture<Void> future = Failsafe.with(policies(step, timeout))
+    long deadlineNanos = startNanos + timeout.toNanos();
+    CompletableFuture<Void> future = Failsafe.with(policies(step, timeout, deadlineNanos))
         .with(stepThreads)
-        .runAsync(() -> attempt(step, entry, context, lastFailure));
+        .runAsync(() -> attempt(step, entry, context, attempts));
     synchronized (lock) {
       if (cancelled) {
         future.cancel(true);
@@ -192,10 +201,16 @@ public final class Startup {
           (System.nanoTime() - startNanos) / 1_000_000, entry.attempts);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      fail(phase, step, entry, cause instanceof TimeoutExceededException ? timedOut(step, timeout, entry, lastFailure.get()) : cause);
+      if (cause instanceof TimeoutExceededException) {
+        fail(phase, step, entry, timedOut(timeout, entry, attempts, deadlineNanos));
+      } else if (step.retry() != Retry.NONE && FailureKind.classify(cause) == FailureKind.DEPENDENCY) {
+        fail(phase, step, entry, gaveUp(timeout, entry, cause, deadlineNanos));
+      } else {
+        fail(phase, step, entry, cause);
+      }
     } catch (TimeoutException e) {
       future.cancel(true);
-      fail(phase, step, entry, timedOut(step, timeout, entry, lastFailure.get()));
+      fail(phase, step, entry, timedOut(timeout, entry, attempts, deadlineNanos));
     } catch (CancellationException | InterruptedException e) {
       future.cancel(true);
       synchronized (lock) {
@@ -212,34 +227,61 @@ public final class Startup {
     }
   }
 
-  private void attempt(Step step, Entry entry, StepContext context, AtomicReference<Throwable> lastFailure) throws Throwable {
+  private void attempt(Step step, Entry entry, StepContext context, Attempts attempts) throws Throwable {
     int attempt;
     synchronized (lock) {
       attempt = ++entry.attempts;
       publishLocked();
     }
+    long startNanos = System.nanoTime();
+    attempts.waiting.set(true);
     MDC.put("step", step.name());
     MDC.put("component", step.component());
     try {
       step.action().run(context);
     } catch (Throwable t) {
-      boolean ourInterrupt = !context.remaining().isPositive() || isInterruption(t);
-      if (!ourInterrupt) {
-        lastFailure.set(t); // the interrupt the timeout sent is not the step's error: keep the one before it
+      if (isEngineInterrupt(t, context)) {
+        attempts.cutOff.set(true); // the timeout's interrupt is not the step's error: keep the one before it
+        throw t;
       }
-      if (!ourInterrupt && step.retry() != Retry.NONE && FailureKind.classify(t) == FailureKind.DEPENDENCY) {
-        log.warn("step {} ({}) attempt {} failed: {}; retrying within {} left", step.name(), step.component(), attempt,
-            oneLine(t), TimeoutPolicy.seconds(context.remaining()));
+      attempts.lastFailure.set(t);
+      if (FailureKind.classify(t) == FailureKind.DEPENDENCY) {
+        boolean again = step.retry() != Retry.NONE && context.remaining().isPositive();
+        log.warn("step {} ({}) attempt {} failed after {}: {}{}", step.name(), step.component(), attempt,
+            TimeoutPolicy.seconds(Duration.ofNanos(System.nanoTime() - startNanos)), oneLine(t),
+            again ? "; retrying within " + TimeoutPolicy.seconds(context.remaining()) + " left" : "");
       }
       throw t;
     } finally {
+      attempts.endedNanos = System.nanoTime();
+      attempts.waiting.set(false);
       MDC.remove("step");
       MDC.remove("component");
     }
   }
 
+  /**
+   * True when {@code t} is the engine's own interrupt: the step's time is up (or the start was
+   * cancelled) and {@code t} reports an interruption. A driver's read or connect timeout
+   * ({@link java.net.SocketTimeoutException}, which is an {@link java.io.InterruptedIOException})
+   * is never the engine's: it is the attempt's error, whenever it happens.
+   */
+  private boolean isEngineInterrupt(Throwable t, StepContext context) {
+    boolean stopped;
+    synchronized (lock) {
+      stopped = cancelled;
+    }
+    return (stopped || !context.remaining().isPositive()) && isInterruption(t);
+  }
+
   private static boolean isInterruption(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+    for (Throwable c : causes(t)) {
+      if (c instanceof java.net.SocketTimeoutException) {
+        return false;
+      }
+      if (c instanceof java.net.SocketException && "Closed by interrupt".equals(c.getMessage())) {
+        return true; // a virtual thread's socket, closed because the thread was interrupted
+      }
       if (c instanceof InterruptedException || c instanceof java.io.InterruptedIOException
           || c instanceof java.nio.channels.ClosedByInterruptException) {
         return true;
@@ -248,15 +290,26 @@ public final class Startup {
     return false;
   }
 
-  private static List<Policy<Void>> policies(Step step, Duration timeout) {
+  /**
+   * An attempt needs time to be worth making: one started in the last moments of a step would only
+   * replace the last real error with "timed out after 0.2 s". Retries stop with less than this left.
+   */
+  static Duration leastForAnAttempt(Duration timeout) {
+    Duration eighth = timeout.dividedBy(8);
+    return eighth.compareTo(Duration.ofSeconds(1)) < 0 ? eighth : Duration.ofSeconds(1);
+  }
+
+  private static List<Policy<Void>> policies(Step step, Duration timeout, long deadlineNanos) {
     Timeout<Void> limit = Timeout.<Void>builder(timeout).withInterrupt().build();
     if (step.retry() == Retry.NONE) {
       return List.of(limit);
     }
     Retry retry = step.retry();
     // Only a dependency failure may pass by itself; a configuration error or a defect fails the same way every time.
+    long least = leastForAnAttempt(timeout).toNanos();
     var builder = RetryPolicy.<Void>builder()
-        .handleIf((result, failure) -> failure != null && FailureKind.classify(failure) == FailureKind.DEPENDENCY)
+        .handleIf((result, failure) -> failure != null && FailureKind.classify(failure) == FailureKind.DEPENDENCY
+            && deadlineNanos - System.nanoTime() > least)
         .withBackoff(retry.initialDelay(), retry.maxDelay());
     if (retry.jitter() > 0) {
       builder.withJitter(retry.jitter());
@@ -270,10 +323,34 @@ public final class Startup {
     return List.of(limit, builder.build());
   }
 
-  private static DependencyException timedOut(Step step, Duration timeout, Entry entry, Throwable last) {
-    String message = "no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after "
-        + entry.attempts + (entry.attempts == 1 ? " attempt" : " attempts")
-        + (last == null ? "; the last attempt was still blocked when time ran out" : "; last error: " + oneLine(last));
+  private static DependencyException timedOut(Duration timeout, Entry entry, Attempts attempts, long deadlineNanos) {
+    Throwable last = attempts.lastFailure.get();
+    // Failsafe may report the timeout before or after the interrupted attempt returned; an attempt
+    // that ended at the deadline itself (it finished as time ran out) was running then too.
+    boolean cutOff = attempts.waiting.get() || attempts.cutOff.get()
+        || attempts.endedNanos - deadlineNanos > -Duration.ofMillis(20).toNanos();
+    int count = entry.attempts;
+    StringBuilder message = new StringBuilder("no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after "
+        + count + (count == 1 ? " attempt" : " attempts"));
+    if (cutOff) {
+      message.append(count == 1 ? "; the attempt" : "; the last attempt").append(" was still waiting when time ran out");
+      if (last != null) {
+        message.append("; the one before failed: ").append(oneLine(last));
+      }
+    } else if (last != null) {
+      message.append("; last error: ").append(oneLine(last));
+    }
+    return new DependencyException(message.toString(), "", List.of(), last);
+  }
+
+  /** A retried step that stopped before its deadline: too little time was left for another attempt, or it made its most. */
+  private static DependencyException gaveUp(Duration timeout, Entry entry, Throwable last, long deadlineNanos) {
+    int count = entry.attempts;
+    Duration left = Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    String message = "no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after " + count
+        + (count == 1 ? " attempt" : " attempts") + (left.compareTo(leastForAnAttempt(timeout)) <= 0
+            ? "; " + TimeoutPolicy.seconds(left) + " was left, too little for another" : ", its most")
+        + "; last error: " + oneLine(last);
     return new DependencyException(message, "", List.of(), last);
   }
 
@@ -427,6 +504,17 @@ public final class Startup {
 
   private long millisSinceOrigin(long nanos) {
     return Math.max(0, (nanos - options.originNanos()) / 1_000_000);
+  }
+
+  /** What the attempts of one step left behind, for its timeout message. */
+  private static final class Attempts {
+    final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+    /** An attempt is running now. */
+    final java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The last attempt ended with the engine's interrupt. */
+    final java.util.concurrent.atomic.AtomicBoolean cutOff = new java.util.concurrent.atomic.AtomicBoolean();
+    /** When the last attempt ended, by {@link System#nanoTime()}; far in the past while none has. */
+    volatile long endedNanos = Long.MIN_VALUE / 2;
   }
 
   /** One step's mutable state; guarded by {@link #lock}. */

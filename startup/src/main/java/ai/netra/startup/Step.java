@@ -12,7 +12,10 @@ import java.util.Optional;
  * <p>A {@code validation} step checks rather than builds; {@code BYPASS_STARTUP_VALIDATION} skips it
  * outside production. A {@code placeholder} step stands in for a component that does not exist yet
  * and says so in the report. {@code expected} is the duration the step is known to need, which the
- * timeout policy checks its timeout against.
+ * timeout policy checks its timeout against. A step that {@code waits} on something outside the
+ * process (a server, a lock, a child process) may use its whole timeout when that is slow, so the
+ * timeout model counts its whole timeout on the slowest start it allows; a step that only computes
+ * counts what it needs.
  */
 public record Step(
     String name,
@@ -23,6 +26,7 @@ public record Step(
     List<String> settings,
     String hint,
     Optional<Duration> expected,
+    boolean waits,
     Optional<String> placeholder,
     StepAction action) {
 
@@ -60,6 +64,7 @@ public record Step(
     private List<String> settings = List.of();
     private String hint = "";
     private Duration expected;
+    private boolean waits;
 
     private Builder(String name, String component, Criticality criticality) {
       this.name = name;
@@ -67,8 +72,16 @@ public record Step(
       this.criticality = criticality;
     }
 
+    /** Retries within the timeout; a step that retries waits on something, see {@link #waits()}. */
     public Builder retry(Retry retry) {
       this.retry = retry;
+      this.waits |= retry != Retry.NONE;
+      return this;
+    }
+
+    /** Marks the step as waiting on something outside the process, which may take its whole timeout. */
+    public Builder waits() {
+      this.waits = true;
       return this;
     }
 
@@ -101,13 +114,13 @@ public record Step(
 
     public Step run(StepAction action) {
       return new Step(name, component, criticality, retry, validation, settings, hint,
-          Optional.ofNullable(expected), Optional.empty(), action);
+          Optional.ofNullable(expected), waits, Optional.empty(), action);
     }
 
     /** A step that does no work yet and reports {@code PLACEHOLDER} with {@code why}. */
     public Step placeholder(String why) {
       return new Step(name, component, criticality, Retry.NONE, validation, settings, hint,
-          Optional.ofNullable(expected), Optional.of(why), context -> { });
+          Optional.ofNullable(expected), false, Optional.of(why), context -> { });
     }
   }
 }

@@ -143,7 +143,12 @@ class StartupLifecycleTest {
       CompletableFuture<StartupReport> end = Plans.runInBackground(startup);
       assertThat(opens(entered, WAIT)).as("whether the database step started").isTrue();
       StartupReport live = startup.report();
+      Thread.sleep(120);
+      StartupReport later = startup.report();
       release.countDown();
+
+      assertThat(later.elapsedMs() - live.elapsedMs()).as("elapsed ms moves on while a step is blocked")
+          .isGreaterThanOrEqualTo(100);
 
       assertThat(live.outcome()).as("outcome while a step runs").isEqualTo(Outcome.STARTING);
       assertThat(live.phase()).as("phase named while the database step runs").isEqualTo("database");

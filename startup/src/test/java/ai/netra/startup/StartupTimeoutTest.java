@@ -130,8 +130,9 @@ class StartupTimeoutTest {
       assertThat(attemptStarts).as("when each attempt started")
           .allSatisfy(at -> assertThat((at - first) / 1_000_000).as("ms after the first attempt")
               .isLessThan(timeout.toMillis()));
-      assertThat(step.endMs() - step.startMs()).as("ms the retried step took in all (timeout 400 ms)")
-          .isGreaterThanOrEqualTo(timeout.toMillis() - 5)
+      assertThat(step.endMs() - step.startMs()).as("ms the retried step took in all (timeout 400 ms; no attempt is"
+              + " started with less than an eighth of it left)")
+          .isGreaterThanOrEqualTo(timeout.toMillis() - timeout.toMillis() / 8 - 5)
           .isLessThan(timeout.toMillis() + GRACE_MS);
       assertThat(step.error()).as("error of the timed-out retried step")
           .contains("0.4 s timeout")
@@ -168,7 +169,96 @@ class StartupTimeoutTest {
 
       assertThat(step(report, "connect-database").error()).as("error of a step that was blocked when it timed out")
           .doesNotContain("InterruptedException")
-          .contains("still blocked");
+          .contains("the attempt was still waiting when time ran out");
+    }
+
+    @Test
+    void aDriversReadTimeoutIsTheAttemptsErrorNotTheEnginesInterrupt() {
+      // pgjdbc's sslResponseTimeout ends an attempt with SocketTimeoutException, an InterruptedIOException.
+      AtomicInteger calls = new AtomicInteger();
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(500)), Step.critical("connect-database", "database")
+          .retry(Retry.untilTimeout(Duration.ofMillis(10), Duration.ofMillis(20)))
+          .run(context -> {
+            calls.incrementAndGet();
+            Thread.sleep(40);
+            throw new IOException("the connection attempt failed",
+                new java.net.SocketTimeoutException("Read timed out"));
+          }));
+
+      StepReport step = step(report, "connect-database");
+      assertThat(calls.get()).as("attempts made in 500 ms").isGreaterThan(2);
+      assertThat(step.error()).as("error of a step whose every attempt hit the driver's read timeout")
+          .contains("java.io.IOException: the connection attempt failed");
+      assertThat(report.failure().cause()).as("cause chain of the failure record")
+          .anySatisfy(line -> assertThat(line).isEqualTo("java.net.SocketTimeoutException: Read timed out"));
+    }
+
+    @Test
+    void aDriverTimeoutThatFiresAtTheDeadlineIsStillNamed() {
+      // A driver bounded by the step's remaining time fails right at the deadline: its error is still the cause.
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(300)), Step.critical("connect-database", "database")
+          .run(context -> {
+            long until = System.nanoTime() + context.remaining().toNanos();
+            while (System.nanoTime() < until) {
+              Thread.onSpinWait();
+            }
+            throw new java.net.SocketTimeoutException("Read timed out");
+          }));
+
+      assertThat(report.failure().cause()).as("cause chain when the driver's timeout met the step's deadline")
+          .anySatisfy(line -> assertThat(line).isEqualTo("java.net.SocketTimeoutException: Read timed out"));
+    }
+
+    @Test
+    void noAttemptStartsInTheLastMomentsToHideTheRealError() {
+      // The first attempt's driver gives up just before the deadline; a second one would have a few ms.
+      AtomicInteger calls = new AtomicInteger();
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(800)), Step.critical("connect-database", "database")
+          .retry(Retry.untilTimeout(Duration.ofMillis(10), Duration.ofMillis(20)))
+          .run(context -> {
+            calls.incrementAndGet();
+            Thread.sleep(context.remaining().minusMillis(60).toMillis());
+            throw new IOException("read timed out after 0.7 s waiting for the server's answer to the SSL request");
+          }));
+
+      assertThat(calls.get()).as("attempts: none started with 60 ms of 800 ms left").isEqualTo(1);
+      assertThat(step(report, "connect-database").error()).as("error of a step that gave up with too little time left")
+          .contains("no success within its 0.8 s timeout after 1 attempt", "too little for another",
+              "last error: java.io.IOException: read timed out after 0.7 s waiting for the server's answer to the SSL request");
+    }
+
+    @Test
+    void aSocketClosedByTheEnginesInterruptIsNotTheAttemptsError() {
+      // On a virtual thread, an interrupt closes a blocked socket: SocketException("Closed by interrupt").
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(300)), Step.critical("connect-redis", "redis")
+          .run(context -> {
+            try {
+              Thread.sleep(10_000);
+            } catch (InterruptedException e) {
+              throw new java.net.SocketException("Closed by interrupt");
+            }
+          }));
+
+      assertThat(step(report, "connect-redis").error()).as("error of a step whose socket the timeout closed")
+          .contains("the attempt was still waiting when time ran out")
+          .doesNotContain("Closed by interrupt");
+    }
+
+    @Test
+    void aBlockedLastAttemptNamesTheErrorOfTheOneBefore() {
+      StartupReport report = runOne(Plans.policy(Duration.ofMillis(400)), Step.critical("connect-database", "database")
+          .retry(Retry.untilTimeout(Duration.ofMillis(10), Duration.ofMillis(20)))
+          .run(context -> {
+            if (context.attempt() == 1) {
+              throw new ConnectException("Connection refused");
+            }
+            Thread.sleep(10_000);
+          }));
+
+      assertThat(step(report, "connect-database").error()).as("error when the last attempt hung after a refusal")
+          .contains("2 attempts")
+          .contains("the last attempt was still waiting when time ran out")
+          .contains("the one before failed: java.net.ConnectException: Connection refused");
     }
   }
 

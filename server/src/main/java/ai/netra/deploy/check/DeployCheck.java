@@ -47,10 +47,7 @@ public final class DeployCheck {
     Settings settings = env.settings();
     List<Finding> findings = new ArrayList<>(SettingsCheck.run(env, settings));
     StartupPlan plan = BackendPlan.describe(settings);
-    findings.addAll(TimeoutCheck.policy(plan, report));
-    if (report != null) {
-      findings.addAll(TimeoutCheck.recorded(plan, report, options.margin()));
-    }
+    findings.addAll(TimeoutCheck.run(plan, report, BackendPlan.CLOUD_RUN_WINDOW, options.margin()));
     ResourceProfile resources = options.resources();
     if (options.service() != null) {
       findings.addAll(ProbeCheck.run(options.service(), settings, report, options.margin()));

@@ -3,6 +3,7 @@ package ai.netra.deploy.check;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.StartupProbe;
+import ai.netra.startup.TimeoutModel;
 import ai.netra.startup.TimeoutPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,7 +111,7 @@ final class ResourceCheck {
           + (budgetBound ? "the " + TimeoutPolicy.seconds(budget) + " startup budget" : "the 240 s Cloud Run waits"),
           "deploy with --cpu " + ResourceProfile.cpuText(Math.ceil(seen.cpus())) + " (netra plan keeps startup CPU boost on)"
               + (budgetBound && withMargin.compareTo(StartupProbe.MAX_WINDOW) <= 0
-                  ? ", or " + TimeoutCheck.budgetFix(withMargin) : "")));
+                  ? ", or set " + TimeoutModel.BUDGET_SETTING + "=" + TimeoutModel.budgetSeconds(withMargin) : "")));
     } else {
       findings.add(Finding.pass(Area.RESOURCES, message + ", within the " + TimeoutPolicy.seconds(limit) + " it has"));
     }

@@ -87,6 +87,9 @@ public final class FaultProxy implements AutoCloseable {
   private Thread acceptor;
   private volatile Mode mode;
   private volatile boolean closed;
+  /** Guards {@link #stalled}; pipes wait on it while open connections are black-holed. */
+  private final Object flow = new Object();
+  private boolean stalled; // guarded by flow
 
   /** A proxy to {@code upstreamHost:upstreamPort}, forwarding. */
   public FaultProxy(String upstreamHost, int upstreamPort) {
@@ -146,6 +149,25 @@ public final class FaultProxy implements AutoCloseable {
       }
     }
     return this;
+  }
+
+  /**
+   * Open connections stop carrying bytes, both ways, as on a network that drops every packet: what
+   * a peer sends is held, and nothing answers. New connections still follow the mode (set
+   * {@link Mode#BLACK_HOLE} for those). {@link #resumeOpenConnections()} delivers what was held.
+   */
+  public void blackHoleOpenConnections() {
+    synchronized (flow) {
+      stalled = true;
+    }
+  }
+
+  /** Open connections carry bytes again, the held ones first, as after a network comes back. */
+  public void resumeOpenConnections() {
+    synchronized (flow) {
+      stalled = false;
+      flow.notifyAll();
+    }
   }
 
   /** Cuts every open connection at once (both sides, with a reset), keeping the mode. */
@@ -294,18 +316,19 @@ public final class FaultProxy implements AutoCloseable {
     upstream.connect(new InetSocketAddress(upstreamHost, upstreamPort), (int) UPSTREAM_CONNECT_TIMEOUT.toMillis());
     upstream.setTcpNoDelay(true);
     c.client.setTcpNoDelay(true);
-    Thread back = spawn("pipe", () -> pipe(upstream, c.client));
-    pipe(c.client, upstream);
+    Thread back = spawn("pipe", () -> pipe(upstream, c.client, c));
+    pipe(c.client, upstream, c);
     back.join();
   }
 
-  /** Copies {@code from} to {@code to} until end of stream, then half-closes {@code to}. */
-  private static void pipe(Socket from, Socket to) {
+  /** Copies {@code from} to {@code to} until end of stream, then half-closes {@code to}; holds bytes while stalled. */
+  private void pipe(Socket from, Socket to, Connection c) {
     byte[] buffer = new byte[16 * 1024];
     try {
       InputStream in = from.getInputStream();
       OutputStream out = to.getOutputStream();
       for (int n; (n = in.read(buffer)) >= 0; ) {
+        awaitFlowing(c);
         out.write(buffer, 0, n);
         out.flush();
       }
@@ -313,6 +336,20 @@ public final class FaultProxy implements AutoCloseable {
     } catch (IOException e) {
       closeQuietly(from);
       closeQuietly(to);
+    }
+  }
+
+  /** Returns once open connections carry bytes again, or at once when {@code c} was cut. */
+  private void awaitFlowing(Connection c) throws IOException {
+    synchronized (flow) {
+      while (stalled && !c.isCut() && !closed) {
+        try {
+          flow.wait(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("the fault proxy is closing");
+        }
+      }
     }
   }
 

@@ -22,6 +22,15 @@ public final class CloudRunService {
   }
 
   static Map<String, Object> document(ServicePlan plan) {
+    return document(plan, List.of(map("percent", 100, "latestRevision", true)));
+  }
+
+  /** The service with no traffic stanza, for a deployer that splits the traffic itself (Cloud Deploy's canary). */
+  static Map<String, Object> withoutTraffic(ServicePlan plan) {
+    return document(plan, null);
+  }
+
+  private static Map<String, Object> document(ServicePlan plan, List<Map<String, Object>> traffic) {
     Map<String, Object> metadata = map("name", plan.service());
     if (plan.region() != null) {
       metadata.put("labels", map("cloud.googleapis.com/location", plan.region()));
@@ -63,9 +72,11 @@ public final class CloudRunService {
     doc.put("apiVersion", "serving.knative.dev/v1");
     doc.put("kind", "Service");
     doc.put("metadata", metadata);
-    doc.put("spec", map(
-        "template", map("metadata", map("annotations", annotations), "spec", spec),
-        "traffic", List.of(map("percent", 100, "latestRevision", true))));
+    Map<String, Object> serviceSpec = map("template", map("metadata", map("annotations", annotations), "spec", spec));
+    if (traffic != null) {
+      serviceSpec.put("traffic", traffic);
+    }
+    doc.put("spec", serviceSpec);
     return doc;
   }
 

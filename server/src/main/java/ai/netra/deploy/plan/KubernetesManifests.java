@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The plan as a Kubernetes Deployment and Service with the same probes (and a readiness probe on
@@ -22,11 +23,33 @@ public final class KubernetesManifests {
   static final int GRACE_SECONDS = 10;
   /** The Service's port: clients speak plain HTTP and WebSocket to it, TLS ends at the ingress. */
   static final int SERVICE_PORT = 80;
+  private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   private KubernetesManifests() { }
 
   public static String yaml(ServicePlan plan) {
-    return Yaml.write(List.of(deployment(plan), service(plan)));
+    return yaml(plan, null);
+  }
+
+  /**
+   * The manifests placed in {@code namespace}, or in kubectl's current one when it is null.
+   *
+   * @throws IllegalArgumentException when {@code namespace} is not a Kubernetes namespace's name
+   */
+  public static String yaml(ServicePlan plan, String namespace) {
+    if (namespace != null) {
+      checkNamespace(namespace);
+    }
+    return Yaml.write(List.of(deployment(plan, namespace), service(plan, namespace)));
+  }
+
+  /** @throws IllegalArgumentException when {@code namespace} is not a Kubernetes namespace's name (a DNS label) */
+  static String checkNamespace(String namespace) {
+    if (namespace == null || !NAMESPACE.matcher(namespace).matches()) {
+      throw new IllegalArgumentException("--namespace '" + namespace + "' is not a Kubernetes namespace (lower-case"
+          + " letters, digits and hyphens, at most 63)");
+    }
+    return namespace;
   }
 
   /** The Kubernetes Secret every secret setting is read from. */
@@ -34,7 +57,7 @@ public final class KubernetesManifests {
     return plan.service() + "-secrets";
   }
 
-  static Map<String, Object> deployment(ServicePlan plan) {
+  static Map<String, Object> deployment(ServicePlan plan, String namespace) {
     Map<String, Object> labels = map("app.kubernetes.io/name", plan.service());
     List<Map<String, Object>> env = new ArrayList<>();
     env.add(map("name", PORT, "value", String.valueOf(plan.port()))); // Kubernetes does not set it, Cloud Run does
@@ -62,19 +85,28 @@ public final class KubernetesManifests {
     podSpec.put("containers", List.of(container));
 
     return map("apiVersion", "apps/v1", "kind", "Deployment",
-        "metadata", map("name", plan.service(), "labels", labels),
+        "metadata", metadata(plan, namespace, labels),
         "spec", map("replicas", Math.max(1, plan.minInstances()),
             "selector", map("matchLabels", labels),
             "template", map("metadata", map("labels", labels), "spec", podSpec)));
   }
 
-  static Map<String, Object> service(ServicePlan plan) {
+  static Map<String, Object> service(ServicePlan plan, String namespace) {
     Map<String, Object> labels = map("app.kubernetes.io/name", plan.service());
     return map("apiVersion", "v1", "kind", "Service",
-        "metadata", map("name", plan.service(), "labels", labels),
+        "metadata", metadata(plan, namespace, labels),
         "spec", map("selector", labels,
             "ports", List.of(map("name", "http", "port", SERVICE_PORT, "targetPort", "http")),
             // A reconnecting socket finds the instance that holds its session, as with Cloud Run's session affinity.
             "sessionAffinity", plan.sessionAffinity() ? "ClientIP" : "None"));
+  }
+
+  private static Map<String, Object> metadata(ServicePlan plan, String namespace, Map<String, Object> labels) {
+    Map<String, Object> metadata = map("name", plan.service());
+    if (namespace != null) {
+      metadata.put("namespace", namespace);
+    }
+    metadata.put("labels", labels);
+    return metadata;
   }
 }

@@ -28,6 +28,7 @@ final class PhaseStream {
   private final Set<String> told = new HashSet<>();
   private Outcome toldOutcome = Outcome.STARTING;
   private long lastLineNanos = System.nanoTime();
+  private long lastStampMs;
 
   PhaseStream(Consumer<String> out) {
     this.out = out;
@@ -40,13 +41,13 @@ final class PhaseStream {
         continue;
       }
       told.add(phase.name());
-      line(stamp(phaseEnd(phase)) + phaseLine(phase));
+      line(phaseEnd(phase), phaseLine(phase));
     }
     if (report.outcome() != toldOutcome && report.outcome() != Outcome.STARTING) {
       toldOutcome = report.outcome();
       String degraded = report.steps().stream().filter(s -> s.status() == StepStatus.DEGRADED).map(StepReport::name)
           .collect(Collectors.joining(", "));
-      line(stamp(report.elapsedMs()) + report.outcome() + ": startup "
+      line(report.elapsedMs(), report.outcome() + ": startup "
           + (report.outcome() == Outcome.FAILED ? "failed" : "finished") + " after "
           + DurationText.millis(report.elapsedMs()) + " of its " + DurationText.millis(report.budgetMs()) + " budget"
           + (degraded.isEmpty() ? "" : " (degraded: " + degraded + ")"));
@@ -59,24 +60,34 @@ final class PhaseStream {
       return;
     }
     if (report == null) {
-      line(stamp(sinceLaunchMs) + "... no answer on /health/startup yet");
+      line(sinceLaunchMs, "... no answer on /health/startup yet");
       return;
     }
     String running = report.steps().stream().filter(s -> s.status() == StepStatus.RUNNING)
-        .map(s -> s.name() + " for " + DurationText.millis(report.elapsedMs() - (s.startMs() == null ? 0 : s.startMs()))
+        .map(s -> s.name() + " for " + DurationText.millis(Math.max(0, sinceLaunchMs - (s.startMs() == null ? 0 : s.startMs())))
             + (s.attempts() > 1 ? " (attempt " + s.attempts() + ")" : ""))
         .collect(Collectors.joining(", "));
-    line(stamp(sinceLaunchMs) + "... phase " + report.phase() + (running.isEmpty() ? "" : ", running " + running));
+    line(sinceLaunchMs, "... phase " + report.phase() + (running.isEmpty() ? "" : ", running " + running));
   }
 
   /** A line of the simulation's own (listening, probe, exit), stamped with ms since launch. */
   void event(long sinceLaunchMs, String text) {
-    line(stamp(sinceLaunchMs) + text);
+    line(sinceLaunchMs, text);
   }
 
-  private void line(String text) {
+  /**
+   * Prints {@code text} stamped at {@code atMs}, or, when that is earlier than a line already
+   * printed (a phase learned from the record after the process exited), at the last stamp with
+   * the time it happened: the stamps never go backwards.
+   */
+  private void line(long atMs, String text) {
     lastLineNanos = System.nanoTime();
-    out.accept(text);
+    if (atMs + 50 < lastStampMs) {
+      out.accept(stamp(lastStampMs) + text + " (ended at " + String.format(Locale.ROOT, "%.2f s", atMs / 1000.0) + ")");
+      return;
+    }
+    lastStampMs = Math.max(lastStampMs, atMs);
+    out.accept(stamp(atMs) + text);
   }
 
   static String stamp(long ms) {

@@ -3,27 +3,29 @@ package ai.netra.deploy.simulate;
 import ai.netra.deploy.DurationText;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.StartupProbe;
+import ai.netra.boot.BackendPlan;
+import ai.netra.startup.FailureKind;
+import ai.netra.startup.StartupFailure;
+import ai.netra.startup.StartupPlan;
 import ai.netra.startup.StartupReport;
-import ai.netra.startup.StepReport;
-import ai.netra.startup.TimeoutPolicy;
+import ai.netra.startup.TimeoutModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * What to deploy with, drawn from one simulated start: memory from the peak RSS plus headroom (as
  * {@code netra plan} sizes it), the startup probe as {@code netra plan} sizes it for the observed
- * time to ready, the step timeouts from the observed times with a margin (a local machine starts
- * faster than a cold Cloud Run instance, so observed times are doubled), and the probe kind.
+ * time to ready, the probe kind, and the timeouts as {@link TimeoutModel} reads the simulated start
+ * (the service and {@code netra check} read the same). A timeout is recommended only where the
+ * diagnosis says time was short: a step still waiting when its timeout ran out, or a path whose
+ * added latency the step's timeout does not cover. A start that failed for another reason (refused,
+ * unknown host, wrong password) gets the cause instead: more time would not help.
  */
 public final class Recommendations {
-
-  /** Time over what was observed here: a cold instance on shared hardware is slower than this machine. */
-  public static final double TIME_MARGIN = 2.0;
 
   /** One recommendation: what to set, to what, and why. */
   public record Item(String subject, String value, String why) { }
@@ -31,14 +33,14 @@ public final class Recommendations {
   private Recommendations() { }
 
   /**
-   * @param policy the timeout policy the service ran with (from its settings)
+   * @param plan the plan the service ran, under the timeout policy of its settings
    * @param latencies the latency added per component ({@code database}, {@code redis}); a step of a
-   *     component needs at least that much, whatever it took here
+   *     component that waits on it needs at least that much, whatever it took here
    */
-  public static List<Item> of(SimulationResult r, TimeoutPolicy policy, Map<String, Duration> latencies) {
+  public static List<Item> of(SimulationResult r, StartupPlan plan, Map<String, Duration> latencies) {
     List<Item> items = new ArrayList<>();
     items.add(memory(r));
-    probe(r, policy.totalBudget()).ifPresent(items::add);
+    probe(r, plan.policy().totalBudget()).ifPresent(items::add);
     if (r.probe().kind() == ProbeSpec.Kind.TCP && r.listenMs() != null) {
       items.add(new Item("probe kind", "HTTP startup probe on /health/startup (not the TCP default)",
           r.readyMs() == null
@@ -49,20 +51,63 @@ public final class Recommendations {
                   + " requests get 503); netra plan writes the HTTP probe"));
     }
     if (r.report() != null) {
-      items.addAll(timeouts(r.report(), policy, latencies));
-      long need = (long) Math.ceil(r.report().elapsedMs() * TIME_MARGIN);
-      if (need > policy.totalBudget().toMillis()) {
-        items.add(new Item("STARTUP_TOTAL_BUDGET_S", String.valueOf(seconds(need)), "the start took "
-            + DurationText.millis(r.report().elapsedMs()) + " here; " + TIME_MARGIN + " x that is over the "
-            + DurationText.format(policy.totalBudget()) + " budget"));
-      }
+      items.addAll(timeouts(r.report(), r.failure(), plan, latencies));
     }
-    if (r.readyMs() != null && r.readyMs() * TIME_MARGIN > r.probe().window().toMillis()) {
+    if (r.readyMs() != null && r.readyMs() * StartupProbe.MEASURED_FACTOR > r.probe().window().toMillis()) {
       items.add(new Item("cpu", "startup CPU boost (run.googleapis.com/startup-cpu-boost: \"true\") or more than "
           + r.cpus() + " CPU", "ready at " + DurationText.millis(r.readyMs()) + ": the start does not fit its "
-          + DurationText.format(r.probe().window()) + " probe window " + TIME_MARGIN + " times on " + r.cpus() + " CPU"));
+          + DurationText.format(r.probe().window()) + " probe window " + StartupProbe.MEASURED_FACTOR + " times on "
+          + r.cpus() + " CPU"));
     }
     return items;
+  }
+
+  /**
+   * The timeouts and budget the model recommends for this start, or the cause when the start failed
+   * for a reason more time would not fix.
+   */
+  public static List<Item> timeouts(StartupReport report, StartupFailure failure, StartupPlan plan,
+      Map<String, Duration> latencies) {
+    List<Item> items = new ArrayList<>();
+    if (failure != null && !ranOutOfTime(failure)) {
+      items.add(new Item("cause", "fix what ended the start; more time would not help",
+          "step " + failure.step() + " (" + failure.component() + ") failed: " + (failure.cause().isEmpty() ? failure.kind()
+              : failure.cause().getLast()) + (failure.hint().isEmpty() ? "" : "; " + failure.hint())));
+      return items;
+    }
+    Map<String, Duration> floors = new java.util.HashMap<>();
+    latencies.forEach((component, latency) -> {
+      if (latency.isPositive()) {
+        floors.put(component, latency);
+      }
+    });
+    TimeoutModel.Assessment model = TimeoutModel.assess(plan,
+        TimeoutModel.Inputs.recorded(report, BackendPlan.CLOUD_RUN_WINDOW).withFloors(floors));
+    for (TimeoutModel.Finding f : model.findings()) {
+      f.changes().forEach((setting, value) -> items.add(new Item(setting, value, f.message())));
+    }
+    if (failure != null && !floors.containsKey(failure.component())
+        && items.stream().noneMatch(i -> i.subject().equals(TimeoutModel.timeoutSetting(failure.component())))) {
+      Duration timeout = plan.policy().timeoutFor(failure.component());
+      items.add(new Item(TimeoutModel.timeoutSetting(failure.component()), "more than the current "
+          + DurationText.format(timeout), "step " + failure.step() + " was still waiting when its timeout ran out, so its"
+          + " path needs more than " + DurationText.format(timeout) + ", but how much is not known: measure it (netra"
+          + " simulate --db-latency / --redis-latency with the path's time to first byte) before raising it"));
+    }
+    return items;
+  }
+
+  /** Whether the failure says time ran out (a wait cut off, or a driver's timeout), not that something refused. */
+  static boolean ranOutOfTime(StartupFailure failure) {
+    if (failure.kind() != FailureKind.DEPENDENCY) {
+      return false;
+    }
+    String causes = String.join("\n", failure.cause()).toLowerCase(Locale.ROOT);
+    boolean refused = causes.contains("refused") || causes.contains("does not resolve") || causes.contains("unknownhost")
+        || causes.contains("no route to host");
+    boolean timedOut = causes.contains("still waiting when time ran out") || causes.contains("timed out")
+        || causes.contains("used up before this step");
+    return timedOut && !refused;
   }
 
   static Item memory(SimulationResult r) {
@@ -108,37 +153,5 @@ public final class Recommendations {
         "httpGet /health/startup, periodSeconds %d, failureThreshold %d, timeoutSeconds %d", planned.periodSeconds(),
         planned.failureThreshold(), planned.timeoutSeconds()),
         "a " + planned.window() + " s window, as netra plan sizes it (" + planned.basis() + ")"));
-  }
-
-  static List<Item> timeouts(StartupReport report, TimeoutPolicy policy, Map<String, Duration> latencies) {
-    Map<String, Long> observed = new TreeMap<>();
-    for (StepReport s : report.steps()) {
-      if (s.startMs() != null) { // a step still running when the start ended needs at least what it had so far
-        long end = s.endMs() != null ? s.endMs() : Math.max(s.startMs(), report.elapsedMs());
-        observed.merge(s.component(), end - s.startMs(), Math::max);
-      }
-    }
-    List<Item> items = new ArrayList<>();
-    observed.forEach((component, tookMs) -> {
-      long latencyMs = latencies.getOrDefault(component, Duration.ZERO).toMillis();
-      long needMs = (long) Math.ceil(Math.max(tookMs, latencyMs) * TIME_MARGIN);
-      Duration current = policy.timeoutFor(component);
-      if (needMs <= current.toMillis()) {
-        return;
-      }
-      double scale = policy.multiplier() * policy.safetyMargin();
-      long base = seconds((long) Math.ceil(needMs / scale));
-      items.add(new Item("STARTUP_TIMEOUT_" + component.toUpperCase(Locale.ROOT) + "_S", String.valueOf(base),
-          String.format(Locale.ROOT, "%s steps took up to %s here%s; %s x that is %s, over the current %s timeout"
-                  + " (%s base x %s multiplier x %s safety margin)", component, DurationText.millis(tookMs),
-              latencyMs > 0 ? " with " + DurationText.millis(latencyMs) + " added per connection" : "", TIME_MARGIN,
-              DurationText.millis(needMs), DurationText.format(current), DurationText.format(policy.baseFor(component)),
-              policy.multiplier(), policy.safetyMargin())));
-    });
-    return items;
-  }
-
-  private static long seconds(long ms) {
-    return (ms + 999) / 1000;
   }
 }

@@ -34,6 +34,7 @@ final class AnswerWriter {
       case CACHING -> caching();
       case ANOMALIES -> anomalies();
       case SUMMARY -> summary();
+      case INTRODUCTION -> introduction();
     }
     return out.toString().strip();
   }
@@ -233,6 +234,22 @@ final class AnswerWriter {
     line("Ask me where to cut spend, what a feature cost last week, whether caching is worth it, or about anomalies.");
   }
 
+  /**
+   * Who answers and what it can do, for a greeting or a question the data cannot answer. Written in Markdown like
+   * every answer (the chat page renders it); it names no figure, since no tool ran.
+   */
+  private void introduction() {
+    line("Hi, I'm Netra. I answer questions about your team's LLM usage and spend, from the calls you import:");
+    line("");
+    line("- **where the money goes**: spend by model, by feature, or both, for any period;");
+    line("- **where to cut**: what moving traffic to a cheaper model would save, at catalog prices;");
+    line("- **caching**: how many prompts repeat, and what an exact-match cache would have saved;");
+    line("- **anomalies**: the days whose spend jumps above their usual level, and what drove them.");
+    line("");
+    line("Name a period if you like (\"last week\", \"past 14 days\", \"since 2026-10-01\"); the default is the last "
+        + Question.DEFAULT_DAYS + " days. I only know what your usage data says, so I cannot help with other topics.");
+  }
+
   /** The row whose name the question mentions (case and '-'/'_' ignored), or null. */
   private JsonNode mentioned(JsonNode rows, String key) {
     String text = normalize(q.text());
@@ -260,9 +277,18 @@ final class AnswerWriter {
     return true;
   }
 
+  /** Says how to start: where a file goes and what it holds, with a line to copy. */
   private void noUsage() {
-    line("There is no usage recorded for " + q.periodLabel()
-        + ". Import some with POST /api/usage (CSV or JSON lines) or `netra import FILE --user ID`.");
+    line("There is no usage recorded for " + q.periodLabel() + ".");
+    line("");
+    line("To get started, import your LLM calls: drop a CSV or JSON-lines file on the chat page, or send it to "
+        + "`POST /api/usage`, or run `netra import FILE --user ID`. One row per call, with these columns (the last three "
+        + "are optional):");
+    line("");
+    line("```csv");
+    line("occurred_at,provider,model,feature,prompt_tokens,completion_tokens,latency_ms,prompt_hash,status");
+    line("2025-06-01T14:30:00Z,openai,gpt-4o,support-chat,1200,250,1800,9f2c41d0,ok");
+    line("```");
   }
 
   private void unpriced(JsonNode data) {

@@ -97,6 +97,7 @@ public final class OfflineModel implements ChatModel {
         case CACHING -> List.of(new Call("caching_opportunity", period), new Call("usage_summary", period));
         case ANOMALIES -> List.of(new Call("anomalies", period));
         case SUMMARY -> List.of(new Call("usage_summary", period), new Call("cost_breakdown", with(period, "group_by", "model")));
+        case INTRODUCTION -> List.of(); // nothing to look up: the answer says what can be asked
       };
     }
     if (findings.rounds() == 1 && q.intent() == Question.Intent.SAVINGS) {

@@ -27,7 +27,12 @@ record Question(String text, Intent intent, LocalDate from, LocalDate to, String
     /** "Any anomalies?": days whose spend departs from the trailing baseline. */
     ANOMALIES,
     /** Anything else about usage: the period's summary and spend by model. */
-    SUMMARY
+    SUMMARY,
+    /**
+     * "Hello, who are you?", "what's the weather?": a greeting or a question about nothing in the data. No tool
+     * runs; the answer says what the agent can do.
+     */
+    INTRODUCTION
   }
 
   static final int DEFAULT_DAYS = 30;
@@ -40,6 +45,16 @@ record Question(String text, Intent intent, LocalDate from, LocalDate to, String
       new Rule(Intent.SAVINGS, Pattern.compile("\\bcut|sav(e|ing)|reduc|cheap|lower|optimi[sz]|spend less|wast|trim")),
       new Rule(Intent.BREAKDOWN, Pattern.compile("feature|break ?down|by model|per model|which model|each model|cost of|did .* cost")));
 
+  /** Words that tie a message to usage data; a message with none of them is small talk or off topic. */
+  private static final Pattern ABOUT_USAGE = Pattern.compile("\\b(use[ds]?|usage|using)\\b|spen[dt]|cost|pric|bill|budget|money|dollar|"
+      + "[$€£]|token|request|\\bcalls?\\b|model|feature|provider|latenc|error|fail|timeout|summar|report|total|trend|"
+      + "week|month|\\bdays?\\b|daily|today|yesterday|since|\\d{4}-\\d{2}-\\d{2}|gpt|claude|gemini|openai|anthropic|"
+      + "google|llm|\\bai\\b|\\bapi\\b|traffic");
+  /** Greetings, thanks and questions about the agent itself, and a few common off-topic asks. */
+  private static final Pattern SMALL_TALK = Pattern.compile("^(hi|hello|hey|hiya|howdy|yo|greetings|good (morning|afternoon|"
+      + "evening|day)|thanks?|thank you|cheers)\\b|who are you|what are you|what can you|what do you do|how do(es)? (you|this)"
+      + " work|\\bhelp\\b|how are you|joke|weather|poem|recipe");
+
   private static final Pattern LAST_N = Pattern.compile("(?:last|past|previous) (\\d{1,3}) (day|week|month)s?");
   private static final Pattern ISO_DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
   private static final Pattern BETWEEN = Pattern.compile("(?:from|between) (\\d{4}-\\d{2}-\\d{2}) (?:to|and|until) (\\d{4}-\\d{2}-\\d{2})");
@@ -49,14 +64,30 @@ record Question(String text, Intent intent, LocalDate from, LocalDate to, String
 
   static Question read(String text, LocalDate today) {
     String lower = text.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
-    Intent intent = Intent.SUMMARY;
+    Intent intent = null;
     for (Rule rule : RULES) {
       if (rule.pattern().matcher(lower).find()) {
         intent = rule.intent();
         break;
       }
     }
+    if (intent == null) {
+      intent = offTopic(lower) ? Intent.INTRODUCTION : Intent.SUMMARY;
+    }
     return period(text, lower, today, intent);
+  }
+
+  /**
+   * True for small talk ("hello, who are you?") and for questions that name nothing in the data ("what's the
+   * capital of France?"), when no word ties the message to usage. A statement that names nothing ("show me
+   * everything") still gets the summary: it is more likely a terse request than a chat.
+   */
+  private static boolean offTopic(String lower) {
+    if (ABOUT_USAGE.matcher(lower).find()) {
+      return false;
+    }
+    String trimmed = lower.strip();
+    return SMALL_TALK.matcher(trimmed).find() || trimmed.endsWith("?");
   }
 
   private static Question period(String text, String lower, LocalDate today, Intent intent) {

@@ -60,22 +60,17 @@ class DeployCheckTest {
   }
 
   @Test
-  void seedTimeoutPolicyFailsWithTheBudgetThatWouldFit() {
+  void seedTimeoutPolicyWarnsWithTheBudgetThatWouldFit() {
     Map<String, String> seed = with(healthy(), "STARTUP_TIMEOUT_MULTIPLIER", "0.7", "STARTUP_SAFETY_MARGIN", "1.1",
         "STARTUP_TOTAL_BUDGET_S", "5", "STARTUP_TIMEOUT_DATABASE_S", "3", "STARTUP_TIMEOUT_REDIS_S", "1.5");
     CheckReport result = check(seed, null, null, null);
-    assertThat(result.verdict()).isEqualTo(Verdict.FAIL);
-    List<Finding> failed = findings(result, Area.TIMEOUTS, Verdict.FAIL);
-    assertThat(failed).as("timeout failures").hasSize(1);
-    // The need is the plan's critical path at full timeouts, so it moves as steps are added: read it from the message.
-    java.util.regex.Matcher need = java.util.regex.Pattern.compile("would need (\\d+\\.\\d) s").matcher(failed.get(0).message());
-    assertThat(need.find()).as(failed.get(0).message()).isTrue();
-    double seconds = Double.parseDouble(need.group(1));
-    assertThat(seconds).isGreaterThan(5);
-    assertThat(failed.get(0).message()).contains("gives it 5.0 s");
-    assertThat(failed.get(0).fix()).isEqualTo("set STARTUP_TOTAL_BUDGET_S=" + (long) (Math.ceil(seconds / 5) * 5));
-    assertThat(findings(result, Area.TIMEOUTS, Verdict.WARN)).as("0.7 x 1.1 shrinks every timeout")
-        .anySatisfy(f -> assertThat(f.message()).contains("= 0.77"));
+    assertThat(findings(result, Area.TIMEOUTS, Verdict.FAIL)).as("no need is known that a timeout is below").isEmpty();
+    assertThat(findings(result, Area.TIMEOUTS, Verdict.WARN)).as("timeout warnings").anySatisfy(f -> {
+      // database and migrations at 3 s x 0.77 each, and Redis at 1.5 s x 0.77: the waits the budget must hold.
+      assertThat(f.message()).contains("a start whose dependencies are slow may take 5.8 s (database 2.3 s, migrations"
+          + " 2.3 s, redis 1.2 s at their whole timeouts), but STARTUP_TOTAL_BUDGET_S gives it 5.0 s");
+      assertThat(f.fix()).isEqualTo("set STARTUP_TOTAL_BUDGET_S=10");
+    }).anySatisfy(f -> assertThat(f.message()).as("0.7 x 1.1 shrinks every timeout").contains("= 0.77"));
   }
 
   @Test
@@ -129,8 +124,8 @@ class DeployCheckTest {
         .step("migrations", "database", 100, 1).build();
     CheckReport result = check(seed, recorded, null, null);
     assertThat(findings(result, Area.STARTUP, Verdict.WARN)).as("2.1 s of the 2.3 s database timeout")
-        .anySatisfy(f -> assertThat(f.message()).contains("step database took 2.1 s in 3 attempts of its 2.3 s timeout (91%)"));
-    assertThat(findings(result, Area.TIMEOUTS, Verdict.FAIL)).as("1.3 s observed over the 1.2 s redis timeout")
+        .anySatisfy(f -> assertThat(f.message()).contains("step database needs 2.1 s (observed) of its 2.3 s timeout (91%)"));
+    assertThat(findings(result, Area.STARTUP, Verdict.FAIL)).as("1.3 s observed over the 1.2 s redis timeout")
         .anySatisfy(f -> {
           assertThat(f.message()).contains("step redis").contains("1.3 s it needs (observed)");
           assertThat(f.fix()).isEqualTo("set STARTUP_TIMEOUT_REDIS_S=2.2");
@@ -141,10 +136,12 @@ class DeployCheckTest {
 
   @Test
   void aStartThatCrowdsTheBudgetWarnsAndOneOverItFails() {
-    RecordedStartup recorded = Reports.start().step("database", "database", 4000, 1).build(); // READY after 4.52 s
-    assertThat(findings(check(with(healthy(), "STARTUP_TOTAL_BUDGET_S", "5"), recorded, null, null), Area.STARTUP, Verdict.WARN))
-        .extracting(Finding::fix).contains("set STARTUP_TOTAL_BUDGET_S=10");
-    assertThat(findings(check(with(healthy(), "STARTUP_TOTAL_BUDGET_S", "4"), recorded, null, null), Area.STARTUP, Verdict.FAIL))
+    // Short waits, so that only the recorded start decides: database and migrations 1 s each, Redis 1 s.
+    Map<String, String> quick = with(healthy(), "STARTUP_TIMEOUT_DATABASE_S", "1", "STARTUP_TIMEOUT_REDIS_S", "1");
+    RecordedStartup recorded = Reports.start().step("price-catalog", "usage", 4000, 1).build(); // READY after 4.52 s
+    assertThat(findings(check(with(quick, "STARTUP_TOTAL_BUDGET_S", "5"), recorded, null, null), Area.STARTUP, Verdict.WARN))
+        .extracting(Finding::fix).as("4.52 s + 25 % = 5.65 s, in whole 5 s").contains("set STARTUP_TOTAL_BUDGET_S=10");
+    assertThat(findings(check(with(quick, "STARTUP_TOTAL_BUDGET_S", "4"), recorded, null, null), Area.STARTUP, Verdict.FAIL))
         .anySatisfy(f -> assertThat(f.message()).contains("over the 4.0 s total budget"));
   }
 

@@ -93,13 +93,32 @@ class SimulateIT {
         "verdict: FAIL: Cloud Run would not have started it: the service exited with code 3",
         "the service's failure record:", "| ", "STARTUP FAILED", "exit_code: 3", "component: database",
         "no success within its 2.0 s timeout", "STARTUP_TIMEOUT_DATABASE_S");
-    assertThat(run.output).as("the recommendation covers the latency with margin: 2 x 6 s")
-        .containsPattern("STARTUP_TIMEOUT_DATABASE_S\\s+12");
+    assertThat(run.output).as("the recommendation covers the latency with the model's margin: 6 s + 25 %")
+        .containsPattern("STARTUP_TIMEOUT_DATABASE_S\\s+7.5");
     StartupReport written = StartupReportJson.read(report);
     assertThat(written.outcome()).isEqualTo(Outcome.FAILED);
     assertThat(written.failure().exitCode()).isEqualTo(3);
     assertThat(written.steps()).filteredOn(s -> s.name().equals("database")).singleElement()
         .satisfies(s -> assertThat(s.status()).isEqualTo(StepStatus.FAILED));
+  }
+
+  @Test
+  void theIncidentsTwentySecondDatabasePathStartsWhenItsTimeoutCoversIt() {
+    // Incident 000: Cloud SQL over a VPC connector, 20 s to the first byte of every new connection.
+    Result run = simulate(Map.of("STARTUP_TIMEOUT_DATABASE_S", "80", "STARTUP_TOTAL_BUDGET_S", "120"), "--db-latency",
+        "20s", "--timeout", "120s");
+
+    assertThat(run.exit).as("exit of a simulation with a 20 s database path:\n" + run.output).isEqualTo(0);
+    assertThat(run.output).contains("(+20 s per new connection)", "READY");
+    double last = 0;
+    for (String line : run.lines) {
+      java.util.regex.Matcher stamp = java.util.regex.Pattern.compile("^\\[\\s*(\\d+\\.\\d+) s]").matcher(line);
+      if (stamp.find()) {
+        double at = Double.parseDouble(stamp.group(1));
+        assertThat(at).as("the phase stream's stamps never go backwards: " + line).isGreaterThanOrEqualTo(last);
+        last = at;
+      }
+    }
   }
 
   @Test

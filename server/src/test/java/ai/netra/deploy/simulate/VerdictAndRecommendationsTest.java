@@ -2,11 +2,14 @@ package ai.netra.deploy.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.boot.BackendPlan;
+import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.StartupProbe;
 import ai.netra.startup.FailureKind;
 import ai.netra.startup.Outcome;
 import ai.netra.startup.StartupFailure;
+import ai.netra.startup.StartupPlan;
 import ai.netra.startup.StartupReport;
 import ai.netra.startup.StepReport;
 import ai.netra.startup.StepStatus;
@@ -19,11 +22,17 @@ import org.junit.jupiter.api.Test;
 class VerdictAndRecommendationsTest {
 
   private static final ProbeSpec TCP = ProbeSpec.tcp(Duration.ofSeconds(240));
-  private static final TimeoutPolicy POLICY = new TimeoutPolicy(Map.of("database", Duration.ofSeconds(2)),
-      Duration.ofSeconds(10), 1.0, 1.0, Duration.ofSeconds(20));
+  /** The service's own plan with a 2 s database timeout and a 20 s budget. */
+  private static final StartupPlan PLAN = BackendPlan.describe(Settings.read(Map.of("STARTUP_TIMEOUT_DATABASE_S", "2",
+      "STARTUP_TOTAL_BUDGET_S", "20")));
+  private static final TimeoutPolicy POLICY = PLAN.policy();
   private static final StartupFailure DATABASE_TIMEOUT = new StartupFailure("DATABASE", "database", "database",
-      FailureKind.DEPENDENCY, 3, List.of("no success within its 2.0 s timeout after 2 attempts"), List.of("DATABASE_URL"),
-      "check the database", 2800, 20000);
+      FailureKind.DEPENDENCY, 3, List.of("no success within its 2.0 s timeout after 2 attempts; the last attempt was still"
+      + " waiting when time ran out"), List.of("DATABASE_URL"), "check the database", 2800, 20000);
+  private static final StartupFailure DATABASE_REFUSED = new StartupFailure("DATABASE", "database", "database",
+      FailureKind.DEPENDENCY, 3, List.of("no success within its 2.0 s timeout after 9 attempts; last error: PostgreSQL at"
+      + " 10.0.0.5:5432 not reachable: the connection was refused (Connection refused)",
+      "java.net.ConnectException: Connection refused"), List.of("DATABASE_URL"), "check that PostgreSQL runs", 2800, 20000);
 
   static SimulationResult passed(long peakRss) {
     return new SimulationResult(1, MemorySize.mi(512), TCP, List.of(), 150L, true, 1000L, 2, null, 1800L, Reports.ready(),
@@ -69,7 +78,7 @@ class VerdictAndRecommendationsTest {
 
   @Test
   void theTcpProbeIsFlaggedWithTheTimeTrafficWouldArriveTooEarly() {
-    List<Recommendations.Item> items = Recommendations.of(passed(1), POLICY, Map.of());
+    List<Recommendations.Item> items = Recommendations.of(passed(1), PLAN, Map.of());
     assertThat(items).anySatisfy(i -> {
       assertThat(i.subject()).isEqualTo("probe kind");
       assertThat(i.why()).contains("at 150 ms", "1.65 s before the service was ready");
@@ -93,12 +102,36 @@ class VerdictAndRecommendationsTest {
     assertThat(r.passed()).isFalse();
     assertThat(r.headline()).startsWith("FAIL").contains("exited with code 3", "step database",
         "no success within its 2.0 s timeout");
-    List<Recommendations.Item> items = Recommendations.of(r, POLICY, Map.of("database", Duration.ofSeconds(6)));
+    List<Recommendations.Item> items = Recommendations.of(r, PLAN, Map.of("database", Duration.ofSeconds(6)));
     assertThat(items).anySatisfy(i -> {
       assertThat(i.subject()).isEqualTo("STARTUP_TIMEOUT_DATABASE_S");
-      assertThat(i.value()).as("2 x the 6 s latency").isEqualTo("12");
-      assertThat(i.why()).contains("current 2 s timeout");
+      assertThat(i.value()).as("the 6 s latency + 25 %").isEqualTo("7.5");
+      assertThat(i.why()).contains("timeout 2.0 s (2.0 s base x 1 multiplier x 1 safety margin) is below the 6.0 s it"
+          + " needs (added latency)");
     });
+
+    List<Recommendations.Item> unknown = Recommendations.of(r, PLAN, Map.of());
+    assertThat(unknown).as("still waiting, but with no latency known: more, but not a guessed number")
+        .anySatisfy(i -> {
+          assertThat(i.subject()).isEqualTo("STARTUP_TIMEOUT_DATABASE_S");
+          assertThat(i.value()).isEqualTo("more than the current 2 s");
+          assertThat(i.why()).contains("measure it");
+        });
+  }
+
+  @Test
+  void aRefusedDatabaseGetsItsCauseNotALongerTimeout() {
+    StartupReport merged = Simulation.merge(Reports.startingInDatabase(), DATABASE_REFUSED, 3);
+    SimulationResult r = new SimulationResult(1, MemorySize.mi(512), TCP, List.of(), 150L, true, 1000L, 2, null, null, merged,
+        3, 2900L, null, null, 80 * MemorySize.MI, null, null, null, List.of("STARTUP FAILED"), DATABASE_REFUSED);
+
+    List<Recommendations.Item> items = Recommendations.of(r, PLAN, Map.of("database", Duration.ofSeconds(6)));
+
+    assertThat(items).extracting(Recommendations.Item::subject).as("no timeout for a refusal")
+        .doesNotContain("STARTUP_TIMEOUT_DATABASE_S", "STARTUP_TOTAL_BUDGET_S")
+        .contains("cause");
+    assertThat(items).filteredOn(i -> i.subject().equals("cause")).singleElement()
+        .satisfies(i -> assertThat(i.why()).contains("Connection refused", "check that PostgreSQL runs"));
   }
 
   @Test

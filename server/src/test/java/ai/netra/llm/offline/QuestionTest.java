@@ -24,7 +24,18 @@ class QuestionTest {
       "any anomalies?|ANOMALIES",
       "was there a spike in spend|ANOMALIES",
       "how much did we spend?|SUMMARY",
-      "hello|SUMMARY"})
+      "show me my usage|SUMMARY",
+      "sent on instance A|SUMMARY",
+      "hello|INTRODUCTION",
+      "hello, who are you?|INTRODUCTION",
+      "Hi!|INTRODUCTION",
+      "what can you do?|INTRODUCTION",
+      "thanks|INTRODUCTION",
+      "what is the capital of France?|INTRODUCTION",
+      "tell me a joke|INTRODUCTION",
+      "hello, how much did we spend last week?|SUMMARY",
+      "hi, where can I cut my AI spend?|SAVINGS",
+      "hey, any anomalies?|ANOMALIES"})
   void readsTheIntent(String text, Intent intent) {
     assertThat(Question.read(text, TODAY).intent()).isEqualTo(intent);
   }
