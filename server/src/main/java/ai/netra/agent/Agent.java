@@ -1,5 +1,7 @@
 package ai.netra.agent;
 
+import java.util.Map;
+
 /** Answers one user message in a run, reporting every step through the run's events. */
 public interface Agent {
 
@@ -10,6 +12,6 @@ public interface Agent {
    */
   Answer answer(String message, AgentRun run) throws Exception;
 
-  /** The final answer and the figures it was written from. */
-  record Answer(String text, Object figures) { }
+  /** The final answer and the figures it was written from, by the name of the tool that found them. */
+  record Answer(String text, Map<String, Record> figures) { }
 }

@@ -6,8 +6,8 @@ public interface AgentRun {
   /** The user the run answers; tools read only this user's data. */
   String userId();
 
-  /** Persists and delivers one event of this run ({@code agent_thinking}, {@code tool_executing}, {@code tool_completed}). */
-  void emit(String type, Object payload);
+  /** Persists and delivers one event of this run. */
+  void emit(RunEvent event);
 
   /** True once the user sent {@code stop_agent} for this run or the service is shutting down. */
   boolean stopped();

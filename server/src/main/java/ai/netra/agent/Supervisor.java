@@ -87,8 +87,8 @@ public final class Supervisor implements Agent {
         throw new AgentException("llm_unavailable", "the language model could not answer: " + e.getMessage(), e);
       }
       log.warn("run of user {}: the model failed ({}); answering with the fallback model", run.userId(), e.getMessage());
-      run.emit("agent_thinking", Map.of("stage", "fallback",
-          "text", "The language model could not answer (" + e.getMessage() + "); answering with the offline model instead."));
+      run.emit(new RunEvent.Thought("fallback",
+          "The language model could not answer (" + e.getMessage() + "); answering with the offline model instead."));
       try {
         return converse(fallback, message, run);
       } catch (LlmException again) {
@@ -98,11 +98,11 @@ public final class Supervisor implements Agent {
   }
 
   private Answer converse(ChatModel chatModel, String message, AgentRun run) throws Exception {
-    run.emit("agent_thinking", Map.of("stage", "triage", "text", "Reading the question and choosing what to look up."));
+    run.emit(new RunEvent.Thought("triage", "Reading the question and choosing what to look up."));
     List<Message> conversation = new ArrayList<>();
     conversation.add(Message.system(systemPrompt()));
     conversation.add(Message.user(message));
-    Map<String, Object> figures = new LinkedHashMap<>();
+    Map<String, Record> figures = new LinkedHashMap<>();
     for (int step = 1; ; step++) {
       if (run.stopped()) {
         return null;
@@ -125,21 +125,15 @@ public final class Supervisor implements Agent {
   }
 
   /** Runs one tool call and reports it; returns what the model reads back: the figures, or the error in words. */
-  private String runTool(ToolCall call, int step, AgentRun run, Map<String, Object> figures) {
-    Map<String, Object> executing = new LinkedHashMap<>();
-    executing.put("tool", call.name());
-    executing.put("call_id", call.id());
-    executing.put("step", step);
+  private String runTool(ToolCall call, int step, AgentRun run, Map<String, Record> figures) {
     Map<String, Object> arguments;
     try {
       arguments = call.parsedArguments();
-      executing.put("arguments", arguments);
     } catch (IllegalArgumentException e) {
-      executing.put("arguments", call.arguments());
-      run.emit("tool_executing", executing);
+      run.emit(RunEvent.ToolExecuting.unparsed(call, step));
       return failed(call, run, e.getMessage());
     }
-    run.emit("tool_executing", executing);
+    run.emit(RunEvent.ToolExecuting.of(call, step, arguments));
     long started = System.nanoTime();
     Tool.Result result;
     try {
@@ -153,14 +147,8 @@ public final class Supervisor implements Agent {
       log.warn("tool {} failed for user {}: {}", call.name(), run.userId(), e.toString());
       return failed(call, run, "the " + call.name() + " tool failed on our side; it can be tried again later");
     }
-    Map<String, Object> completed = new LinkedHashMap<>();
-    completed.put("tool", call.name());
-    completed.put("call_id", call.id());
-    completed.put("status", "ok");
-    completed.put("summary", result.summary());
-    completed.put("result", result.data());
-    completed.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
-    run.emit("tool_completed", completed);
+    run.emit(new RunEvent.ToolCompleted(call.name(), call.id(), result.summary(), result.data(),
+        (System.nanoTime() - started) / 1_000_000));
     figures.put(call.name(), result.data());
     try {
       return Json.mapper().writeValueAsString(result.data());
@@ -170,13 +158,7 @@ public final class Supervisor implements Agent {
   }
 
   private static String failed(ToolCall call, AgentRun run, String error) {
-    Map<String, Object> completed = new LinkedHashMap<>();
-    completed.put("tool", call.name());
-    completed.put("call_id", call.id());
-    completed.put("status", "failed");
-    completed.put("summary", "failed: " + error);
-    completed.put("error", error);
-    run.emit("tool_completed", completed);
+    run.emit(new RunEvent.ToolFailed(call.name(), call.id(), error));
     return "{\"error\": " + quote(error) + "}";
   }
 

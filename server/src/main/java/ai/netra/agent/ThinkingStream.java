@@ -1,6 +1,5 @@
 package ai.netra.agent;
 
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -41,7 +40,7 @@ final class ThinkingStream {
     if (!pending.isEmpty()) {
       String text = pending.toString();
       pending.setLength(0);
-      run.emit("agent_thinking", Map.of("stage", "model", "delta", text)); // the page appends deltas to one thought
+      run.emit(new RunEvent.ThoughtDelta(text));
     }
   }
 }

@@ -25,9 +25,8 @@ public interface Tool {
   Result run(String userId, Map<String, Object> arguments) throws Exception;
 
   /**
-   * What a tool found: {@code summary} is one line for the {@code tool_completed} event,
-   * {@code data} the figures (JSON-ready: strings, numbers, booleans, lists, maps) the answer is
-   * written from.
+   * What a tool found: {@code summary} is one line for the {@code tool_completed} event, {@code data}
+   * the figures the answer is written from, a record the service's JSON mapper writes as it is.
    */
-  record Result(String summary, Map<String, Object> data) { }
+  record Result(String summary, Record data) { }
 }

@@ -1,5 +1,7 @@
 package ai.netra.auth;
 
+import static ai.netra.config.SettingNames.JWT_SECRET_KEY;
+
 import ai.netra.config.Settings;
 import ai.netra.startup.ConfigurationException;
 import java.io.IOException;
@@ -37,11 +39,11 @@ public final class SigningKey {
    */
   public static SigningKey load(Settings settings) throws IOException {
     if (settings.jwtSecret() != null) {
-      return new SigningKey(settings.jwtSecret().getBytes(StandardCharsets.UTF_8), "JWT_SECRET_KEY");
+      return new SigningKey(settings.jwtSecret().getBytes(StandardCharsets.UTF_8), JWT_SECRET_KEY);
     }
     if (settings.environment() != ai.netra.config.Environment.DEVELOPMENT) {
       throw new ConfigurationException("JWT_SECRET_KEY is required in " + settings.environment().label(),
-          "set JWT_SECRET_KEY (at least 32 bytes) from Secret Manager", List.of("JWT_SECRET_KEY"));
+          "set JWT_SECRET_KEY (at least 32 bytes) from Secret Manager", List.of(JWT_SECRET_KEY));
     }
     Path file = settings.dataDir().resolve(DEV_KEY_FILE);
     if (!Files.exists(file)) {

@@ -1,40 +1,57 @@
 package ai.netra.boot;
 
+import static ai.netra.config.SettingNames.JWT_SECRET_KEY;
+
+import ai.netra.agent.Agent;
+import ai.netra.agent.ToolRegistry;
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
+import ai.netra.cache.EventBus;
+import ai.netra.cache.RateLimiter;
+import ai.netra.cache.Redis;
+import ai.netra.chat.ChatService;
 import ai.netra.config.Platform;
 import ai.netra.config.Settings;
 import ai.netra.config.StartupSettings;
+import ai.netra.db.Database;
+import ai.netra.db.EmbeddedPostgres;
+import ai.netra.db.Migrations;
 import ai.netra.health.HealthMonitor;
+import ai.netra.http.ApiRoutes;
+import ai.netra.llm.ChatModel;
 import ai.netra.startup.ConfigurationException;
 import ai.netra.startup.Phase;
 import ai.netra.startup.Startup;
 import ai.netra.startup.StartupPlan;
 import ai.netra.startup.Step;
+import ai.netra.startup.StepAction;
 import ai.netra.startup.StepContext;
 import ai.netra.startup.TimeoutModel;
 import ai.netra.startup.TimeoutPolicy;
+import ai.netra.usage.UsageImport;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The backend's seven startup phases, wired to its components. */
+/**
+ * The backend's seven startup phases, wired to its components: each step builds one typed component
+ * for the steps after it, and once the start completed they make up the {@link Application}.
+ */
 public final class BackendPlan {
 
   private static final Logger log = LoggerFactory.getLogger(BackendPlan.class);
-
-  /** The phases, in the order they run. */
-  public static final List<String> PHASES =
-      List.of("INIT", "DEPENDENCIES", "DATABASE", "CACHE", "SERVICES", "WEBSOCKET", "FINALIZE");
 
   /** Base timeouts by component before multiplier and safety margin; others get {@link #DEFAULT_BASE}. */
   static final Map<String, Duration> BASE_TIMEOUTS = Map.of(
@@ -48,7 +65,102 @@ public final class BackendPlan {
   /** What a Cloud SQL connection over a VPC connector was seen to need under load (10-30 s). */
   static final Duration CLOUD_SQL_EXPECTED = Duration.ofSeconds(10);
 
-  private BackendPlan() { }
+  /** The event bus and the rate limiter the chat uses: Redis's, shared by every instance, or this process's. */
+  record Messaging(EventBus bus, RateLimiter limiter) { }
+
+  /** The chat model, and the offline model when {@code LLM_FALLBACK=offline}. */
+  record Models(ChatModel model, Optional<ChatModel> fallback) { }
+
+  /** The chat socket's service and the REST API, which need the database. */
+  record Chat(ChatService service, ApiRoutes api) { }
+
+  final Settings settings;
+  final HealthMonitor monitor;
+  final OpenResources resources;
+  /** The registry once metrics are installed after the start; empty before. */
+  final Supplier<Optional<MeterRegistry>> registry;
+  final Built<Tokens> tokens = new Built<>("the signing key");
+  final Built<EmbeddedPostgres> embeddedPostgres = new Built<>("the embedded PostgreSQL");
+  final Built<Database> database = new Built<>("the database");
+  final Built<Migrations> migrations = new Built<>("the migrations");
+  final Built<Redis> redis = new Built<>("Redis");
+  final Built<Messaging> sharedMessaging = new Built<>("Redis's event bus and rate limits");
+  final Built<UsageImport> usageImport = new Built<>("the usage import");
+  final Built<Models> models = new Built<>("the chat model");
+  final Built<ToolRegistry> tools = new Built<>("the tool registry");
+  final Built<Agent> agent = new Built<>("the agent supervisor");
+  final Built<Messaging> messaging = new Built<>("the event bus");
+  final Built<Chat> chat = new Built<>("the chat");
+  private final StartupPlan plan;
+
+  /**
+   * @param ownPort the port the service listens on, asked once the start runs
+   * @throws IllegalArgumentException when an installed extension breaks the plan (a step name taken twice)
+   */
+  BackendPlan(Settings settings, HealthMonitor monitor, OpenResources resources, IntSupplier ownPort,
+      Supplier<Optional<MeterRegistry>> registry) {
+    this.settings = settings;
+    this.monitor = monitor;
+    this.resources = resources;
+    this.registry = registry;
+    Map<StartupPhase, List<Step>> steps = new EnumMap<>(StartupPhase.class);
+    steps.put(StartupPhase.INIT, List.of(
+        Step.critical("settings", "settings")
+            .hint("fix every setting listed under env in one deploy; `netra check` shows the same list before deploying")
+            .run(context -> checkSettings(settings, context)),
+        Step.optional("diagnostics", "diagnostics").run(context -> context.detail(Diagnostics.log(settings)))));
+    steps.put(StartupPhase.DEPENDENCIES, List.of(
+        Step.critical("signing-key", "auth").settings(JWT_SECRET_KEY)
+            .run(context -> {
+              SigningKey key = SigningKey.load(settings);
+              tokens.set(new Tokens(key));
+              context.detail("HS256 key from " + key.source());
+            })));
+    steps.put(StartupPhase.DATABASE, DependencySteps.database(this));
+    steps.put(StartupPhase.CACHE, List.of(DependencySteps.cache(this)));
+    // Usage data: the price catalog (critical), and the development user's demo history (optional, development only).
+    List<Step> services = new ArrayList<>(UsageSteps.services(this));
+    services.addAll(AgentSteps.services(this));
+    steps.put(StartupPhase.SERVICES, services);
+    steps.put(StartupPhase.WEBSOCKET, ChatSteps.websocket(this));
+    steps.put(StartupPhase.FINALIZE, List.of(
+        Step.critical("self-check", "self_check").validation()
+            .run(context -> context.detail(SelfChecks.ownHealth(ownPort.getAsInt(), context.remaining())))));
+    addExtensions(settings, steps);
+
+    // The timeout-policy step judges the whole plan, itself included: it judges a plan that holds a
+    // stand-in for it, the same in every respect the policy reads (name, component, criticality).
+    TimeoutPolicy policy = policy(settings.startup());
+    StartupPlan shape = StartupPlan.of(phases(steps, timeoutPolicy(context -> { })), policy);
+    this.plan = StartupPlan.of(phases(steps, timeoutPolicy(context -> checkPolicy(shape, settings, context))), policy);
+  }
+
+  private static Step timeoutPolicy(StepAction check) {
+    return Step.critical("timeout-policy", "settings").validation().run(check);
+  }
+
+  /** The phases in order; the timeout policy's step follows INIT's settings and diagnostics, before any extension's. */
+  private static List<Phase> phases(Map<StartupPhase, List<Step>> steps, Step timeoutPolicy) {
+    List<Phase> phases = new ArrayList<>();
+    for (StartupPhase phase : StartupPhase.values()) {
+      List<Step> own = new ArrayList<>(steps.getOrDefault(phase, List.of()));
+      if (phase == StartupPhase.INIT) {
+        own.add(2, timeoutPolicy);
+      }
+      phases.add(new Phase(phase.name(), phase.concurrent(), own));
+    }
+    return phases;
+  }
+
+  StartupPlan plan() {
+    return plan;
+  }
+
+  /** What the service serves with, from what the steps built; call once the start completed. */
+  Application application() {
+    return new Application(tokens.require(), chat.optional().map(Chat::service), chat.optional().map(Chat::api),
+        database.optional(), redis.optional());
+  }
 
   /** The timeout policy the settings describe: defaults overridden per component. */
   public static TimeoutPolicy policy(StartupSettings startup) {
@@ -63,7 +175,7 @@ public final class BackendPlan {
    */
   public static StartupPlan describe(Settings settings) {
     try (HealthMonitor idle = new HealthMonitor(Duration.ofSeconds(1), Duration.ofMillis(800))) {
-      return build(new Components(settings, idle));
+      return new BackendPlan(settings, idle, new OpenResources(), () -> 0, Optional::empty).plan();
     }
   }
 
@@ -71,54 +183,6 @@ public final class BackendPlan {
   static Startup.Options options(Settings settings, long originNanos) {
     boolean bypass = settings.startup().bypassValidation() && !settings.production();
     return new Startup.Options(settings.startup().allowDegraded(), bypass, originNanos);
-  }
-
-  static StartupPlan build(Components components) {
-    Settings settings = components.settings;
-    AtomicReference<StartupPlan> self = new AtomicReference<>();
-    Map<String, List<Step>> phases = new LinkedHashMap<>();
-    PHASES.forEach(p -> phases.put(p, new ArrayList<>()));
-
-    phases.get("INIT").addAll(List.of(
-        Step.critical("settings", "settings")
-            .hint("fix every setting listed under env in one deploy; `netra check` shows the same list before deploying")
-            .run(context -> checkSettings(settings, context)),
-        Step.optional("diagnostics", "diagnostics").run(context -> context.detail(Diagnostics.log(settings))),
-        Step.critical("timeout-policy", "settings").validation()
-            .run(context -> checkPolicy(self.get(), settings, context))));
-
-    phases.get("DEPENDENCIES").add(
-        Step.critical("signing-key", "auth").settings("JWT_SECRET_KEY")
-            .run(context -> {
-              SigningKey key = SigningKey.load(settings);
-              components.tokens = new Tokens(key);
-              context.detail("HS256 key from " + key.source());
-            }));
-
-    phases.get("DATABASE").addAll(DependencySteps.database(components));
-    phases.get("CACHE").add(DependencySteps.cache(components));
-    // Usage data: the price catalog (critical), and the development user's demo history (optional, development only).
-    phases.get("SERVICES").addAll(UsageSteps.services(components));
-    phases.get("SERVICES").addAll(AgentSteps.services(components));
-    phases.get("WEBSOCKET").addAll(ChatSteps.websocket(components));
-    phases.get("FINALIZE").add(
-        Step.critical("self-check", "self_check").validation()
-            .run(context -> context.detail(SelfChecks.ownHealth(components.httpPort, context.remaining()))));
-
-    List<String> extensionErrors = addExtensions(settings, phases);
-    if (!extensionErrors.isEmpty()) {
-      phases.get("FINALIZE").add(Step.optional("extensions", "extensions").run(context -> {
-        throw new IllegalStateException(String.join("; ", extensionErrors));
-      }));
-    }
-
-    List<Phase> plan = new ArrayList<>();
-    // SERVICES runs in order: the supervisor needs the model and the tools; WEBSOCKET: the chat needs the event bus
-    Set<String> concurrent = Set.of("DEPENDENCIES");
-    phases.forEach((name, steps) -> plan.add(new Phase(name, concurrent.contains(name), steps)));
-    StartupPlan built = StartupPlan.of(plan, policy(settings.startup()));
-    self.set(built);
-    return built;
   }
 
   private static void checkSettings(Settings settings, StepContext context) {
@@ -168,28 +232,33 @@ public final class BackendPlan {
     return settings.platform().kind() == Platform.Kind.CLOUD_RUN ? CLOUD_RUN_WINDOW : null;
   }
 
-  /** Adds every installed extension's steps; returns what went wrong loading them. */
-  private static List<String> addExtensions(Settings settings, Map<String, List<Step>> phases) {
+  /**
+   * Adds every installed extension's steps to the end of their phases. An extension that cannot be
+   * loaded must never stop the start: what went wrong shows as a failed optional step in FINALIZE.
+   */
+  private static void addExtensions(Settings settings, Map<StartupPhase, List<Step>> steps) {
     List<String> errors = new ArrayList<>();
     try {
-      var providers = ServiceLoader.load(StartupExtension.class).stream().toList();
-      for (var provider : providers) {
+      for (var provider : ServiceLoader.load(StartupExtension.class).stream().toList()) {
         try {
           for (StartupExtension.Contribution c : provider.get().steps(settings)) {
-            List<Step> steps = phases.get(c.phase());
-            if (steps == null) {
-              errors.add(provider.type().getName() + " names unknown phase " + c.phase() + " (phases: " + PHASES + ")");
-            } else {
-              steps.add(c.step());
-            }
+            List<Step> phase = new ArrayList<>(steps.getOrDefault(c.phase(), List.of()));
+            phase.add(c.step());
+            steps.put(c.phase(), phase);
           }
-        } catch (Throwable t) { // an extension must never stop the start: record it as an optional failure
+        } catch (Throwable t) {
           errors.add(provider.type().getName() + " failed to load: " + t);
         }
       }
     } catch (Throwable t) {
       errors.add("extensions could not be listed: " + t);
     }
-    return errors;
+    if (!errors.isEmpty()) {
+      List<Step> finalize = new ArrayList<>(steps.get(StartupPhase.FINALIZE));
+      finalize.add(Step.optional("extensions", "extensions").run(context -> {
+        throw new IllegalStateException(String.join("; ", errors));
+      }));
+      steps.put(StartupPhase.FINALIZE, finalize);
+    }
   }
 }

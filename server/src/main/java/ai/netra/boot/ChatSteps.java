@@ -1,17 +1,20 @@
 package ai.netra.boot;
 
-import ai.netra.cache.LocalEventBus;
-import ai.netra.cache.LocalRateLimiter;
-import ai.netra.chat.ChatEndpoint;
 import ai.netra.chat.ChatService;
+import ai.netra.config.Environment;
+import ai.netra.config.Settings;
 import ai.netra.db.ChatRepository;
+import ai.netra.db.Database;
 import ai.netra.http.ApiRoutes;
+import ai.netra.http.OriginPolicy;
 import ai.netra.startup.Step;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The WEBSOCKET phase: the event bus, the chat socket and API, and the self-test of the events' JSON. */
+/** The WEBSOCKET phase: the event bus, and the chat socket and API. */
 final class ChatSteps {
 
   private static final Logger log = LoggerFactory.getLogger(ChatSteps.class);
@@ -19,30 +22,35 @@ final class ChatSteps {
   private ChatSteps() { }
 
   /** In order: the chat needs the event bus. */
-  static List<Step> websocket(Components components) {
+  static List<Step> websocket(BackendPlan p) {
     return List.of(
         Step.critical("event-bus", "event_bus").run(context -> {
-          if (components.eventBus == null) { // Redis failed and was allowed to: one instance still works
-            components.eventBus = new LocalEventBus();
-            components.rateLimiter = new LocalRateLimiter(ChatEndpoint.MESSAGES_BURST, ChatEndpoint.MESSAGES_PER_SECOND);
+          Optional<BackendPlan.Messaging> shared = p.sharedMessaging.optional();
+          if (shared.isEmpty()) { // Redis failed and was allowed to: one instance still works
+            p.messaging.set(DependencySteps.local());
             log.warn("Redis is unavailable: events reach only this instance's sockets until it returns and the service restarts");
             context.detail("DEGRADED to the in-process event bus: other instances do not see this one's events");
             return;
           }
-          context.detail(components.eventBus.kind() + " event bus");
+          context.detail(p.messaging.set(shared.get()).bus().kind() + " event bus");
         }),
         Step.critical("chat-endpoint", "chat").run(context -> {
-          if (components.database == null) { // allowed to run without a database: no chat, the rest serves
+          Optional<Database> database = p.database.optional();
+          if (database.isEmpty()) { // allowed to run without a database: no chat, the rest serves
             context.detail("DEGRADED: no database, so the chat socket and the API answer 503");
             return;
           }
-          ChatRepository chats = new ChatRepository(components.database.dataSource());
-          components.chat = new ChatService(chats, components.eventBus, components.rateLimiter, components.agent);
-          components.api = new ApiRoutes(components.tokens, chats, components.usageImport, components.origins);
-          context.detail("/ws/chat and /ws over the " + components.eventBus.kind()
-              + " event bus");
-        }),
-        Step.critical("serialization-self-test", "serialization").validation()
-            .run(context -> context.detail(SelfChecks.serialization())));
+          BackendPlan.Messaging messaging = p.messaging.require();
+          ChatRepository chats = new ChatRepository(database.get().dataSource(), Clock.systemUTC());
+          ChatService service = new ChatService(chats, messaging.bus(), messaging.limiter(), p.agent.require());
+          ApiRoutes api = new ApiRoutes(p.tokens.require(), chats, p.usageImport.require(), origins(p.settings));
+          p.chat.set(new BackendPlan.Chat(service, api));
+          context.detail("/ws/chat and /ws over the " + messaging.bus().kind() + " event bus");
+        }));
+  }
+
+  /** Which browser origins may open the chat socket and call the API. */
+  static OriginPolicy origins(Settings settings) {
+    return new OriginPolicy(settings.allowedOrigins(), settings.environment() == Environment.DEVELOPMENT);
   }
 }

@@ -2,6 +2,7 @@ package ai.netra.boot;
 
 import ai.netra.cache.Redis;
 import ai.netra.db.Database;
+import ai.netra.health.Readiness;
 import ai.netra.metrics.Metrics;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -19,11 +20,12 @@ final class MetricsBinding {
 
   private MetricsBinding() { }
 
-  static void install(Components components) {
-    Metrics metrics = new Metrics(() -> components.readiness.startup(), () -> components.readiness.ready());
+  /** The registry with the service's series, bound to {@code app}'s components; the chat records from now on. */
+  static Metrics install(Application app, Readiness readiness) {
+    Metrics metrics = new Metrics(readiness::startup, readiness::ready);
     for (String state : new String[] {"active", "idle", "pending", "max"}) {
       metrics.gauge("netra.db.pool.connections", "Database pool connections (pending: borrowers waiting)",
-          Tags.of("state", state), () -> components.database == null ? null : components.database.poolStats(),
+          Tags.of("state", state), () -> app.database().map(Database::poolStats).orElse(null),
           stats -> switch (state) {
             case "active" -> stats.active();
             case "idle" -> stats.idle();
@@ -32,15 +34,13 @@ final class MetricsBinding {
           });
     }
     metrics.counter("netra.redis.errors", "Redis commands that failed (no answer or refused)", Tags.empty(),
-        () -> components.redis, Redis::errors);
+        () -> app.redis().orElse(null), Redis::errors);
     new JvmMemoryMetrics().bindTo(metrics.registry());
     new JvmGcMetrics().bindTo(metrics.registry());
     new JvmThreadMetrics().bindTo(metrics.registry());
     new ProcessorMetrics().bindTo(metrics.registry());
     new UptimeMetrics().bindTo(metrics.registry());
-    components.metrics = metrics;
-    if (components.chat != null) {
-      components.chat.bindMetrics(metrics.registry());
-    }
+    app.chat().ifPresent(chat -> chat.bindMetrics(metrics.registry()));
+    return metrics;
   }
 }

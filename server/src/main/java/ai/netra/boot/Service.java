@@ -1,21 +1,29 @@
 package ai.netra.boot;
 
-import ai.netra.chat.ChatEndpoint;
+import static ai.netra.config.SettingNames.PORT;
+
+import ai.netra.chat.ChatService;
+import ai.netra.config.Environment;
 import ai.netra.config.Settings;
+import ai.netra.db.Database;
 import ai.netra.health.HealthMonitor;
 import ai.netra.health.Readiness;
+import ai.netra.http.ApiRoutes;
+import ai.netra.http.ChatEndpoint;
 import ai.netra.http.HttpServer;
 import ai.netra.http.MetricsEndpoint;
+import ai.netra.http.Replies;
+import ai.netra.metrics.Metrics;
 import ai.netra.startup.FailureKind;
 import ai.netra.startup.Outcome;
 import ai.netra.startup.Startup;
 import ai.netra.startup.StartupFailure;
-import ai.netra.startup.StartupPlan;
 import ai.netra.startup.StartupReport;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Handler;
@@ -36,57 +44,72 @@ public final class Service {
   private static final Logger log = LoggerFactory.getLogger(Service.class);
   /** Cloud Run sends SIGKILL 10 s after SIGTERM; everything must be closed before that. */
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(8);
-  static final int EXIT_OTHER = 1;
 
   private final Settings settings;
   private final long originNanos;
   private final String version;
-  private final ServerSocketChannel boundPort;
+  private final Optional<ServerSocketChannel> boundPort;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final OpenResources resources = new OpenResources();
   private HealthMonitor monitor;
   private Readiness readiness;
   private Startup startup;
-  private Components components;
   private volatile HttpServer http;
+  /** What the request paths serve with: published once, when the start completed READY or DEGRADED. */
+  private volatile Application application;
+  /** The Prometheus registry, created after the start (it loads many classes); empty before, or if that failed. */
+  private volatile Optional<Metrics> metrics = Optional.empty();
 
-  /** @param boundPort the listening socket for {@code settings.port()} when the caller bound it already, else null */
-  public Service(Settings settings, long originNanos, String version, ServerSocketChannel boundPort) {
+  /** A service that binds its port when it runs. */
+  public Service(Settings settings, long originNanos, String version) {
+    this(settings, originNanos, version, Optional.empty());
+  }
+
+  private Service(Settings settings, long originNanos, String version, Optional<ServerSocketChannel> boundPort) {
     this.settings = settings;
     this.originNanos = originNanos;
     this.version = version;
     this.boundPort = boundPort;
   }
 
+  /**
+   * A service whose port is bound now, before anything else loads (logging, picocli, Jetty: about 0.3 s on one
+   * CPU): the platform's clock runs from process start, and connections wait in the kernel's accept queue until
+   * Jetty answers them, 503 while starting. Without a valid port nothing is bound: {@link #run} reports why.
+   */
+  public static Service portFirst(Settings settings, long originNanos, String version) {
+    boolean validPort = settings.problems().stream().noneMatch(p -> p.settings().contains(PORT));
+    return new Service(settings, originNanos, version,
+        validPort ? HttpServer.bindEarly(settings.port()) : Optional.empty());
+  }
+
   /** Runs the service to its end and returns the exit code: 0 after SIGTERM, else the failure's code. */
   public int run() {
-    if (settings.problems().stream().anyMatch(p -> p.settings().contains("PORT"))) {
+    if (settings.problems().stream().anyMatch(p -> p.settings().contains(PORT))) {
       // Without a valid port there is nothing to bind; fail before anything else, as the contract says.
-      return failBeforeBind(FailureKind.CONFIGURATION, "settings", "settings", List.of("PORT"),
-          settings.problems().stream().filter(p -> p.settings().contains("PORT")).map(Settings.Problem::message).toList(),
+      return failBeforeBind(FailureKind.CONFIGURATION, "settings", "settings", List.of(PORT),
+          settings.problems().stream().filter(p -> p.settings().contains(PORT)).map(Settings.Problem::message).toList(),
           "set PORT to the port the platform routes to (Cloud Run sets it for you)");
     }
     monitor = new HealthMonitor(Duration.ofMillis(1000), Duration.ofMillis(800));
-    components = new Components(settings, monitor);
-    StartupPlan plan;
+    BackendPlan plan;
     try {
-      plan = BackendPlan.build(components);
+      plan = new BackendPlan(settings, monitor, resources, () -> http.port(), () -> metrics.map(Metrics::registry));
     } catch (RuntimeException | LinkageError e) { // e.g. an installed extension adds a step whose name is taken
       return failBeforeBind(FailureKind.DEFECT, "plan", "startup", List.of(),
           List.of(e.getClass().getName() + ": " + e.getMessage()),
           "the startup plan itself is broken (a defect in this build or in an installed extension): roll back and report this record");
     }
-    startup = new Startup(plan, BackendPlan.options(settings, originNanos));
+    startup = new Startup(plan.plan(), BackendPlan.options(settings, originNanos));
     readiness = new Readiness(startup::report, monitor);
-    components.readiness = readiness;
     try {
-      http = HttpServer.start(settings.port(), boundPort, readiness, this::application, version);
+      http = HttpServer.start(settings.port(), boundPort, readiness, this::routes, version);
     } catch (Exception e) {
-      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of("PORT"),
+      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT),
           List.of(e.getClass().getName() + ": " + e.getMessage()),
           "port " + settings.port() + " cannot be bound: another process holds it, or PORT is privileged");
     }
-    components.httpPort = http.port();
     log.info("listening on port {} {} ms after JVM start; starting in {}", http.port(), sinceOriginMs(),
         settings.environment().label());
     handleSignals();
@@ -96,49 +119,54 @@ public final class Service {
       StartupFailure failure = report.failure();
       FailureRecord.write(failure, settings);
       stopQuietly();
-      return failure.exitCode();
+      return ExitCode.of(failure.kind()).code();
     }
-    if (report.outcome().serving()) {
-      if (components.database != null) {
-        components.database.serving();
-      }
+    if (report.outcome().serving() && !stopping.get()) {
+      Application app = plan.application();
+      application = app;
+      readiness.open(); // after the application is published: the gate lets requests through from here on
+      app.database().ifPresent(Database::serving);
       monitor.start();
       Thread.ofVirtual().name("metrics-setup").start(() -> {
         try {
-          MetricsBinding.install(components);
+          metrics = Optional.of(MetricsBinding.install(app, readiness));
         } catch (RuntimeException | LinkageError e) { // optional: the service serves without /metrics
           log.warn("metrics are off, /metrics answers 503: {}", e.toString());
         }
       });
       log.info("{} {} ms after JVM start: serving on port {}", report.outcome(), sinceOriginMs(), http.port());
-      if (settings.environment() == ai.netra.config.Environment.DEVELOPMENT && components.tokens != null) {
+      if (settings.environment() == Environment.DEVELOPMENT) {
         // Development only, by design: a ready-to-use token for the local user, so the chat can be tried at once.
         // The token rides in the fragment, which browsers never send to a server; the page stores it and drops it.
-        String token = components.tokens.mint("dev", Duration.ofHours(12));
+        String token = app.tokens().mint("dev", Duration.ofHours(12));
         log.info("development chat: open http://localhost:{}/#token={} (signs in as user 'dev' for 12 h), "
             + "or connect to ws://localhost:{}/ws/chat with that token", http.port(), token, http.port());
       }
     }
     awaitStopped();
-    return 0;
+    return ExitCode.OK.code();
   }
 
-  /** The routes served once ready: the chat socket, then the API. Components are looked up per request, once built. */
-  private Handler application(Server server) {
-    Handler api = new Handler.Abstract() { // the API once the WEBSOCKET phase built it; the gate keeps requests out before
+  /**
+   * The routes served once ready: the chat socket, {@code /metrics}, then the API, each reading the published
+   * {@link Application}; the starting gate keeps requests out until it is published.
+   */
+  private Handler routes(Server server) {
+    Handler api = new Handler.Abstract() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        Handler routes = components.api;
-        if (routes == null && ai.netra.http.Replies.path(request).startsWith("/api/")) { // running without a database
+        Optional<ApiRoutes> routes = application.api();
+        if (routes.isEmpty() && Replies.path(request).startsWith("/api/")) { // running without a database
           response.getHeaders().put("Retry-After", "30");
-          return ai.netra.http.Replies.error(response, callback, 503, "storage_unavailable",
+          return Replies.error(response, callback, 503, "storage_unavailable",
               "the database is unavailable (the service runs degraded); try again later");
         }
-        return routes != null && routes.handle(request, response, callback);
+        return routes.isPresent() && routes.get().handle(request, response, callback);
       }
     };
-    Handler metrics = new MetricsEndpoint(() -> components.metrics, api);
-    return ChatEndpoint.handler(server, () -> components.chat, () -> components.tokens, components.origins, metrics);
+    Handler metricsRoute = new MetricsEndpoint(() -> metrics, api);
+    return ChatEndpoint.handler(server, () -> application.chat(), () -> application.tokens(), ChatSteps.origins(settings),
+        metricsRoute);
   }
 
   /** Begins shutdown once: readiness false at once, the start cancelled, requests drained, resources closed. */
@@ -154,8 +182,9 @@ public final class Service {
     if (startup != null) {
       startup.cancel();
     }
-    if (components != null && components.chat != null) {
-      components.chat.close(); // sockets get 1001 and runs are recorded as interrupted while the database is still there
+    Application app = application;
+    if (app != null) {
+      app.chat().ifPresent(ChatService::close); // sockets get 1001, runs are recorded as interrupted while the database is there
     }
     try {
       if (http != null) {
@@ -164,9 +193,7 @@ public final class Service {
     } catch (Exception e) {
       log.warn("HTTP server did not stop cleanly: {}", e.toString());
     }
-    if (components != null) {
-      components.closeAll(SHUTDOWN_GRACE.dividedBy(2));
-    }
+    resources.closeAll(SHUTDOWN_GRACE.dividedBy(2));
     if (monitor != null) {
       monitor.close();
     }
@@ -179,7 +206,7 @@ public final class Service {
       try {
         Signal.handle(new Signal(name), signal -> Thread.ofPlatform().name("shutdown").start(() -> {
           shutdown("SIG" + signal.getName());
-          System.exit(0);
+          System.exit(ExitCode.OK.code());
         }));
       } catch (IllegalArgumentException e) {
         log.debug("signal {} cannot be handled here: {}", name, e.getMessage());
@@ -203,17 +230,18 @@ public final class Service {
     } catch (Exception e) {
       log.debug("stopping HTTP after a failed start: {}", e.toString());
     }
-    components.closeAll(Duration.ofSeconds(2));
+    resources.closeAll(Duration.ofSeconds(2));
     monitor.close();
   }
 
+  /** Fails before the startup plan runs; a port that cannot be bound is none of the startup's kinds, so it exits 1. */
   private int failBeforeBind(FailureKind kind, String step, String component, List<String> names, List<String> cause,
       String hint) {
-    StartupFailure failure = new StartupFailure("INIT", step, component, kind,
-        kind == FailureKind.DEPENDENCY ? EXIT_OTHER : kind.exitCode(), cause, names, hint, sinceOriginMs(),
-        settings.startup().totalBudget().toMillis());
+    ExitCode code = step.equals("bind") ? ExitCode.FAILED : ExitCode.of(kind);
+    StartupFailure failure = new StartupFailure("INIT", step, component, kind, code.code(), cause, names, hint,
+        sinceOriginMs(), settings.startup().totalBudget().toMillis());
     FailureRecord.write(failure, settings);
-    return failure.exitCode();
+    return code.code();
   }
 
   private long sinceOriginMs() {

@@ -11,9 +11,9 @@ import java.util.List;
  */
 public interface StartupExtension {
 
-  /** The steps to add, each to the end of a phase of {@link BackendPlan#PHASES}. */
+  /** The steps to add, each to the end of its phase. */
   List<Contribution> steps(Settings settings);
 
-  /** One step for the phase called {@code phase}. */
-  record Contribution(String phase, Step step) { }
+  /** One step for {@code phase}. */
+  record Contribution(StartupPhase phase, Step step) { }
 }

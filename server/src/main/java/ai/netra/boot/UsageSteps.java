@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +27,13 @@ final class UsageSteps {
 
   private UsageSteps() { }
 
-  static List<Step> services(Components components) {
-    Settings settings = components.settings;
+  /** Uploads into {@code llm_usage}, checked against {@code catalog}: the API's, and netra import's through {@link OpenDatabase}. */
+  static UsageImport importer(Database database, PriceCatalog catalog) {
+    return new UsageImport(new UsageStore(database.dataSource(Database.IMPORT_STATEMENTS)), catalog, Clock.systemUTC());
+  }
+
+  static List<Step> services(BackendPlan p) {
+    Settings settings = p.settings;
     List<Step> steps = new ArrayList<>();
     steps.add(Step.critical("price-catalog", "usage").settings(PriceCatalog.SETTING)
         .hint("fix or unset " + PriceCatalog.SETTING + "; its lines use the header " + PriceCatalog.HEADER)
@@ -35,31 +41,31 @@ final class UsageSteps {
           // Loaded first, database or not: a bad operator file is a configuration error (exit 2) either way.
           PriceCatalog catalog = PriceCatalog.load(settings.priceCatalogFile());
           String source = settings.priceCatalogFile() == null ? "shipped" : "shipped + " + settings.priceCatalogFile();
-          if (components.database == null) { // allowed to run without a database: no usage uploads then
+          Optional<Database> database = p.database.optional();
+          if (database.isEmpty()) { // allowed to run without a database: no usage uploads then
             context.detail("DEGRADED: no database; " + catalog.models().size() + " models (" + source + ") not synced");
             return;
           }
           int changed;
           try {
-            changed = catalog.sync(components.database.dataSource(context.remaining()));
+            changed = catalog.sync(database.get().dataSource(context.remaining()));
           } catch (SQLException e) {
             throw new DependencyException("cannot write the price catalog into model_prices: " + e.getMessage()
                 + " (SQLState " + e.getSQLState() + ")", "check that the database accepts writes", List.of(), e);
           }
-          components.usageImport = new UsageImport(
-              new UsageStore(components.database.dataSource(Database.IMPORT_STATEMENTS)), catalog,
-              Clock.systemUTC());
+          p.usageImport.set(importer(database.get(), catalog));
           context.detail(catalog.models().size() + " models, " + catalog.prices().size() + " prices (" + source + "); "
               + (changed == 0 ? "model_prices already up to date" : changed + " rows of model_prices written"));
         }));
     if (settings.environment() == Environment.DEVELOPMENT) {
       steps.add(Step.optional("demo-usage", "usage").run(context -> {
-        if (components.database == null) {
+        Optional<Database> database = p.database.optional();
+        if (database.isEmpty()) {
           context.detail("skipped: no database");
           return;
         }
         long started = System.nanoTime();
-        UsageStore store = new UsageStore(components.database.dataSource(context.remaining()));
+        UsageStore store = new UsageStore(database.get().dataSource(context.remaining()));
         DemoUsage demo = new DemoUsage(Clock.systemUTC());
         long existing = store.count(DEVELOPMENT_USER);
         if (existing > 0) {

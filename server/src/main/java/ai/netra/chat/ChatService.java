@@ -3,10 +3,9 @@ package ai.netra.chat;
 import ai.netra.agent.Agent;
 import ai.netra.agent.AgentException;
 import ai.netra.agent.AgentRun;
+import ai.netra.agent.RunEvent;
 import ai.netra.cache.EventBus;
 import ai.netra.cache.RateLimiter;
-import ai.netra.db.ChatRepository;
-import ai.netra.db.ThreadNotFoundException;
 import ai.netra.json.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,8 +13,8 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -42,12 +41,11 @@ public final class ChatService implements AutoCloseable {
   /** How often every socket is checked for a ping that is due or a peer silent past the idle timeout. */
   static final Duration KEEPALIVE_CHECK = Duration.ofSeconds(5);
 
-  private final ChatRepository chats;
+  private final ChatStore chats;
   private final EventBus bus;
   private final RateLimiter limiter;
   private final Agent agent;
   private final ChatMetrics metrics = new ChatMetrics();
-  private final EventJson json = new EventJson();
   private final Map<String, Set<ChatSocket>> sockets = new ConcurrentHashMap<>();
   private final Map<UUID, ActiveRun> runs = new ConcurrentHashMap<>();
   private final ExecutorService runThreads =
@@ -57,7 +55,7 @@ public final class ChatService implements AutoCloseable {
   private final java.util.concurrent.ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("chat-pinger").factory());
 
-  public ChatService(ChatRepository chats, EventBus bus, RateLimiter limiter, Agent agent) {
+  public ChatService(ChatStore chats, EventBus bus, RateLimiter limiter, Agent agent) {
     this.chats = chats;
     this.bus = bus;
     this.limiter = limiter;
@@ -67,26 +65,17 @@ public final class ChatService implements AutoCloseable {
     pinger.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** The limits a client is told when it connects. */
-  Map<String, Object> limits() {
-    Map<String, Object> limits = new LinkedHashMap<>();
-    limits.put("max_frame_bytes", ChatEndpoint.MAX_FRAME_BYTES);
-    limits.put("max_message_chars", ClientMessage.MAX_CONTENT);
-    limits.put("idle_timeout_s", ChatEndpoint.IDLE_TIMEOUT.toSeconds());
-    limits.put("ping_interval_s", ChatEndpoint.PING_INTERVAL.toSeconds());
-    limits.put("messages_burst", ChatEndpoint.MESSAGES_BURST);
-    limits.put("messages_per_second", ChatEndpoint.MESSAGES_PER_SECOND);
-    return limits;
+  /** A new socket of the authenticated user {@code userId}, for Jetty to run (public only because Jetty calls its methods). */
+  public ChatSocket connect(String userId) {
+    return new ChatSocket(this, userId);
   }
 
   void opened(ChatSocket socket) {
+    // First the greeting, then the live events: a client always hears connection_established first, and
+    // resumes what was stored before it listened.
+    send(socket, transient_(new ChatEvent.ConnectionEstablished(socket.userId(), socket.id(), 1, ChatEvent.Limits.CURRENT),
+        null));
     sockets.computeIfAbsent(socket.userId(), u -> ConcurrentHashMap.newKeySet()).add(socket);
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("user_id", socket.userId());
-    payload.put("connection_id", socket.id());
-    payload.put("protocol", 1);
-    payload.put("limits", limits());
-    send(socket, "connection_established", transient_("connection_established", null, null, payload));
   }
 
   void closed(ChatSocket socket, int code) {
@@ -132,36 +121,32 @@ public final class ChatService implements AutoCloseable {
     try {
       switch (message) {
         case ClientMessage.Ping p -> send(socket, "pong", pong());
-        case ClientMessage.Invalid invalid -> send(socket, "error", error(invalid.code(), invalid.message(), null));
+        case ClientMessage.Invalid invalid -> send(socket, error(invalid.code(), invalid.message(), null));
         case ClientMessage.UserMessage m -> userMessage(socket, m);
         case ClientMessage.Resume r -> resume(socket, r);
         case ClientMessage.StopAgent s -> stop(socket, s);
       }
     } catch (ThreadNotFoundException e) {
-      send(socket, "error", error("not_found", "no such thread", null));
+      send(socket, error("not_found", "no such thread", null));
     } catch (RuntimeException e) {
       log.warn("chat message of user {} failed: {}", socket.userId(), e.toString());
-      send(socket, "error", error("server_error", "the message could not be handled; try again", null));
+      send(socket, error("server_error", "the message could not be handled; try again", null));
     }
   }
 
   private void userMessage(ChatSocket socket, ClientMessage.UserMessage m) {
     if (!limiter.tryAcquire("messages:" + socket.userId())) {
       socket.rateLimited();
-      send(socket, "error", error("rate_limited", "too many messages; at most " + ChatEndpoint.MESSAGES_PER_SECOND
-          + " a second after a burst of " + ChatEndpoint.MESSAGES_BURST, m.threadId()));
+      send(socket, error("rate_limited", "too many messages; at most " + ChatLimits.MESSAGES_PER_SECOND
+          + " a second after a burst of " + ChatLimits.MESSAGES_BURST, m.threadId()));
       return;
     }
     socket.allowed();
-    ChatRepository.SavedMessage saved = chats.saveUserMessage(socket.userId(), m.threadId(), m.content());
+    ChatStore.SavedMessage saved = chats.saveUserMessage(socket.userId(), m.threadId(), m.content());
     UUID runId = chats.startRun(socket.userId(), saved.threadId());
     ActiveRun run = new ActiveRun(socket.userId(), saved.threadId(), runId);
     runs.put(runId, run);
-    Map<String, Object> started = new LinkedHashMap<>();
-    started.put("message_id", saved.messageId());
-    started.put("new_thread", saved.newThread());
-    started.put("agent", agent.getClass().getSimpleName());
-    run.emit("agent_started", started); // the acknowledgement: the message is stored, the run has begun
+    run.record(new ChatEvent.AgentStarted(saved.messageId(), saved.newThread(), agent.getClass().getSimpleName()));
     runThreads.submit(() -> execute(run, m.content()));
   }
 
@@ -173,14 +158,10 @@ public final class ChatService implements AutoCloseable {
       Agent.Answer answer = answer(content, run);
       if (answer == null || run.stopped()) {
         status = closing.get() ? "interrupted" : "stopped";
-        run.emit("agent_completed", Map.of("status", status, "answer", ""));
+        run.record(ChatEvent.AgentCompleted.without(status));
       } else {
         chats.saveAssistantMessage(run.threadId, answer.text());
-        Map<String, Object> done = new LinkedHashMap<>();
-        done.put("status", "completed");
-        done.put("answer", answer.text());
-        done.put("figures", answer.figures());
-        run.emit("agent_completed", done);
+        run.record(new ChatEvent.AgentCompleted("completed", answer.text(), answer.figures()));
       }
     } catch (Exception e) {
       status = closing.get() ? "interrupted" : "failed";
@@ -190,7 +171,7 @@ public final class ChatService implements AutoCloseable {
       String code = e instanceof AgentException known ? known.code() : "agent_failed";
       String message = e instanceof AgentException ? e.getMessage() : "the agent could not finish this answer";
       try {
-        run.emit("error", Map.of("code", code, "message", message));
+        run.record(new ChatEvent.Failure(code, message));
       } catch (RuntimeException ignored) {
         // the database may be the reason; the run is marked below if it can be
       }
@@ -220,19 +201,40 @@ public final class ChatService implements AutoCloseable {
 
   private void resume(ChatSocket socket, ClientMessage.Resume r) {
     if (!limiter.tryAcquire("resume:" + socket.userId())) {
-      send(socket, "error", error("rate_limited", "too many resumes", r.threadId()));
+      send(socket, error("rate_limited", "too many resumes", r.threadId()));
       return;
     }
-    List<ChatRepository.StoredEvent> missed = chats.events(socket.userId(), r.threadId(), r.afterEventId(), RESUME_BATCH);
-    for (ChatRepository.StoredEvent e : missed) {
-      send(socket, e.type(), wire(e));
+    // The thread's live events are held back on this socket while the stored ones are replayed, then handed
+    // over in order: a run that streams meanwhile reaches the client once each, with no gap.
+    socket.beginReplay(r.threadId(), r.afterEventId());
+    try {
+      long after = r.afterEventId();
+      while (true) {
+        List<ChatStore.StoredEvent> missed = chats.events(socket.userId(), r.threadId(), after, RESUME_BATCH);
+        for (ChatStore.StoredEvent e : missed) {
+          if (socket.replay(r.threadId(), e.eventId(), wire(e))) {
+            metrics.sent(e.type(), 1);
+          }
+        }
+        if (missed.size() == RESUME_BATCH) {
+          return; // the client asks again after the last one; the live events stay held until it catches up
+        }
+        OptionalLong gap = socket.handOver(r.threadId());
+        if (gap.isEmpty()) {
+          return;
+        }
+        after = gap.getAsLong(); // held events ran ahead of this batch (too many to hold): fetch what lies between
+      }
+    } catch (RuntimeException e) {
+      socket.endReplay(r.threadId()); // the client gets an error and may resume again; the live events flow meanwhile
+      throw e;
     }
   }
 
   private void stop(ChatSocket socket, ClientMessage.StopAgent s) {
     ActiveRun run = runs.get(s.runId());
     if (run == null || !run.userId.equals(socket.userId())) {
-      send(socket, "error", error("not_found", "no running agent with that run_id on this instance", null));
+      send(socket, error("not_found", "no running agent with that run_id on this instance", null));
       return;
     }
     run.stop();
@@ -247,11 +249,31 @@ public final class ChatService implements AutoCloseable {
     Set<ChatSocket> mine = sockets.get(message.substring(0, cut));
     if (mine != null) {
       String event = message.substring(cut + 1);
+      UUID threadId = threadOf(event);
+      long eventId = eventIdOf(event);
       for (ChatSocket socket : mine) {
-        socket.send(event);
+        socket.live(threadId, eventId, event);
       }
       metrics.sent(ChatMetrics.typeOf(event), mine.size());
     }
+  }
+
+  /** The thread of a stored event's wire form, which {@link #wire} writes with {@code "thread_id"} after the run. */
+  static UUID threadOf(String wire) {
+    String field = "\"thread_id\":\"";
+    int at = wire.indexOf(field);
+    return at < 0 ? null : UUID.fromString(wire.substring(at + field.length(), at + field.length() + 36));
+  }
+
+  /** The event id of a stored event's wire form, which {@link #wire} writes second. */
+  static long eventIdOf(String wire) {
+    String field = "\"event_id\":";
+    int at = wire.indexOf(field) + field.length();
+    int end = at;
+    while (end < wire.length() && Character.isDigit(wire.charAt(end))) {
+      end++;
+    }
+    return end == at ? 0 : Long.parseLong(wire, at, end, 10);
   }
 
   private void send(ChatSocket socket, String type, String event) {
@@ -259,8 +281,12 @@ public final class ChatService implements AutoCloseable {
     metrics.sent(type, 1);
   }
 
+  private void send(ChatSocket socket, Transient event) {
+    send(socket, event.type(), event.wire());
+  }
+
   /** The wire form of a stored event, byte for byte the same live and on resume. */
-  static String wire(ChatRepository.StoredEvent e) {
+  static String wire(ChatStore.StoredEvent e) {
     StringWriter out = new StringWriter(128 + e.payloadJson().length());
     try (JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
       g.writeStartObject();
@@ -278,21 +304,24 @@ public final class ChatService implements AutoCloseable {
     return out.toString();
   }
 
-  private String transient_(String type, UUID runId, UUID threadId, Object payload) {
-    return json.event(new EventJson.ChatEvent(type, 0, runId, threadId, Instant.now(), payload));
+  /** An event sent to one socket and not stored, with its type for the metrics. */
+  private record Transient(String type, String wire) { }
+
+  private static Transient transient_(ChatEvent event, UUID threadId) {
+    return new Transient(event.type(), EventJson.event(event.type(), null, threadId, Instant.now(), event));
   }
 
   /**
-   * The same bytes {@link EventJson} writes for a pong, without it: pings are the one frame a client
-   * may send many times a second, and the generic writer was a tenth of the server's time per ping.
+   * The same bytes {@link EventJson} writes for a {@link ChatEvent.Pong}, written directly: pings are the one
+   * frame a client may send many times a second.
    */
   static String pong() {
     return "{\"type\":\"pong\",\"event_id\":0,\"run_id\":null,\"thread_id\":null,\"timestamp\":\"" + Instant.now()
         + "\",\"payload\":{}}";
   }
 
-  private String error(String code, String message, UUID threadId) {
-    return transient_("error", null, threadId, Map.of("code", code, "message", message));
+  private static Transient error(String code, String message, UUID threadId) {
+    return transient_(new ChatEvent.Failure(code, message), threadId);
   }
 
   /** Stops runs and closes every socket with 1001 (going away); runs still going are recorded as interrupted. Idempotent. */
@@ -352,9 +381,17 @@ public final class ChatService implements AutoCloseable {
     }
 
     @Override
-    public void emit(String type, Object payload) {
-      String payloadJson = json.write(payload);
-      ChatRepository.StoredEvent stored = chats.appendEvent(threadId, runId, type, Instant.now(), payloadJson);
+    public void emit(RunEvent event) {
+      store(event.type(), event);
+    }
+
+    /** Stores and delivers one of the chat's own events of this run. */
+    void record(ChatEvent event) {
+      store(event.type(), event);
+    }
+
+    private void store(String type, Object payload) {
+      ChatStore.StoredEvent stored = chats.appendEvent(threadId, runId, type, Instant.now(), EventJson.write(payload));
       bus.publish(CHANNEL, userId + "\n" + wire(stored));
     }
 

@@ -1,6 +1,11 @@
 package ai.netra.chat;
 
 import java.nio.ByteBuffer;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -16,12 +21,16 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
   static final int MAX_QUEUED_SENDS = 1000;
   /** Refused messages in a row after which a flooding client is disconnected (1008). */
   static final int MAX_RATE_LIMITED_IN_A_ROW = 50;
+  /** Live events held back for a thread while it is replayed; past this they are dropped and fetched from the store. */
+  static final int MAX_HELD = 2 * ChatService.RESUME_BATCH;
 
   private final ChatService chat;
   private final String userId;
   private final String id = UUID.randomUUID().toString();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger rateLimitedInARow = new AtomicInteger();
+  /** Per thread: which of its stored events this socket sent, and while a resume replays it, the live ones held. */
+  private final Map<UUID, Cursor> cursors = new HashMap<>();
   private volatile Session session;
   /** {@link System#nanoTime()} of the last frame from the peer (a pong counts) and of the last ping sent. */
   private volatile long lastHeard;
@@ -77,6 +86,88 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
     log.debug("chat socket {} error: {}", id, cause.toString());
   }
 
+  private static final class Cursor {
+    /** The event ids sent on this socket since its last resume of the thread (they are numbered 1, 2, 3, ...). */
+    final BitSet sent = new BitSet();
+    /** While a resume replays: the last event id it replayed (or asked after), and the live events held, by id. */
+    long replayed;
+    TreeMap<Long, String> held;
+
+    /** Sends {@code wire} unless this socket sent event {@code eventId} already. */
+    void sendOnce(ChatSocket socket, long eventId, String wire) {
+      if (eventId > Integer.MAX_VALUE || !sent.get((int) eventId)) {
+        sent.set((int) Math.min(eventId, Integer.MAX_VALUE));
+        socket.send(wire);
+      }
+    }
+  }
+
+  /**
+   * A stored event from the bus, live: held while a resume replays its thread, else sent unless this socket
+   * sent it already. Events outside a thread go straight out.
+   */
+  synchronized void live(UUID threadId, long eventId, String wire) {
+    if (threadId == null || eventId <= 0) {
+      send(wire);
+      return;
+    }
+    Cursor cursor = cursors.computeIfAbsent(threadId, t -> new Cursor());
+    if (cursor.held == null) {
+      cursor.sendOnce(this, eventId, wire);
+    } else if (cursor.held.size() < MAX_HELD) {
+      cursor.held.put(eventId, wire);
+    }
+  }
+
+  /**
+   * A resume of {@code threadId} after {@code afterEventId} begins: what the client asks for is sent again
+   * whatever this socket sent before, and the thread's live events are held until the replay hands over.
+   */
+  synchronized void beginReplay(UUID threadId, long afterEventId) {
+    Cursor cursor = cursors.computeIfAbsent(threadId, t -> new Cursor());
+    cursor.sent.clear();
+    cursor.replayed = afterEventId;
+    cursor.held = new TreeMap<>();
+  }
+
+  /** Sends one replayed event (they come in order) unless this socket sent it already; false when it had. */
+  synchronized boolean replay(UUID threadId, long eventId, String wire) {
+    Cursor cursor = cursors.get(threadId);
+    cursor.replayed = eventId;
+    boolean sent = !cursor.sent.get((int) Math.min(eventId, Integer.MAX_VALUE));
+    cursor.sendOnce(this, eventId, wire);
+    return sent;
+  }
+
+  /**
+   * Ends a replay that caught up with the store: sends the held live events that follow it without a gap,
+   * and lets live events through again. When the held ones run ahead of the replay (some were dropped),
+   * returns the id to replay after, and keeps holding.
+   */
+  synchronized OptionalLong handOver(UUID threadId) {
+    Cursor cursor = cursors.get(threadId);
+    while (!cursor.held.isEmpty()) {
+      long next = cursor.held.firstKey();
+      if (next > cursor.replayed + 1) {
+        return OptionalLong.of(cursor.replayed);
+      }
+      String wire = cursor.held.pollFirstEntry().getValue();
+      cursor.replayed = Math.max(cursor.replayed, next);
+      cursor.sendOnce(this, next, wire);
+    }
+    cursor.held = null;
+    return OptionalLong.empty();
+  }
+
+  /** Ends a replay that failed: the held live events go out in order, and live ones flow again. */
+  synchronized void endReplay(UUID threadId) {
+    Cursor cursor = cursors.get(threadId);
+    if (cursor != null && cursor.held != null) {
+      cursor.held.forEach((eventId, wire) -> cursor.sendOnce(this, eventId, wire));
+      cursor.held = null;
+    }
+  }
+
   /** Queues {@code text} for sending; closes the socket (1008) when the client has stopped reading. */
   void send(String text) {
     Session s = session;
@@ -101,13 +192,13 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
     if (s == null || !s.isOpen()) {
       return; // not open yet, or closing: the connection's idle timeout ends a close the peer never answers
     }
-    if (nowNanos - lastHeard >= ChatEndpoint.IDLE_TIMEOUT.toNanos()) {
-      log.debug("chat socket {} of user {} sent nothing for {} s: dropped", id, userId, ChatEndpoint.IDLE_TIMEOUT.toSeconds());
-      s.close(1001, "nothing received for " + ChatEndpoint.IDLE_TIMEOUT.toSeconds() + " s", Callback.NOOP);
+    if (nowNanos - lastHeard >= ChatLimits.IDLE_TIMEOUT.toNanos()) {
+      log.debug("chat socket {} of user {} sent nothing for {} s: dropped", id, userId, ChatLimits.IDLE_TIMEOUT.toSeconds());
+      s.close(1001, "nothing received for " + ChatLimits.IDLE_TIMEOUT.toSeconds() + " s", Callback.NOOP);
       s.disconnect(); // a silent peer will not answer the close frame; waiting for it would keep the socket another timeout
       return;
     }
-    if (nowNanos - lastPinged >= ChatEndpoint.PING_INTERVAL.toNanos()) {
+    if (nowNanos - lastPinged >= ChatLimits.PING_INTERVAL.toNanos()) {
       lastPinged = nowNanos;
       s.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
     }

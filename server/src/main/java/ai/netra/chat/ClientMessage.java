@@ -9,7 +9,7 @@ import java.util.UUID;
 sealed interface ClientMessage {
 
   /** The largest message a user may send, in characters. */
-  int MAX_CONTENT = 32_000;
+  int MAX_CONTENT = ChatStore.MAX_CONTENT_CHARS;
 
   record UserMessage(String content, UUID threadId) implements ClientMessage { }
 

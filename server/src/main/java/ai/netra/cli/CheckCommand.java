@@ -1,5 +1,7 @@
 package ai.netra.cli;
 
+import ai.netra.boot.ExitCode;
+import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.CheckReport;
@@ -37,17 +39,9 @@ import picocli.CommandLine.Spec;
         "Settings come from --env-file when given, instead of this shell's environment (never on top of it, as netra"
             + " simulate puts it), else from the environment. In an env file a secret may be a Secret Manager reference:"
             + " sm://NAME[:VERSION].",
-        ""},
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:passed (warnings allowed)",
-        "1:the verdict is FAIL: at least one finding failed",
-        "2:usage or input error: a bad option, an unreadable env file or report"})
+        ""})
 public final class CheckCommand implements Callable<Integer> {
 
-  static final int PASSED = 0;
-  static final int FAILED = 1;
-  static final int USAGE = 2;
 
   @Mixin
   Inputs.DeploySettings settings = new Inputs.DeploySettings();
@@ -88,7 +82,7 @@ public final class CheckCommand implements Callable<Integer> {
   private final Map<String, String> processEnv;
 
   public CheckCommand() {
-    this(System.getenv());
+    this(Settings.processEnvironment());
   }
 
   CheckCommand(Map<String, String> processEnv) {
@@ -134,7 +128,7 @@ public final class CheckCommand implements Callable<Integer> {
     String text = json.enabled ? Json.writePretty(toJson(result)) : toText(result);
     out.println(Inputs.scrub(text, env.secretValues()));
     out.flush();
-    return result.verdict() == Verdict.FAIL ? FAILED : PASSED;
+    return result.verdict() == Verdict.FAIL ? ExitCode.FAILED.code() : ExitCode.OK.code();
   }
 
   static Map<String, Object> toJson(CheckReport result) {
@@ -142,7 +136,7 @@ public final class CheckCommand implements Callable<Integer> {
     body.put("environment", result.environment());
     body.put("source", result.source());
     body.put("verdict", result.verdict());
-    body.put("exit_code", result.verdict() == Verdict.FAIL ? FAILED : PASSED);
+    body.put("exit_code", result.verdict() == Verdict.FAIL ? ExitCode.FAILED.code() : ExitCode.OK.code());
     Map<String, Long> counts = new LinkedHashMap<>();
     result.counts().forEach((v, n) -> counts.put(v.name().toLowerCase(Locale.ROOT), n));
     body.put("counts", counts);

@@ -1,11 +1,18 @@
 package ai.netra.cli;
 
-import ai.netra.config.DatabaseSettings;
-import ai.netra.config.PoolSettings;
+import static ai.netra.config.SettingNames.DATABASE_URL;
+import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
+import static ai.netra.config.SettingNames.NETRA_ENV;
+import static ai.netra.config.SettingNames.POSTGRES_DB;
+import static ai.netra.config.SettingNames.POSTGRES_HOST;
+import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
+import static ai.netra.config.SettingNames.POSTGRES_PORT;
+import static ai.netra.config.SettingNames.POSTGRES_SSLMODE;
+import static ai.netra.config.SettingNames.POSTGRES_USER;
+
+import ai.netra.boot.ExitCode;
+import ai.netra.boot.OpenDatabase;
 import ai.netra.config.Settings;
-import ai.netra.db.Database;
-import ai.netra.db.EmbeddedPostgres;
-import ai.netra.db.Migrations;
 import ai.netra.startup.ConfigurationException;
 import ai.netra.startup.DependencyException;
 import ai.netra.startup.StartupException;
@@ -16,14 +23,12 @@ import ai.netra.usage.RowProblem;
 import ai.netra.usage.UsageFormat;
 import ai.netra.usage.UsageImport;
 import ai.netra.usage.UsageStorageException;
-import ai.netra.usage.UsageStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -46,26 +51,14 @@ import picocli.CommandLine.Spec;
         "is refused and every problem is listed with its line.",
         "Uses the database `netra serve` uses (DATABASE_URL or POSTGRES_*; in",
         "development without them, the embedded one under NETRA_DATA_DIR, shared with",
-        "a running `netra serve`) and applies pending migrations first."},
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:the rows were imported",
-        "1:refused: the file has bad rows (listed on stderr) or is over a limit; nothing was imported",
-        "2:usage or configuration error (missing file, unknown format, bad settings or price catalog)",
-        "3:the database was unavailable or failed"})
+        "a running `netra serve`) and applies pending migrations first."})
 public final class ImportCommand implements Callable<Integer> {
 
-  static final int OK = 0;
-  static final int REJECTED = 1;
-  static final int CONFIG_ERROR = 2;
-  static final int DATABASE_ERROR = 3;
   /** Bounds connecting (and each read) to the database, like a start's database step. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
-  /** Migrating a large history by hand may take long; an operator is watching. */
-  private static final Duration MIGRATION_STATEMENTS = Duration.ofHours(1);
   /** Settings this command depends on; a problem with any other (Redis, JWT) does not stop an import. */
-  private static final List<String> USED_SETTINGS = List.of("NETRA_ENV", "NETRA_DATA_DIR", "DATABASE_URL", "POSTGRES_HOST",
-      "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_SSLMODE", PriceCatalog.SETTING);
+  private static final List<String> USED_SETTINGS = List.of(NETRA_ENV, NETRA_DATA_DIR, DATABASE_URL, POSTGRES_HOST,
+      POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_SSLMODE, PriceCatalog.SETTING);
 
   @Parameters(index = "0", paramLabel = "FILE", description = "the file to import (.csv, .jsonl or .ndjson)")
   Path file;
@@ -82,7 +75,7 @@ public final class ImportCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
   public ImportCommand() {
-    this(System.getenv());
+    this(Settings.processEnvironment());
   }
 
   ImportCommand(Map<String, String> env) {
@@ -94,64 +87,33 @@ public final class ImportCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (user == null || user.isBlank()) {
-      return fail(err, CONFIG_ERROR, "--user must not be blank");
+      return fail(err, ExitCode.INVALID, "--user must not be blank");
     }
     Optional<UsageFormat> chosen = format != null ? UsageFormat.fromName(format) : fromExtension(file);
     if (chosen.isEmpty()) {
-      return fail(err, CONFIG_ERROR, format != null ? "--format must be csv or jsonl, not '" + format + "'"
+      return fail(err, ExitCode.INVALID, format != null ? "--format must be csv or jsonl, not '" + format + "'"
           : "cannot tell the format of " + file + " from its name; add --format csv or --format jsonl");
     }
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-      return fail(err, CONFIG_ERROR, "no readable file " + file);
+      return fail(err, ExitCode.INVALID, "no readable file " + file);
     }
     Settings settings = Settings.read(env);
     List<String> problems = settings.problems().stream()
         .filter(p -> p.settings().stream().anyMatch(USED_SETTINGS::contains))
         .map(Settings.Problem::message).toList();
     if (!problems.isEmpty()) {
-      return fail(err, CONFIG_ERROR, String.join("; ", problems));
+      return fail(err, ExitCode.INVALID, String.join("; ", problems));
     }
     PriceCatalog catalog;
     try {
       catalog = PriceCatalog.load(settings.priceCatalogFile());
     } catch (ConfigurationException e) {
-      return fail(err, CONFIG_ERROR, describe(e));
+      return fail(err, ExitCode.INVALID, describe(e));
     }
 
     long started = System.nanoTime();
-    EmbeddedPostgres startedHere = null;
-    Database database = null;
-    try {
-      DatabaseSettings target = settings.database();
-      if (settings.embeddedDatabase()) {
-        // Share the embedded server a running `netra serve` uses: starting a second one would stop it.
-        Optional<DatabaseSettings> running = EmbeddedPostgres.running(settings.dataDir());
-        if (running.isPresent()) {
-          target = running.get();
-        } else {
-          try {
-            startedHere = EmbeddedPostgres.start(settings.dataDir(), CONNECT_TIMEOUT);
-          } catch (IOException e) {
-            return fail(err, DATABASE_ERROR, "cannot start the embedded database under " + settings.dataDir() + ": " + e);
-          }
-          target = startedHere.settings();
-        }
-      }
-      // Two connections: Flyway holds one for its lock while it migrates on the other.
-      database = Database.connect(target, new PoolSettings(2, 0, 1, 0), CONNECT_TIMEOUT);
-      Migrations migrations = new Migrations(database.dataSource(MIGRATION_STATEMENTS));
-      try {
-        migrations.migrate();
-        migrations.verify();
-      } catch (DependencyException e) {
-        throw e;
-      } catch (RuntimeException e) { // Flyway's own failures
-        return fail(err, DATABASE_ERROR, "cannot migrate the database at " + target.describe() + ": "
-            + String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getName()));
-      }
-      catalog.sync(database.dataSource(Database.IMPORT_STATEMENTS));
-      UsageImport importer = new UsageImport(new UsageStore(database.dataSource(Database.IMPORT_STATEMENTS)), catalog,
-          Clock.systemUTC());
+    try (OpenDatabase database = OpenDatabase.open(settings, CONNECT_TIMEOUT)) {
+      UsageImport importer = database.usageImport(catalog);
       UsageImport.Imported imported;
       try (InputStream in = Files.newInputStream(file)) {
         imported = importer.importFrom(user, in, chosen.get());
@@ -159,7 +121,7 @@ public final class ImportCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "imported %,d rows for user %s (%s to %s) from %s in %.1f s%n", imported.imported(), user,
           imported.first(), imported.last(), file, (System.nanoTime() - started) / 1e9);
       out.flush();
-      return OK;
+      return ExitCode.OK.code();
     } catch (ImportRejectedException e) {
       for (RowProblem p : e.problems()) {
         err.println("line " + p.line() + (p.field() == null ? "" : ", " + p.field()) + ": " + p.message());
@@ -168,30 +130,23 @@ public final class ImportCommand implements Callable<Integer> {
       if (unlisted > 0) {
         err.println("... and " + unlisted + " more");
       }
-      return fail(err, REJECTED, file + ": " + e.getMessage());
+      return fail(err, ExitCode.FAILED, file + ": " + e.getMessage());
     } catch (ImportTooLargeException e) {
-      return fail(err, REJECTED, file + ": " + e.getMessage() + "; nothing was imported");
+      return fail(err, ExitCode.FAILED, file + ": " + e.getMessage() + "; nothing was imported");
     } catch (ConfigurationException e) {
-      return fail(err, CONFIG_ERROR, describe(e));
+      return fail(err, ExitCode.INVALID, describe(e));
     } catch (DependencyException e) {
-      return fail(err, DATABASE_ERROR, describe(e));
+      return fail(err, ExitCode.UNAVAILABLE, describe(e));
     } catch (UsageStorageException e) {
-      return fail(err, DATABASE_ERROR, e.getMessage() + "; nothing was imported");
+      return fail(err, ExitCode.UNAVAILABLE, e.getMessage() + "; nothing was imported");
     } catch (SQLException e) {
-      return fail(err, DATABASE_ERROR, "cannot write the price catalog into model_prices: " + e.getMessage()
+      return fail(err, ExitCode.UNAVAILABLE, "cannot write the price catalog into model_prices: " + e.getMessage()
           + " (SQLState " + e.getSQLState() + ")");
     } catch (IOException e) {
-      return fail(err, CONFIG_ERROR, "cannot read " + file + ": " + e + "; nothing was imported");
+      return fail(err, ExitCode.INVALID, "cannot read " + file + ": " + e + "; nothing was imported");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return fail(err, DATABASE_ERROR, "interrupted while starting the embedded database");
-    } finally {
-      if (database != null) {
-        database.close();
-      }
-      if (startedHere != null) {
-        startedHere.close();
-      }
+      return fail(err, ExitCode.UNAVAILABLE, "interrupted while starting the embedded database");
     }
   }
 
@@ -205,9 +160,9 @@ public final class ImportCommand implements Callable<Integer> {
     return e.hint().isEmpty() ? e.getMessage() : e.getMessage() + " (" + e.hint() + ")";
   }
 
-  private static int fail(PrintWriter err, int code, String message) {
+  private static int fail(PrintWriter err, ExitCode code, String message) {
     err.println("netra import: " + message);
     err.flush();
-    return code;
+    return code.code();
   }
 }

@@ -1,5 +1,6 @@
 package ai.netra.cli;
 
+import ai.netra.boot.ExitCode;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.check.DeployEnv;
@@ -111,7 +112,7 @@ final class Inputs {
     err.println("netra " + command + ": " + message);
     err.println("netra " + command + ": see netra " + command + " --help");
     err.flush();
-    return 2;
+    return ExitCode.INVALID.code();
   }
 
   /**

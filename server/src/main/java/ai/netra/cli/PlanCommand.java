@@ -1,5 +1,7 @@
 package ai.netra.cli;
 
+import ai.netra.boot.ExitCode;
+import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.DeployEnv;
@@ -51,12 +53,7 @@ import picocli.CommandLine.Spec;
         "Settings come from --env-file when given, instead of this shell's environment (never on top of it, as netra"
             + " simulate puts it), else from the environment; NETRA_ENV from --env, which is required. In an env file a"
             + " secret may be written as sm://NAME[:VERSION]. Notes on the choices go to stderr.",
-        ""},
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:the plan was written",
-        "1:the plan was written, but the measured start does not fit the 240 s Cloud Run allows",
-        "2:usage or input error: a bad option, unreadable files, settings with problems"})
+        ""})
 public final class PlanCommand implements Callable<Integer> {
 
   /** The forms a plan is written in; lower-case because they are the words typed after --format. */
@@ -136,7 +133,7 @@ public final class PlanCommand implements Callable<Integer> {
   private final Map<String, String> processEnv;
 
   public PlanCommand() {
-    this(System.getenv());
+    this(Settings.processEnvironment());
   }
 
   PlanCommand(Map<String, String> processEnv) {
@@ -195,11 +192,11 @@ public final class PlanCommand implements Callable<Integer> {
       err.println("netra plan: " + FlaggerCanary.note(plan, flaggerSettings()));
     }
     int writing = text != null ? write(text, out, err) : writeDirectory(files, plan, err);
-    if (writing != 0) {
+    if (writing != ExitCode.OK.code()) {
       return writing;
     }
     err.flush();
-    return plan.startupProbe().fits() ? 0 : 1;
+    return (plan.startupProbe().fits() ? ExitCode.OK : ExitCode.FAILED).code();
   }
 
   /** Options given together that cannot work, or missing where the format needs them; all of them at once. */
@@ -252,7 +249,7 @@ public final class PlanCommand implements Callable<Integer> {
     if (output == null) {
       out.print(text);
       out.flush();
-      return 0;
+      return ExitCode.OK.code();
     }
     try {
       Files.writeString(output, text, StandardCharsets.UTF_8);
@@ -260,7 +257,7 @@ public final class PlanCommand implements Callable<Integer> {
       return Inputs.usage(err, "plan", "cannot write " + output + ": " + e);
     }
     err.println("netra plan: wrote " + format + (canary ? " --canary" : "") + " plan to " + output);
-    return 0;
+    return ExitCode.OK.code();
   }
 
   /** The Cloud Deploy files into the directory {@code -o}, created when missing; then the commands that use them. */
@@ -283,6 +280,6 @@ public final class PlanCommand implements Callable<Integer> {
         + where);
     err.println("netra plan: roll out " + plan.image() + ": gcloud deploy releases create RELEASE --delivery-pipeline="
         + CloudDeployDelivery.pipelineName(plan) + where + " --source=" + output);
-    return 0;
+    return ExitCode.OK.code();
   }
 }

@@ -2,7 +2,6 @@ package ai.netra.cli;
 
 import ai.netra.boot.Service;
 import ai.netra.config.Settings;
-import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -13,17 +12,18 @@ import picocli.CommandLine.Command;
 public final class ServeCommand implements Callable<Integer> {
 
   private final long originNanos;
-  private final ServerSocketChannel boundPort;
 
-  /** @param boundPort the already bound listening socket for PORT, or null to bind it here */
-  public ServeCommand(long originNanos, ServerSocketChannel boundPort) {
+  public ServeCommand(long originNanos) {
     this.originNanos = originNanos;
-    this.boundPort = boundPort;
   }
 
   @Override
   public Integer call() {
-    Settings settings = Settings.read(System.getenv());
-    return new Service(settings, originNanos, VersionProvider.version(), boundPort).run();
+    return new Service(Settings.read(Settings.processEnvironment()), originNanos, VersionProvider.version()).run();
+  }
+
+  /** Plain {@code netra serve}: the port is bound before anything else loads; returns the exit code. */
+  public static int portFirst(long originNanos) {
+    return Service.portFirst(Settings.read(Settings.processEnvironment()), originNanos, VersionProvider.version()).run();
   }
 }

@@ -1,5 +1,8 @@
 package ai.netra.cli;
 
+import static ai.netra.config.SettingNames.NETRA_ENV;
+
+import ai.netra.boot.ExitCode;
 import ai.netra.boot.BackendPlan;
 import ai.netra.config.Settings;
 import ai.netra.deploy.DurationText;
@@ -53,17 +56,9 @@ import picocli.CommandLine.Spec;
         "The service gets this shell's environment, then --env-file on top of it, then --env (netra check and netra"
             + " plan read an --env-file instead of the environment). On JDK 25 it loads the AOT cache next to the jar"
             + " (netra.aot), as ./netra does.",
-        ""},
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:pass: Cloud Run would have started it and it was ready",
-        "1:fail: it exited, was OOM-killed, failed the probe or was not ready in time",
-        "2:usage or configuration error (bad option, unreadable --env-file, not run from the jar)"})
+        ""})
 public final class SimulateCommand implements Callable<Integer> {
 
-  static final int PASS = 0;
-  static final int FAIL = 1;
-  static final int USAGE = 2;
 
   @Option(names = "--cpus", defaultValue = "1", paramLabel = "N",
       description = "CPUs of the instance (default ${DEFAULT-VALUE})")
@@ -129,7 +124,7 @@ public final class SimulateCommand implements Callable<Integer> {
   private final Map<String, String> shellEnv;
 
   public SimulateCommand() {
-    this(System.getenv());
+    this(Settings.processEnvironment());
   }
 
   SimulateCommand(Map<String, String> shellEnv) {
@@ -152,7 +147,7 @@ public final class SimulateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       err.println("netra simulate: " + e.getMessage());
       err.flush();
-      return USAGE;
+      return ExitCode.INVALID.code();
     }
     Consumer<String> progress = line -> {
       progressTo.println(line);
@@ -190,11 +185,11 @@ public final class SimulateCommand implements Callable<Integer> {
         printVerdict(out, result, recommendations, written);
       }
       out.flush();
-      return result.passed() ? PASS : FAIL;
+      return result.passed() ? ExitCode.OK.code() : ExitCode.FAILED.code();
     } catch (IOException e) {
       err.println("netra simulate: " + e.getMessage());
       err.flush();
-      return USAGE;
+      return ExitCode.INVALID.code();
     }
   }
 
@@ -261,7 +256,7 @@ public final class SimulateCommand implements Callable<Integer> {
       env.putAll(file);
     }
     if (environment != null) {
-      env.put("NETRA_ENV", Inputs.environment(environment));
+      env.put(NETRA_ENV, Inputs.environment(environment));
     }
     return env;
   }

@@ -1,5 +1,10 @@
 package ai.netra.cli;
 
+import static ai.netra.config.SettingNames.JWT_SECRET_KEY;
+import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
+import static ai.netra.config.SettingNames.NETRA_ENV;
+
+import ai.netra.boot.ExitCode;
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
 import ai.netra.config.Settings;
@@ -26,21 +31,13 @@ import picocli.CommandLine.Spec;
     description = {"Prints a JWT for a user, signed with the key `netra serve` uses:",
         "JWT_SECRET_KEY, or in development the key file under NETRA_DATA_DIR",
         "(default ./data, created if absent).",
-        "Only the token goes to stdout: TOKEN=$(netra token --user u1)"},
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:the token was printed",
-        "1:the development key file could not be read or written",
-        "2:usage or configuration error (bad --ttl, no JWT_SECRET_KEY outside development)"})
+        "Only the token goes to stdout: TOKEN=$(netra token --user u1)"})
 public final class TokenCommand implements Callable<Integer> {
 
-  static final int OK = 0;
-  static final int IO_ERROR = 1;
-  static final int CONFIG_ERROR = 2;
   /** Longer lifetimes are a key rotation problem waiting to happen; mint a new token instead. */
   static final Duration MAX_TTL = Duration.ofDays(365);
   /** The settings the signing key depends on; a problem with any other setting does not stop a token. */
-  private static final Set<String> KEY_SETTINGS = Set.of("NETRA_ENV", "JWT_SECRET_KEY", "NETRA_DATA_DIR");
+  private static final Set<String> KEY_SETTINGS = Set.of(NETRA_ENV, JWT_SECRET_KEY, NETRA_DATA_DIR);
   private static final Pattern TTL_PART = Pattern.compile("(\\d{1,9})([smhd])");
 
   @Option(names = "--user", required = true, paramLabel = "ID", description = "the user id the token speaks for (sub)")
@@ -56,7 +53,7 @@ public final class TokenCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
   public TokenCommand() {
-    this(System.getenv());
+    this(Settings.processEnvironment());
   }
 
   TokenCommand(Map<String, String> env) {
@@ -71,10 +68,10 @@ public final class TokenCommand implements Callable<Integer> {
     try {
       lifetime = parseTtl(ttl);
     } catch (IllegalArgumentException e) {
-      return fail(err, CONFIG_ERROR, e.getMessage());
+      return fail(err, ExitCode.INVALID, e.getMessage());
     }
     if (user == null || user.isBlank()) {
-      return fail(err, CONFIG_ERROR, "--user must not be blank");
+      return fail(err, ExitCode.INVALID, "--user must not be blank");
     }
     Settings settings = Settings.read(env);
     List<Settings.Problem> keyProblems = settings.problems().stream()
@@ -82,35 +79,35 @@ public final class TokenCommand implements Callable<Integer> {
         .toList();
     if (!keyProblems.isEmpty()) {
       // Serve would refuse to start with these, so a token minted around them would be for a key it never uses.
-      return fail(err, CONFIG_ERROR, String.join("; ", keyProblems.stream().map(Settings.Problem::message).toList()));
+      return fail(err, ExitCode.INVALID, String.join("; ", keyProblems.stream().map(Settings.Problem::message).toList()));
     }
     SigningKey key;
     try {
       key = SigningKey.load(settings);
     } catch (ConfigurationException e) {
-      return fail(err, CONFIG_ERROR, e.hint().isEmpty() ? e.getMessage() : e.getMessage() + " (" + e.hint() + ")");
+      return fail(err, ExitCode.INVALID, e.hint().isEmpty() ? e.getMessage() : e.getMessage() + " (" + e.hint() + ")");
     } catch (IOException e) {
-      return fail(err, IO_ERROR, "cannot read or create the development signing key under " + settings.dataDir()
+      return fail(err, ExitCode.FAILED, "cannot read or create the development signing key under " + settings.dataDir()
           + ": " + e + " (check NETRA_DATA_DIR and its permissions)");
     }
     String token;
     try {
       token = new Tokens(key).mint(user, lifetime);
     } catch (IllegalArgumentException e) {
-      return fail(err, CONFIG_ERROR, e.getMessage());
+      return fail(err, ExitCode.INVALID, e.getMessage());
     }
     out.println(token);
     out.flush();
     err.println("netra token: user " + user + ", valid for " + describe(lifetime) + ", signed with the key from "
         + key.source() + " (" + settings.environment().label() + ")");
     err.flush();
-    return OK;
+    return ExitCode.OK.code();
   }
 
-  private static int fail(PrintWriter err, int code, String message) {
+  private static int fail(PrintWriter err, ExitCode code, String message) {
     err.println("netra token: " + message);
     err.flush();
-    return code;
+    return code.code();
   }
 
   /**

@@ -1,5 +1,7 @@
 package ai.netra.cli;
 
+import ai.netra.boot.ExitCode;
+import ai.netra.config.Settings;
 import ai.netra.deploy.DurationText;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.verify.GateResult;
@@ -41,17 +43,9 @@ import picocli.CommandLine.Spec;
             + " needs --token); --requests health requests for p50/p99 and the failure rate; the time to ready against"
             + " --baseline-report. On any failure: verdict ROLLBACK, the reasons, and the gcloud command that sends all"
             + " traffic back to --previous-revision. Tokens are never printed.",
-        ""},
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:PASS: no gate failed (skipped gates are listed)",
-        "1:ROLLBACK: a gate failed",
-        "2:usage error (bad URL, option or baseline report)"})
+        ""})
 public final class VerifyCommand implements Callable<Integer> {
 
-  static final int PASS = 0;
-  static final int ROLLBACK = 1;
-  static final int USAGE = 2;
   /** Read when --token is not given, so the token need not appear in the process list or shell history. */
   static final String TOKEN_ENV = "NETRA_VERIFY_TOKEN";
   static final String IDENTITY_TOKEN_ENV = "NETRA_VERIFY_IDENTITY_TOKEN";
@@ -127,7 +121,7 @@ public final class VerifyCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
   public VerifyCommand() {
-    this(System.getenv());
+    this(Settings.processEnvironment());
   }
 
   VerifyCommand(Map<String, String> env) {
@@ -152,7 +146,7 @@ public final class VerifyCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       err.println(Inputs.scrub("netra verify: " + e.getMessage(), secrets));
       err.flush();
-      return USAGE;
+      return ExitCode.INVALID.code();
     }
     PrintWriter progressTo = json.enabled ? err : out;
     Consumer<String> progress = line -> {
@@ -167,7 +161,7 @@ public final class VerifyCommand implements Callable<Integer> {
       printVerdict(out, result, secrets);
     }
     out.flush();
-    return result.passed() ? PASS : ROLLBACK;
+    return result.passed() ? ExitCode.OK.code() : ExitCode.FAILED.code();
   }
 
   private static void printVerdict(PrintWriter out, VerificationResult result, List<String> secrets) {

@@ -1,5 +1,9 @@
 package ai.netra.config;
 
+import static ai.netra.config.SettingNames.KUBERNETES_SERVICE_HOST;
+import static ai.netra.config.SettingNames.K_REVISION;
+import static ai.netra.config.SettingNames.K_SERVICE;
+
 import java.util.Map;
 
 /** Where the process runs, as its environment tells. */
@@ -9,10 +13,10 @@ public record Platform(Kind kind, String service, String revision) {
   public enum Kind { CLOUD_RUN, KUBERNETES, LOCAL }
 
   static Platform detect(Map<String, String> env) {
-    if (env.containsKey("K_SERVICE")) {
-      return new Platform(Kind.CLOUD_RUN, env.get("K_SERVICE"), env.getOrDefault("K_REVISION", ""));
+    if (env.containsKey(K_SERVICE)) {
+      return new Platform(Kind.CLOUD_RUN, env.get(K_SERVICE), env.getOrDefault(K_REVISION, ""));
     }
-    if (env.containsKey("KUBERNETES_SERVICE_HOST")) {
+    if (env.containsKey(KUBERNETES_SERVICE_HOST)) {
       return new Platform(Kind.KUBERNETES, env.getOrDefault("HOSTNAME", ""), "");
     }
     return new Platform(Kind.LOCAL, "", "");

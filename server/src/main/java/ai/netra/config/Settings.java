@@ -1,5 +1,35 @@
 package ai.netra.config;
 
+import static ai.netra.config.SettingNames.ALLOWED_ORIGINS;
+import static ai.netra.config.SettingNames.BYPASS_STARTUP_VALIDATION;
+import static ai.netra.config.SettingNames.DATABASE_URL;
+import static ai.netra.config.SettingNames.DB_MAX_CONNECTIONS;
+import static ai.netra.config.SettingNames.DB_POOL_MAX_OVERFLOW;
+import static ai.netra.config.SettingNames.DB_POOL_SIZE;
+import static ai.netra.config.SettingNames.JWT_SECRET_KEY;
+import static ai.netra.config.SettingNames.LLM_API_KEY;
+import static ai.netra.config.SettingNames.LLM_BASE_URL;
+import static ai.netra.config.SettingNames.LLM_FALLBACK;
+import static ai.netra.config.SettingNames.LLM_MODEL;
+import static ai.netra.config.SettingNames.MAX_INSTANCES;
+import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
+import static ai.netra.config.SettingNames.NETRA_ENV;
+import static ai.netra.config.SettingNames.NETRA_LOG_FORMAT;
+import static ai.netra.config.SettingNames.PORT;
+import static ai.netra.config.SettingNames.POSTGRES_DB;
+import static ai.netra.config.SettingNames.POSTGRES_HOST;
+import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
+import static ai.netra.config.SettingNames.POSTGRES_PORT;
+import static ai.netra.config.SettingNames.POSTGRES_SSLMODE;
+import static ai.netra.config.SettingNames.POSTGRES_USER;
+import static ai.netra.config.SettingNames.PRICE_CATALOG_FILE;
+import static ai.netra.config.SettingNames.REDIS_KEY_PREFIX;
+import static ai.netra.config.SettingNames.REDIS_URL;
+import static ai.netra.config.SettingNames.STARTUP_ALLOW_DEGRADED;
+import static ai.netra.config.SettingNames.STARTUP_SAFETY_MARGIN;
+import static ai.netra.config.SettingNames.STARTUP_TIMEOUT_MULTIPLIER;
+import static ai.netra.config.SettingNames.STARTUP_TOTAL_BUDGET_S;
+
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -62,9 +92,27 @@ public record Settings(
     env = Map.copyOf(env);
   }
 
-  /** Reads the settings from {@code env} (normally {@link System#getenv()}). */
+  /** Reads the settings from {@code env} (normally {@link #processEnvironment()}). */
   public static Settings read(Map<String, String> env) {
     return new Reader(env).read();
+  }
+
+  /** This process's environment: the one place the service reads it. */
+  public static Map<String, String> processEnvironment() {
+    return System.getenv();
+  }
+
+  /**
+   * How log lines are written with {@code env}: {@code NETRA_LOG_FORMAT}, else JSON on Cloud Run; a value
+   * that is neither text nor json is text here (and a problem of {@link #read}). For logging, which starts
+   * before the settings are read.
+   */
+  public static LogFormat logFormat(Map<String, String> env) {
+    String format = env.get(NETRA_LOG_FORMAT);
+    if (format == null || format.isBlank()) {
+      return Platform.detect(env).kind() == Platform.Kind.CLOUD_RUN ? LogFormat.JSON : LogFormat.TEXT;
+    }
+    return format.trim().toLowerCase(Locale.ROOT).equals("json") ? LogFormat.JSON : LogFormat.TEXT;
   }
 
   public boolean production() {
@@ -100,7 +148,7 @@ public record Settings(
   public Map<String, String> displayAll() {
     List<String> names = new ArrayList<>(Catalog.ALL.stream().map(Setting::name).toList());
     new TreeMap<>(env).keySet().stream()
-        .filter(n -> n.startsWith(Catalog.STARTUP_TIMEOUT_PREFIX) && !names.contains(n))
+        .filter(n -> n.startsWith(SettingNames.STARTUP_TIMEOUT_PREFIX) && !names.contains(n))
         .forEach(names::add);
     return display(names);
   }
@@ -145,60 +193,60 @@ public record Settings(
 
     Settings read() {
       Environment environment = Environment.DEVELOPMENT;
-      String envName = get("NETRA_ENV");
+      String envName = get(NETRA_ENV);
       if (envName != null) {
         try {
           environment = Environment.parse(envName);
         } catch (IllegalArgumentException e) {
-          problem("NETRA_ENV='" + envName + "' " + e.getMessage(), "NETRA_ENV");
+          problem("NETRA_ENV='" + envName + "' " + e.getMessage(), NETRA_ENV);
         }
       }
       boolean deployed = environment != Environment.DEVELOPMENT;
       Platform platform = Platform.detect(env);
-      int port = integer("PORT", 8080, 1, 65535);
-      Path dataDir = Path.of(getOr("NETRA_DATA_DIR", "data"));
+      int port = integer(PORT, 8080, 1, 65535);
+      Path dataDir = Path.of(getOr(NETRA_DATA_DIR, "data"));
       LogFormat logFormat = platform.kind() == Platform.Kind.CLOUD_RUN ? LogFormat.JSON : LogFormat.TEXT;
-      String format = get("NETRA_LOG_FORMAT");
+      String format = get(NETRA_LOG_FORMAT);
       if (format != null) {
         switch (format.toLowerCase(Locale.ROOT)) {
           case "text" -> logFormat = LogFormat.TEXT;
           case "json" -> logFormat = LogFormat.JSON;
-          default -> problem("NETRA_LOG_FORMAT='" + format + "' must be text or json", "NETRA_LOG_FORMAT");
+          default -> problem("NETRA_LOG_FORMAT='" + format + "' must be text or json", NETRA_LOG_FORMAT);
         }
       }
 
       DatabaseSettings database = database(deployed);
       PoolSettings pool = new PoolSettings(
-          integer("DB_POOL_SIZE", 5, 1, 1000),
-          integer("DB_POOL_MAX_OVERFLOW", 0, 0, 1000),
-          integer("MAX_INSTANCES", 1, 1, 10_000),
-          integer("DB_MAX_CONNECTIONS", 0, 1, 1_000_000));
+          integer(DB_POOL_SIZE, 5, 1, 1000),
+          integer(DB_POOL_MAX_OVERFLOW, 0, 0, 1000),
+          integer(MAX_INSTANCES, 1, 1, 10_000),
+          integer(DB_MAX_CONNECTIONS, 0, 1, 1_000_000));
 
-      String redisUrl = get("REDIS_URL");
+      String redisUrl = get(REDIS_URL);
       if (redisUrl != null) {
         try {
           URI uri = URI.create(redisUrl);
           if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme()) || uri.getHost() == null) {
-            problem("REDIS_URL must look like redis://host:6379 or rediss://host:6380 (scheme and host)", "REDIS_URL");
+            problem("REDIS_URL must look like redis://host:6379 or rediss://host:6380 (scheme and host)", REDIS_URL);
             redisUrl = null;
           }
         } catch (IllegalArgumentException e) {
-          problem("REDIS_URL is not a valid URL", "REDIS_URL");
+          problem("REDIS_URL is not a valid URL", REDIS_URL);
           redisUrl = null;
         }
       } else if (deployed) {
         problem("REDIS_URL is required in " + environment.label() + " (instances share events and rate limits through Redis)",
-            "REDIS_URL");
+            REDIS_URL);
       }
 
-      String redisKeyPrefix = getOr("REDIS_KEY_PREFIX", "netra:");
+      String redisKeyPrefix = getOr(REDIS_KEY_PREFIX, "netra:");
 
-      String jwtSecret = get("JWT_SECRET_KEY");
+      String jwtSecret = get(JWT_SECRET_KEY);
       if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
-        problem("JWT_SECRET_KEY is too short for HS256: it needs at least " + MIN_JWT_SECRET_BYTES + " bytes", "JWT_SECRET_KEY");
+        problem("JWT_SECRET_KEY is too short for HS256: it needs at least " + MIN_JWT_SECRET_BYTES + " bytes", JWT_SECRET_KEY);
         jwtSecret = null;
       } else if (jwtSecret == null && deployed) {
-        problem("JWT_SECRET_KEY is required in " + environment.label(), "JWT_SECRET_KEY");
+        problem("JWT_SECRET_KEY is required in " + environment.label(), JWT_SECRET_KEY);
       }
 
       LlmSettings llm = llm(deployed, environment);
@@ -210,38 +258,38 @@ public record Settings(
     }
 
     private DatabaseSettings database(boolean deployed) {
-      String url = get("DATABASE_URL");
-      String host = get("POSTGRES_HOST");
+      String url = get(DATABASE_URL);
+      String host = get(POSTGRES_HOST);
       if (url != null) {
         return fromUrl(url);
       }
       if (host == null) {
         if (deployed) {
           problem("a database is required outside development: set DATABASE_URL, or POSTGRES_HOST with POSTGRES_DB,"
-              + " POSTGRES_USER and POSTGRES_PASSWORD", "DATABASE_URL", "POSTGRES_HOST");
+              + " POSTGRES_USER and POSTGRES_PASSWORD", DATABASE_URL, POSTGRES_HOST);
         }
         return null;
       }
-      String db = get("POSTGRES_DB");
-      String user = get("POSTGRES_USER");
-      String password = getOr("POSTGRES_PASSWORD", "");
+      String db = get(POSTGRES_DB);
+      String user = get(POSTGRES_USER);
+      String password = getOr(POSTGRES_PASSWORD, "");
       List<String> missing = new ArrayList<>();
       if (db == null) {
-        missing.add("POSTGRES_DB");
+        missing.add(POSTGRES_DB);
       }
       if (user == null) {
-        missing.add("POSTGRES_USER");
+        missing.add(POSTGRES_USER);
       }
       if (deployed && password.isEmpty()) {
-        missing.add("POSTGRES_PASSWORD");
+        missing.add(POSTGRES_PASSWORD);
       }
       if (!missing.isEmpty()) {
         problem("POSTGRES_HOST is set but " + String.join(", ", missing) + (missing.size() == 1 ? " is" : " are") + " missing",
             missing.toArray(String[]::new));
       }
-      int port = integer("POSTGRES_PORT", 5432, 1, 65535);
+      int port = integer(POSTGRES_PORT, 5432, 1, 65535);
       return new DatabaseSettings(host, port, db == null ? "netra" : db, user == null ? "netra" : user, password,
-          host.startsWith("/"), get("POSTGRES_SSLMODE"), "POSTGRES_*");
+          host.startsWith("/"), get(POSTGRES_SSLMODE), "POSTGRES_*");
     }
 
     /** {@code postgres://USER:PASSWORD@HOST:PORT/DB?k=v}; the host may be empty with {@code ?host=/socket/folder}. */
@@ -256,23 +304,23 @@ public record Settings(
       String user = m.matches() ? query.getOrDefault("user", m.group(1) == null ? "" : decode(m.group(1))) : "";
       if (!m.matches() || host.isEmpty() || user.isEmpty()) {
         problem("DATABASE_URL must look like postgres://USER:PASSWORD@HOST:5432/DB"
-            + " (or postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE)", "DATABASE_URL");
+            + " (or postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE)", DATABASE_URL);
         return null;
       }
       String password = query.getOrDefault("password", m.group(2) == null ? "" : decode(m.group(2)));
       int port = m.group(4) == null ? 5432 : Integer.parseInt(m.group(4));
       return new DatabaseSettings(host, port, decode(m.group(5)), user, password, host.startsWith("/"), query.get("sslmode"),
-          "DATABASE_URL");
+          DATABASE_URL);
     }
 
     private LlmSettings llm(boolean deployed, Environment environment) {
-      String model = get("LLM_MODEL");
-      String baseUrl = get("LLM_BASE_URL");
-      String apiKey = get("LLM_API_KEY");
+      String model = get(LLM_MODEL);
+      String baseUrl = get(LLM_BASE_URL);
+      String apiKey = get(LLM_API_KEY);
       if (model == null && baseUrl == null) {
         if (deployed) {
           problem("LLM_MODEL is required in " + environment.label() + ": a model name with LLM_BASE_URL and LLM_API_KEY,"
-              + " or 'offline' for the offline model", "LLM_MODEL");
+              + " or 'offline' for the offline model", LLM_MODEL);
         }
         return new LlmSettings(null, null, LlmSettings.OFFLINE);
       }
@@ -281,30 +329,30 @@ public record Settings(
       }
       List<String> missing = new ArrayList<>();
       if (model == null) {
-        missing.add("LLM_MODEL");
+        missing.add(LLM_MODEL);
       }
       if (baseUrl == null) {
-        missing.add("LLM_BASE_URL");
+        missing.add(LLM_BASE_URL);
       } else if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
-        problem("LLM_BASE_URL must start with http:// or https://", "LLM_BASE_URL");
+        problem("LLM_BASE_URL must start with http:// or https://", LLM_BASE_URL);
       }
       if (apiKey == null && deployed) {
-        missing.add("LLM_API_KEY");
+        missing.add(LLM_API_KEY);
       }
       if (!missing.isEmpty()) {
         problem("an LLM endpoint needs LLM_MODEL, LLM_BASE_URL and LLM_API_KEY; missing: " + String.join(", ", missing),
             missing.toArray(String[]::new));
       }
-      String fallback = get("LLM_FALLBACK");
+      String fallback = get(LLM_FALLBACK);
       boolean offlineFallback = LlmSettings.OFFLINE.equals(fallback);
       if (fallback != null && !offlineFallback && !fallback.equals("none")) {
-        problem("LLM_FALLBACK='" + fallback + "' must be offline or none", "LLM_FALLBACK");
+        problem("LLM_FALLBACK='" + fallback + "' must be offline or none", LLM_FALLBACK);
       }
       return new LlmSettings(baseUrl, apiKey, model == null ? "" : model, offlineFallback);
     }
 
     private List<String> origins() {
-      String value = get("ALLOWED_ORIGINS");
+      String value = get(ALLOWED_ORIGINS);
       if (value == null) {
         return List.of();
       }
@@ -316,7 +364,7 @@ public record Settings(
         }
         if (!o.matches("https?://[^/\\s]+")) {
           problem("ALLOWED_ORIGINS entry '" + o + "' must be an origin like https://app.example.com (scheme and host, no path)",
-              "ALLOWED_ORIGINS");
+              ALLOWED_ORIGINS);
           continue;
         }
         origins.add(o);
@@ -326,7 +374,7 @@ public record Settings(
 
     /** An operator's price catalog: checked here to be a readable file; its content is checked when it is loaded. */
     private Path priceCatalogFile() {
-      String value = get("PRICE_CATALOG_FILE");
+      String value = get(PRICE_CATALOG_FILE);
       if (value == null) {
         return null;
       }
@@ -334,12 +382,12 @@ public record Settings(
       try {
         file = Path.of(value);
       } catch (java.nio.file.InvalidPathException e) {
-        problem("PRICE_CATALOG_FILE is not a valid path: " + e.getReason(), "PRICE_CATALOG_FILE");
+        problem("PRICE_CATALOG_FILE is not a valid path: " + e.getReason(), PRICE_CATALOG_FILE);
         return null;
       }
       if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isReadable(file)) {
         problem("PRICE_CATALOG_FILE=" + value + " is not a readable file (a CSV with the header"
-            + " provider,model,input_usd_per_mtok,output_usd_per_mtok,effective_from)", "PRICE_CATALOG_FILE");
+            + " provider,model,input_usd_per_mtok,output_usd_per_mtok,effective_from)", PRICE_CATALOG_FILE);
         return null;
       }
       return file;
@@ -347,14 +395,14 @@ public record Settings(
 
     private StartupSettings startup(Environment environment, Platform platform) {
       int maxBudget = platform.kind() == Platform.Kind.CLOUD_RUN ? CLOUD_RUN_MAX_BUDGET_S : 3600;
-      double budgetS = decimal("STARTUP_TOTAL_BUDGET_S", DEFAULT_BUDGET_S, 1, maxBudget);
-      double multiplier = decimal("STARTUP_TIMEOUT_MULTIPLIER", 1.0, 0.1, 20);
-      double margin = decimal("STARTUP_SAFETY_MARGIN", 1.0, 1.0, 5);
+      double budgetS = decimal(STARTUP_TOTAL_BUDGET_S, DEFAULT_BUDGET_S, 1, maxBudget);
+      double multiplier = decimal(STARTUP_TIMEOUT_MULTIPLIER, 1.0, 0.1, 20);
+      double margin = decimal(STARTUP_SAFETY_MARGIN, 1.0, 1.0, 5);
       Map<String, Duration> base = new TreeMap<>();
       for (String name : new TreeMap<>(env).keySet()) {
-        if (name.startsWith(Catalog.STARTUP_TIMEOUT_PREFIX) && name.endsWith("_S")
-            && !name.equals("STARTUP_TIMEOUT_MULTIPLIER")) {
-          String component = name.substring(Catalog.STARTUP_TIMEOUT_PREFIX.length(), name.length() - 2).toLowerCase(Locale.ROOT);
+        if (name.startsWith(SettingNames.STARTUP_TIMEOUT_PREFIX) && name.endsWith("_S")
+            && !name.equals(STARTUP_TIMEOUT_MULTIPLIER)) {
+          String component = name.substring(SettingNames.STARTUP_TIMEOUT_PREFIX.length(), name.length() - 2).toLowerCase(Locale.ROOT);
           if (component.isEmpty()) {
             continue;
           }
@@ -365,7 +413,7 @@ public record Settings(
         }
       }
       Set<String> degraded = new LinkedHashSet<>();
-      String allow = get("STARTUP_ALLOW_DEGRADED");
+      String allow = get(STARTUP_ALLOW_DEGRADED);
       if (allow != null) {
         for (String c : allow.split(",")) {
           String component = c.trim().toLowerCase(Locale.ROOT);
@@ -374,15 +422,15 @@ public record Settings(
           }
           if (!DEGRADABLE.contains(component)) {
             problem("STARTUP_ALLOW_DEGRADED names '" + component + "', which cannot run degraded; allowed: "
-                + String.join(", ", DEGRADABLE.stream().sorted().toList()), "STARTUP_ALLOW_DEGRADED");
+                + String.join(", ", DEGRADABLE.stream().sorted().toList()), STARTUP_ALLOW_DEGRADED);
           } else {
             degraded.add(component);
           }
         }
       }
-      String bypass = getOr("BYPASS_STARTUP_VALIDATION", "false").toLowerCase(Locale.ROOT);
+      String bypass = getOr(BYPASS_STARTUP_VALIDATION, "false").toLowerCase(Locale.ROOT);
       if (!bypass.equals("true") && !bypass.equals("false")) {
-        problem("BYPASS_STARTUP_VALIDATION must be true or false, was '" + bypass + "'", "BYPASS_STARTUP_VALIDATION");
+        problem("BYPASS_STARTUP_VALIDATION must be true or false, was '" + bypass + "'", BYPASS_STARTUP_VALIDATION);
       }
       return new StartupSettings(Duration.ofMillis(Math.round(budgetS * 1000)), multiplier, margin, base, degraded,
           bypass.equals("true"));

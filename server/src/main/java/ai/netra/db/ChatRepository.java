@@ -1,10 +1,13 @@
 package ai.netra.db;
 
+import ai.netra.chat.ChatStore;
+import ai.netra.chat.ThreadNotFoundException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -18,7 +21,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * Threads, messages, agent runs and run events of the chat, stored in PostgreSQL with plain JDBC.
+ * The {@link ChatStore} in PostgreSQL, with plain JDBC.
  *
  * <p>Every method that takes a user id checks in SQL that the thread belongs to that user, and
  * reports a thread of someone else exactly like a missing one ({@link ThreadNotFoundException}).
@@ -28,10 +31,8 @@ import javax.sql.DataSource;
  * <p>Database failures surface as {@link StorageException}, whose message names the operation and
  * the SQLState only: the driver's message may quote row values and is kept in the cause, for logs.
  */
-public final class ChatRepository {
+public final class ChatRepository implements ChatStore {
 
-  /** The longest message content accepted, in UTF-16 chars ({@link String#length()}). */
-  public static final int MAX_CONTENT_CHARS = 32_000;
   /** Titles are the first this many chars of the first message, on one line. */
   public static final int TITLE_CHARS = 80;
   /** Bounds every statement, so a stuck database fails the request instead of hanging it. */
@@ -44,7 +45,7 @@ public final class ChatRepository {
 
   private static final String APPEND_EVENT = """
       with next as (
-        update threads set last_event_id = last_event_id + 1, updated_at = now()
+        update threads set last_event_id = last_event_id + 1, updated_at = ?
          where id = ?
         returning id, last_event_id
       )
@@ -55,36 +56,20 @@ public final class ChatRepository {
 
   private static final String SAVE_IN_NEW_THREAD = """
       with new_user as (insert into users (id) values (?) on conflict do nothing),
-      thread as (insert into threads (id, user_id, title) values (?, ?, ?) returning id)
-      insert into messages (thread_id, role, content) select id, 'user', ? from thread returning id""";
+      thread as (insert into threads (id, user_id, title, created_at, updated_at) values (?, ?, ?, ?, ?) returning id)
+      insert into messages (thread_id, role, content, created_at) select id, 'user', ?, ? from thread returning id""";
 
   private static final String SAVE_IN_THREAD = """
-      with thread as (update threads set updated_at = now() where id = ? and user_id = ? returning id)
-      insert into messages (thread_id, role, content) select id, 'user', ? from thread returning id""";
+      with thread as (update threads set updated_at = ? where id = ? and user_id = ? returning id)
+      insert into messages (thread_id, role, content, created_at) select id, 'user', ?, ? from thread returning id""";
 
   private final DataSource dataSource;
+  private final Clock clock;
 
-  public ChatRepository(DataSource dataSource) {
+  /** @param clock when messages are written and threads updated (a test's own, to tell them apart) */
+  public ChatRepository(DataSource dataSource, Clock clock) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-  }
-
-  /** Where a user's message went: its thread (new or existing) and its id. */
-  public record SavedMessage(UUID threadId, long messageId, boolean newThread) { }
-
-  /** One persisted event of a thread, numbered 1, 2, 3, ... per thread. */
-  public record StoredEvent(UUID threadId, long eventId, UUID runId, String type, Instant timestamp, String payloadJson) { }
-
-  /** A thread as listed to its owner; {@code lastEventId} is the id of its newest event, 0 when none. */
-  public record ThreadSummary(UUID id, String title, Instant createdAt, Instant updatedAt, long lastEventId) { }
-
-  /** One message of a thread. */
-  public record StoredMessage(long id, String role, String content, Instant createdAt) { }
-
-  /** A database failure; the message names the operation and SQLState, never row values. */
-  public static final class StorageException extends RuntimeException {
-    StorageException(String message, Throwable cause) {
-      super(message, cause);
-    }
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /**
@@ -95,6 +80,7 @@ public final class ChatRepository {
    * @throws ThreadNotFoundException when the given thread does not exist or is another user's; nothing is written
    * @throws IllegalArgumentException for a blank user id, or content that is blank, too long or holds a NUL char
    */
+  @Override
   public SavedMessage saveUserMessage(String userId, UUID threadIdOrNull, String content) {
     requireUser(userId);
     requireContent(content);
@@ -102,6 +88,7 @@ public final class ChatRepository {
     UUID threadId = newThread ? UUID.randomUUID() : threadIdOrNull;
     // One statement, so one round trip and all or nothing. A given thread that is the user's proves
     // the user exists; one that is not leaves nothing written.
+    OffsetDateTime now = now();
     Long messageId = withConnection("save a user message", c -> {
       try (PreparedStatement s = prepare(c, newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
         if (newThread) {
@@ -109,11 +96,16 @@ public final class ChatRepository {
           s.setObject(2, threadId);
           s.setString(3, userId);
           s.setString(4, title(content));
-          s.setString(5, content);
+          s.setObject(5, now);
+          s.setObject(6, now);
+          s.setString(7, content);
+          s.setObject(8, now);
         } else {
-          s.setObject(1, threadId);
-          s.setString(2, userId);
-          s.setString(3, content);
+          s.setObject(1, now);
+          s.setObject(2, threadId);
+          s.setString(3, userId);
+          s.setString(4, content);
+          s.setObject(5, now);
         }
         try (ResultSet rs = s.executeQuery()) {
           return rs.next() ? rs.getLong(1) : null;
@@ -132,6 +124,7 @@ public final class ChatRepository {
    * @return the run's id
    * @throws ThreadNotFoundException when the thread does not exist or is another user's
    */
+  @Override
   public UUID startRun(String userId, UUID threadId) {
     requireUser(userId);
     requireThread(threadId);
@@ -159,6 +152,7 @@ public final class ChatRepository {
    * @param errorOrNull what went wrong, for failed runs; cut to 4,000 chars
    * @throws IllegalArgumentException for another status, or a run id that was never started
    */
+  @Override
   public void finishRun(UUID runId, String status, String errorOrNull) {
     Objects.requireNonNull(runId, "runId");
     if (status == null || !FINAL_STATUSES.contains(status)) {
@@ -214,6 +208,7 @@ public final class ChatRepository {
    * @throws ThreadNotFoundException when the thread does not exist
    * @throws IllegalArgumentException when the payload is not JSON PostgreSQL can store, or the run does not exist
    */
+  @Override
   public StoredEvent appendEvent(UUID threadId, UUID runIdOrNull, String type, Instant timestamp, String payloadJson) {
     requireThread(threadId);
     if (type == null || type.isBlank()) {
@@ -225,15 +220,16 @@ public final class ChatRepository {
     }
     Instant at = timestamp.truncatedTo(ChronoUnit.MICROS);
     try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, APPEND_EVENT)) {
-      s.setObject(1, threadId);
+      s.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+      s.setObject(2, threadId);
       if (runIdOrNull == null) {
-        s.setNull(2, Types.OTHER);
+        s.setNull(3, Types.OTHER);
       } else {
-        s.setObject(2, runIdOrNull);
+        s.setObject(3, runIdOrNull);
       }
-      s.setString(3, type);
-      s.setString(4, payloadJson);
-      s.setObject(5, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+      s.setString(4, type);
+      s.setString(5, payloadJson);
+      s.setObject(6, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
       try (ResultSet rs = s.executeQuery()) {
         if (!rs.next()) {
           throw new ThreadNotFoundException(threadId);
@@ -258,15 +254,19 @@ public final class ChatRepository {
    * @throws ThreadNotFoundException when the thread does not exist
    * @throws IllegalArgumentException for content that is blank, too long or holds a NUL char
    */
+  @Override
   public void saveAssistantMessage(UUID threadId, String content) {
     requireThread(threadId);
     requireContent(content);
     int inserted = withConnection("save an assistant message", c -> {
       try (PreparedStatement s = prepare(c, """
-          with t as (update threads set updated_at = now() where id = ? returning id)
-          insert into messages (thread_id, role, content) select t.id, 'assistant', ? from t""")) {
-        s.setObject(1, threadId);
-        s.setString(2, content);
+          with t as (update threads set updated_at = ? where id = ? returning id)
+          insert into messages (thread_id, role, content, created_at) select t.id, 'assistant', ?, ? from t""")) {
+        OffsetDateTime now = now();
+        s.setObject(1, now);
+        s.setObject(2, threadId);
+        s.setString(3, content);
+        s.setObject(4, now);
         return s.executeUpdate();
       }
     });
@@ -276,6 +276,7 @@ public final class ChatRepository {
   }
 
   /** The user's threads, most recently updated first, at most {@code limit}. */
+  @Override
   public List<ThreadSummary> threads(String userId, int limit) {
     requireUser(userId);
     requireLimit(limit);
@@ -324,6 +325,7 @@ public final class ChatRepository {
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's
    */
+  @Override
   public List<StoredMessage> messages(String userId, UUID threadId) {
     requireUser(userId);
     requireThread(threadId);
@@ -364,6 +366,7 @@ public final class ChatRepository {
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's
    */
+  @Override
   public List<StoredEvent> events(String userId, UUID threadId, long afterEventId, int limit) {
     requireUser(userId);
     requireThread(threadId);
@@ -405,6 +408,11 @@ public final class ChatRepository {
       throw new ThreadNotFoundException(threadId);
     }
     return events;
+  }
+
+  /** The clock's now, to the microsecond PostgreSQL keeps. */
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
   }
 
   /** The first {@value #TITLE_CHARS} chars of the content on one line: line breaks and runs of spaces become one space. */

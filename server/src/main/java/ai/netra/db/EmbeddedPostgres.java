@@ -1,5 +1,9 @@
 package ai.netra.db;
 
+import static ai.netra.config.SettingNames.DATABASE_URL;
+import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
+import static ai.netra.config.SettingNames.POSTGRES_HOST;
+
 import ai.netra.config.DatabaseSettings;
 import ai.netra.startup.ConfigurationException;
 import ai.netra.startup.DependencyException;
@@ -167,7 +171,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
       if (!server.isAlive()) {
         throw new DependencyException("embedded PostgreSQL exited with " + server.exitValue() + ": " + tail(logFile),
             "read " + logFile + "; delete the folder " + logFile.getParent().resolve("postgres")
-                + " to start from an empty database", List.of("NETRA_DATA_DIR"), null);
+                + " to start from an empty database", List.of(NETRA_DATA_DIR), null);
       }
       try (Connection c = connect("postgres", Duration.ofSeconds(1))) {
         log.debug("embedded PostgreSQL accepts connections ({})", c.getMetaData().getDatabaseProductVersion());
@@ -178,7 +182,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
       }
     }
     throw new DependencyException("embedded PostgreSQL did not accept connections in time; last error: "
-        + (last == null ? "none" : last.getMessage()) + "; log: " + tail(logFile), "", List.of("NETRA_DATA_DIR"), last);
+        + (last == null ? "none" : last.getMessage()) + "; log: " + tail(logFile), "", List.of(NETRA_DATA_DIR), last);
   }
 
   private void createDatabase() {
@@ -218,7 +222,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
       if (archive == null) {
         throw new ConfigurationException("no embedded PostgreSQL for " + os + "/" + arch + " in this build (" + name + ")",
             "set DATABASE_URL (or POSTGRES_HOST, POSTGRES_DB, POSTGRES_USER) to a PostgreSQL server",
-            List.of("DATABASE_URL", "POSTGRES_HOST"));
+            List.of(DATABASE_URL, POSTGRES_HOST));
       }
       Files.createDirectories(target);
       try (TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(archive))) {
@@ -289,7 +293,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
           root ? "running as root, the embedded database runs as user nobody, which must be able to reach "
               + logFile.getParent() + ": set NETRA_DATA_DIR to a folder every user can enter, or use DATABASE_URL"
               : "read the message above; delete " + logFile.getParent().resolve("postgres") + " to start over",
-          List.of("NETRA_DATA_DIR"), null);
+          List.of(NETRA_DATA_DIR), null);
     }
   }
 
@@ -310,7 +314,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         throw new ConfigurationException("the embedded PostgreSQL runs as user nobody (PostgreSQL refuses root), and nobody"
             + " cannot enter " + dir + " (mode " + PosixFilePermissions.toString(mode) + ")",
             "set NETRA_DATA_DIR to a folder every user can enter (for example /var/tmp/netra), run as a normal user,"
-                + " or set DATABASE_URL to a PostgreSQL server", List.of("NETRA_DATA_DIR"));
+                + " or set DATABASE_URL to a PostgreSQL server", List.of(NETRA_DATA_DIR));
       }
     }
   }

@@ -14,6 +14,7 @@ public final class Readiness {
 
   private final Supplier<StartupReport> startup;
   private final HealthMonitor monitor;
+  private volatile boolean opened;
   private volatile boolean draining;
 
   public Readiness(Supplier<StartupReport> startup, HealthMonitor monitor) {
@@ -25,9 +26,9 @@ public final class Readiness {
     return startup.get();
   }
 
-  /** True once the start finished READY or DEGRADED and until shutdown begins. */
+  /** True once the start finished READY or DEGRADED and the service {@link #open opened}, until shutdown begins. */
   public boolean serving() {
-    return !draining && startup.get().outcome().serving();
+    return opened && !draining && startup.get().outcome().serving();
   }
 
   /** {@link #serving()} and every critical check currently healthy. */
@@ -41,6 +42,11 @@ public final class Readiness {
 
   public boolean draining() {
     return draining;
+  }
+
+  /** The start completed and what it built is in place: requests may come in. */
+  public void open() {
+    opened = true;
   }
 
   /** Shutdown began: readiness is false from now on and new work is refused. */
@@ -59,6 +65,9 @@ public final class Readiness {
     }
     if (r.outcome() == Outcome.FAILED) {
       return "the service failed to start at step " + (r.failure() == null ? "?" : r.failure().step()) + " and is exiting";
+    }
+    if (!opened) {
+      return "the service is starting (its start completed " + r.outcome() + "; opening)";
     }
     return null;
   }

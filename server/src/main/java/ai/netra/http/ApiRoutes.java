@@ -4,13 +4,12 @@ import ai.netra.auth.Identity;
 import ai.netra.auth.InvalidTokenException;
 import ai.netra.auth.PresentedToken;
 import ai.netra.auth.Tokens;
-import ai.netra.chat.OriginPolicy;
-import ai.netra.db.ChatRepository;
-import ai.netra.db.ChatRepository.StorageException;
-import ai.netra.db.ChatRepository.StoredEvent;
-import ai.netra.db.ChatRepository.StoredMessage;
-import ai.netra.db.ChatRepository.ThreadSummary;
-import ai.netra.db.ThreadNotFoundException;
+import ai.netra.chat.ChatStore;
+import ai.netra.chat.ChatStore.StorageException;
+import ai.netra.chat.ChatStore.StoredEvent;
+import ai.netra.chat.ChatStore.StoredMessage;
+import ai.netra.chat.ChatStore.ThreadSummary;
+import ai.netra.chat.ThreadNotFoundException;
 import ai.netra.json.Json;
 import ai.netra.usage.ImportBusyException;
 import ai.netra.usage.ImportRejectedException;
@@ -78,12 +77,12 @@ public final class ApiRoutes extends Handler.Abstract {
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
 
   private final Tokens tokens;
-  private final ChatRepository chats;
+  private final ChatStore chats;
   private final UsageImport usage;
   private final OriginPolicy origins;
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(Tokens tokens, ChatRepository chats, UsageImport usage, OriginPolicy origins) {
+  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
     this.usage = Objects.requireNonNull(usage, "usage");
@@ -93,6 +92,14 @@ public final class ApiRoutes extends Handler.Abstract {
   /** The routes; a method here is the handler of a known path. */
   private enum Route { ME, THREADS, MESSAGES, EVENTS, USAGE }
 
+  /** A known path: its route, and the thread id the path names (null for the others). */
+  private record Matched(Route route, String threadId) {
+    String method() {
+      return route == Route.USAGE ? "POST" : "GET";
+    }
+  }
+
+  /** The API in order: CORS, the route and its method, the token, then the route's answer, or a failure's. */
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     String path = Request.getPathInContext(request);
@@ -101,79 +108,112 @@ public final class ApiRoutes extends Handler.Abstract {
     }
     String method = request.getMethod();
     String origin = request.getHeaders().get(HttpHeader.ORIGIN);
-    boolean allowedOrigin = origin != null && origins.allows(origin, request.getHeaders().get(HttpHeader.HOST));
-    response.getHeaders().add(HttpHeader.VARY, "Origin");
-    if (allowedOrigin) {
-      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, "Retry-After, WWW-Authenticate");
-    }
+    boolean allowedOrigin = cors(request, response, origin);
     if (HttpMethod.OPTIONS.is(method) && origin != null
         && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {
       return preflight(response, callback, allowedOrigin, path.equals(USAGE_PATH) ? "POST" : "GET");
     }
-
-    Matcher threadPath = THREAD_PATH.matcher(path);
-    Route route = switch (path) {
-      case "/api/me" -> Route.ME;
-      case "/api/threads" -> Route.THREADS;
-      case USAGE_PATH -> Route.USAGE;
-      default -> threadPath.matches() ? (threadPath.group(2).equals("messages") ? Route.MESSAGES : Route.EVENTS) : null;
-    };
-    if (route == null) {
+    Matched matched = match(path);
+    if (matched == null) {
       return Replies.error(response, callback, 404, "not_found", "no API route " + method + " " + path);
     }
-    String allowed = route == Route.USAGE ? "POST" : "GET";
-    if (!allowed.equalsIgnoreCase(method)) {
-      response.getHeaders().put(HttpHeader.ALLOW, allowed);
-      return Replies.error(response, callback, 405, "method_not_allowed", path + " answers " + allowed + " only, not " + method);
+    if (!matched.method().equalsIgnoreCase(method)) {
+      response.getHeaders().put(HttpHeader.ALLOW, matched.method());
+      return Replies.error(response, callback, 405, "method_not_allowed",
+          path + " answers " + matched.method() + " only, not " + method);
     }
+    Optional<Identity> identity = authenticate(request, response, callback);
+    if (identity.isEmpty()) {
+      return true; // answered 401
+    }
+    try {
+      return answer(matched, request, response, callback, identity.get());
+    } catch (RuntimeException e) {
+      return failed(e, method + " " + path, response, callback);
+    }
+  }
 
+  /**
+   * Sets the CORS headers of an allowed browser origin (every answer varies by Origin) and says whether it is
+   * allowed; a request without an Origin is not a browser's and is judged by its token alone.
+   */
+  private boolean cors(Request request, Response response, String origin) {
+    boolean allowed = origin != null && origins.allows(origin, request.getHeaders().get(HttpHeader.HOST));
+    response.getHeaders().add(HttpHeader.VARY, "Origin");
+    if (allowed) {
+      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, "Retry-After, WWW-Authenticate");
+    }
+    return allowed;
+  }
+
+  /** The route of {@code path}, or null when the API has none. */
+  private static Matched match(String path) {
+    Matcher threadPath = THREAD_PATH.matcher(path);
+    return switch (path) {
+      case "/api/me" -> new Matched(Route.ME, null);
+      case "/api/threads" -> new Matched(Route.THREADS, null);
+      case USAGE_PATH -> new Matched(Route.USAGE, null);
+      default -> threadPath.matches()
+          ? new Matched(threadPath.group(2).equals("messages") ? Route.MESSAGES : Route.EVENTS, threadPath.group(1))
+          : null;
+    };
+  }
+
+  /** The caller's identity from its Bearer token; empty when it answered 401 itself. */
+  private Optional<Identity> authenticate(Request request, Response response, Callback callback) {
     Optional<PresentedToken> presented =
         Tokens.fromRequest(request.getHeaders().get(HttpHeader.AUTHORIZATION), List.of());
     if (presented.isEmpty()) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-      return Replies.error(response, callback, 401, "missing_token",
-          "send the token in an Authorization: Bearer <token> header");
+      Replies.error(response, callback, 401, "missing_token", "send the token in an Authorization: Bearer <token> header");
+      return Optional.empty();
     }
-    Identity identity;
     try {
-      identity = tokens.verify(presented.get().token());
+      return Optional.of(tokens.verify(presented.get().token()));
     } catch (InvalidTokenException e) {
       // The exception's message is safe by contract: it never quotes the token or the key.
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-      return Replies.error(response, callback, 401, e.code(), e.getMessage());
+      Replies.error(response, callback, 401, e.code(), e.getMessage());
+      return Optional.empty();
     }
+  }
 
-    try {
-      Fields query = query(request);
-      return switch (route) {
-        case ME -> Replies.json(response, callback, 200, new Me(identity.userId(), identity.expiresAt()));
-        case THREADS -> threads(response, callback, identity, query);
-        case MESSAGES -> messages(response, callback, identity, threadId(threadPath.group(1)));
-        case EVENTS -> events(response, callback, identity, threadId(threadPath.group(1)), query);
-        case USAGE -> usage(request, response, callback, identity);
-      };
-    } catch (BadParameter e) {
-      return Replies.error(response, callback, 400, "bad_request", e.getMessage(), Map.of("parameter", e.parameter));
-    } catch (ThreadNotFoundException e) {
+  private boolean answer(Matched matched, Request request, Response response, Callback callback, Identity identity) {
+    Fields query = query(request);
+    return switch (matched.route()) {
+      case ME -> Replies.json(response, callback, 200, new Me(identity.userId(), identity.expiresAt()));
+      case THREADS -> threads(response, callback, identity, query);
+      case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()));
+      case EVENTS -> events(response, callback, identity, threadId(matched.threadId()), query);
+      case USAGE -> usage(request, response, callback, identity);
+    };
+  }
+
+  /** A route's failure in the API's shape, with the CORS headers already set so a browser page can show it. */
+  private static boolean failed(RuntimeException failure, String request, Response response, Callback callback) {
+    return switch (failure) {
+      case BadParameter e -> Replies.error(response, callback, 400, "bad_request", e.getMessage(),
+          Map.of("parameter", e.parameter));
       // The same answer for a missing thread and another user's: only the id the caller sent.
-      return Replies.error(response, callback, 404, "not_found", "no thread " + e.threadId());
-    } catch (StorageException e) {
-      LOG.warn("{} {} failed: chat storage unavailable: {}", method, path, e.getMessage(), e);
-      response.getHeaders().put(HttpHeader.RETRY_AFTER, STORAGE_RETRY_AFTER_S);
-      return Replies.error(response, callback, 503, "storage_unavailable",
-          "chat storage is unavailable right now; retry in a few seconds");
-    } catch (UsageStorageException e) {
-      LOG.warn("{} {} failed: usage storage unavailable: {}", method, path, e.getMessage(), e);
-      response.getHeaders().put(HttpHeader.RETRY_AFTER, STORAGE_RETRY_AFTER_S);
-      return Replies.error(response, callback, 503, "storage_unavailable",
-          "usage storage is unavailable right now; nothing was imported; retry in a few seconds");
-    } catch (RuntimeException e) {
-      // A defect here, not the caller's fault: answered in the API's shape, with the CORS headers already set, so a
-      // browser page can show it.
-      LOG.error("{} {} failed unexpectedly", method, path, e);
-      return Replies.error(response, callback, 500, "internal_error", "the server failed to handle this request");
-    }
+      case ThreadNotFoundException e -> Replies.error(response, callback, 404, "not_found", "no thread " + e.threadId());
+      case StorageException e -> {
+        LOG.warn("{} failed: chat storage unavailable: {}", request, e.getMessage(), e);
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, STORAGE_RETRY_AFTER_S);
+        yield Replies.error(response, callback, 503, "storage_unavailable",
+            "chat storage is unavailable right now; retry in a few seconds");
+      }
+      case UsageStorageException e -> {
+        LOG.warn("{} failed: usage storage unavailable: {}", request, e.getMessage(), e);
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, STORAGE_RETRY_AFTER_S);
+        yield Replies.error(response, callback, 503, "storage_unavailable",
+            "usage storage is unavailable right now; nothing was imported; retry in a few seconds");
+      }
+      default -> { // a defect here, not the caller's fault
+        LOG.error("{} failed unexpectedly", request, failure);
+        yield Replies.error(response, callback, 500, "internal_error", "the server failed to handle this request");
+      }
+    };
   }
 
   private boolean preflight(Response response, Callback callback, boolean allowedOrigin, String method) {

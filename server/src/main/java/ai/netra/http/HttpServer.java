@@ -2,8 +2,11 @@ package ai.netra.http;
 
 import ai.netra.health.Readiness;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Function;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -47,15 +50,8 @@ public final class HttpServer implements AutoCloseable {
    *     returns false for a path it does not know (answered 404 in the API's error shape)
    * @throws IOException when the port cannot be bound
    */
-  public static HttpServer start(int port, ServerSocketChannel bound, Readiness readiness,
+  public static HttpServer start(int port, Optional<ServerSocketChannel> bound, Readiness readiness,
       Function<Server, Handler> application, String version) throws Exception {
-    // Jetty asks the JMX platform server for UseCompressedOops to size its padding unless told;
-    // starting JMX costs ~250 ms on one CPU before the port binds. References are 4 bytes below a
-    // 32 GiB heap (compressed oops), so a 64-byte cache line holds 16 of them.
-    if (System.getProperty("org.eclipse.jetty.util.referencesPerCacheLine") == null) {
-      boolean compressed = Runtime.getRuntime().maxMemory() < 32L * 1024 * 1024 * 1024;
-      System.setProperty("org.eclipse.jetty.util.referencesPerCacheLine", compressed ? "16" : "8");
-    }
     // Every Jetty task on a virtual thread, the selector's included: a pool of platform threads that
     // hands each read to a new virtual thread cost ~12% more CPU per WebSocket message (bench/README.md).
     // No cap on concurrent tasks (Jetty's default is 200): a request blocked on a slow database must
@@ -70,8 +66,8 @@ public final class HttpServer implements AutoCloseable {
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
     connector.setPort(port);
     connector.setAcceptQueueSize(ACCEPT_QUEUE);
-    if (bound != null) {
-      connector.open(bound);
+    if (bound.isPresent()) {
+      connector.open(bound.get());
     }
     connector.setIdleTimeout(Duration.ofMinutes(10).toMillis());
     server.addConnector(connector);
@@ -83,6 +79,26 @@ public final class HttpServer implements AutoCloseable {
     server.setStopAtShutdown(false);
     server.start();
     return new HttpServer(server, connector);
+  }
+
+  /**
+   * The listening socket for {@code port}, bound before anything else of the service loads, or empty when
+   * that cannot be done here: {@link #start} then binds, and reports why it cannot.
+   */
+  public static Optional<ServerSocketChannel> bindEarly(int port) {
+    try {
+      ServerSocketChannel channel = ServerSocketChannel.open();
+      try {
+        channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        channel.bind(new InetSocketAddress(port), ACCEPT_QUEUE);
+        return Optional.of(channel);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        return Optional.empty();
+      }
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /** The bound port. */

@@ -2,6 +2,7 @@ package ai.netra.http;
 
 import ai.netra.metrics.Metrics;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -12,9 +13,10 @@ import org.eclipse.jetty.util.Callback;
 /** {@code GET /metrics}: the Prometheus text exposition; every other path goes to {@code next}. */
 public final class MetricsEndpoint extends Handler.Wrapper {
 
-  private final Supplier<Metrics> metrics;
+  private final Supplier<Optional<Metrics>> metrics;
 
-  public MetricsEndpoint(Supplier<Metrics> metrics, Handler next) {
+  /** @param metrics the registry once it exists; empty before (answered 503) */
+  public MetricsEndpoint(Supplier<Optional<Metrics>> metrics, Handler next) {
     super(next);
     this.metrics = metrics;
   }
@@ -27,7 +29,7 @@ public final class MetricsEndpoint extends Handler.Wrapper {
     if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
       return Replies.error(response, callback, 405, "method_not_allowed", request.getMethod() + " is not allowed on /metrics");
     }
-    Metrics current = metrics.get();
+    Metrics current = metrics.get().orElse(null);
     if (current == null) {
       return Replies.error(response, callback, 503, "metrics_unavailable",
           "metrics start once the service serves; if it does and this persists, the log says why they are off");

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -12,14 +13,14 @@ import java.util.function.Supplier;
 public final class MeteredChatModel implements ChatModel {
 
   private final ChatModel model;
-  private final Supplier<MeterRegistry> registry;
+  private final Supplier<Optional<MeterRegistry>> registry;
   private final String name;
 
   /**
-   * @param registry the registry, or null until it exists (calls before are not recorded)
+   * @param registry the registry once it exists (calls before are not recorded)
    * @param name the model's label in the series: {@code offline} or the endpoint's model name
    */
-  public MeteredChatModel(ChatModel model, Supplier<MeterRegistry> registry, String name) {
+  public MeteredChatModel(ChatModel model, Supplier<Optional<MeterRegistry>> registry, String name) {
     this.model = model;
     this.registry = registry;
     this.name = name;
@@ -38,12 +39,11 @@ public final class MeteredChatModel implements ChatModel {
       outcome = "error";
       throw e;
     } finally {
-      MeterRegistry meters = registry.get();
-      if (meters != null) {
-        Timer.builder("netra.llm.calls").tag("model", name).tag("outcome", outcome)
-            .description("Chat model calls by model and outcome (ok, or why it failed)")
-            .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-      }
+      long took = System.nanoTime() - started;
+      String outcomeTag = outcome;
+      registry.get().ifPresent(meters -> Timer.builder("netra.llm.calls").tag("model", name).tag("outcome", outcomeTag)
+          .description("Chat model calls by model and outcome (ok, or why it failed)")
+          .register(meters).record(took, TimeUnit.NANOSECONDS));
     }
   }
 

@@ -1,5 +1,6 @@
 package ai.netra.logging;
 
+import ai.netra.config.Settings;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
@@ -8,7 +9,6 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
-import java.util.Locale;
 import net.logstash.logback.encoder.LogstashEncoder;
 
 /**
@@ -20,8 +20,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    String format = System.getenv("NETRA_LOG_FORMAT");
-    boolean json = format == null ? System.getenv("K_SERVICE") != null : format.trim().toLowerCase(Locale.ROOT).equals("json");
+    boolean json = Settings.logFormat(Settings.processEnvironment()) == Settings.LogFormat.JSON;
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
     console.setContext(context);
     console.setName("console");

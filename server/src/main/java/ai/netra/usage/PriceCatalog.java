@@ -1,5 +1,7 @@
 package ai.netra.usage;
 
+import static ai.netra.config.SettingNames.PRICE_CATALOG_FILE;
+
 import ai.netra.db.Transactions;
 import ai.netra.startup.ConfigurationException;
 import java.io.IOException;
@@ -41,7 +43,7 @@ public final class PriceCatalog {
   /** The one header both the shipped file and an override must start with (after {@code #} comment lines). */
   public static final String HEADER = "provider,model,input_usd_per_mtok,output_usd_per_mtok,effective_from";
   /** The setting that names an override file. */
-  public static final String SETTING = "PRICE_CATALOG_FILE";
+  public static final String SETTING = PRICE_CATALOG_FILE;
   static final int MAX_PROVIDER_CHARS = 50;
   static final int MAX_MODEL_CHARS = 100;
   /** {@code model_prices} stores numeric(12, 6): six places after the point, below a million. */

@@ -3,6 +3,7 @@ package ai.netra.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.netra.json.Json;
 import ai.netra.llm.ChatModel;
 import ai.netra.llm.LlmException;
 import ai.netra.llm.Message;
@@ -38,9 +39,9 @@ class SupervisorTest {
     }
 
     @Override
-    public void emit(String type, Object payload) {
-      types.add(type);
-      payloads.add(payload);
+    public void emit(RunEvent event) {
+      types.add(event.type());
+      payloads.add(Json.mapper().convertValue(event, Map.class)); // the payload as the wire has it
     }
 
     @Override
@@ -59,6 +60,9 @@ class SupervisorTest {
       throw new AssertionError("no " + nth + "th " + type + " in " + types);
     }
   }
+
+  /** What {@link AddTool} found. */
+  record Sum(int sum) { }
 
   /** Adds two numbers, or fails the way a tool fails. */
   static final class AddTool implements Tool {
@@ -90,7 +94,7 @@ class SupervisorTest {
       if (a.intValue() < 0) {
         throw new IllegalStateException("database went away: password=hunter2");
       }
-      return new Result("sum " + (a.intValue() + b.intValue()), Map.of("sum", a.intValue() + b.intValue()));
+      return new Result("sum " + (a.intValue() + b.intValue()), new Sum(a.intValue() + b.intValue()));
     }
   }
 
@@ -129,7 +133,7 @@ class SupervisorTest {
     Agent.Answer answer = new Supervisor(model, null, new ToolRegistry(List.of(add)), CLOCK).answer("add 2 and 3", run);
 
     assertThat(answer.text()).isEqualTo("The sum is {\"sum\":5}");
-    assertThat(answer.figures()).isEqualTo(Map.of("add", Map.of("sum", 5)));
+    assertThat(answer.figures()).isEqualTo(Map.of("add", new Sum(5)));
     assertThat(add.lastUser).isEqualTo("alice");
     assertThat(run.types).containsSubsequence("agent_thinking", "tool_executing", "tool_completed");
     assertThat(run.payload("tool_executing", 0)).containsEntry("tool", "add").containsEntry("arguments", Map.of("a", 2, "b", 3));

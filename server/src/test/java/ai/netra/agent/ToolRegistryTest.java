@@ -28,9 +28,12 @@ class ToolRegistryTest {
 
     @Override
     public Result run(String userId, Map<String, Object> arguments) {
-      return new Result(name + " for " + userId, Map.of("arguments", arguments));
+      return new Result(name + " for " + userId, new Echoed(arguments));
     }
   }
+
+  /** What {@link Echo} found: the arguments it was given. */
+  record Echoed(Map<String, Object> arguments) { }
 
   @Test
   void specsListEveryToolInRegistrationOrder() {
@@ -48,7 +51,7 @@ class ToolRegistryTest {
     Tool.Result result = registry.run("b_tool", "alice", null);
 
     assertThat(result.summary()).isEqualTo("b_tool for alice");
-    assertThat(result.data()).containsEntry("arguments", Map.of());
+    assertThat(result.data()).isEqualTo(new Echoed(Map.of()));
   }
 
   @Test

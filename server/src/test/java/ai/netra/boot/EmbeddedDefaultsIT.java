@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,11 +33,17 @@ class EmbeddedDefaultsIT {
       assertThat(first.awaitExit(Duration.ofSeconds(10))).as("exit code after SIGTERM").isZero();
       assertThat(first.outputText()).contains("closed embedded PostgreSQL");
     }
+    List<ProcessHandle> postgres;
     try (ServiceProcess second = ServiceProcess.start(env)) {
       second.awaitStatus("/health/ready", 200, START);
       assertThat(ServiceProcess.step(second.json("/health/startup"), "migrations").path("detail").asText())
           .as("a restart finds the schema it left: the data folder was kept").contains("no migration pending");
+      postgres = second.children();
+      assertThat(postgres).as("the embedded PostgreSQL runs under the service").isNotEmpty();
     }
+    // close() kills the service: the test harness, not the service, must then stop what the service started
+    assertThat(postgres).as("processes left running after the killed service was closed")
+        .noneMatch(ProcessHandle::isAlive);
   }
 
   @Test

@@ -2,7 +2,6 @@ package ai.netra.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
@@ -18,9 +17,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The chat socket against the real service: auth before the upgrade, the five events, resume, isolation, bad input. */
+@Tag("fast")
 class ChatIT {
 
   private static final String SECRET = "chat-it-secret-0123456789abcdefghijklmnop";
@@ -233,7 +234,7 @@ class ChatIT {
 
   @Test
   void eventsReachTheUsersSocketOnAnotherInstance() throws Exception {
-    assumeTrue(TestDependencies.redisUrl() != null, "needs Redis");
+    TestDependencies.requireRedis();
     Map<String, String> env = Map.of("JWT_SECRET_KEY", SECRET, "REDIS_URL", TestDependencies.redisUrl(),
         "REDIS_KEY_PREFIX", TestDependencies.redisPrefix("two-instances"));
     try (ServiceProcess a = ServiceProcess.start(env); ServiceProcess b = ServiceProcess.start(env)) {

@@ -136,7 +136,7 @@ class ChatResilienceIT {
           await("the silent socket dropped").atMost(limit.minusNanos(System.nanoTime() - lastSent))
               .pollInterval(Duration.ofMillis(250)).until(() -> scrape(service).get(OPEN) == open + 1);
           Duration silent = Duration.ofNanos(System.nanoTime() - lastSent);
-          assertThat(silent).as("dropped after the idle timeout of %s, not before", ChatEndpoint.IDLE_TIMEOUT)
+          assertThat(silent).as("dropped after the idle timeout of %s, not before", ChatLimits.IDLE_TIMEOUT)
               .isGreaterThanOrEqualTo(Duration.ofSeconds(55));
           assertThat(dead.endsWithin(WAIT)).as("the server closed the TCP connection too, not only forgot it").isTrue();
         }

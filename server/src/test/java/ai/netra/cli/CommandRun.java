@@ -1,5 +1,6 @@
 package ai.netra.cli;
 
+import ai.netra.boot.ExitCode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
@@ -13,7 +14,7 @@ record CommandRun(int exit, String out, String err) {
   static CommandRun of(Callable<Integer> command, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(command);
+    CommandLine cli = ExitCode.install(new CommandLine(command));
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
     int exit = cli.execute(args);

@@ -6,9 +6,11 @@ import ai.netra.testing.ServiceProcess;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code netra check} and {@code netra plan} from the packaged jar, as a deploy pipeline runs them. */
+@Tag("fast")
 class DeployCommandsIT {
 
   @Test

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.netra.db.ChatRepository.SavedMessage;
-import ai.netra.db.ChatRepository.StoredEvent;
-import ai.netra.db.ChatRepository.StoredMessage;
-import ai.netra.db.ChatRepository.ThreadSummary;
+import ai.netra.chat.ChatStore.SavedMessage;
+import ai.netra.chat.ChatStore.StoredEvent;
+import ai.netra.chat.ChatStore.StoredMessage;
+import ai.netra.chat.ChatStore.ThreadSummary;
+import ai.netra.chat.ThreadNotFoundException;
 import ai.netra.testing.TestDependencies;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
@@ -15,7 +16,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,6 +39,26 @@ import org.junit.jupiter.api.TestInstance;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChatRepositoryTest {
+
+  /** A clock one millisecond further at every reading, so that each write has its own time without waiting. */
+  private static final Clock TICKING = new Clock() {
+    private final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis.incrementAndGet());
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  };
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,7 +73,7 @@ class ChatRepositoryTest {
     // Any later migration may be the newest: what matters is that all of them apply to an empty database.
     assertThat(new Migrations(dataSource).migrate()).containsPattern("empty database -> version [0-9]+");
     assertThat(new Migrations(dataSource).verify()).contains("required tables present");
-    chat = new ChatRepository(dataSource);
+    chat = new ChatRepository(dataSource, TICKING);
   }
 
   @AfterAll
@@ -100,7 +125,6 @@ class ChatRepositoryTest {
     String alice = user();
     SavedMessage first = chat.saveUserMessage(alice, null, "first");
     Instant updatedBefore = chat.thread(alice, first.threadId()).updatedAt();
-    Thread.sleep(5);
 
     SavedMessage second = chat.saveUserMessage(alice, first.threadId(), "second");
     chat.saveAssistantMessage(first.threadId(), "an answer");
@@ -313,11 +337,8 @@ class ChatRepositoryTest {
     String carol = user();
     String dave = user();
     UUID t1 = chat.saveUserMessage(carol, null, "one").threadId();
-    Thread.sleep(5);
     UUID t2 = chat.saveUserMessage(carol, null, "two").threadId();
-    Thread.sleep(5);
     UUID t3 = chat.saveUserMessage(carol, null, "three").threadId();
-    Thread.sleep(5);
     chat.saveUserMessage(dave, null, "dave's");
     chat.saveUserMessage(carol, t1, "one again");
 

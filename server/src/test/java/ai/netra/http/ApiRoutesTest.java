@@ -78,21 +78,21 @@ class ApiRoutesTest {
     HikariConfig config = TestDependencies.freshDatabasePool("api", 8);
     dataSource = new HikariDataSource(config);
     new Migrations(dataSource).migrate();
-    chats = new ChatRepository(dataSource);
+    chats = new ChatRepository(dataSource, Clock.systemUTC());
     key = SigningKey.load(Settings.read(Map.of("JWT_SECRET_KEY", SECRET)));
     tokens = new Tokens(key);
 
     PriceCatalog prices = PriceCatalog.bundled();
     UsageImport usage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC());
-    server = serve(new ApiRoutes(tokens, chats, usage, new ai.netra.chat.OriginPolicy(ORIGINS, false)));
+    server = serve(new ApiRoutes(tokens, chats, usage, new OriginPolicy(ORIGINS, false)));
     base = "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     UsageImport brokenUsage = new UsageImport(new UsageStore(failingDataSource()), prices, Clock.systemUTC());
-    brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource()), brokenUsage,
-        new ai.netra.chat.OriginPolicy(ORIGINS, false)));
+    brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource(), Clock.systemUTC()), brokenUsage,
+        new OriginPolicy(ORIGINS, false)));
     brokenBase = "http://127.0.0.1:" + ((ServerConnector) brokenStorageServer.getConnectors()[0]).getLocalPort();
     UsageImport smallUsage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC(),
         new UsageImport.Limits(SMALL_UPLOAD_BYTES, SMALL_UPLOAD_ROWS));
-    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new ai.netra.chat.OriginPolicy(ORIGINS, false)));
+    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new OriginPolicy(ORIGINS, false)));
     smallBase = "http://127.0.0.1:" + ((ServerConnector) smallUploadsServer.getConnectors()[0]).getLocalPort();
   }
 

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -46,7 +47,8 @@ class WebUiTest {
     monitor = new HealthMonitor(Duration.ofSeconds(1), Duration.ofMillis(500));
     Readiness readiness = new Readiness(() -> new StartupReport(outcome.get(), "DATABASE", 1200, 240_000, List.of(), null),
         monitor);
-    server = HttpServer.start(0, null, readiness, jetty -> new Handler.Abstract.NonBlocking() {
+    readiness.open(); // the gate then follows the outcome alone
+    server = HttpServer.start(0, Optional.empty(), readiness, jetty -> new Handler.Abstract.NonBlocking() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) {
         return Replies.json(response, callback, 200, java.util.Map.of("route", "application"));

@@ -19,9 +19,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Scrapes /metrics of the real service: the startup series match /health/startup, the socket and run series move. */
+@Tag("fast")
 class MetricsIT {
 
   private static final String SECRET = "metrics-it-secret-0123456789abcdefghijklmnop";

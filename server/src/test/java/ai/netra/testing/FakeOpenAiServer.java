@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -288,6 +289,12 @@ public final class FakeOpenAiServer implements AutoCloseable {
       return this;
     }
 
+    /** Waits {@code pause} before the next step, as a model does between tokens. */
+    public Stream pause(Duration pause) {
+      steps.add(pause);
+      return this;
+    }
+
     /** Holds the connection open, sending nothing more, until the server closes. */
     public Stream stall() {
       steps.add(Pause.STALL);
@@ -334,6 +341,15 @@ public final class FakeOpenAiServer implements AutoCloseable {
             server.stalled.decrementAndGet();
           }
           return;
+        }
+        if (step instanceof Duration pause) {
+          try {
+            Thread.sleep(pause); // the fake model's own pace, not a test waiting for something
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          continue;
         }
         out.write(((String) step).getBytes(StandardCharsets.UTF_8));
         out.flush();

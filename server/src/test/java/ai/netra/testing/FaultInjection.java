@@ -1,6 +1,7 @@
 package ai.netra.testing;
 
 import ai.netra.boot.StartupExtension;
+import ai.netra.boot.StartupPhase;
 import ai.netra.config.Settings;
 import ai.netra.startup.Step;
 import java.io.IOException;
@@ -26,7 +27,7 @@ public final class FaultInjection implements StartupExtension {
     for (String fault : spec.split(",")) {
       String[] p = fault.trim().split(":");
       String kind = p[0];
-      String phase = p[1];
+      StartupPhase phase = StartupPhase.valueOf(p[1]);
       String component = p[2];
       boolean critical = p[3].equals("critical");
       long ms = p.length > 4 ? Long.parseLong(p[4]) : 0;

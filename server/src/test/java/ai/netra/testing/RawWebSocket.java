@@ -123,6 +123,38 @@ public final class RawWebSocket implements AutoCloseable {
     return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, payload);
   }
 
+  /**
+   * Sends one frame exactly as described, right or wrong: {@code firstByte} is FIN, RSV1-3 and the opcode
+   * ({@code 0x81} is a whole text frame), {@code masked} false sends it unmasked, which a client must not.
+   */
+  public void sendFrame(int firstByte, byte[] payload, boolean masked) throws IOException {
+    ByteBuffer frame = ByteBuffer.allocate(2 + 8 + 4 + payload.length);
+    frame.put((byte) firstByte);
+    int maskBit = masked ? 0x80 : 0;
+    if (payload.length < 126) {
+      frame.put((byte) (maskBit | payload.length));
+    } else if (payload.length <= 0xffff) {
+      frame.put((byte) (maskBit | 126)).putShort((short) payload.length);
+    } else {
+      frame.put((byte) (maskBit | 127)).putLong(payload.length);
+    }
+    byte[] mask = new byte[4];
+    if (masked) {
+      RANDOM.nextBytes(mask);
+      frame.put(mask);
+    }
+    for (int i = 0; i < payload.length; i++) {
+      frame.put((byte) (payload[i] ^ mask[i % 4]));
+    }
+    out.write(frame.array(), 0, frame.position());
+    out.flush();
+  }
+
+  /** Sends {@code text} as one whole, masked text frame. */
+  public void sendText(String text) throws IOException {
+    sendFrame(0x80 | TEXT, text.getBytes(StandardCharsets.UTF_8), true);
+  }
+
   /** Sends a close frame (masked, as a client must) with {@code code}. */
   public void sendClose(int code) throws IOException {
     byte[] payload = {(byte) (code >> 8), (byte) code};

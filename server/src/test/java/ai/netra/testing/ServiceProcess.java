@@ -200,20 +200,36 @@ public final class ServiceProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Kills the service and every process it started: a killed JVM cannot stop its embedded PostgreSQL,
+   * which would otherwise run on, holding its port and memory, until the machine restarts.
+   */
   @Override
   public void close() {
+    List<ProcessHandle> children = process.descendants().toList();
     process.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
     try {
       process.waitFor(10, TimeUnit.SECONDS);
+      for (ProcessHandle child : children) {
+        child.onExit().get(10, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("a process the service started did not end within 10 s of being killed", e);
     }
+  }
+
+  /** The processes the service started that are still running (the embedded PostgreSQL and its workers). */
+  public List<ProcessHandle> children() {
+    return process.descendants().toList();
   }
 
   /**
    * A deployed-looking environment with every required setting present, pointing at this run's real
    * PostgreSQL (trust authentication: the password is checked by nobody, but must never be shown)
-   * and Redis. Callers check {@link TestDependencies#redisUrl()} is not null first.
+   * and Redis ({@link TestDependencies#requireRedis()}: without one the test fails on CI, else is skipped).
    */
   public static Map<String, String> deployedEnv(String environment) {
     Map<String, String> env = new HashMap<>();
@@ -225,7 +241,7 @@ public final class ServiceProcess implements AutoCloseable {
     env.put("POSTGRES_USER", "postgres");
     env.put("POSTGRES_PASSWORD", "pg-secret-Zq81xL");
     env.put("POSTGRES_SSLMODE", "disable");
-    env.put("REDIS_URL", String.valueOf(TestDependencies.redisUrl()));
+    env.put("REDIS_URL", TestDependencies.requireRedis());
     env.put("JWT_SECRET_KEY", "jwt-secret-0123456789abcdefghijklmnopqrstuv");
     env.put("LLM_MODEL", "offline");
     return env;

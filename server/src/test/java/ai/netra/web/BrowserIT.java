@@ -13,20 +13,23 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
- * The web pages in a real browser (Debian's headless Chromium driven by playwright-core) against the real jar:
+ * The web pages in a real browser (Debian's headless Chromium driven by playwright-core, both put in place by
+ * {@code bin/prepare-tests}) against the real jar:
  * the chat with its streamed agent events and its history, answers as cards with charts at desktop and phone width,
  * the usage import, the startup timeline against /health/startup, and the banner while the service starts.
  * Screenshots land in {@code target/screenshots}; the README's {@code docs/chat-desktop.png} and
  * {@code docs/chat-phone.png} are copies of its {@code readme-chat-desktop.png} and {@code readme-chat-phone.png}. A
  * failure prints the pages' console errors, uncaught exceptions and failed requests.
  */
+@Isolated("a browser and its pages need the CPUs to themselves: waits of the page's own, such as its reconnect backoff,"
+    + " outlast the script's deadlines on a machine busy with other tests")
 class BrowserIT {
 
   private static final String SECRET = "browser-it-secret-0123456789abcdefghijklmno";
-  /** The first run may install chromium and playwright-core; later runs find them. */
-  private static final Duration INSTALL = Duration.ofMinutes(15);
+  private static final Duration CHECK = Duration.ofSeconds(30);
   private static final Duration RUN = Duration.ofMinutes(3);
   private static final Path SCREENSHOTS = Path.of("target", "screenshots");
   private static ServiceProcess service;
@@ -34,9 +37,9 @@ class BrowserIT {
 
   @BeforeAll
   static void start() throws Exception {
-    try (BrowserScript install = BrowserScript.start("--install-only")) {
-      assertThat(install.awaitExit(INSTALL)).as("chromium and playwright-core are installed:\n" + install.output())
-          .isZero();
+    try (BrowserScript check = BrowserScript.start("--check")) {
+      assertThat(check.awaitExit(CHECK)).as("chromium, Node.js and playwright-core are in place (bin/prepare-tests puts them"
+          + " there; the tests install nothing):\n" + check.output()).isZero();
     }
     service = ServiceProcess.start(Map.of("JWT_SECRET_KEY", SECRET));
     service.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));

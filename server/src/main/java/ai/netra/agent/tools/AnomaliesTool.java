@@ -1,6 +1,6 @@
 package ai.netra.agent.tools;
 
-import ai.netra.agent.Tool;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.sql.Connection;
@@ -14,10 +14,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 
@@ -38,7 +36,7 @@ import javax.sql.DataSource;
  * days of a spiky one; together a day must be both large relative to the baseline and unusual for
  * its variability. Drops are not flagged: a quiet day costs nothing.
  */
-public final class AnomaliesTool implements Tool {
+public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
 
   static final String NAME = "anomalies";
   static final int DEFAULT_BASELINE_DAYS = 7;
@@ -77,40 +75,40 @@ public final class AnomaliesTool implements Tool {
       order by part, place
       """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("in_period"));
 
-  private final DataSource dataSource;
-  private final Clock clock;
-
   public AnomaliesTool(DataSource dataSource, Clock clock) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    super(NAME, "Finds days whose LLM spend jumped far above the trailing baseline (mean of the previous days), and for each"
+        + " names the feature and the model that caused most of the excess; also returns the daily spend of the period.",
+        PARAMETERS, dataSource, clock);
+  }
+
+  /** Whose usage over which days, judged against how many days before each, with what ratio. */
+  record Question(String userId, UsagePeriod period, int baselineDays, BigDecimal threshold) { }
+
+  /** The figures of {@code anomalies}. */
+  record Anomalies(UsagePeriod period, int baselineDays, BigDecimal thresholdRatio, double thresholdZ, int daysJudged,
+      List<Anomaly> anomalies, List<Day> daily, PricedUsage.Unpriced unpriced) { }
+
+  /** A day's spend, and its baseline when the day was judged (null when its history is too short). */
+  record Day(String date, BigDecimal spendUsd, BigDecimal baselineUsd) { }
+
+  /** A day whose spend jumped: by how much, and the feature and model that jumped most. */
+  record Anomaly(String date, BigDecimal spendUsd, BigDecimal baselineUsd, BigDecimal excessUsd, BigDecimal ratio,
+      BigDecimal zScore, BigDecimal baselineSdUsd, Contributor topFeature, Contributor topModel) { }
+
+  /** A feature (or a provider and model: the keys that do not apply are left out) and its rise above its own baseline. */
+  record Contributor(@JsonInclude(JsonInclude.Include.NON_NULL) String provider,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String model, @JsonInclude(JsonInclude.Include.NON_NULL) String feature,
+      BigDecimal spendUsd, BigDecimal baselineUsd, BigDecimal excessUsd) { }
+
+  @Override
+  Question question(String userId, ToolArguments args, UsagePeriod period, Clock clock) {
+    return new Question(userId, period, args.integer("baseline_days"), args.number("threshold"));
   }
 
   @Override
-  public String name() {
-    return NAME;
+  Result answer(Connection c, Question question) throws SQLException {
+    return detect(c, question);
   }
-
-  @Override
-  public String description() {
-    return "Finds days whose LLM spend jumped far above the trailing baseline (mean of the previous days), and for each names"
-        + " the feature and the model that caused most of the excess; also returns the daily spend of the period.";
-  }
-
-  @Override
-  public Map<String, Object> parameters() {
-    return PARAMETERS.schema();
-  }
-
-  @Override
-  public Result run(String userId, Map<String, Object> arguments) {
-    PricedUsage.requireUser(NAME, userId);
-    ToolArguments args = PARAMETERS.read(arguments);
-    UsagePeriod period = UsagePeriod.of(args, clock);
-    Settings settings = new Settings(args.integer("baseline_days"), args.number("threshold"));
-    return PricedUsage.read(dataSource, NAME, c -> detect(c, userId, period, settings));
-  }
-
-  private record Settings(int baselineDays, BigDecimal threshold) { }
 
   /** Daily spend by one key (a feature, or a provider and model), plus the day's total. */
   private static final class Daily {
@@ -129,8 +127,10 @@ public final class AnomaliesTool implements Tool {
     }
   }
 
-  private static Result detect(Connection c, String userId, UsagePeriod period, Settings settings) throws SQLException {
-    int baselineDays = settings.baselineDays();
+  private static Result detect(Connection c, Question question) throws SQLException {
+    String userId = question.userId();
+    UsagePeriod period = question.period();
+    int baselineDays = question.baselineDays();
     LocalDate firstDay = firstDay(c, userId);
     PricedUsage.Scope withBaseline = new PricedUsage.Scope(userId, period.from().minusDays(baselineDays), period.to(), null);
     Daily byFeature = new Daily();
@@ -153,18 +153,14 @@ public final class AnomaliesTool implements Tool {
     }
     BigDecimal window = BigDecimal.valueOf(baselineDays);
 
-    List<Map<String, Object>> dailyRows = new ArrayList<>();
-    List<Map<String, Object>> anomalies = new ArrayList<>();
+    List<Day> dailyRows = new ArrayList<>();
+    List<Anomaly> anomalies = new ArrayList<>();
     int judged = 0;
     for (LocalDate day = period.from(); day.isBefore(period.to()); day = day.plusDays(1)) {
       BigDecimal spend = byFeature.total(day);
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("date", day.toString());
-      row.put("spend_usd", Figures.usd(spend));
       boolean judgeable = firstDay != null && !day.minusDays(baselineDays).isBefore(firstDay);
       if (!judgeable) {
-        row.put("baseline_usd", null);
-        dailyRows.add(row);
+        dailyRows.add(new Day(day.toString(), Figures.usd(spend), null));
         continue;
       }
       judged++;
@@ -179,39 +175,24 @@ public final class AnomaliesTool implements Tool {
         squares = squares.add(d.multiply(d));
       }
       BigDecimal sd = Figures.divide(squares, BigDecimal.valueOf(baselineDays - 1L)).sqrt(MathContext.DECIMAL64);
-      row.put("baseline_usd", Figures.usd(mean));
-      dailyRows.add(row);
+      dailyRows.add(new Day(day.toString(), Figures.usd(spend), Figures.usd(mean)));
 
       BigDecimal excess = spend.subtract(mean);
-      boolean aboveRatio = spend.compareTo(mean.multiply(settings.threshold())) > 0;
+      boolean aboveRatio = spend.compareTo(mean.multiply(question.threshold())) > 0;
       // a flat baseline (sd 0) makes any rise infinitely unusual; the ratio test alone then decides
       boolean aboveZ = sd.signum() == 0 ? excess.signum() > 0 : excess.doubleValue() / sd.doubleValue() > Z_THRESHOLD;
       if (!aboveRatio || !aboveZ) {
         continue;
       }
-      Map<String, Object> anomaly = new LinkedHashMap<>();
-      anomaly.put("date", day.toString());
-      anomaly.put("spend_usd", Figures.usd(spend));
-      anomaly.put("baseline_usd", Figures.usd(mean));
-      anomaly.put("excess_usd", Figures.usd(excess));
-      anomaly.put("ratio", Figures.ratio(spend, mean));
-      anomaly.put("z_score", sd.signum() == 0 ? null : Figures.oneDecimal(Figures.divide(excess, sd)));
-      anomaly.put("baseline_sd_usd", Figures.usd(sd));
-      anomaly.put("top_feature", topContributor(byFeature, day, baselineDays, false));
-      anomaly.put("top_model", topContributor(byModel, day, baselineDays, true));
-      anomalies.add(anomaly);
+      anomalies.add(new Anomaly(day.toString(), Figures.usd(spend), Figures.usd(mean), Figures.usd(excess),
+          Figures.ratio(spend, mean), sd.signum() == 0 ? null : Figures.oneDecimal(Figures.divide(excess, sd)), Figures.usd(sd),
+          topContributor(byFeature, day, baselineDays, false), topContributor(byModel, day, baselineDays, true)));
     }
 
     PricedUsage.Unpriced unpriced = unpricedRows.done();
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("period", period.describe());
-    data.put("baseline_days", baselineDays);
-    data.put("threshold_ratio", new BigDecimal(settings.threshold().stripTrailingZeros().toPlainString()));
-    data.put("threshold_z", Z_THRESHOLD);
-    data.put("days_judged", judged);
-    data.put("anomalies", anomalies);
-    data.put("daily", dailyRows);
-    data.put("unpriced", unpriced.describe());
+    Anomalies data = new Anomalies(period, baselineDays,
+        new BigDecimal(question.threshold().stripTrailingZeros().toPlainString()), Z_THRESHOLD, judged, anomalies, dailyRows,
+        unpriced);
 
     String summary;
     if (judged == 0) {
@@ -222,10 +203,9 @@ public final class AnomaliesTool implements Tool {
           + "-day mean)" + unpriced.suffix();
     } else {
       List<String> shown = new ArrayList<>();
-      for (Map<String, Object> a : anomalies.subList(0, Math.min(3, anomalies.size()))) {
-        shown.add(a.get("date") + " " + Figures.dollars((BigDecimal) a.get("spend_usd")) + " vs "
-            + Figures.dollars((BigDecimal) a.get("baseline_usd")) + " baseline"
-            + (a.get("ratio") == null ? "" : " (" + ((BigDecimal) a.get("ratio")).toPlainString() + "x)"));
+      for (Anomaly a : anomalies.subList(0, Math.min(3, anomalies.size()))) {
+        shown.add(a.date() + " " + Figures.dollars(a.spendUsd()) + " vs " + Figures.dollars(a.baselineUsd()) + " baseline"
+            + (a.ratio() == null ? "" : " (" + a.ratio().toPlainString() + "x)"));
       }
       summary = anomalies.size() + (anomalies.size() == 1 ? " anomalous day" : " anomalous days") + " in " + period.words() + ": "
           + String.join("; ", shown) + (anomalies.size() > 3 ? "; ..." : "") + unpriced.suffix();
@@ -245,7 +225,7 @@ public final class AnomaliesTool implements Tool {
   }
 
   /** The key whose spend on the day rose most above its own mean over the same baseline days. */
-  private static Map<String, Object> topContributor(Daily daily, LocalDate day, int baselineDays, boolean model) {
+  private static Contributor topContributor(Daily daily, LocalDate day, int baselineDays, boolean model) {
     List<String> topKey = null;
     BigDecimal topExcess = null;
     BigDecimal topSpend = null;
@@ -269,16 +249,8 @@ public final class AnomaliesTool implements Tool {
     if (topKey == null) {
       return null;
     }
-    Map<String, Object> top = new LinkedHashMap<>();
-    if (model) {
-      top.put("provider", topKey.get(0));
-      top.put("model", topKey.get(1));
-    } else {
-      top.put("feature", topKey.get(0));
-    }
-    top.put("spend_usd", Figures.usd(topSpend));
-    top.put("baseline_usd", Figures.usd(topMean));
-    top.put("excess_usd", Figures.usd(topExcess));
-    return top;
+    return model
+        ? new Contributor(topKey.get(0), topKey.get(1), null, Figures.usd(topSpend), Figures.usd(topMean), Figures.usd(topExcess))
+        : new Contributor(null, null, topKey.get(0), Figures.usd(topSpend), Figures.usd(topMean), Figures.usd(topExcess));
   }
 }

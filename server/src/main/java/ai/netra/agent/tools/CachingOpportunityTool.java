@@ -1,6 +1,5 @@
 package ai.netra.agent.tools;
 
-import ai.netra.agent.Tool;
 import java.math.BigDecimal;
 import java.sql.Array;
 import java.sql.Connection;
@@ -10,10 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
@@ -24,7 +20,7 @@ import javax.sql.DataSource;
  * (the hash stands for the whole request), starts empty at the period's start, and never expires.
  * Requests without a hash cannot be matched and are counted apart.
  */
-public final class CachingOpportunityTool implements Tool {
+public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTool.Question> {
 
   static final String NAME = "caching_opportunity";
   static final int TOP_FEATURES = 5;
@@ -116,53 +112,50 @@ public final class CachingOpportunityTool implements Tool {
         PricedUsage.unpriced("priced_everything"), TOP_FEATURES, TOP_PROMPTS);
   }
 
-  private final DataSource dataSource;
-  private final Clock clock;
-
   public CachingOpportunityTool(DataSource dataSource, Clock clock) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    super(NAME, "Estimates what an exact-match response cache would have saved: requests whose prompt repeats (same prompt hash),"
+        + " with the repeated requests, tokens and USD saved, their share of spend, and the top features and prompts.", PARAMETERS, dataSource, clock);
+  }
+
+  /** Whose requests over which days, counted from how many occurrences. */
+  record Question(PricedUsage.Scope scope, UsagePeriod period, int minRepeats) { }
+
+  /** The figures of {@code caching_opportunity}. */
+  record Estimate(UsagePeriod period, String feature, int minRepeats, long requests, long requestsWithPromptHash,
+      BigDecimal spendUsd, long repeatedRequests, long repeatedPrompts, long repeatedPromptTokens,
+      long repeatedCompletionTokens, long repeatedTokens, BigDecimal savedUsd, BigDecimal savedSharePct,
+      long unpricedRepeatedRequests, List<TopFeature> topFeatures, List<TopPrompt> topPrompts,
+      PricedUsage.Unpriced unpriced) { }
+
+  /** A feature among those whose repeats would have saved most. */
+  record TopFeature(String feature, long repeatedRequests, long repeatedTokens, BigDecimal savedUsd) { }
+
+  /** A prompt among those whose repeats would have saved most, and the features that sent it. */
+  record TopPrompt(String promptHash, long occurrences, long repeatedRequests, long repeatedTokens, BigDecimal savedUsd,
+      List<String> features) { }
+
+  @Override
+  Question question(String userId, ToolArguments args, UsagePeriod period, Clock clock) {
+    return new Question(PricedUsage.Scope.of(userId, period, args.text("feature")), period, args.integer("min_repeats"));
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String description() {
-    return "Estimates what an exact-match response cache would have saved: requests whose prompt repeats (same prompt hash),"
-        + " with the repeated requests, tokens and USD saved, their share of spend, and the top features and prompts.";
-  }
-
-  @Override
-  public Map<String, Object> parameters() {
-    return PARAMETERS.schema();
-  }
-
-  @Override
-  public Result run(String userId, Map<String, Object> arguments) {
-    PricedUsage.requireUser(NAME, userId);
-    ToolArguments args = PARAMETERS.read(arguments);
-    UsagePeriod period = UsagePeriod.of(args, clock);
-    PricedUsage.Scope scope = PricedUsage.Scope.of(userId, period, args.text("feature"));
-    int minRepeats = args.integer("min_repeats");
-    return PricedUsage.read(dataSource, NAME, c -> estimate(c, scope, period, minRepeats));
+  Result answer(Connection c, Question question) throws SQLException {
+    return estimate(c, question.scope(), question.period(), question.minRepeats());
   }
 
   private static Result estimate(Connection c, PricedUsage.Scope scope, UsagePeriod period, int minRepeats) throws SQLException {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("period", period.describe());
-    data.put("feature", scope.feature());
-    data.put("min_repeats", minRepeats);
     long requests = 0;
     long hashedRequests = 0;
     long repeated = 0;
     long prompts = 0;
     BigDecimal spend = BigDecimal.ZERO;
     BigDecimal saved = BigDecimal.ZERO;
-    List<Map<String, Object>> topFeatures = new ArrayList<>();
-    List<Map<String, Object>> topPrompts = new ArrayList<>();
+    long promptTokens = 0;
+    long completionTokens = 0;
+    long unpricedRepeats = 0;
+    List<TopFeature> topFeatures = new ArrayList<>();
+    List<TopPrompt> topPrompts = new ArrayList<>();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
     try (PreparedStatement s = PricedUsage.prepare(c, scope.feature() == null ? REPEATS : REPEATS_IN_FEATURE)) {
       int i = scope.bind(s, 1);
@@ -177,11 +170,11 @@ public final class CachingOpportunityTool implements Tool {
       s.setInt(i, minRepeats);
       try (ResultSet r = s.executeQuery()) {
         // parts in name order: feature, prompt, totals, unpriced
-        Map<String, Object> totals = new LinkedHashMap<>();
         while (r.next()) {
           switch (r.getString("part")) {
-            case "feature" -> topFeatures.add(top(r, false));
-            case "prompt" -> topPrompts.add(top(r, true));
+            case "feature" -> topFeatures.add(new TopFeature(r.getString("name"), r.getLong("repeated_requests"),
+                r.getLong("prompt_tokens") + r.getLong("completion_tokens"), Figures.usd(r.getBigDecimal("saved_usd"))));
+            case "prompt" -> topPrompts.add(topPrompt(r));
             case "totals" -> {
               requests = r.getLong("requests");
               hashedRequests = r.getLong("hashed_requests");
@@ -189,31 +182,20 @@ public final class CachingOpportunityTool implements Tool {
               prompts = r.getLong("prompts");
               spend = Figures.nullToZero(r.getBigDecimal("spend_usd"));
               saved = Figures.nullToZero(r.getBigDecimal("saved_usd"));
-              long promptTokens = r.getLong("prompt_tokens");
-              long completionTokens = r.getLong("completion_tokens");
-              totals.put("requests", requests);
-              totals.put("requests_with_prompt_hash", hashedRequests);
-              totals.put("spend_usd", Figures.usd(spend));
-              totals.put("repeated_requests", repeated);
-              totals.put("repeated_prompts", prompts);
-              totals.put("repeated_prompt_tokens", promptTokens);
-              totals.put("repeated_completion_tokens", completionTokens);
-              totals.put("repeated_tokens", promptTokens + completionTokens);
-              totals.put("saved_usd", Figures.usd(saved));
-              totals.put("saved_share_pct", Figures.percent(saved, spend));
-              totals.put("unpriced_repeated_requests", r.getLong("unpriced_repeats"));
+              promptTokens = r.getLong("prompt_tokens");
+              completionTokens = r.getLong("completion_tokens");
+              unpricedRepeats = r.getLong("unpriced_repeats");
             }
             case "unpriced" -> unpricedRows.add(r);
             default -> throw new IllegalStateException("unexpected part " + r.getString("part"));
           }
         }
-        data.putAll(totals);
       }
     }
-    data.put("top_features", topFeatures);
-    data.put("top_prompts", topPrompts);
     PricedUsage.Unpriced unpriced = unpricedRows.done();
-    data.put("unpriced", unpriced.describe());
+    Estimate data = new Estimate(period, scope.feature(), minRepeats, requests, hashedRequests, Figures.usd(spend), repeated,
+        prompts, promptTokens, completionTokens, promptTokens + completionTokens, Figures.usd(saved),
+        Figures.percent(saved, spend), unpricedRepeats, topFeatures, topPrompts, unpriced);
 
     String where = (scope.feature() == null ? "" : " for " + scope.feature()) + " in " + period.words();
     String summary;
@@ -230,22 +212,14 @@ public final class CachingOpportunityTool implements Tool {
     return new Result(summary, data);
   }
 
-  private static Map<String, Object> top(ResultSet r, boolean prompts) throws SQLException {
-    Map<String, Object> row = new LinkedHashMap<>();
-    if (prompts) {
-      row.put("prompt_hash", r.getString("name"));
-      row.put("occurrences", r.getLong("occurrences"));
-    } else {
-      row.put("feature", r.getString("name"));
-    }
-    row.put("repeated_requests", r.getLong("repeated_requests"));
-    row.put("repeated_tokens", r.getLong("prompt_tokens") + r.getLong("completion_tokens"));
-    row.put("saved_usd", Figures.usd(r.getBigDecimal("saved_usd")));
-    if (prompts) {
-      Array features = r.getArray("features");
-      row.put("features", List.copyOf(Arrays.asList((String[]) features.getArray())));
+  private static TopPrompt topPrompt(ResultSet r) throws SQLException {
+    Array features = r.getArray("features");
+    try {
+      return new TopPrompt(r.getString("name"), r.getLong("occurrences"), r.getLong("repeated_requests"),
+          r.getLong("prompt_tokens") + r.getLong("completion_tokens"), Figures.usd(r.getBigDecimal("saved_usd")),
+          List.copyOf(Arrays.asList((String[]) features.getArray())));
+    } finally {
       features.free();
     }
-    return row;
   }
 }

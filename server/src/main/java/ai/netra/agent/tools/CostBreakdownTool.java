@@ -1,6 +1,6 @@
 package ai.netra.agent.tools;
 
-import ai.netra.agent.Tool;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
@@ -19,7 +18,7 @@ import javax.sql.DataSource;
  * expensive first, each with its share of the total. Only the {@value #MAX_ROWS} costliest groups
  * are listed; the rest are summed in {@code omitted}, so a model reads a bounded answer.
  */
-public final class CostBreakdownTool implements Tool {
+public final class CostBreakdownTool extends UsageTool<CostBreakdownTool.Question> {
 
   static final String NAME = "cost_breakdown";
   static final int MAX_ROWS = 25;
@@ -33,12 +32,9 @@ public final class CostBreakdownTool implements Tool {
       .text("feature", "Only this feature's requests (exact name as recorded). Default: all features.", false)
       .build();
 
-  private final DataSource dataSource;
-  private final Clock clock;
-
   public CostBreakdownTool(DataSource dataSource, Clock clock) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    super(NAME, "Where the user's LLM spend went over a period: cost in USD, requests and tokens per model, per feature, or"
+        + " per model and feature, sorted by cost with each group's share of the total.", PARAMETERS, dataSource, clock);
   }
 
   private static Map<String, List<String>> groupings() {
@@ -49,33 +45,35 @@ public final class CostBreakdownTool implements Tool {
     return groupings;
   }
 
+  /** Whose usage over which days, split how. */
+  record Question(PricedUsage.Scope scope, UsagePeriod period, String groupBy) { }
+
+  /** The figures of {@code cost_breakdown}; {@code omitted} only when there are more groups than listed. */
+  record Breakdown(UsagePeriod period, String groupBy, String feature, List<Row> rows,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Omitted omitted, Total total, PricedUsage.Unpriced unpriced) { }
+
+  /** One group: the grouping's keys (the others left out), its figures and its share of the total cost. */
+  record Row(@JsonInclude(JsonInclude.Include.NON_NULL) String provider, @JsonInclude(JsonInclude.Include.NON_NULL) String model,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String feature, long requests, long promptTokens, long completionTokens,
+      BigDecimal costUsd, BigDecimal sharePct, long unpricedRequests) { }
+
+  /** The groups past the {@value #MAX_ROWS} listed, summed. */
+  record Omitted(int groups, long requests, BigDecimal costUsd, BigDecimal sharePct) { }
+
+  /** Every group together. */
+  record Total(long requests, long promptTokens, long completionTokens, BigDecimal costUsd) { }
+
   @Override
-  public String name() {
-    return NAME;
+  Question question(String userId, ToolArguments args, UsagePeriod period, Clock clock) {
+    return new Question(PricedUsage.Scope.of(userId, period, args.text("feature")), period, args.text("group_by"));
   }
 
   @Override
-  public String description() {
-    return "Where the user's LLM spend went over a period: cost in USD, requests and tokens per model, per feature, or per"
-        + " model and feature, sorted by cost with each group's share of the total.";
+  Result answer(Connection c, Question question) throws SQLException {
+    return breakdown(c, question.scope(), question.period(), question.groupBy());
   }
 
-  @Override
-  public Map<String, Object> parameters() {
-    return PARAMETERS.schema();
-  }
-
-  @Override
-  public Result run(String userId, Map<String, Object> arguments) {
-    PricedUsage.requireUser(NAME, userId);
-    ToolArguments args = PARAMETERS.read(arguments);
-    UsagePeriod period = UsagePeriod.of(args, clock);
-    String groupBy = args.text("group_by");
-    PricedUsage.Scope scope = PricedUsage.Scope.of(userId, period, args.text("feature"));
-    return PricedUsage.read(dataSource, NAME, c -> breakdown(c, scope, period, groupBy));
-  }
-
-  private record Group(Map<String, Object> key, long requests, long promptTokens, long completionTokens, BigDecimal cost,
+  private record Group(Map<String, String> key, long requests, long promptTokens, long completionTokens, BigDecimal cost,
       long unpricedRequests) { }
 
   /**
@@ -119,7 +117,7 @@ public final class CostBreakdownTool implements Tool {
             unpricedRows.add(r);
             continue;
           }
-          Map<String, Object> key = new LinkedHashMap<>();
+          Map<String, String> key = new LinkedHashMap<>();
           for (String column : columns) {
             key.put(column, r.getString(column));
           }
@@ -139,40 +137,22 @@ public final class CostBreakdownTool implements Tool {
       totalCompletion += g.completionTokens();
     }
 
-    List<Map<String, Object>> rows = new ArrayList<>();
+    List<Row> rows = new ArrayList<>();
     for (Group g : groups.subList(0, Math.min(MAX_ROWS, groups.size()))) {
-      Map<String, Object> row = new LinkedHashMap<>(g.key());
-      row.put("requests", g.requests());
-      row.put("prompt_tokens", g.promptTokens());
-      row.put("completion_tokens", g.completionTokens());
-      row.put("cost_usd", Figures.usd(g.cost()));
-      row.put("share_pct", Figures.percent(Figures.nullToZero(g.cost()), totalCost));
-      row.put("unpriced_requests", g.unpricedRequests());
-      rows.add(row);
+      rows.add(new Row(g.key().get("provider"), g.key().get("model"), g.key().get("feature"), g.requests(), g.promptTokens(),
+          g.completionTokens(), Figures.usd(g.cost()), Figures.percent(Figures.nullToZero(g.cost()), totalCost),
+          g.unpricedRequests()));
     }
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("period", period.describe());
-    data.put("group_by", groupBy);
-    data.put("feature", scope.feature());
-    data.put("rows", rows);
+    Omitted omitted = null;
     if (groups.size() > MAX_ROWS) {
       List<Group> rest = groups.subList(MAX_ROWS, groups.size());
       BigDecimal restCost = rest.stream().map(g -> Figures.nullToZero(g.cost())).reduce(BigDecimal.ZERO, BigDecimal::add);
-      Map<String, Object> omitted = new LinkedHashMap<>();
-      omitted.put("groups", rest.size());
-      omitted.put("requests", rest.stream().mapToLong(Group::requests).sum());
-      omitted.put("cost_usd", Figures.usd(restCost));
-      omitted.put("share_pct", Figures.percent(restCost, totalCost));
-      data.put("omitted", omitted);
+      omitted = new Omitted(rest.size(), rest.stream().mapToLong(Group::requests).sum(), Figures.usd(restCost),
+          Figures.percent(restCost, totalCost));
     }
-    Map<String, Object> total = new LinkedHashMap<>();
-    total.put("requests", totalRequests);
-    total.put("prompt_tokens", totalPrompt);
-    total.put("completion_tokens", totalCompletion);
-    total.put("cost_usd", Figures.usd(totalCost));
-    data.put("total", total);
     PricedUsage.Unpriced unpriced = unpricedRows.done();
-    data.put("unpriced", unpriced.describe());
+    Breakdown data = new Breakdown(period, groupBy, scope.feature(), rows, omitted,
+        new Total(totalRequests, totalPrompt, totalCompletion, Figures.usd(totalCost)), unpriced);
 
     String scopeWords = scope.feature() == null ? "" : " for " + scope.feature();
     String summary;
@@ -192,13 +172,13 @@ public final class CostBreakdownTool implements Tool {
     return new Result(summary, data);
   }
 
-  private static String label(Map<String, Object> key) {
+  private static String label(Map<String, String> key) {
     List<String> parts = new ArrayList<>();
     if (key.containsKey("model")) {
-      parts.add((String) key.get("model"));
+      parts.add(key.get("model"));
     }
     if (key.containsKey("feature")) {
-      parts.add((String) key.get("feature"));
+      parts.add(key.get("feature"));
     }
     return String.join(" / ", parts);
   }

@@ -1,5 +1,7 @@
 package ai.netra.agent.tools;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,9 +11,7 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -190,43 +190,41 @@ final class PricedUsage {
     return statement;
   }
 
+  /** A model's requests, for the lists of models without a price. */
+  record ModelRequests(String provider, String model, long requests) { }
+
   /** Requests left out of every USD figure because the catalog has no price for their model on their day. */
-  record Unpriced(long requests, long promptTokens, long completionTokens, List<Map<String, Object>> models) {
+  record Unpriced(long requests, long promptTokens, long completionTokens, List<ModelRequests> models) {
+
+    Unpriced {
+      models = List.copyOf(models);
+    }
 
     /** Collects the rows of an {@link PricedUsage#unpriced} CTE, read in their {@code place} order. */
     static final class Rows {
-      private final List<Map<String, Object>> models = new ArrayList<>();
+      private final List<ModelRequests> models = new ArrayList<>();
       private long requests;
       private long promptTokens;
       private long completionTokens;
 
       /** Adds the current row of {@code r}: its provider, model, requests, prompt_tokens and completion_tokens. */
       void add(ResultSet r) throws SQLException {
-        Map<String, Object> model = new LinkedHashMap<>();
-        model.put("provider", r.getString("provider"));
-        model.put("model", r.getString("model"));
-        model.put("requests", r.getLong("requests"));
-        models.add(model);
+        models.add(new ModelRequests(r.getString("provider"), r.getString("model"), r.getLong("requests")));
         requests += r.getLong("requests");
         promptTokens += r.getLong("prompt_tokens");
         completionTokens += r.getLong("completion_tokens");
       }
 
       Unpriced done() {
-        return new Unpriced(requests, promptTokens, completionTokens, List.copyOf(models));
+        return new Unpriced(requests, promptTokens, completionTokens, models);
       }
     }
 
-    Map<String, Object> describe() {
-      Map<String, Object> data = new LinkedHashMap<>();
-      data.put("requests", requests);
-      data.put("prompt_tokens", promptTokens);
-      data.put("completion_tokens", completionTokens);
-      data.put("models", models);
-      if (requests > 0) {
-        data.put("note", "no catalog price for these models on these days; their cost is left out of every USD figure");
-      }
-      return data;
+    /** Said only when there are unpriced requests. */
+    @JsonProperty
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    String note() {
+      return requests == 0 ? null : "no catalog price for these models on these days; their cost is left out of every USD figure";
     }
 
     /** ", 12 requests unpriced" for a summary line, or nothing. */

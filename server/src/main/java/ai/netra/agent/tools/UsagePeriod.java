@@ -1,16 +1,18 @@
 package ai.netra.agent.tools;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The UTC days a tool looks at: {@code from} inclusive, {@code to} exclusive. Without arguments it
- * is the 30 days ending today (today included, so the newest rows count), as the clock tells.
+ * is the 30 days ending today (today included, so the newest rows count), as the clock tells. In a
+ * tool's figures it is {@code {from, to, days}}.
  */
+@JsonPropertyOrder({"from", "to", "days"})
 record UsagePeriod(LocalDate from, LocalDate to) {
 
   static final int DEFAULT_DAYS = 30;
@@ -51,6 +53,7 @@ record UsagePeriod(LocalDate from, LocalDate to) {
     return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
   }
 
+  @JsonProperty
   long days() {
     return ChronoUnit.DAYS.between(from, to);
   }
@@ -58,15 +61,6 @@ record UsagePeriod(LocalDate from, LocalDate to) {
   /** The last day included. */
   LocalDate lastDay() {
     return to.minusDays(1);
-  }
-
-  /** For a tool's data: {@code from}, {@code to} (excluded), {@code days}. */
-  Map<String, Object> describe() {
-    Map<String, Object> period = new LinkedHashMap<>();
-    period.put("from", from.toString());
-    period.put("to", to.toString());
-    period.put("days", days());
-    return period;
   }
 
   /** For a summary line: "2026-10-22 to 2026-11-20" (both included), or one date. */

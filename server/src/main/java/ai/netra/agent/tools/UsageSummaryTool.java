@@ -1,15 +1,11 @@
 package ai.netra.agent.tools;
 
-import ai.netra.agent.Tool;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
@@ -17,7 +13,7 @@ import javax.sql.DataSource;
  * with the model and the feature that served the most requests. A request is an error when its
  * status is anything but {@code ok}; latency figures leave out requests without a latency.
  */
-public final class UsageSummaryTool implements Tool {
+public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question> {
 
   static final String NAME = "usage_summary";
 
@@ -71,45 +67,44 @@ public final class UsageSummaryTool implements Tool {
       """.formatted(PricedUsage.IN_SCOPE, PricedUsage.REQUESTS_IN_PERIOD, PricedUsage.priced("priced", "groups"),
           PricedUsage.unpriced("priced"));
 
-  private final DataSource dataSource;
-  private final Clock clock;
-
   public UsageSummaryTool(DataSource dataSource, Clock clock) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    super(NAME, "Totals of the user's LLM usage over a period: requests, prompt and completion tokens, cost in USD, error"
+        + " rate, average and p95 latency, and the busiest model and feature. Use it for 'how much did we spend' questions.",
+        PARAMETERS, dataSource, clock);
+  }
+
+  /** Whose usage over which days. */
+  record Question(PricedUsage.Scope scope, UsagePeriod period) { }
+
+  /** The figures of {@code usage_summary}. */
+  record Summary(UsagePeriod period, long requests, long promptTokens, long completionTokens, long totalTokens,
+      BigDecimal costUsd, long errors, BigDecimal errorRatePct, BigDecimal avgLatencyMs, Long p95LatencyMs,
+      BusiestModel busiestModel, BusiestFeature busiestFeature, PricedUsage.Unpriced unpriced) { }
+
+  /** The model that served the most requests, with its share of them and its cost. */
+  record BusiestModel(String provider, String model, long requests, BigDecimal requestsPct, BigDecimal costUsd) { }
+
+  /** The feature that made the most requests, with its share of them and its cost. */
+  record BusiestFeature(String feature, long requests, BigDecimal requestsPct, BigDecimal costUsd) { }
+
+  @Override
+  Question question(String userId, ToolArguments args, UsagePeriod period, Clock clock) {
+    return new Question(PricedUsage.Scope.of(userId, period, null), period);
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String description() {
-    return "Totals of the user's LLM usage over a period: requests, prompt and completion tokens, cost in USD, error rate,"
-        + " average and p95 latency, and the busiest model and feature. Use it for 'how much did we spend' questions.";
-  }
-
-  @Override
-  public Map<String, Object> parameters() {
-    return PARAMETERS.schema();
-  }
-
-  @Override
-  public Result run(String userId, Map<String, Object> arguments) {
-    PricedUsage.requireUser(NAME, userId);
-    ToolArguments args = PARAMETERS.read(arguments);
-    UsagePeriod period = UsagePeriod.of(args, clock);
-    PricedUsage.Scope scope = PricedUsage.Scope.of(userId, period, null);
-    return PricedUsage.read(dataSource, NAME, c -> summarize(c, scope, period));
+  Result answer(Connection c, Question question) throws SQLException {
+    return summarize(c, question.scope(), question.period());
   }
 
   private static Result summarize(Connection c, PricedUsage.Scope scope, UsagePeriod period) throws SQLException {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("period", period.describe());
     long requests = 0;
     long errors = 0;
+    long prompt = 0;
+    long completion = 0;
     BigDecimal cost = null;
+    BigDecimal averageLatency = null;
+    Long p95 = null;
     Busiest busiestModel = null;
     Busiest busiestFeature = null;
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
@@ -124,19 +119,11 @@ public final class UsageSummaryTool implements Tool {
               requests = r.getLong("requests");
               errors = r.getLong("errors");
               cost = r.getBigDecimal("cost_usd");
-              long prompt = r.getLong("prompt_tokens");
-              long completion = r.getLong("completion_tokens");
-              BigDecimal averageLatency = r.getBigDecimal("avg_latency_ms");
-              Object p95 = r.getObject("p95_latency_ms");
-              data.put("requests", requests);
-              data.put("prompt_tokens", prompt);
-              data.put("completion_tokens", completion);
-              data.put("total_tokens", prompt + completion);
-              data.put("cost_usd", Figures.usd(cost));
-              data.put("errors", errors);
-              data.put("error_rate_pct", Figures.percent(BigDecimal.valueOf(errors), BigDecimal.valueOf(requests)));
-              data.put("avg_latency_ms", averageLatency == null ? null : Figures.oneDecimal(averageLatency));
-              data.put("p95_latency_ms", p95 == null ? null : ((Number) p95).longValue());
+              prompt = r.getLong("prompt_tokens");
+              completion = r.getLong("completion_tokens");
+              averageLatency = r.getBigDecimal("avg_latency_ms");
+              Object p95Latency = r.getObject("p95_latency_ms");
+              p95 = p95Latency == null ? null : ((Number) p95Latency).longValue();
             }
             case "unpriced" -> unpricedRows.add(r);
             default -> throw new IllegalStateException("unexpected part " + r.getString("part"));
@@ -144,16 +131,19 @@ public final class UsageSummaryTool implements Tool {
         }
       }
     }
-    data.put("busiest_model", busiestModel == null ? null : busiestModel.describe(requests, true));
-    data.put("busiest_feature", busiestFeature == null ? null : busiestFeature.describe(requests, false));
     PricedUsage.Unpriced unpriced = unpricedRows.done();
-    data.put("unpriced", unpriced.describe());
+    BigDecimal errorRate = Figures.percent(BigDecimal.valueOf(errors), BigDecimal.valueOf(requests));
+    Summary data = new Summary(period, requests, prompt, completion, prompt + completion, Figures.usd(cost), errors,
+        errorRate, averageLatency == null ? null : Figures.oneDecimal(averageLatency), p95,
+        busiestModel == null ? null : busiestModel.asModel(requests),
+        busiestFeature == null ? null : busiestFeature.asFeature(requests),
+        unpriced);
 
     String summary = requests == 0
         ? "No LLM requests " + (period.days() == 1 ? "on " : "from ") + period.words()
         : Figures.dollars(Figures.usd(cost)) + " over " + period.days() + (period.days() == 1 ? " day, " : " days, ")
             + Figures.count(requests) + (requests == 1 ? " request, " : " requests, ")
-            + Figures.percentText(Figures.percent(BigDecimal.valueOf(errors), BigDecimal.valueOf(requests))) + " errors"
+            + Figures.percentText(errorRate) + " errors"
             + unpriced.suffix();
     return new Result(summary, data);
   }
@@ -166,18 +156,14 @@ public final class UsageSummaryTool implements Tool {
           r.getBigDecimal("cost_usd"));
     }
 
-    Map<String, Object> describe(long total, boolean isModel) {
-      Map<String, Object> busiest = new LinkedHashMap<>();
-      if (isModel) {
-        busiest.put("provider", provider);
-        busiest.put("model", model);
-      } else {
-        busiest.put("feature", feature);
-      }
-      busiest.put("requests", requests);
-      busiest.put("requests_pct", Figures.percent(BigDecimal.valueOf(requests), BigDecimal.valueOf(total)));
-      busiest.put("cost_usd", Figures.usd(cost));
-      return busiest;
+    BusiestModel asModel(long total) {
+      return new BusiestModel(provider, model, requests, Figures.percent(BigDecimal.valueOf(requests), BigDecimal.valueOf(total)),
+          Figures.usd(cost));
+    }
+
+    BusiestFeature asFeature(long total) {
+      return new BusiestFeature(feature, requests, Figures.percent(BigDecimal.valueOf(requests), BigDecimal.valueOf(total)),
+          Figures.usd(cost));
     }
   }
 }

@@ -1,6 +1,6 @@
 package ai.netra.agent.tools;
 
-import ai.netra.agent.Tool;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,10 +11,8 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 
@@ -26,7 +24,7 @@ import javax.sql.DataSource;
  * {@code share} of the same tokens at the target model's current price (in effect today, by the
  * clock). Unpriced requests cannot be compared and are reported apart.
  */
-public final class WhatIfSwitchTool implements Tool {
+public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question> {
 
   static final String NAME = "what_if_switch";
   /** Longest list of names an error message offers. */
@@ -81,54 +79,51 @@ public final class WhatIfSwitchTool implements Tool {
        order by provider, model, price_effective_from nulls first
       """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"));
 
-  private final DataSource dataSource;
-  private final Clock clock;
-
   public WhatIfSwitchTool(DataSource dataSource, Clock clock) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    super(NAME, "Projects the cost of moving a feature's LLM traffic (all of it, or a share, optionally only from one model)"
+        + " to another model at that model's current catalog price, with the same tokens; returns cost now, projected cost,"
+        + " savings and the prices assumed.", PARAMETERS, dataSource, clock);
   }
 
-  @Override
-  public String name() {
-    return NAME;
-  }
+  /** Whose traffic over which days, moved where, on the day the target's price is taken from. */
+  record Question(PricedUsage.Scope scope, UsagePeriod period, Request request, LocalDate today) { }
+
+  /** The figures of {@code what_if_switch}. */
+  record Projection(UsagePeriod period, String feature, String fromModel, String toProvider, String toModel, BigDecimal share,
+      TrafficFigures traffic, BigDecimal currentCostUsd, BigDecimal projectedCostUsd, BigDecimal savingsUsd,
+      BigDecimal savingsPct, BigDecimal movedCostNowUsd, BigDecimal movedCostOnToModelUsd, Prices prices,
+      long requestsAlreadyOnToModel, PricedUsage.Unpriced unpriced) { }
+
+  /** The traffic that would move: its requests and tokens, and its cost now by model. */
+  record TrafficFigures(long requests, long promptTokens, long completionTokens, List<ModelCost> byModel) { }
+
+  /** A model's share of the traffic and what it cost. */
+  record ModelCost(String provider, String model, long requests, BigDecimal costUsd) { }
+
+  /** The target's current price, and each price the traffic was charged at. */
+  record Prices(PriceFigures to, List<PriceFigures> from) { }
+
+  /** A catalog price; {@code requests} only for a price the traffic was charged at. */
+  record PriceFigures(String provider, String model, BigDecimal inputUsdPerMtok, BigDecimal outputUsdPerMtok,
+      String effectiveFrom, @JsonInclude(JsonInclude.Include.NON_NULL) Long requests) { }
 
   @Override
-  public String description() {
-    return "Projects the cost of moving a feature's LLM traffic (all of it, or a share, optionally only from one model) to"
-        + " another model at that model's current catalog price, with the same tokens; returns cost now, projected cost,"
-        + " savings and the prices assumed.";
-  }
-
-  @Override
-  public Map<String, Object> parameters() {
-    return PARAMETERS.schema();
-  }
-
-  @Override
-  public Result run(String userId, Map<String, Object> arguments) {
-    PricedUsage.requireUser(NAME, userId);
-    ToolArguments args = PARAMETERS.read(arguments);
-    UsagePeriod period = UsagePeriod.of(args, clock);
+  Question question(String userId, ToolArguments args, UsagePeriod period, Clock clock) {
     Request request = new Request(args.text("feature"), args.text("to_model"), args.text("to_provider"),
         args.text("from_model"), args.number("share"));
-    PricedUsage.Scope scope = PricedUsage.Scope.of(userId, period, request.feature());
-    LocalDate today = UsagePeriod.today(clock);
-    return PricedUsage.read(dataSource, NAME, c -> project(c, scope, period, request, today));
+    return new Question(PricedUsage.Scope.of(userId, period, request.feature()), period, request, UsagePeriod.today(clock));
+  }
+
+  @Override
+  Result answer(Connection c, Question question) throws SQLException {
+    return project(c, question.scope(), question.period(), question.request(), question.today());
   }
 
   private record Request(String feature, String toModel, String toProvider, String fromModel, BigDecimal share) { }
 
   private record Price(String provider, String model, LocalDate effectiveFrom, BigDecimal input, BigDecimal output) {
-    Map<String, Object> describe() {
-      Map<String, Object> price = new LinkedHashMap<>();
-      price.put("provider", provider);
-      price.put("model", model);
-      price.put("input_usd_per_mtok", Figures.price(input));
-      price.put("output_usd_per_mtok", Figures.price(output));
-      price.put("effective_from", effectiveFrom.toString());
-      return price;
+    PriceFigures figures(Long requests) {
+      return new PriceFigures(provider, model, Figures.price(input), Figures.price(output), effectiveFrom.toString(), requests);
     }
   }
 
@@ -164,8 +159,8 @@ public final class WhatIfSwitchTool implements Tool {
     long unpricedRequests;
     long unpricedPrompt;
     long unpricedCompletion;
-    final List<Map<String, Object>> unpricedModels = new ArrayList<>();
-    final List<Map<String, Object>> fromPrices = new ArrayList<>();
+    final List<PricedUsage.ModelRequests> unpricedModels = new ArrayList<>();
+    final List<PriceFigures> fromPrices = new ArrayList<>();
     private final Map<List<String>, BigDecimal> costByModel = new TreeMap<>(
         Comparator.<List<String>, String>comparing(key -> key.get(0)).thenComparing(key -> key.get(1)));
     private final Map<List<String>, Long> requestsByModel = new HashMap<>();
@@ -187,11 +182,7 @@ public final class WhatIfSwitchTool implements Tool {
         unpricedRequests += groupRequests;
         unpricedPrompt += r.promptTokens();
         unpricedCompletion += r.completionTokens();
-        Map<String, Object> unpricedModel = new LinkedHashMap<>();
-        unpricedModel.put("provider", provider);
-        unpricedModel.put("model", model);
-        unpricedModel.put("requests", groupRequests);
-        unpricedModels.add(unpricedModel);
+        unpricedModels.add(new PricedUsage.ModelRequests(provider, model, groupRequests));
         return;
       }
       BigDecimal groupCost = r.cost();
@@ -199,30 +190,17 @@ public final class WhatIfSwitchTool implements Tool {
       promptTokens += r.promptTokens();
       completionTokens += r.completionTokens();
       costNow = costNow.add(groupCost);
-      Map<String, Object> price = new Price(provider, model, r.priceEffectiveFrom(), r.input(), r.output()).describe();
-      price.put("requests", groupRequests);
-      fromPrices.add(price);
+      fromPrices.add(new Price(provider, model, r.priceEffectiveFrom(), r.input(), r.output()).figures(groupRequests));
       List<String> key = List.of(provider, model);
       costByModel.merge(key, groupCost, BigDecimal::add);
       requestsByModel.merge(key, groupRequests, Long::sum);
     }
 
-    Map<String, Object> describe() {
-      List<Map<String, Object>> models = new ArrayList<>();
-      costByModel.forEach((key, cost) -> {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("provider", key.get(0));
-        row.put("model", key.get(1));
-        row.put("requests", requestsByModel.get(key));
-        row.put("cost_usd", Figures.usd(cost));
-        models.add(row);
-      });
-      Map<String, Object> traffic = new LinkedHashMap<>();
-      traffic.put("requests", requests);
-      traffic.put("prompt_tokens", promptTokens);
-      traffic.put("completion_tokens", completionTokens);
-      traffic.put("by_model", models);
-      return traffic;
+    TrafficFigures figures() {
+      List<ModelCost> models = new ArrayList<>();
+      costByModel.forEach((key, cost) -> models.add(new ModelCost(key.get(0), key.get(1), requestsByModel.get(key),
+          Figures.usd(cost))));
+      return new TrafficFigures(requests, promptTokens, completionTokens, models);
     }
   }
 
@@ -258,26 +236,10 @@ public final class WhatIfSwitchTool implements Tool {
     BigDecimal projected = costNow.subtract(switchedNow).add(switchedOnTarget);
     BigDecimal savings = costNow.subtract(projected);
 
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("period", period.describe());
-    data.put("feature", request.feature());
-    data.put("from_model", request.fromModel());
-    data.put("to_provider", target.provider());
-    data.put("to_model", target.model());
-    data.put("share", share.stripTrailingZeros());
-    data.put("traffic", traffic.describe());
-    data.put("current_cost_usd", Figures.usd(costNow));
-    data.put("projected_cost_usd", Figures.usd(projected));
-    data.put("savings_usd", Figures.usd(savings));
-    data.put("savings_pct", Figures.percent(savings, costNow));
-    data.put("moved_cost_now_usd", Figures.usd(switchedNow));
-    data.put("moved_cost_on_to_model_usd", Figures.usd(switchedOnTarget));
-    Map<String, Object> prices = new LinkedHashMap<>();
-    prices.put("to", target.describe());
-    prices.put("from", traffic.fromPrices);
-    data.put("prices", prices);
-    data.put("requests_already_on_to_model", alreadyOnTarget);
-    data.put("unpriced", unpriced.describe());
+    Projection data = new Projection(period, request.feature(), request.fromModel(), target.provider(), target.model(),
+        share.stripTrailingZeros(), traffic.figures(), Figures.usd(costNow), Figures.usd(projected), Figures.usd(savings),
+        Figures.percent(savings, costNow), Figures.usd(switchedNow), Figures.usd(switchedOnTarget),
+        new Prices(target.figures(null), traffic.fromPrices), alreadyOnTarget, unpriced);
 
     String movePart = (share.compareTo(BigDecimal.ONE) == 0 ? "all" : percentOf(share)) + " of " + request.feature()
         + (request.fromModel() == null ? "" : " on " + request.fromModel()) + " to " + target.model();

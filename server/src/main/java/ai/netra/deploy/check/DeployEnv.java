@@ -1,5 +1,9 @@
 package ai.netra.deploy.check;
 
+import static ai.netra.config.SettingNames.DATABASE_URL;
+import static ai.netra.config.SettingNames.NETRA_ENV;
+import static ai.netra.config.SettingNames.REDIS_URL;
+
 import ai.netra.config.Settings;
 import ai.netra.deploy.EnvFile;
 import java.io.IOException;
@@ -59,7 +63,7 @@ public final class DeployEnv {
   private static DeployEnv of(Map<String, String> values, String environment, String source, boolean fromFile, String where) {
     Map<String, String> all = new LinkedHashMap<>(values);
     if (environment != null) {
-      all.put("NETRA_ENV", environment.toLowerCase(Locale.ROOT));
+      all.put(NETRA_ENV, environment.toLowerCase(Locale.ROOT));
     }
     for (Map.Entry<String, String> e : all.entrySet()) {
       try {
@@ -115,8 +119,8 @@ public final class DeployEnv {
   /** A value of the shape the setting needs, so the rest of it can still be checked. */
   private static String standIn(String name) {
     return switch (name) {
-      case "DATABASE_URL" -> "postgres://secret-manager:" + SECRET_STAND_IN + "@secret-manager.invalid:5432/netra";
-      case "REDIS_URL" -> "rediss://secret-manager.invalid:6380";
+      case DATABASE_URL -> "postgres://secret-manager:" + SECRET_STAND_IN + "@secret-manager.invalid:5432/netra";
+      case REDIS_URL -> "rediss://secret-manager.invalid:6380";
       default -> SECRET_STAND_IN;
     };
   }

@@ -1,5 +1,8 @@
 package ai.netra.deploy.check;
 
+import static ai.netra.config.SettingNames.DATABASE_URL;
+import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
+
 import ai.netra.config.PoolSettings;
 import ai.netra.config.Settings;
 import ai.netra.db.Database;
@@ -41,10 +44,10 @@ final class PoolCheck {
     } else if (pool.serverMaxConnections() > 0) {
       sizing = new PoolSizing(pool, pool.serverMaxConnections(), DEFAULT_RESERVED);
       source = "max_connections " + pool.serverMaxConnections() + " from DB_MAX_CONNECTIONS, " + DEFAULT_RESERVED + " reserved assumed";
-    } else if (env.ref("DATABASE_URL").isPresent() || env.ref("POSTGRES_PASSWORD").isPresent()) {
+    } else if (env.ref(DATABASE_URL).isPresent() || env.ref(POSTGRES_PASSWORD).isPresent()) {
       return List.of(unknown("the database credentials are in Secret Manager, so the server is not asked from here"));
     } else if (settings.problems().stream().anyMatch(p -> p.settings().stream().anyMatch(
-        n -> n.startsWith("POSTGRES_") || n.equals("DATABASE_URL")))) {
+        n -> n.startsWith("POSTGRES_") || n.equals(DATABASE_URL)))) {
       return List.of(unknown("the database settings have problems (see settings)"));
     } else {
       progress.accept("asking " + settings.database().describe() + " for max_connections (up to "

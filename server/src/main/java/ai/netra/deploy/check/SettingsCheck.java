@@ -1,5 +1,11 @@
 package ai.netra.deploy.check;
 
+import static ai.netra.config.SettingNames.DATABASE_URL;
+import static ai.netra.config.SettingNames.JWT_SECRET_KEY;
+import static ai.netra.config.SettingNames.LLM_API_KEY;
+import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
+import static ai.netra.config.SettingNames.REDIS_URL;
+
 import ai.netra.config.Settings;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,15 +31,15 @@ final class SettingsCheck {
           "remove STARTUP_ALLOW_DEGRADED unless running without them is intended"));
     }
     env.refs().forEach((name, ref) -> {
-      if (name.equals("DATABASE_URL") || name.equals("REDIS_URL")) {
+      if (name.equals(DATABASE_URL) || name.equals(REDIS_URL)) {
         findings.add(Finding.warn(Area.SETTINGS, name + " comes from Secret Manager (" + ref + "): its shape is not checked here",
-            name.equals("DATABASE_URL") ? "give POSTGRES_HOST, POSTGRES_DB and POSTGRES_USER as plain settings and only"
+            name.equals(DATABASE_URL) ? "give POSTGRES_HOST, POSTGRES_DB and POSTGRES_USER as plain settings and only"
                 + " POSTGRES_PASSWORD as a secret, so they can be checked" : "check the secret's value is redis:// or rediss://"));
       }
     });
     if (settings.problems().isEmpty()) {
       List<String> secrets = new ArrayList<>();
-      for (String name : List.of("DATABASE_URL", "POSTGRES_PASSWORD", "REDIS_URL", "JWT_SECRET_KEY", "LLM_API_KEY")) {
+      for (String name : List.of(DATABASE_URL, POSTGRES_PASSWORD, REDIS_URL, JWT_SECRET_KEY, LLM_API_KEY)) {
         env.ref(name).ifPresentOrElse(ref -> secrets.add(name + " from Secret Manager " + ref), () -> {
           if (env.values().get(name) != null && !env.values().get(name).isBlank()) {
             secrets.add(name + " " + settings.display(name));
@@ -41,7 +47,7 @@ final class SettingsCheck {
         });
       }
       String database = settings.embeddedDatabase() ? "embedded database"
-          : env.ref("DATABASE_URL").isPresent() ? "database from Secret Manager" : "database " + settings.database().describe();
+          : env.ref(DATABASE_URL).isPresent() ? "database from Secret Manager" : "database " + settings.database().describe();
       findings.add(Finding.pass(Area.SETTINGS, "every setting " + settings.environment().label() + " needs is present and valid ("
           + database + (settings.redisUrl() == null ? ", in-process cache" : ", Redis") + ", LLM "
           + (settings.llm().offline() ? "offline" : settings.llm().model()) + ")"

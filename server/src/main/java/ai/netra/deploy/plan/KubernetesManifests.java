@@ -1,5 +1,6 @@
 package ai.netra.deploy.plan;
 
+import static ai.netra.config.SettingNames.PORT;
 import static ai.netra.deploy.plan.CloudRunService.map;
 
 import ai.netra.deploy.Yaml;
@@ -59,7 +60,7 @@ public final class KubernetesManifests {
   static Map<String, Object> deployment(ServicePlan plan, String namespace) {
     Map<String, Object> labels = map("app.kubernetes.io/name", plan.service());
     List<Map<String, Object>> env = new ArrayList<>();
-    env.add(map("name", "PORT", "value", String.valueOf(plan.port()))); // Kubernetes does not set it, Cloud Run does
+    env.add(map("name", PORT, "value", String.valueOf(plan.port()))); // Kubernetes does not set it, Cloud Run does
     plan.env().forEach((name, value) -> env.add(map("name", name, "value", value)));
     for (Map.Entry<String, SecretRef> e : plan.secrets().entrySet()) {
       env.add(map("name", e.getKey(), "valueFrom", map("secretKeyRef", map("name", secretName(plan), "key", e.getKey()))));

@@ -1,5 +1,11 @@
 package ai.netra.deploy.plan;
 
+import static ai.netra.config.SettingNames.KUBERNETES_SERVICE_HOST;
+import static ai.netra.config.SettingNames.K_REVISION;
+import static ai.netra.config.SettingNames.K_SERVICE;
+import static ai.netra.config.SettingNames.NETRA_ENV;
+import static ai.netra.config.SettingNames.PORT;
+
 import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
@@ -26,7 +32,7 @@ public final class ServicePlanner {
   /** Without a measured peak RSS: what a JVM with the chat and ten thousand idle sockets was measured to fit comfortably. */
   static final MemorySize DEFAULT_MEMORY = MemorySize.gi(1);
   /** Set by the platform itself; Cloud Run refuses a service that sets them. */
-  static final Set<String> RESERVED = Set.of("PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION", "KUBERNETES_SERVICE_HOST");
+  static final Set<String> RESERVED = Set.of(PORT, K_SERVICE, K_REVISION, "K_CONFIGURATION", KUBERNETES_SERVICE_HOST);
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,47}[a-z0-9])?");
   private static final Set<String> EGRESS = Set.of("private-ranges-only", "all-traffic");
 
@@ -99,9 +105,9 @@ public final class ServicePlanner {
 
     Map<String, String> plain = new LinkedHashMap<>();
     Map<String, SecretRef> secrets = new LinkedHashMap<>();
-    plain.put("NETRA_ENV", settings.environment().label());
+    plain.put(NETRA_ENV, settings.environment().label());
     Map<String, String> values = new TreeMap<>(env.values());
-    values.remove("NETRA_ENV");
+    values.remove(NETRA_ENV);
     for (Map.Entry<String, String> e : values.entrySet()) {
       String name = e.getKey();
       if (RESERVED.contains(name) || !env.fromFile() && !Settings.isKnown(name) || e.getValue() == null || e.getValue().isEmpty()) {

@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import static ai.netra.agent.tools.UsageDatabase.data;
 import static ai.netra.agent.tools.UsageDatabase.list;
 import static ai.netra.agent.tools.UsageDatabase.map;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -59,7 +61,7 @@ class AnomaliesToolTest {
   void findsTheOneDaySpikeAndNamesTheFeatureAndModelBehindIt() {
     Tool.Result result = tool.run(dave, Map.of());
 
-    List<Map<String, Object>> anomalies = list(result.data().get("anomalies"));
+    List<Map<String, Object>> anomalies = list(data(result).get("anomalies"));
     assertThat(anomalies).as("only the spike; no weekday after a weekend").hasSize(1);
     Map<String, Object> spike = anomalies.get(0);
     // any 7 days hold 5 weekdays and 2 weekend days: baseline (5 * 100 + 2 * 30) / 7 = 80;
@@ -76,10 +78,10 @@ class AnomaliesToolTest {
         "baseline_usd", new BigDecimal("48.57"), "excess_usd", new BigDecimal("191.43")));
     assertThat(map(spike.get("top_model"))).isEqualTo(Map.of("provider", "acme", "model", "unit-a",
         "spend_usd", new BigDecimal("240.00"), "baseline_usd", new BigDecimal("48.57"), "excess_usd", new BigDecimal("191.43")));
-    assertThat(result.data()).containsEntry("days_judged", 30).containsEntry("baseline_days", 7)
+    assertThat(data(result)).containsEntry("days_judged", 30).containsEntry("baseline_days", 7)
         .containsEntry("threshold_ratio", new BigDecimal("2")).containsEntry("threshold_z", 3.0);
 
-    List<Map<String, Object>> daily = list(result.data().get("daily"));
+    List<Map<String, Object>> daily = list(data(result).get("daily"));
     assertThat(daily).hasSize(30);
     assertThat(daily.get(0)).isEqualTo(Map.of("date", "2026-10-22", "spend_usd", new BigDecimal("100.00"),
         "baseline_usd", new BigDecimal("80.00")));
@@ -91,8 +93,8 @@ class AnomaliesToolTest {
 
   @Test
   void theRatioThresholdIsAnArgument() {
-    assertThat(list(tool.run(dave, Map.of("threshold", 4)).data().get("anomalies"))).as("3.5x is below 4x").isEmpty();
-    assertThat(list(tool.run(dave, Map.of("threshold", 3.4)).data().get("anomalies"))).hasSize(1);
+    assertThat(list(data(tool.run(dave, Map.of("threshold", 4))).get("anomalies"))).as("3.5x is below 4x").isEmpty();
+    assertThat(list(data(tool.run(dave, Map.of("threshold", 3.4))).get("anomalies"))).hasSize(1);
   }
 
   @Test
@@ -100,7 +102,7 @@ class AnomaliesToolTest {
     Tool.Result result = tool.run(dave, Map.of("baseline_days", 14));
 
     // 14 days: 10 weekdays and 4 weekend days, mean 80; sd = sqrt((10 * 400 + 4 * 2500) / 13) = 32.82, z = 6.09
-    assertThat(list(result.data().get("anomalies"))).singleElement()
+    assertThat(list(data(result).get("anomalies"))).singleElement()
         .satisfies(a -> assertThat(a).containsEntry("date", "2026-11-10").containsEntry("baseline_usd", new BigDecimal("80.00"))
             .containsEntry("z_score", new BigDecimal("6.1")));
   }
@@ -113,7 +115,7 @@ class AnomaliesToolTest {
 
     Tool.Result result = tool.run(olga, Map.of());
 
-    assertThat(list(result.data().get("anomalies"))).isEmpty();
+    assertThat(list(data(result).get("anomalies"))).isEmpty();
     assertThat(result.summary()).isEqualTo("No spend anomalies in 2026-10-22 to 2026-11-20 (30 days judged against the trailing"
         + " 7-day mean)");
   }
@@ -129,7 +131,7 @@ class AnomaliesToolTest {
     }
     db.insert(rows);
 
-    assertThat(list(tool.run(sam, Map.of()).data().get("anomalies"))).isEmpty();
+    assertThat(list(data(tool.run(sam, Map.of())).get("anomalies"))).isEmpty();
   }
 
   @Test
@@ -146,11 +148,11 @@ class AnomaliesToolTest {
 
     Tool.Result result = tool.run(vera, Map.of());
 
-    Map<String, Object> spikeDay = list(result.data().get("daily")).stream()
+    Map<String, Object> spikeDay = list(data(result).get("daily")).stream()
         .filter(d -> d.get("date").equals(SPIKE.toString())).findFirst().orElseThrow();
     assertThat((BigDecimal) spikeDay.get("spend_usd"))
         .isGreaterThan(((BigDecimal) spikeDay.get("baseline_usd")).multiply(BigDecimal.TWO));
-    assertThat(list(result.data().get("anomalies"))).isEmpty();
+    assertThat(list(data(result).get("anomalies"))).isEmpty();
   }
 
   @Test
@@ -160,8 +162,8 @@ class AnomaliesToolTest {
 
     Tool.Result result = tool.run(pete, Map.of());
 
-    assertThat(result.data()).containsEntry("days_judged", 0);
-    assertThat(list(result.data().get("anomalies"))).isEmpty();
+    assertThat(data(result)).containsEntry("days_judged", 0);
+    assertThat(list(data(result).get("anomalies"))).isEmpty();
     assertThat(result.summary()).isEqualTo("Not enough history to judge 2026-10-22 to 2026-11-20: each day needs 7 days of usage"
         + " before it (first request on 2026-11-15)");
     assertThat(tool.run(db.newUser("nobody"), Map.of()).summary()).endsWith("; there is no usage at all");
@@ -203,13 +205,14 @@ class AnomaliesToolTest {
 
       Tool.Result result = tool.run(user, Map.of("from", "2026-08-01", "to", "2026-11-21"));
 
-      assertThat(list(result.data().get("anomalies"))).as("seed %d, spike on %s", seed, spike)
+      assertThat(list(data(result).get("anomalies"))).as("seed %d, spike on %s", seed, spike)
           .extracting(a -> a.get("date") + " " + map(a.get("top_feature")).get("feature"))
           .containsExactly(spike + " chat");
     }
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String quinn = db.newUser("quinn");
     db.insertOutOfOrder(RandomUsage.history(quinn, 51, 40), 51);
@@ -235,14 +238,14 @@ class AnomaliesToolTest {
           """.formatted(baselineDays), quinn, LocalDate.parse("2026-07-01"), LocalDate.parse("2026-11-21"),
           LocalDate.parse("2026-07-01"));
       String what = "anomalies with baseline_days " + baselineDays;
-      List<Map<String, Object>> judged = list(result.data().get("daily")).stream()
+      List<Map<String, Object>> judged = list(data(result).get("daily")).stream()
           .filter(d -> d.get("baseline_usd") != null).toList();
       assertThat(judged).as(what).extracting(d -> d.get("date") + " " + d.get("spend_usd") + " " + d.get("baseline_usd"))
           .isEqualTo(expected.stream().map(e -> e.get("day") + " " + e.get("spend_usd") + " " + e.get("baseline_usd")).toList());
       List<String> expectedDays = expected.stream().filter(e -> (Boolean) e.get("anomalous")).map(e -> e.get("day").toString())
           .toList();
       assertThat(expectedDays).as(what + ": the random history's spikes must give the detector something to find").isNotEmpty();
-      List<Map<String, Object>> anomalies = list(result.data().get("anomalies"));
+      List<Map<String, Object>> anomalies = list(data(result).get("anomalies"));
       assertThat(anomalies).as(what).extracting(a -> (String) a.get("date")).isEqualTo(expectedDays);
 
       for (Map<String, Object> anomaly : anomalies) {

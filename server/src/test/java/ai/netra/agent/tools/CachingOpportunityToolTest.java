@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import static ai.netra.agent.tools.UsageDatabase.data;
 import static ai.netra.agent.tools.UsageDatabase.list;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -70,7 +72,7 @@ class CachingOpportunityToolTest {
   void everyRepeatAfterTheFirstIsServedFromTheCache() {
     Tool.Result result = tool.run(carol, Map.of());
 
-    assertThat(result.data())
+    assertThat(data(result))
         .containsEntry("requests", 13L)
         .containsEntry("requests_with_prompt_hash", 12L)
         .containsEntry("spend_usd", new BigDecimal("5.35"))
@@ -86,11 +88,11 @@ class CachingOpportunityToolTest {
         // 1.50 / 5.35 = 28.04%
         .containsEntry("saved_share_pct", new BigDecimal("28.0"))
         .containsEntry("unpriced_repeated_requests", 1L);
-    assertThat(list(result.data().get("top_features"))).containsExactly(
+    assertThat(list(data(result).get("top_features"))).containsExactly(
         row("feature", "faq", "repeated_requests", 3L, "repeated_tokens", 330_000L, "saved_usd", new BigDecimal("1.05")),
         row("feature", "support", "repeated_requests", 3L, "repeated_tokens", 3_000_000L, "saved_usd", new BigDecimal("0.45")),
         row("feature", "labs", "repeated_requests", 1L, "repeated_tokens", 100_000L, "saved_usd", new BigDecimal("0.00")));
-    assertThat(list(result.data().get("top_prompts"))).containsExactly(
+    assertThat(list(data(result).get("top_prompts"))).containsExactly(
         row("prompt_hash", "h1", "occurrences", 4L, "repeated_requests", 3L, "repeated_tokens", 330_000L,
             "saved_usd", new BigDecimal("1.05"), "features", List.of("faq")),
         row("prompt_hash", "h4", "occurrences", 3L, "repeated_requests", 2L, "repeated_tokens", 2_000_000L,
@@ -108,7 +110,7 @@ class CachingOpportunityToolTest {
     Tool.Result result = tool.run(carol, Map.of("min_repeats", 3));
 
     // only h1 (4 times) and h4 (3 times): 1.05 + 0.30 = 1.35 of 5.35 = 25.23%
-    assertThat(result.data()).containsEntry("repeated_requests", 5L).containsEntry("repeated_prompts", 2L)
+    assertThat(data(result)).containsEntry("repeated_requests", 5L).containsEntry("repeated_prompts", 2L)
         .containsEntry("saved_usd", new BigDecimal("1.35")).containsEntry("saved_share_pct", new BigDecimal("25.2"));
   }
 
@@ -118,12 +120,12 @@ class CachingOpportunityToolTest {
     Tool.Result support = tool.run(carol, Map.of("feature", "support"));
 
     // faq: h1 x4, h3, h4's first; spend 1.75 + 0.35 + 0.15 = 2.25; h4 occurs once there; saved 1.05 = 46.67%
-    assertThat(faq.data()).containsEntry("requests", 6L).containsEntry("spend_usd", new BigDecimal("2.25"))
+    assertThat(data(faq)).containsEntry("requests", 6L).containsEntry("spend_usd", new BigDecimal("2.25"))
         .containsEntry("repeated_requests", 3L).containsEntry("saved_usd", new BigDecimal("1.05"))
         .containsEntry("saved_share_pct", new BigDecimal("46.7"));
     // support: h2 x2, the unhashed request, h4 x2 (the first of these pays); spend 0.30 + 2.50 + 0.30 = 3.10;
     // saved 0.15 + 0.15 = 0.30 = 9.68%
-    assertThat(support.data()).containsEntry("requests", 5L).containsEntry("spend_usd", new BigDecimal("3.10"))
+    assertThat(data(support)).containsEntry("requests", 5L).containsEntry("spend_usd", new BigDecimal("3.10"))
         .containsEntry("repeated_requests", 2L).containsEntry("saved_usd", new BigDecimal("0.30"))
         .containsEntry("saved_share_pct", new BigDecimal("9.7"));
   }
@@ -135,7 +137,7 @@ class CachingOpportunityToolTest {
     db.insert(Row.of(kim, "2026-11-15T08:00:00Z", "openai", "gpt-4o", "faq", 100_000, 10_000));
     Tool.Result noHashes = tool.run(kim, Map.of());
 
-    assertThat(noRepeats.data()).containsEntry("repeated_requests", 0L).containsEntry("saved_usd", new BigDecimal("0.00"));
+    assertThat(data(noRepeats)).containsEntry("repeated_requests", 0L).containsEntry("saved_usd", new BigDecimal("0.00"));
     assertThat(noRepeats.summary())
         .isEqualTo("No prompt occurred 2 or more times in 2026-11-15; a response cache would save nothing");
     assertThat(noHashes.summary()).isEqualTo("No requests with a prompt hash in 2026-10-22 to 2026-11-20; repeats cannot be matched");
@@ -149,10 +151,11 @@ class CachingOpportunityToolTest {
     assertThatThrownBy(() -> tool.run(carol, Map.of("min_repeats", 2.5)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("caching_opportunity: min_repeats must be an integer from 2 to 1000000, got 2.5");
-    assertThat(tool.run(carol, Map.of("min_repeats", 3.0)).data()).as("3.0 is a whole number").containsEntry("min_repeats", 3);
+    assertThat(data(tool.run(carol, Map.of("min_repeats", 3.0)))).as("3.0 is a whole number").containsEntry("min_repeats", 3);
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String lena = db.newUser("lena");
     db.insertOutOfOrder(RandomUsage.history(lena, 41, 40), 41);
@@ -163,7 +166,7 @@ class CachingOpportunityToolTest {
         for (String[] period : List.of(new String[] {"2026-10-22", "2026-11-21"}, new String[] {"2026-07-01", "2026-10-01"})) {
           Map<String, Object> arguments = new HashMap<>(Map.of("min_repeats", minRepeats, "from", period[0], "to", period[1]));
           arguments.put("feature", feature);
-          Map<String, Object> data = tool.run(lena, arguments).data();
+          Map<String, Object> data = data(tool.run(lena, arguments));
 
           Object[] parameters = {lena, LocalDate.parse(period[0]), LocalDate.parse(period[1]), feature, feature, minRepeats};
           String scope = UsageDatabase.INDEPENDENT_ROWS + """

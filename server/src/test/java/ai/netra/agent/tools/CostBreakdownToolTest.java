@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import static ai.netra.agent.tools.UsageDatabase.data;
 import static ai.netra.agent.tools.UsageDatabase.list;
 import static ai.netra.agent.tools.UsageDatabase.map;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -47,7 +49,7 @@ class CostBreakdownToolTest {
 
     // shares of $11.20: 10.00 -> 89.29%, 0.75 -> 6.70%, 0.45 -> 4.02%; the unpriced models cost nothing known and go last,
     // tied at one request each and then ordered by provider (mistral before selfhost)
-    assertThat(list(result.data().get("rows"))).containsExactly(
+    assertThat(list(data(result).get("rows"))).containsExactly(
         row("provider", "openai", "model", "gpt-4o", "requests", 2L, "prompt_tokens", 2_000_000L, "completion_tokens", 200_000L,
             "cost_usd", new BigDecimal("10.00"), "share_pct", new BigDecimal("89.3"), "unpriced_requests", 0L),
         row("provider", "openai", "model", "gpt-4o-mini", "requests", 3L, "prompt_tokens", 3_000_000L,
@@ -62,10 +64,10 @@ class CostBreakdownToolTest {
         row("provider", "selfhost", "model", "llama-local", "requests", 1L, "prompt_tokens", 500_000L,
             "completion_tokens", 50_000L, "cost_usd", new BigDecimal("0.00"), "share_pct", new BigDecimal("0.0"),
             "unpriced_requests", 1L));
-    assertThat(map(result.data().get("total"))).isEqualTo(row("requests", 8L, "prompt_tokens", 6_600_000L,
+    assertThat(map(data(result).get("total"))).isEqualTo(row("requests", 8L, "prompt_tokens", 6_600_000L,
         "completion_tokens", 760_000L, "cost_usd", new BigDecimal("11.20")));
-    assertThat(result.data()).containsEntry("group_by", "model").doesNotContainKey("omitted");
-    assertThat(map(result.data().get("unpriced"))).containsEntry("requests", 2L);
+    assertThat(data(result)).containsEntry("group_by", "model").doesNotContainKey("omitted");
+    assertThat(map(data(result).get("unpriced"))).containsEntry("requests", 2L);
     assertThat(result.summary()).isEqualTo("$11.20 across 5 models; top: gpt-4o $10.00 (89.3%), 2 requests unpriced");
   }
 
@@ -73,7 +75,7 @@ class CostBreakdownToolTest {
   void splitsByFeature() {
     Tool.Result result = tool.run(alice, Map.of("group_by", "feature"));
 
-    assertThat(list(result.data().get("rows"))).containsExactly(
+    assertThat(list(data(result).get("rows"))).containsExactly(
         // chat: 6.50 + 3.50 + 0.00 and the unpriced llama-local row
         row("feature", "chat", "requests", 4L, "prompt_tokens", 2_500_000L, "completion_tokens", 250_000L,
             "cost_usd", new BigDecimal("10.00"), "share_pct", new BigDecimal("89.3"), "unpriced_requests", 1L),
@@ -90,10 +92,10 @@ class CostBreakdownToolTest {
     Tool.Result result = tool.run(alice, Map.of("group_by", "model_and_feature", "feature", "chat"));
 
     // a priced row that cost $0.00 sorts before an unpriced one
-    assertThat(list(result.data().get("rows"))).extracting(r -> r.get("model") + "/" + r.get("feature") + " " + r.get("cost_usd")
+    assertThat(list(data(result).get("rows"))).extracting(r -> r.get("model") + "/" + r.get("feature") + " " + r.get("cost_usd")
         + " " + r.get("share_pct")).containsExactly("gpt-4o/chat 10.00 100.0", "gpt-4o-mini/chat 0.00 0.0",
             "llama-local/chat 0.00 0.0");
-    assertThat(map(result.data().get("total"))).containsEntry("requests", 4L).containsEntry("cost_usd", new BigDecimal("10.00"));
+    assertThat(map(data(result).get("total"))).containsEntry("requests", 4L).containsEntry("cost_usd", new BigDecimal("10.00"));
     assertThat(result.summary())
         .isEqualTo("$10.00 for chat across 3 model and feature pairs; top: gpt-4o / chat $10.00 (100.0%), 1 request unpriced");
   }
@@ -110,16 +112,16 @@ class CostBreakdownToolTest {
 
     Tool.Result result = tool.run(frank, Map.of("group_by", "feature"));
 
-    List<Map<String, Object>> listed = list(result.data().get("rows"));
+    List<Map<String, Object>> listed = list(data(result).get("rows"));
     assertThat(listed).hasSize(25);
     // 30 / 465 = 6.45%
     assertThat(listed.get(0)).containsEntry("feature", "feature-30").containsEntry("cost_usd", new BigDecimal("30.00"))
         .containsEntry("share_pct", new BigDecimal("6.5"));
     assertThat(listed.get(24)).containsEntry("feature", "feature-06");
     // the five cheapest: 1 + 2 + 3 + 4 + 5 = $15, 15 / 465 = 3.23%
-    assertThat(map(result.data().get("omitted"))).isEqualTo(row("groups", 5, "requests", 5L,
+    assertThat(map(data(result).get("omitted"))).isEqualTo(row("groups", 5, "requests", 5L,
         "cost_usd", new BigDecimal("15.00"), "share_pct", new BigDecimal("3.2")));
-    assertThat(map(result.data().get("total"))).containsEntry("cost_usd", new BigDecimal("465.00"));
+    assertThat(map(data(result).get("total"))).containsEntry("cost_usd", new BigDecimal("465.00"));
   }
 
   @Test
@@ -130,6 +132,7 @@ class CostBreakdownToolTest {
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String gina = db.newUser("gina");
     db.insertOutOfOrder(RandomUsage.history(gina, 21, 40), 21);
@@ -142,7 +145,7 @@ class CostBreakdownToolTest {
         for (String[] period : List.of(new String[] {"2026-10-22", "2026-11-21"}, new String[] {"2026-07-01", "2026-10-01"})) {
           Map<String, Object> arguments = new HashMap<>(Map.of("group_by", groupBy, "from", period[0], "to", period[1]));
           arguments.put("feature", feature);
-          Map<String, Object> data = tool.run(gina, arguments).data();
+          Map<String, Object> data = data(tool.run(gina, arguments));
 
           String keys = String.join(", ", groupings.get(groupBy));
           List<Map<String, Object>> expected = db.query(UsageDatabase.INDEPENDENT_ROWS

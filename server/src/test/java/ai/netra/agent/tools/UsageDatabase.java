@@ -2,8 +2,11 @@ package ai.netra.agent.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.agent.Tool;
 import ai.netra.db.Migrations;
+import ai.netra.json.Json;
 import ai.netra.testing.TestDependencies;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.math.BigDecimal;
@@ -247,6 +250,14 @@ final class UsageDatabase {
   @SuppressWarnings("unchecked")
   static Map<String, Object> map(Object value) {
     return (Map<String, Object>) value;
+  }
+
+  /**
+   * A tool's figures as the wire carries them: what the service's JSON mapper writes of the record, read
+   * back as maps, lists, strings and the numbers written (BigDecimal, Long, Integer).
+   */
+  static Map<String, Object> data(Tool.Result result) {
+    return Json.mapper().convertValue(result.data(), new TypeReference<LinkedHashMap<String, Object>>() { });
   }
 
   /** A nested list of objects of a tool's data. */

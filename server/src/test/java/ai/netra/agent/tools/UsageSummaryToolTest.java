@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import static ai.netra.agent.tools.UsageDatabase.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -35,7 +37,7 @@ class UsageSummaryToolTest {
   void summarizesTheLast30DaysFigureByFigure() {
     Tool.Result result = tool.run(alice, Map.of());
 
-    Map<String, Object> data = result.data();
+    Map<String, Object> data = data(result);
     assertThat(data.get("period")).isEqualTo(Map.of("from", "2026-10-22", "to", "2026-11-21", "days", 30L));
     assertThat(data).as("8 rows fall in the period; bob's and the two outside do not")
         .containsEntry("requests", 8L)
@@ -72,9 +74,9 @@ class UsageSummaryToolTest {
     Tool.Result lastOldPriceDay = tool.run(alice, Map.of("from", "2026-11-09", "to", "2026-11-10"));
     Tool.Result firstNewPriceDay = tool.run(alice, Map.of("from", "2026-11-10", "to", "2026-11-11"));
 
-    assertThat(lastOldPriceDay.data()).as("1M * 5.00 + 0.1M * 15.00 at the old price")
+    assertThat(data(lastOldPriceDay)).as("1M * 5.00 + 0.1M * 15.00 at the old price")
         .containsEntry("requests", 1L).containsEntry("cost_usd", new BigDecimal("6.50"));
-    assertThat(firstNewPriceDay.data()).as("the same tokens at the new price: 1M * 2.50 + 0.1M * 10.00")
+    assertThat(data(firstNewPriceDay)).as("the same tokens at the new price: 1M * 2.50 + 0.1M * 10.00")
         .containsEntry("requests", 1L).containsEntry("cost_usd", new BigDecimal("3.50"));
     assertThat(firstNewPriceDay.summary()).isEqualTo("$3.50 over 1 day, 1 request, 0.0% errors");
   }
@@ -83,8 +85,8 @@ class UsageSummaryToolTest {
   void rowsBeforeAModelsFirstPriceAreUnpricedNotFree() {
     Tool.Result result = tool.run(alice, Map.of("from", "2026-10-25", "to", "2026-10-26"));
 
-    assertThat(result.data()).containsEntry("requests", 1L).containsEntry("cost_usd", new BigDecimal("0.00"));
-    assertThat(UsageDatabase.map(result.data().get("unpriced")))
+    assertThat(data(result)).containsEntry("requests", 1L).containsEntry("cost_usd", new BigDecimal("0.00"));
+    assertThat(UsageDatabase.map(data(result).get("unpriced")))
         .containsEntry("requests", 1L).containsKey("note");
     assertThat(result.summary()).endsWith(", 1 request unpriced");
   }
@@ -97,7 +99,7 @@ class UsageSummaryToolTest {
 
     Tool.Result result = tool.run(carol, Map.of());
 
-    assertThat(result.data()).containsEntry("cost_usd", new BigDecimal("0.03"));
+    assertThat(data(result)).containsEntry("cost_usd", new BigDecimal("0.03"));
     assertThat(result.summary()).startsWith("$0.03 over 30 days, 1 request");
   }
 
@@ -105,7 +107,7 @@ class UsageSummaryToolTest {
   void anotherUsersRowsNeverCount() {
     Tool.Result result = tool.run(bob, Map.of());
 
-    assertThat(result.data()).as("bob has one row: 9M * 2.50")
+    assertThat(data(result)).as("bob has one row: 9M * 2.50")
         .containsEntry("requests", 1L).containsEntry("cost_usd", new BigDecimal("22.50"))
         .containsEntry("errors", 1L).containsEntry("p95_latency_ms", 9_000L);
   }
@@ -114,7 +116,7 @@ class UsageSummaryToolTest {
   void aUserWithoutUsageGetsZerosAndASentenceSayingSo() {
     Tool.Result result = tool.run(db.newUser("nobody"), Map.of());
 
-    assertThat(result.data()).containsEntry("requests", 0L).containsEntry("cost_usd", new BigDecimal("0.00"))
+    assertThat(data(result)).containsEntry("requests", 0L).containsEntry("cost_usd", new BigDecimal("0.00"))
         .containsEntry("error_rate_pct", null).containsEntry("avg_latency_ms", null).containsEntry("p95_latency_ms", null)
         .containsEntry("busiest_model", null).containsEntry("busiest_feature", null);
     assertThat(result.summary()).isEqualTo("No LLM requests from 2026-10-22 to 2026-11-20");
@@ -127,6 +129,7 @@ class UsageSummaryToolTest {
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String dana = db.newUser("dana");
     String eve = db.newUser("eve");
@@ -137,7 +140,7 @@ class UsageSummaryToolTest {
         new String[] {"2026-08-12", "2026-08-13"}, new String[] {"2026-06-01", "2026-07-02"});
     for (String[] period : periods) {
       Map<String, Object> arguments = Map.of("from", period[0], "to", period[1]);
-      Map<String, Object> data = tool.run(dana, arguments).data();
+      Map<String, Object> data = data(tool.run(dana, arguments));
       LocalDate from = LocalDate.parse(period[0]);
       LocalDate to = LocalDate.parse(period[1]);
 

@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import static ai.netra.agent.tools.UsageDatabase.data;
 import ai.netra.llm.ToolSpec;
 import static ai.netra.agent.tools.UsageDatabase.map;
 import ai.netra.llm.ToolSpec;
@@ -193,6 +194,6 @@ class UsageToolsTest {
   }
 
   private Map<String, Object> period(Map<String, Object> arguments) throws Exception {
-    return map(registry.run("usage_summary", alice, arguments).data().get("period"));
+    return map(data(registry.run("usage_summary", alice, arguments)).get("period"));
   }
 }

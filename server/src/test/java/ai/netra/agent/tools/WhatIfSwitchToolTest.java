@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import static ai.netra.agent.tools.UsageDatabase.data;
 import static ai.netra.agent.tools.UsageDatabase.list;
 import static ai.netra.agent.tools.UsageDatabase.map;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -34,7 +36,7 @@ class WhatIfSwitchToolTest {
   void movingAllOfAFeatureToACheaperModel() {
     Tool.Result result = tool.run(alice, Map.of("feature", "chat", "to_model", "gpt-4o-mini"));
 
-    Map<String, Object> data = result.data();
+    Map<String, Object> data = data(result);
     // chat's traffic off gpt-4o-mini: the two gpt-4o rows ($6.50 at the old price + $3.50 at the new one), 2M prompt and
     // 0.2M completion tokens; its gpt-4o-mini row is already there, its llama-local row has no price; bob's row is not alice's
     assertThat(map(data.get("traffic"))).containsEntry("requests", 2L).containsEntry("prompt_tokens", 2_000_000L)
@@ -68,7 +70,7 @@ class WhatIfSwitchToolTest {
     Tool.Result result = tool.run(alice, Map.of("feature", "chat", "to_model", "gpt-4o-mini", "share", 0.5));
 
     // 10.00 / 2 stays, 0.42 / 2 = 0.21 on gpt-4o-mini: 5.21, saving 4.79 of 10.00
-    assertThat(result.data()).containsEntry("moved_cost_now_usd", new BigDecimal("5.00"))
+    assertThat(data(result)).containsEntry("moved_cost_now_usd", new BigDecimal("5.00"))
         .containsEntry("moved_cost_on_to_model_usd", new BigDecimal("0.21"))
         .containsEntry("projected_cost_usd", new BigDecimal("5.21"))
         .containsEntry("savings_usd", new BigDecimal("4.79"))
@@ -82,12 +84,12 @@ class WhatIfSwitchToolTest {
     Tool.Result result = tool.run(alice, Map.of("feature", "chat", "from_model", "gpt-4o", "to_model", "claude-sonnet"));
 
     // 2M * 3.00 + 0.2M * 15.00 = 6.00 + 3.00 = 9.00 instead of 10.00; the unpriced llama-local row is not gpt-4o's
-    assertThat(result.data()).containsEntry("current_cost_usd", new BigDecimal("10.00"))
+    assertThat(data(result)).containsEntry("current_cost_usd", new BigDecimal("10.00"))
         .containsEntry("projected_cost_usd", new BigDecimal("9.00"))
         .containsEntry("savings_usd", new BigDecimal("1.00"))
         .containsEntry("savings_pct", new BigDecimal("10.0"))
         .containsEntry("requests_already_on_to_model", 0L);
-    assertThat(map(result.data().get("unpriced"))).containsEntry("requests", 0L);
+    assertThat(map(data(result).get("unpriced"))).containsEntry("requests", 0L);
     assertThat(result.summary()).isEqualTo("Moving all of chat on gpt-4o to claude-sonnet: $10.00 -> $9.00, saving $1.00 (10.0%)");
   }
 
@@ -97,11 +99,11 @@ class WhatIfSwitchToolTest {
 
     // summarize: 3M prompt, 0.5M completion tokens, $0.60 + $0.15 now; gpt-4o's current price (from 2026-11-10) is
     // 2.50 / 10.00: 7.50 + 5.00 = 12.50; savings 0.75 - 12.50 = -11.75, -1566.7% of 0.75
-    assertThat(result.data()).containsEntry("current_cost_usd", new BigDecimal("0.75"))
+    assertThat(data(result)).containsEntry("current_cost_usd", new BigDecimal("0.75"))
         .containsEntry("projected_cost_usd", new BigDecimal("12.50"))
         .containsEntry("savings_usd", new BigDecimal("-11.75"))
         .containsEntry("savings_pct", new BigDecimal("-1566.7"));
-    assertThat(map(map(result.data().get("prices")).get("to"))).containsEntry("effective_from", "2026-11-10");
+    assertThat(map(map(data(result).get("prices")).get("to"))).containsEntry("effective_from", "2026-11-10");
     assertThat(result.summary()).isEqualTo("Moving all of summarize to gpt-4o: $0.75 -> $12.50, costing $11.75 more (+1566.7%)");
   }
 
@@ -114,7 +116,7 @@ class WhatIfSwitchToolTest {
     Tool.Result result = tool.run(alice, Map.of("feature", "summarize", "to_model", "llama-3-70b", "to_provider", "groq"));
 
     // 3M * 0.59 + 0.5M * 0.79 = 1.77 + 0.395 = 2.165 -> 2.17; savings 0.75 - 2.165 = -1.415 -> -1.42 (half away from zero)
-    assertThat(result.data()).containsEntry("to_provider", "groq")
+    assertThat(data(result)).containsEntry("to_provider", "groq")
         .containsEntry("projected_cost_usd", new BigDecimal("2.17"))
         .containsEntry("savings_usd", new BigDecimal("-1.42"))
         .containsEntry("savings_pct", new BigDecimal("-188.7"));
@@ -170,6 +172,7 @@ class WhatIfSwitchToolTest {
   }
 
   @Test
+  @Tag("slow") // a randomized cross-check against an independent query: the full tier runs it
   void matchesAnIndependentQueryOnARandomHistory() {
     String ivan = db.newUser("ivan");
     db.insertOutOfOrder(RandomUsage.history(ivan, 31, 40), 31);
@@ -183,7 +186,7 @@ class WhatIfSwitchToolTest {
             Map<String, Object> arguments = new HashMap<>(Map.of("feature", feature, "to_model", "gpt-4o", "share", share,
                 "from", period[0], "to", period[1]));
             arguments.put("from_model", fromModel);
-            Map<String, Object> data = tool.run(ivan, arguments).data();
+            Map<String, Object> data = data(tool.run(ivan, arguments));
 
             Map<String, Object> expected = db.one(UsageDatabase.INDEPENDENT_ROWS + """
                 , moved as (

@@ -1,7 +1,6 @@
 package ai.netra.deploy.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
@@ -124,8 +123,7 @@ class SimulateIT {
 
   @Test
   void redisLatencyIsInTheRedisStepsPath(@TempDir Path dir) throws Exception {
-    String redisUrl = TestDependencies.redisUrl();
-    assumeTrue(redisUrl != null, "needs Redis (none running and no redis-server installed)");
+    String redisUrl = TestDependencies.requireRedis();
     Path report = dir.resolve("startup.json");
 
     Result run = simulate(Map.of("REDIS_URL", redisUrl), "--redis-latency", "1s", "--timeout", "90s", "--report",

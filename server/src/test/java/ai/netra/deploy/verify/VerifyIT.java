@@ -2,7 +2,6 @@ package ai.netra.deploy.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
@@ -95,8 +94,7 @@ class VerifyIT {
 
   @Test
   void serviceAnswering503AfterLosingRedisEndsInRollback() throws IOException {
-    String redisUrl = TestDependencies.redisUrl();
-    assumeTrue(redisUrl != null, "needs Redis (none running and no redis-server installed)");
+    String redisUrl = TestDependencies.requireRedis();
     URI real = URI.create(redisUrl);
     try (FaultProxy redis = new FaultProxy(real.getHost(), real.getPort() > 0 ? real.getPort() : 6379)) {
       Map<String, String> env = new HashMap<>(ServiceProcess.deployedEnv("production"));

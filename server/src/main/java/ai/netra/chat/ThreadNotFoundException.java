@@ -1,4 +1,4 @@
-package ai.netra.db;
+package ai.netra.chat;
 
 import java.util.UUID;
 

@@ -1,4 +1,4 @@
-package ai.netra.chat;
+package ai.netra.http;
 
 import java.net.URI;
 import java.util.List;

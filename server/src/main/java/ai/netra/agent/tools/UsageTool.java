@@ -1,0 +1,66 @@
+package ai.netra.agent.tools;
+
+import ai.netra.agent.Tool;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * What the five usage tools share: a name, declared parameters, the database and the clock, and the
+ * shape of a call. A call checks the user and the arguments (with the period they name) before it
+ * touches the database, then answers from one read-only snapshot of that user's usage.
+ *
+ * @param <Q> one call's question, read from its arguments
+ */
+abstract class UsageTool<Q> implements Tool {
+
+  private final String name;
+  private final String description;
+  private final ToolParameters parameters;
+  private final DataSource dataSource;
+  private final Clock clock;
+
+  UsageTool(String name, String description, ToolParameters parameters, DataSource dataSource, Clock clock) {
+    this.name = name;
+    this.description = description;
+    this.parameters = parameters;
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public final String description() {
+    return description;
+  }
+
+  @Override
+  public final Map<String, Object> parameters() {
+    return parameters.schema();
+  }
+
+  @Override
+  public final Result run(String userId, Map<String, Object> arguments) {
+    PricedUsage.requireUser(name, userId);
+    ToolArguments args = parameters.read(arguments);
+    Q question = question(userId, args, UsagePeriod.of(args, clock), clock);
+    return PricedUsage.read(dataSource, name, c -> answer(c, question));
+  }
+
+  /**
+   * The call's question from its checked arguments and period.
+   *
+   * @throws IllegalArgumentException naming an argument that does not make sense with the others
+   */
+  abstract Q question(String userId, ToolArguments args, UsagePeriod period, Clock clock);
+
+  /** The answer, from the snapshot {@code connection} reads. */
+  abstract Result answer(Connection connection, Q question) throws SQLException;
+}

@@ -1,0 +1,98 @@
+package ai.netra.chat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Where the chat keeps threads, messages, agent runs and run events (PostgreSQL, in {@code ai.netra.db}).
+ *
+ * <p>Every method that takes a user id checks that the thread belongs to that user, and reports a
+ * thread of someone else exactly like a missing one ({@link ThreadNotFoundException}). Methods
+ * without a user id are for the server acting on a run it started for a user it already checked.
+ * A storage failure surfaces as {@link StorageException}, whose message names the operation, never
+ * row values.
+ */
+public interface ChatStore {
+
+  /** The longest message content accepted, in UTF-16 chars ({@link String#length()}). */
+  int MAX_CONTENT_CHARS = 32_000;
+
+  /** Where a user's message went: its thread (new or existing) and its id. */
+  record SavedMessage(UUID threadId, long messageId, boolean newThread) { }
+
+  /** One persisted event of a thread, numbered 1, 2, 3, ... per thread; {@code payloadJson} as stored. */
+  record StoredEvent(UUID threadId, long eventId, UUID runId, String type, Instant timestamp, String payloadJson) { }
+
+  /** A thread as listed to its owner; {@code lastEventId} is the id of its newest event, 0 when none. */
+  record ThreadSummary(UUID id, String title, Instant createdAt, Instant updatedAt, long lastEventId) { }
+
+  /** One message of a thread. */
+  record StoredMessage(long id, String role, String content, Instant createdAt) { }
+
+  /** The storage failed; the message names the operation and SQLState, never row values. */
+  final class StorageException extends RuntimeException {
+    public StorageException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Persists a user's message: creates the thread when {@code threadIdOrNull} is null (titled after
+   * the message), otherwise checks that the thread is the user's and marks it updated.
+   *
+   * @throws ThreadNotFoundException when the given thread does not exist or is another user's; nothing is written
+   * @throws IllegalArgumentException for a blank user id, or content that is blank, too long or holds a NUL char
+   */
+  SavedMessage saveUserMessage(String userId, UUID threadIdOrNull, String content);
+
+  /**
+   * Records a new run of the agent on the user's thread, status {@code running}, and returns its id.
+   *
+   * @throws ThreadNotFoundException when the thread does not exist or is another user's
+   */
+  UUID startRun(String userId, UUID threadId);
+
+  /**
+   * Ends a running run with {@code status} (completed, failed, stopped or interrupted); a run that
+   * already ended keeps its first outcome.
+   *
+   * @throws IllegalArgumentException for another status, or a run id that was never started
+   */
+  void finishRun(UUID runId, String status, String errorOrNull);
+
+  /**
+   * Persists an event of a thread under the thread's next event id (1, 2, 3, ... without gaps or
+   * duplicates) and returns it as stored: the timestamp kept to the microsecond, the payload as the
+   * stored JSON (keys may be reordered, spaces dropped).
+   *
+   * @throws ThreadNotFoundException when the thread does not exist
+   * @throws IllegalArgumentException when the payload is not JSON that can be stored, or the run does not exist
+   */
+  StoredEvent appendEvent(UUID threadId, UUID runIdOrNull, String type, Instant timestamp, String payloadJson);
+
+  /**
+   * Persists the agent's answer on a thread and marks the thread updated.
+   *
+   * @throws ThreadNotFoundException when the thread does not exist
+   */
+  void saveAssistantMessage(UUID threadId, String content);
+
+  /** The user's threads, most recently updated first, at most {@code limit}. */
+  List<ThreadSummary> threads(String userId, int limit);
+
+  /**
+   * The messages of the user's thread, oldest first.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's
+   */
+  List<StoredMessage> messages(String userId, UUID threadId);
+
+  /**
+   * The events of the user's thread with ids above {@code afterEventId}, ascending, at most
+   * {@code limit}: what a client that saw {@code afterEventId} missed.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's
+   */
+  List<StoredEvent> events(String userId, UUID threadId, long afterEventId, int limit);
+}
