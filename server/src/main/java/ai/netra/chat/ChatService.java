@@ -324,7 +324,8 @@ public final class ChatService implements AutoCloseable {
       chats.heartbeat(instanceId);
       String interrupted = EventJson.write(new ChatEvent.Failure("interrupted", "this answer was interrupted (the"
           + " server running it stopped or took too long); ask again"));
-      for (ChatStore.SweptRun swept : chats.sweep(INSTANCE_GONE, 100, "error", interrupted, Instant.now())) {
+      for (ChatStore.SweptRun swept : chats.sweep(INSTANCE_GONE, instanceId, List.copyOf(runs.keySet()), 100, "error",
+          interrupted, Instant.now())) {
         log.info("ended run {} of user {}, left open by an instance that stopped or past its deadline",
             swept.end().runId(), swept.userId());
         distribute(swept.userId(), swept.end());

@@ -121,10 +121,13 @@ public interface ChatStore {
 
   /**
    * Ends, with an event of {@code type} and {@code payloadJson}, up to {@code limit} running runs whose
-   * deadline passed or whose instance has not reported for {@code silentFor}. Instances sweeping at
-   * the same time never end the same run twice.
+   * deadline passed, whose instance has not reported for {@code silentFor}, or that are
+   * {@code instanceId}'s own but not among its {@code running} ones (begun by a transaction whose
+   * answer was lost, for example) and older than {@code silentFor}. Instances sweeping at the same
+   * time never end the same run twice.
    */
-  java.util.List<SweptRun> sweep(Duration silentFor, int limit, String type, String payloadJson, Instant timestamp);
+  java.util.List<SweptRun> sweep(Duration silentFor, String instanceId, java.util.Collection<UUID> running, int limit,
+      String type, String payloadJson, Instant timestamp);
 
   /**
    * The events of the user's threads stored at or after {@code since}, by thread and then id, at most

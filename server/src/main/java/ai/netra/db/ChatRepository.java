@@ -378,7 +378,8 @@ public final class ChatRepository implements ChatStore {
   }
 
   @Override
-  public List<SweptRun> sweep(Duration silentFor, int limit, String type, String payloadJson, Instant timestamp) {
+  public List<SweptRun> sweep(Duration silentFor, String instanceId, java.util.Collection<UUID> running, int limit,
+      String type, String payloadJson, Instant timestamp) {
     requireLimit(limit);
     return inTransaction("sweep runs left open", c -> {
       List<UUID> runs = new ArrayList<>();
@@ -390,12 +391,16 @@ public final class ChatRepository implements ChatStore {
            where r.status = 'running'
              and (coalesce(r.deadline_at, r.started_at + interval '5 minutes') < now()
                   or i.id is null
-                  or i.seen_at < now() - ? * interval '1 millisecond')
+                  or i.seen_at < now() - ? * interval '1 millisecond'
+                  or r.instance_id = ? and r.id <> all (?) and r.started_at < now() - ? * interval '1 millisecond')
            order by r.started_at
            limit ?
              for update of r skip locked""")) {
         s.setLong(1, silentFor.toMillis());
-        s.setInt(2, limit);
+        s.setString(2, instanceId);
+        s.setArray(3, c.createArrayOf("uuid", running.toArray()));
+        s.setLong(4, silentFor.toMillis());
+        s.setInt(5, limit);
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
             runs.add(rs.getObject(1, UUID.class));
