@@ -237,7 +237,7 @@ async function stopButton({ url, token, shots }, context, diary) {
 // ---- usage: a user with no data, greetings, the import ----------------------------------------------------------
 
 /**
- * A usage history to import: 45 days up to today (UTC) of five features on six models, fewer calls at weekends,
+ * A usage history to import: 45 days up to now (UTC) of five features on six models, fewer calls at weekends,
  * repeated prompts in support-chat, and code-review on claude-opus-4 six times its usual volume three days ago, so
  * that every example question has something to find. Deterministic: a fixed seed.
  */
@@ -264,8 +264,10 @@ function usageCsv() {
       let calls = weekday ? perDay : Math.max(1, Math.round(perDay / 4));
       if (day === 3 && model === 'claude-opus-4') calls *= 6;
       for (let i = 0; i < calls; i++) {
-        const at = new Date(start + Math.floor((8 + 10 * random()) * 3_600_000)).toISOString().replace(/\.\d+Z$/, 'Z');
+        const when = start + Math.floor((8 + 10 * random()) * 3_600_000);
+        const at = new Date(when).toISOString().replace(/\.\d+Z$/, 'Z');
         const hash = feature === 'support-chat' && random() < 0.4 ? `faq${Math.floor(random() * 5)}`.padEnd(64, 'a7') : '';
+        if (when > Date.now() - 60_000) continue; // today's calls up to now only: the import refuses the future
         lines.push([at, provider, model, feature, Math.round(prompt * (0.8 + 0.4 * random())),
           Math.round(completion * (0.8 + 0.4 * random())), Math.round(800 + 2000 * random()), hash, 'ok'].join(','));
       }

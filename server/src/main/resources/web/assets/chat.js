@@ -34,6 +34,7 @@ const state = {
   threadId: null, // the open thread, null for a new conversation
   pendingNewThread: false, // a message was sent without a thread; its agent_started names the new one
   pendingMessage: null, // the node of the message awaiting its agent_started
+  pendingContent: null, // its words, put back in the composer when it is refused
   lastEventId: 0, // of the open thread
   loading: false, // history of the open thread is being fetched; live events wait in `buffered`
   load: 0, // counts openThread calls: only the latest one may draw
@@ -299,6 +300,7 @@ function applyInOrder(event) {
  */
 function showItsMessage(event) {
   const messageId = event.payload?.message_id;
+  state.pendingContent = null;
   if (state.pendingMessage) {
     state.pendingMessage.classList.remove('pending');
     if (messageId !== undefined) view.identify(state.pendingMessage, messageId);
@@ -584,7 +586,10 @@ function refused(payload) {
     state.pendingMessage.classList.replace('pending', 'refused');
     state.pendingMessage = null;
     state.pendingNewThread = false;
+    // A refused message is not stored (busy, storage_unavailable, rate_limited): keep its words to send again.
+    if (!page.input.value.trim() && state.pendingContent) page.input.value = state.pendingContent;
   }
+  state.pendingContent = null;
   showComposerError(payload);
 }
 
@@ -611,6 +616,7 @@ function sendMessage() {
     view.clear();
   }
   state.pendingMessage = view.addUserMessage(content, { pending: true, timestamp: new Date().toISOString() });
+  state.pendingContent = content;
   page.input.value = '';
   scrollToEnd();
 }

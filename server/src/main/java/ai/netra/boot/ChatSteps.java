@@ -1,5 +1,6 @@
 package ai.netra.boot;
 
+import ai.netra.agent.Supervisor;
 import ai.netra.chat.ChatService;
 import ai.netra.config.Environment;
 import ai.netra.config.Settings;
@@ -42,7 +43,9 @@ final class ChatSteps {
           }
           BackendPlan.Messaging messaging = p.messaging.require();
           ChatRepository chats = new ChatRepository(database.get().dataSource(), Clock.systemUTC());
-          ChatService service = new ChatService(chats, messaging.bus(), messaging.limiter(), p.agent.require());
+          ChatService service = new ChatService(chats, messaging.bus(), messaging.limiter(), p.agent.require(),
+              new ChatService.Limits(p.settings.chat().runsPerUser(), p.settings.pool().poolSize(),
+                  p.settings.chat().socketsPerUser(), Supervisor.RUN_TIMEOUT));
           ApiRoutes api = new ApiRoutes(p.tokens.require(), chats, p.usageImport.require(), origins(p.settings));
           p.chat.set(new BackendPlan.Chat(service, api));
           context.detail("/ws/chat and /ws over the " + messaging.bus().kind() + " event bus");

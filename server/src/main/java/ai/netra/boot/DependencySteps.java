@@ -109,7 +109,8 @@ final class DependencySteps {
           Redis redis = p.redis.set(p.resources.closeAtShutdown("Redis",
               Redis.connect(settings.redisUrl(), settings.redisKeyPrefix(), context.remaining())));
           p.sharedMessaging.set(new BackendPlan.Messaging(p.resources.closeAtShutdown("Redis event bus", new RedisEventBus(redis)),
-              new RedisRateLimiter(redis, ChatLimits.MESSAGES_BURST, ChatLimits.MESSAGES_PER_SECOND)));
+              new RedisRateLimiter(redis, ChatLimits.MESSAGES_BURST, ChatLimits.MESSAGES_PER_SECOND,
+                  new LocalRateLimiter(ChatLimits.MESSAGES_BURST, ChatLimits.MESSAGES_PER_SECOND))));
           p.monitor.register(redis.healthCheck(critical));
           context.detail("Redis at " + redis + ": rate limits and the event bus are shared across instances");
         });

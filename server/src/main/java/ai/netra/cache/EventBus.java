@@ -14,6 +14,12 @@ public interface EventBus extends AutoCloseable {
   /** Calls {@code listener} for each message on {@code channel} until the returned handle is closed. */
   AutoCloseable subscribe(String channel, Consumer<String> listener);
 
+  /**
+   * Calls {@code listener} with the moment a subscription was lost each time it is back: what was
+   * published in between never arrived. A bus that never loses one never calls it.
+   */
+  default void whenReconnected(Consumer<java.time.Instant> listener) { }
+
   /** {@code redis} or {@code in-process}. */
   String kind();
 

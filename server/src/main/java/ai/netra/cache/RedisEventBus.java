@@ -1,6 +1,9 @@
 package ai.netra.cache;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,21 +12,31 @@ import redis.clients.jedis.JedisPubSub;
 
 /**
  * Redis pub/sub between instances. One connection per process listens to every channel under the
- * prefix and hands messages to local subscribers; when it drops, it reconnects with backoff.
+ * prefix and hands messages to local subscribers; when it drops, it reconnects with backoff and
+ * tells {@link #whenReconnected} listeners since when messages may have been lost (pub/sub keeps
+ * nothing for a subscriber that is away). A subscription is pinged every few seconds: one whose
+ * pongs stop (a connection a network dropped without a word) is closed and made again.
  */
 public final class RedisEventBus implements EventBus {
 
   private static final Logger log = LoggerFactory.getLogger(RedisEventBus.class);
+  /** How often the subscribed connection is pinged. */
+  static final Duration PING_EVERY = Duration.ofSeconds(3);
+  /** A subscription with no pong for this long is taken for lost. */
+  static final Duration PONG_WITHIN = Duration.ofSeconds(10);
 
   private final Redis redis;
   private final Subscribers subscribers = new Subscribers();
+  private final List<Consumer<Instant>> reconnected = new CopyOnWriteArrayList<>();
   private final Thread listener;
+  private final Thread watchdog;
   private volatile boolean closed;
-  private volatile JedisPubSub pubSub;
+  private volatile Handler current;
 
   public RedisEventBus(Redis redis) {
     this.redis = redis;
     this.listener = Thread.ofVirtual().name("redis-events").start(this::listen);
+    this.watchdog = Thread.ofVirtual().name("redis-events-ping").start(this::watch);
   }
 
   @Override
@@ -42,38 +55,113 @@ public final class RedisEventBus implements EventBus {
   }
 
   @Override
+  public void whenReconnected(Consumer<Instant> listener) {
+    reconnected.add(listener);
+  }
+
+  @Override
   public String kind() {
     return "redis";
+  }
+
+  /** One subscribed connection and what is known of its health. */
+  private final class Handler extends JedisPubSub {
+    final Jedis jedis;
+    final Instant lostBefore;
+    volatile long lastPongNanos = System.nanoTime();
+    volatile Instant lastPong = Instant.now();
+    /** The server confirmed the subscription: messages flow from here on. */
+    volatile boolean confirmed;
+
+    Handler(Jedis jedis, Instant lostBefore) {
+      this.jedis = jedis;
+      this.lostBefore = lostBefore;
+    }
+
+    @Override
+    public void onPSubscribe(String pattern, int subscribedChannels) {
+      lastPongNanos = System.nanoTime();
+      lastPong = Instant.now();
+      confirmed = true;
+      if (lostBefore != null) {
+        log.info("Redis event subscription is back; messages published since {} are sent again from the database",
+            lostBefore);
+        for (Consumer<Instant> l : reconnected) {
+          try {
+            l.accept(lostBefore);
+          } catch (RuntimeException e) {
+            log.warn("a reconnect listener failed: {}", e.toString());
+          }
+        }
+      }
+    }
+
+    @Override
+    public void onPMessage(String p, String channel, String message) {
+      subscribers.deliver(channel.substring(redis.prefix().length()), message);
+    }
+
+    @Override
+    public void onPong(String pattern) {
+      lastPongNanos = System.nanoTime();
+      lastPong = Instant.now();
+    }
   }
 
   private void listen() {
     Duration backoff = Duration.ofMillis(100);
     String pattern = redis.prefix() + "*";
+    Instant lostAt = null; // since when messages may be missing; handed over once a subscription is confirmed
     while (!closed) {
-      // A subscribed connection blocks in read, so it gets no socket timeout; it is closed to stop it.
+      Handler handler = null;
       try (Jedis jedis = redis.openConnection()) {
+        // A subscribed connection blocks in read, so it gets no socket timeout; the watchdog closes it if it dies.
         jedis.getClient().setTimeoutInfinite();
-        JedisPubSub handler = new JedisPubSub() {
-          @Override
-          public void onPMessage(String p, String channel, String message) {
-            subscribers.deliver(channel.substring(redis.prefix().length()), message);
-          }
-        };
-        pubSub = handler;
-        backoff = Duration.ofMillis(100);
+        handler = new Handler(jedis, lostAt);
+        current = handler;
         jedis.psubscribe(handler, pattern);
       } catch (RuntimeException e) {
         if (closed) {
           return;
         }
         redis.failed();
+        if (handler != null && handler.confirmed) {
+          lostAt = handler.lastPong; // what came after its last sign of life may not have arrived
+          backoff = Duration.ofMillis(100);
+        } else if (lostAt == null) {
+          lostAt = Instant.now();
+        }
         log.warn("Redis event subscription lost ({}); reconnecting in {} ms", e.getMessage(), backoff.toMillis());
         try {
           Thread.sleep(backoff);
         } catch (InterruptedException interrupted) {
           return;
         }
-        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0 ? Duration.ofSeconds(2) : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  /** Pings the subscribed connection; closes it when its pongs stop, so that {@link #listen} makes a new one. */
+  private void watch() {
+    while (!closed) {
+      try {
+        Thread.sleep(PING_EVERY);
+      } catch (InterruptedException e) {
+        return;
+      }
+      Handler handler = current;
+      if (handler == null || !handler.isSubscribed()) {
+        continue;
+      }
+      try {
+        handler.ping();
+      } catch (RuntimeException e) {
+        log.debug("pinging the event subscription: {}", e.toString());
+      }
+      if (System.nanoTime() - handler.lastPongNanos > PONG_WITHIN.toNanos()) {
+        log.warn("Redis event subscription silent for {} s; making a new one", PONG_WITHIN.toSeconds());
+        handler.jedis.getClient().disconnect();
       }
     }
   }
@@ -81,7 +169,7 @@ public final class RedisEventBus implements EventBus {
   @Override
   public void close() {
     closed = true;
-    JedisPubSub handler = pubSub;
+    Handler handler = current;
     if (handler != null && handler.isSubscribed()) {
       try {
         handler.punsubscribe();
@@ -90,5 +178,6 @@ public final class RedisEventBus implements EventBus {
       }
     }
     listener.interrupt();
+    watchdog.interrupt();
   }
 }

@@ -1,5 +1,9 @@
 package ai.netra.cache;
 
+import dev.failsafe.CircuitBreaker;
+import dev.failsafe.Failsafe;
+import dev.failsafe.Fallback;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,8 +11,10 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Token buckets in Redis, shared by every instance, updated atomically by one script. When Redis
- * does not answer, the limiter lets the call through (and says so): a chat that works without
- * flood protection for a moment beats one that refuses everyone.
+ * does not answer, this instance's own buckets take over (the same capacity and rate, counted here
+ * only), and Redis is not asked again for {@link #COOLDOWN}: a flood is still held back, per
+ * instance, and no caller waits on a Redis that is away. Letting everything through would leave an
+ * outage open to floods; refusing everyone would turn it into a chat outage.
  */
 public final class RedisRateLimiter implements RateLimiter {
 
@@ -38,30 +44,46 @@ public final class RedisRateLimiter implements RateLimiter {
       return allowed
       """;
 
+  /** After Redis failed to answer, how long this instance's own buckets decide before Redis is asked again. */
+  static final Duration COOLDOWN = Duration.ofSeconds(5);
+
   private final Redis redis;
   private final int capacity;
   private final double perSecond;
+  private final RateLimiter local;
+  private final CircuitBreaker<Boolean> breaker;
 
-  public RedisRateLimiter(Redis redis, int capacity, double perSecond) {
+  /** @param local this instance's own buckets, with the same capacity and rate, for while Redis does not answer */
+  public RedisRateLimiter(Redis redis, int capacity, double perSecond, RateLimiter local) {
     if (capacity < 1 || !(perSecond > 0)) {
       throw new IllegalArgumentException("need capacity >= 1 and perSecond > 0, were " + capacity + " and " + perSecond);
     }
     this.redis = redis;
     this.capacity = capacity;
     this.perSecond = perSecond;
+    this.local = local;
+    this.breaker = CircuitBreaker.<Boolean>builder()
+        .handle(JedisException.class)
+        .withFailureThreshold(1)
+        .withDelay(COOLDOWN)
+        .onOpen(e -> log.warn("Redis did not answer the rate limiter; this instance's own limits apply for {} s",
+            COOLDOWN.toSeconds()))
+        .onClose(e -> log.info("Redis answers the rate limiter again"))
+        .build();
   }
 
   @Override
   public boolean tryAcquire(String key) {
-    try {
-      Object allowed = redis.client().eval(SCRIPT, List.of(redis.key("rate:" + key)),
-          List.of(String.valueOf(capacity), String.valueOf(perSecond)));
-      return Long.valueOf(1).equals(allowed);
-    } catch (JedisException e) {
-      redis.failed();
-      log.warn("rate limit for {} not checked, Redis did not answer: {}", key, e.getMessage());
-      return true;
-    }
+    return Failsafe.with(Fallback.<Boolean>of(() -> local.tryAcquire(key)), breaker).get(() -> {
+      try {
+        Object allowed = redis.client().eval(SCRIPT, List.of(redis.key("rate:" + key)),
+            List.of(String.valueOf(capacity), String.valueOf(perSecond)));
+        return Long.valueOf(1).equals(allowed);
+      } catch (JedisException e) {
+        redis.failed();
+        throw e;
+      }
+    });
   }
 
   @Override

@@ -29,8 +29,19 @@ import org.slf4j.LoggerFactory;
 /**
  * The chat: reads client messages, persists each user message before acknowledging it, runs the
  * agent on its own virtual thread, persists every event of the run and delivers it to all of the
- * user's sockets on every instance through the event bus. A user only ever receives events
- * published for that user.
+ * user's sockets on every instance. A user only ever receives events published for that user.
+ *
+ * <p>What it promises while its dependencies come and go:
+ * <ul>
+ *   <li>Every message gets an answer: {@code agent_started} (message, run and event stored together)
+ *       or an {@code error} with a code, sent straight to the sender's socket, never through the bus.
+ *   <li>Every run ends: its last event is stored as soon as the database takes it (tries go on in
+ *       the background), and a run whose instance stopped or whose deadline passed is ended by any
+ *       instance's sweeper with an {@code error} event, code {@code interrupted}.
+ *   <li>Every stored event reaches the user's connected sockets: this instance's directly, the
+ *       others' through the bus; events the bus lost (a subscription that dropped, a publish that
+ *       failed) are sent again from the database once the bus is back. Sockets drop repeats by id.
+ * </ul>
  */
 public final class ChatService implements AutoCloseable {
 
@@ -40,11 +51,29 @@ public final class ChatService implements AutoCloseable {
   static final int RESUME_BATCH = 1000;
   /** How often every socket is checked for a ping that is due or a peer silent past the idle timeout. */
   static final Duration KEEPALIVE_CHECK = Duration.ofSeconds(5);
+  /** The channel on which an instance whose publishes failed asks the others to send a user's events again. */
+  static final String REPAIR_CHANNEL = "chat-repair";
+  /** How often this instance says it is alive, and sweeps runs left open by instances that are not. */
+  static final Duration HEARTBEAT = Duration.ofSeconds(5);
+  /** An instance silent this long is gone: its runs are ended by whoever sweeps. */
+  static final Duration INSTANCE_GONE = Duration.ofSeconds(30);
+  /** Past its run timeout, how long a run may take to store its own end before the sweepers do it. */
+  static final Duration END_GRACE = Duration.ofSeconds(60);
+  /** Events a repair reaches back before the moment the bus was lost: clocks of instances differ a little. */
+  static final Duration REPAIR_MARGIN = Duration.ofSeconds(5);
+  /** A repair sends at most this many events per user; past it, the user's sockets are told to resume (1012). */
+  static final int REPAIR_LIMIT = 2_000;
 
   private final ChatStore chats;
   private final EventBus bus;
   private final RateLimiter limiter;
   private final Agent agent;
+  private final Limits limits;
+  private final String instanceId = UUID.randomUUID().toString();
+  private final java.util.concurrent.Semaphore runSlots;
+  /** Users whose events this instance stored but could not publish, with the time of the first: others must repair them. */
+  private final Map<String, Instant> unpublished = new ConcurrentHashMap<>();
+  private final AutoCloseable repairSubscription;
   private final ChatMetrics metrics = new ChatMetrics();
   private final Map<String, Set<ChatSocket>> sockets = new ConcurrentHashMap<>();
   private final Map<UUID, ActiveRun> runs = new ConcurrentHashMap<>();
@@ -52,22 +81,60 @@ public final class ChatService implements AutoCloseable {
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-run-", 0).factory());
   private final AutoCloseable subscription;
   private final AtomicBoolean closing = new AtomicBoolean();
+  private final AtomicBoolean housekeeping = new AtomicBoolean();
   private final java.util.concurrent.ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("chat-pinger").factory());
+  /** Later tries of what a dependency refused: a run's end, a repair. Its tasks only hand work to virtual threads. */
+  private final java.util.concurrent.ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().daemon().name("chat-retries").factory());
 
-  public ChatService(ChatStore chats, EventBus bus, RateLimiter limiter, Agent agent) {
+  /**
+   * How much one user and this instance may run at once.
+   *
+   * @param runsPerUser a user's runs going at once, on every instance together; one more is refused with {@code busy}
+   * @param runsPerInstance runs going at once on this instance (each holds database connections while its tools run)
+   * @param socketsPerUser a user's sockets open on this instance; one more is refused before the upgrade
+   * @param runTimeout how long a run may take; its deadline for the sweepers is this plus {@link #END_GRACE}
+   */
+  public record Limits(int runsPerUser, int runsPerInstance, int socketsPerUser, Duration runTimeout) {
+    public Limits {
+      if (runsPerUser < 1 || runsPerInstance < 1 || socketsPerUser < 1) {
+        throw new IllegalArgumentException("chat limits must be at least 1: " + runsPerUser + ", " + runsPerInstance
+            + ", " + socketsPerUser);
+      }
+    }
+  }
+
+  public ChatService(ChatStore chats, EventBus bus, RateLimiter limiter, Agent agent, Limits limits) {
     this.chats = chats;
     this.bus = bus;
     this.limiter = limiter;
     this.agent = agent;
+    this.limits = limits;
+    this.runSlots = new java.util.concurrent.Semaphore(limits.runsPerInstance());
     this.subscription = bus.subscribe(CHANNEL, this::deliver);
+    this.repairSubscription = bus.subscribe(REPAIR_CHANNEL, this::repairRequested);
+    bus.whenReconnected(lostAt -> Thread.ofVirtual().name("chat-repair").start(() -> repairAll(lostAt)));
     long every = KEEPALIVE_CHECK.toMillis();
     pinger.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
+    retries.scheduleWithFixedDelay(() -> Thread.ofVirtual().name("chat-housekeeping").start(this::housekeeping), 0,
+        HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** A new socket of the authenticated user {@code userId}, for Jetty to run (public only because Jetty calls its methods). */
   public ChatSocket connect(String userId) {
     return new ChatSocket(this, userId);
+  }
+
+  /** Whether {@code userId} may open one more socket on this instance. */
+  public boolean mayConnect(String userId) {
+    Set<ChatSocket> mine = sockets.get(userId);
+    return mine == null || mine.size() < limits.socketsPerUser();
+  }
+
+  /** The limits this chat enforces. */
+  public Limits limits() {
+    return limits;
   }
 
   void opened(ChatSocket socket) {
@@ -142,47 +209,223 @@ public final class ChatService implements AutoCloseable {
       return;
     }
     socket.allowed();
-    ChatStore.SavedMessage saved = chats.saveUserMessage(socket.userId(), m.threadId(), m.content());
-    UUID runId = chats.startRun(socket.userId(), saved.threadId());
-    ActiveRun run = new ActiveRun(socket.userId(), saved.threadId(), runId);
-    runs.put(runId, run);
-    run.record(new ChatEvent.AgentStarted(saved.messageId(), saved.newThread(), agent.getClass().getSimpleName()));
-    runThreads.submit(() -> execute(run, m.content()));
+    if (!runSlots.tryAcquire()) {
+      send(socket, error("busy", "this server is answering as many questions as it can; send this again in a few"
+          + " seconds", m.threadId()));
+      return;
+    }
+    boolean submitted = false;
+    try {
+      Instant now = Instant.now();
+      ChatStore.BegunRun begun = chats.beginRun(socket.userId(), m.threadId(), m.content(),
+          new ChatStore.RunOwner(instanceId, now.plus(limits.runTimeout()).plus(END_GRACE)), limits.runsPerUser(),
+          "agent_started", saved -> EventJson.write(new ChatEvent.AgentStarted(saved.messageId(), saved.newThread(),
+              agent.getClass().getSimpleName())), now);
+      ActiveRun run = new ActiveRun(socket.userId(), begun.message().threadId(), begun.runId());
+      runs.put(run.runId, run);
+      distribute(socket.userId(), begun.started());
+      runThreads.submit(() -> {
+        try {
+          execute(run, m.content());
+        } finally {
+          runSlots.release();
+        }
+      });
+      submitted = true;
+    } catch (ChatStore.BusyException e) {
+      send(socket, error("busy", e.getMessage(), m.threadId()));
+    } catch (ChatStore.StorageException e) {
+      log.warn("message of user {} not stored: {}", socket.userId(), e.getMessage());
+      send(socket, error("storage_unavailable", "your message could not be stored right now; send it again in a few"
+          + " seconds", m.threadId()));
+    } finally {
+      if (!submitted) {
+        runSlots.release();
+      }
+    }
   }
 
   private void execute(ActiveRun run, String content) {
     long started = System.nanoTime();
     String status = "completed";
     String error = null;
+    ChatEvent end;
+    String answerText = null;
     try {
       Agent.Answer answer = answer(content, run);
       if (answer == null || run.stopped()) {
         status = closing.get() ? "interrupted" : "stopped";
-        run.record(ChatEvent.AgentCompleted.without(status));
+        end = ChatEvent.AgentCompleted.without(status);
       } else {
-        chats.saveAssistantMessage(run.threadId, answer.text());
-        run.record(new ChatEvent.AgentCompleted("completed", answer.text(), answer.figures()));
+        answerText = answer.text();
+        end = new ChatEvent.AgentCompleted("completed", answer.text(), answer.figures());
       }
     } catch (Exception e) {
       status = closing.get() ? "interrupted" : "failed";
       error = e.toString();
       log.warn("agent run {} failed: {}", run.runId, e.toString());
       // An AgentException's message is written for the user; anything else may carry internals.
-      String code = e instanceof AgentException known ? known.code() : "agent_failed";
-      String message = e instanceof AgentException ? e.getMessage() : "the agent could not finish this answer";
-      try {
-        run.record(new ChatEvent.Failure(code, message));
-      } catch (RuntimeException ignored) {
-        // the database may be the reason; the run is marked below if it can be
-      }
-    } finally {
+      String code = e instanceof AgentException known ? known.code()
+          : e instanceof ChatStore.StorageException ? "storage_unavailable" : "agent_failed";
+      String message = e instanceof AgentException ? e.getMessage()
+          : e instanceof ChatStore.StorageException ? "the answer could not be stored while the database was away;"
+              + " ask again in a few seconds" : "the agent could not finish this answer";
+      end = new ChatEvent.Failure(code, message);
+    }
+    metrics.run(status, Duration.ofNanos(System.nanoTime() - started));
+    end(run, status, error, end, answerText, Duration.ofMillis(200));
+  }
+
+  /**
+   * Stores the run's last event (and the answer), then delivers it; while the database does not take
+   * it, tries again in the background with a growing pause, until the sweepers' deadline has passed.
+   */
+  private void end(ActiveRun run, String status, String error, ChatEvent end, String answerText, Duration pause) {
+    try {
+      chats.endRun(run.runId, status, error, end.type(), Instant.now(), EventJson.write(end), answerText)
+          .ifPresent(stored -> distribute(run.userId, stored));
       runs.remove(run.runId);
-      metrics.run(status, Duration.ofNanos(System.nanoTime() - started));
-      try {
-        chats.finishRun(run.runId, status, error);
-      } catch (RuntimeException e) {
-        log.warn("could not record the end of run {}: {}", run.runId, e.toString());
+    } catch (ChatStore.StorageException e) {
+      if (Instant.now().isAfter(run.giveUpAt)) {
+        runs.remove(run.runId);
+        log.warn("run {} could not store its end before the sweepers' deadline; they end it: {}", run.runId,
+            e.getMessage());
+        return;
       }
+      log.info("run {} could not store its end yet ({}); trying again in {} ms", run.runId, e.getMessage(),
+          pause.toMillis());
+      Duration next = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : pause.multipliedBy(2);
+      later(pause, () -> end(run, status, error, end, answerText, next));
+    } catch (RuntimeException e) {
+      runs.remove(run.runId);
+      log.warn("run {} could not record its end: {}", run.runId, e.toString());
+    }
+  }
+
+  /** Runs {@code task} on a virtual thread after {@code pause}, unless the chat is closing by then. */
+  private void later(Duration pause, Runnable task) {
+    try {
+      retries.schedule(() -> {
+        if (!closing.get()) {
+          Thread.ofVirtual().name("chat-retry").start(task);
+        }
+      }, pause.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // shutting down: the sweepers of the other instances take over
+    }
+  }
+
+  /** This instance is alive; and runs left open by instances that are not, or past their deadline, are ended. */
+  private void housekeeping() {
+    if (closing.get() || !housekeeping.compareAndSet(false, true)) {
+      return; // the last one still waits on the database
+    }
+    try {
+      chats.heartbeat(instanceId);
+      String interrupted = EventJson.write(new ChatEvent.Failure("interrupted", "this answer was interrupted (the"
+          + " server running it stopped or took too long); ask again"));
+      for (ChatStore.SweptRun swept : chats.sweep(INSTANCE_GONE, instanceId, List.copyOf(runs.keySet()), 100, "error",
+          interrupted, Instant.now())) {
+        log.info("ended run {} of user {}, left open by an instance that stopped or past its deadline",
+            swept.end().runId(), swept.userId());
+        distribute(swept.userId(), swept.end());
+      }
+      retryUnpublished();
+    } catch (RuntimeException e) {
+      log.debug("heartbeat or sweep skipped: {}", e.toString()); // the database is away; the next tick tries again
+      retryUnpublished(); // the bus may be back before the database
+    } finally {
+      housekeeping.set(false);
+    }
+  }
+
+  /**
+   * Sends a stored event to the user's sockets on this instance at once, and to the other instances
+   * through the bus. A failed publish never fails the caller: the event is stored, and the other
+   * instances are asked to send the user's events again from the database once the bus answers.
+   */
+  private void distribute(String userId, ChatStore.StoredEvent stored) {
+    String wire = wire(stored);
+    deliverLocally(userId, stored.threadId(), stored.eventId(), wire);
+    try {
+      bus.publish(CHANNEL, userId + "\n" + wire);
+    } catch (RuntimeException e) {
+      unpublished.merge(userId, stored.timestamp(), (a, b) -> a.isBefore(b) ? a : b);
+      log.debug("event {} of thread {} not published: {}", stored.eventId(), stored.threadId(), e.toString());
+    }
+  }
+
+  /** Asks the other instances to repair the users whose events could not be published, once the bus takes it. */
+  private void retryUnpublished() {
+    for (Map.Entry<String, Instant> e : Map.copyOf(unpublished).entrySet()) {
+      try {
+        bus.publish(REPAIR_CHANNEL, e.getKey() + "\n" + e.getValue().toEpochMilli());
+        unpublished.remove(e.getKey(), e.getValue());
+      } catch (RuntimeException stillDown) {
+        return;
+      }
+    }
+  }
+
+  private void repairRequested(String message) {
+    int cut = message.indexOf('\n');
+    if (cut <= 0) {
+      return;
+    }
+    String userId = message.substring(0, cut);
+    if (!sockets.containsKey(userId)) {
+      return;
+    }
+    try {
+      Instant since = Instant.ofEpochMilli(Long.parseLong(message.substring(cut + 1)));
+      Thread.ofVirtual().name("chat-repair").start(() -> repair(userId, since.minus(REPAIR_MARGIN), Duration.ofMillis(500)));
+    } catch (RuntimeException e) {
+      log.debug("bad repair request: {}", e.toString());
+    }
+  }
+
+  /** The bus was away from {@code lostAt}: every user with a socket here gets what was stored since. */
+  private void repairAll(Instant lostAt) {
+    for (String userId : List.copyOf(sockets.keySet())) {
+      repair(userId, lostAt.minus(REPAIR_MARGIN), Duration.ofMillis(500));
+    }
+  }
+
+  /** Sends {@code userId}'s sockets here the events stored since {@code since} that they did not get. */
+  private void repair(String userId, Instant since, Duration pause) {
+    if (closing.get() || !sockets.containsKey(userId)) {
+      return;
+    }
+    List<ChatStore.StoredEvent> events;
+    try {
+      events = chats.recentEvents(userId, since, REPAIR_LIMIT);
+    } catch (RuntimeException e) {
+      if (pause.compareTo(Duration.ofMinutes(1)) < 0) {
+        later(pause, () -> repair(userId, since, pause.multipliedBy(2)));
+      }
+      return;
+    }
+    Set<ChatSocket> mine = sockets.get(userId);
+    if (mine == null) {
+      return;
+    }
+    if (events.size() == REPAIR_LIMIT) {
+      for (ChatSocket socket : mine) {
+        socket.close(1012, "too many events missed; reconnect and resume");
+      }
+      return;
+    }
+    int sent = 0;
+    for (ChatStore.StoredEvent e : events) {
+      String wire = wire(e);
+      for (ChatSocket socket : mine) {
+        if (socket.live(e.threadId(), e.eventId(), wire)) {
+          sent++;
+        }
+      }
+    }
+    if (sent > 0) {
+      log.info("sent {} events user {} missed while the event bus was away", sent, userId);
     }
   }
 
@@ -246,15 +489,24 @@ public final class ChatService implements AutoCloseable {
     if (cut <= 0) {
       return;
     }
-    Set<ChatSocket> mine = sockets.get(message.substring(0, cut));
-    if (mine != null) {
-      String event = message.substring(cut + 1);
-      UUID threadId = threadOf(event);
-      long eventId = eventIdOf(event);
-      for (ChatSocket socket : mine) {
-        socket.live(threadId, eventId, event);
+    String event = message.substring(cut + 1);
+    deliverLocally(message.substring(0, cut), threadOf(event), eventIdOf(event), event);
+  }
+
+  /** Hands a stored event to this instance's sockets of {@code userId}; a socket that has it already drops it. */
+  private void deliverLocally(String userId, UUID threadId, long eventId, String event) {
+    Set<ChatSocket> mine = sockets.get(userId);
+    if (mine == null) {
+      return;
+    }
+    int sent = 0;
+    for (ChatSocket socket : mine) {
+      if (socket.live(threadId, eventId, event)) {
+        sent++;
       }
-      metrics.sent(ChatMetrics.typeOf(event), mine.size());
+    }
+    if (sent > 0) {
+      metrics.sent(ChatMetrics.typeOf(event), sent);
     }
   }
 
@@ -324,13 +576,17 @@ public final class ChatService implements AutoCloseable {
     return transient_(new ChatEvent.Failure(code, message), threadId);
   }
 
-  /** Stops runs and closes every socket with 1001 (going away); runs still going are recorded as interrupted. Idempotent. */
+  /**
+   * Stops runs and closes every socket with 1001 (going away); runs still going end as interrupted,
+   * and this instance leaves, so the others' sweepers end at once what could not be ended here. Idempotent.
+   */
   @Override
   public void close() {
     if (closing.getAndSet(true)) {
       return;
     }
     pinger.shutdownNow();
+    retries.shutdownNow();
     runs.values().forEach(ActiveRun::stop);
     for (Set<ChatSocket> mine : sockets.values()) {
       for (ChatSocket socket : mine) {
@@ -348,17 +604,27 @@ public final class ChatService implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     // Only this instance's runs: another instance's runs in the same database are still going.
+    String interrupted = EventJson.write(ChatEvent.AgentCompleted.without("interrupted"));
     for (ActiveRun run : List.copyOf(runs.values())) {
       try {
-        chats.finishRun(run.runId, "interrupted", "the service shut down during the run");
+        chats.endRun(run.runId, "interrupted", "the service shut down during the run", "agent_completed", Instant.now(),
+            interrupted, null);
       } catch (RuntimeException e) {
-        log.warn("could not record run {} as interrupted: {}", run.runId, e.toString());
+        log.warn("could not record run {} as interrupted; the other instances' sweepers will: {}", run.runId,
+            e.toString());
       }
     }
     try {
-      subscription.close();
-    } catch (Exception e) {
-      log.debug("unsubscribing: {}", e.toString());
+      chats.leave(instanceId);
+    } catch (RuntimeException e) {
+      log.debug("leaving: {}", e.toString());
+    }
+    for (AutoCloseable s : List.of(subscription, repairSubscription)) {
+      try {
+        s.close();
+      } catch (Exception e) {
+        log.debug("unsubscribing: {}", e.toString());
+      }
     }
   }
 
@@ -367,12 +633,15 @@ public final class ChatService implements AutoCloseable {
     final String userId;
     final UUID threadId;
     final UUID runId;
+    /** Past this, the sweepers end the run if it has not stored its end itself. */
+    final Instant giveUpAt;
     private volatile boolean stopped;
 
     ActiveRun(String userId, UUID threadId, UUID runId) {
       this.userId = userId;
       this.threadId = threadId;
       this.runId = runId;
+      this.giveUpAt = Instant.now().plus(limits.runTimeout()).plus(END_GRACE);
     }
 
     @Override
@@ -391,8 +660,7 @@ public final class ChatService implements AutoCloseable {
     }
 
     private void store(String type, Object payload) {
-      ChatStore.StoredEvent stored = chats.appendEvent(threadId, runId, type, Instant.now(), EventJson.write(payload));
-      bus.publish(CHANNEL, userId + "\n" + wire(stored));
+      distribute(userId, chats.appendEvent(threadId, runId, type, Instant.now(), EventJson.write(payload)));
     }
 
     @Override

@@ -93,30 +93,36 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
     long replayed;
     TreeMap<Long, String> held;
 
-    /** Sends {@code wire} unless this socket sent event {@code eventId} already. */
-    void sendOnce(ChatSocket socket, long eventId, String wire) {
+    /** Sends {@code wire} unless this socket sent event {@code eventId} already; true when it sent it now. */
+    boolean sendOnce(ChatSocket socket, long eventId, String wire) {
       if (eventId > Integer.MAX_VALUE || !sent.get((int) eventId)) {
         sent.set((int) Math.min(eventId, Integer.MAX_VALUE));
         socket.send(wire);
+        return true;
       }
+      return false;
     }
   }
 
   /**
-   * A stored event from the bus, live: held while a resume replays its thread, else sent unless this socket
-   * sent it already. Events outside a thread go straight out.
+   * A stored event, live (from this instance, the bus, or a repair): held while a resume replays its
+   * thread, else sent unless this socket sent it already. Events outside a thread go straight out.
+   *
+   * @return whether it was sent now
    */
-  synchronized void live(UUID threadId, long eventId, String wire) {
+  synchronized boolean live(UUID threadId, long eventId, String wire) {
     if (threadId == null || eventId <= 0) {
       send(wire);
-      return;
+      return true;
     }
     Cursor cursor = cursors.computeIfAbsent(threadId, t -> new Cursor());
     if (cursor.held == null) {
-      cursor.sendOnce(this, eventId, wire);
-    } else if (cursor.held.size() < MAX_HELD) {
+      return cursor.sendOnce(this, eventId, wire);
+    }
+    if (cursor.held.size() < MAX_HELD) {
       cursor.held.put(eventId, wire);
     }
+    return false;
   }
 
   /**

@@ -1,5 +1,6 @@
 package ai.netra.chat;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -29,6 +30,22 @@ public interface ChatStore {
 
   /** One message of a thread. */
   record StoredMessage(long id, String role, String content, Instant createdAt) { }
+
+  /** Who runs a run and by when it must have ended: past either, any instance's sweeper ends it. */
+  record RunOwner(String instanceId, Instant deadline) { }
+
+  /** A run begun with its user's message, in one transaction: the message, the run, and its stored first event. */
+  record BegunRun(SavedMessage message, UUID runId, StoredEvent started) { }
+
+  /** A run the sweeper ended, with its user and the stored event that ended it. */
+  record SweptRun(String userId, StoredEvent end) { }
+
+  /** The user already has as many runs going as allowed; nothing was written. */
+  final class BusyException extends RuntimeException {
+    public BusyException(String message) {
+      super(message);
+    }
+  }
 
   /** The storage failed; the message names the operation and SQLState, never row values. */
   final class StorageException extends RuntimeException {
@@ -70,6 +87,53 @@ public interface ChatStore {
    * @throws IllegalArgumentException when the payload is not JSON that can be stored, or the run does not exist
    */
   StoredEvent appendEvent(UUID threadId, UUID runIdOrNull, String type, Instant timestamp, String payloadJson);
+
+  /**
+   * Begins a run with the user's message, all or nothing: persists the message (in a new thread
+   * when {@code threadIdOrNull} is null), records the run as running under {@code owner}, and
+   * appends its first event ({@code startedType}, with the payload {@code startedPayload} makes of
+   * the saved message).
+   *
+   * @param maxRunning how many runs of this user may be running at once, this one included
+   * @throws BusyException when the user already has {@code maxRunning} runs going; nothing is written
+   * @throws ThreadNotFoundException when the given thread does not exist or is another user's; nothing is written
+   * @throws IllegalArgumentException for a blank user id, or content that is blank, too long or holds a NUL char
+   */
+  BegunRun beginRun(String userId, UUID threadIdOrNull, String content, RunOwner owner, int maxRunning,
+      String startedType, java.util.function.Function<SavedMessage, String> startedPayload, Instant timestamp);
+
+  /**
+   * Ends a running run, all or nothing: sets its status, appends its last event, and keeps the
+   * agent's answer as the thread's next message when there is one. A run that has already ended
+   * (the sweeper was faster, or an earlier try) keeps its first end, and nothing is written.
+   *
+   * @return the stored last event, or empty when the run had already ended
+   * @throws IllegalArgumentException for a status that is not final, or a run that was never started
+   */
+  java.util.Optional<StoredEvent> endRun(UUID runId, String status, String errorOrNull, String type, Instant timestamp,
+      String payloadJson, String answerOrNull);
+
+  /** Records that {@code instanceId} is alive now; its runs are not swept while it keeps doing so. */
+  void heartbeat(String instanceId);
+
+  /** Forgets {@code instanceId} (a clean shutdown): its runs still going are swept at once by the others. */
+  void leave(String instanceId);
+
+  /**
+   * Ends, with an event of {@code type} and {@code payloadJson}, up to {@code limit} running runs whose
+   * deadline passed, whose instance has not reported for {@code silentFor}, or that are
+   * {@code instanceId}'s own but not among its {@code running} ones (begun by a transaction whose
+   * answer was lost, for example) and older than {@code silentFor}. Instances sweeping at the same
+   * time never end the same run twice.
+   */
+  java.util.List<SweptRun> sweep(Duration silentFor, String instanceId, java.util.Collection<UUID> running, int limit,
+      String type, String payloadJson, Instant timestamp);
+
+  /**
+   * The events of the user's threads stored at or after {@code since}, by thread and then id, at most
+   * {@code limit}: what a socket may have missed while the event bus was away.
+   */
+  java.util.List<StoredEvent> recentEvents(String userId, Instant since, int limit);
 
   /**
    * Persists the agent's answer on a thread and marks the thread updated.

@@ -25,6 +25,8 @@ import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
 import static ai.netra.config.SettingNames.POSTGRES_PORT;
 import static ai.netra.config.SettingNames.POSTGRES_SSLMODE;
 import static ai.netra.config.SettingNames.POSTGRES_USER;
+import static ai.netra.config.SettingNames.CHAT_RUNS_PER_USER;
+import static ai.netra.config.SettingNames.CHAT_SOCKETS_PER_USER;
 import static ai.netra.config.SettingNames.PRICE_CATALOG_FILE;
 import static ai.netra.config.SettingNames.REDIS_KEY_PREFIX;
 import static ai.netra.config.SettingNames.REDIS_URL;
@@ -64,6 +66,8 @@ final class Catalog {
       new Setting(LLM_FALLBACK, false, "offline: the offline model answers when the LLM gives up; none (default)"),
       new Setting(ALLOWED_ORIGINS, false, "browser origins allowed to call the API and open the chat socket"),
       new Setting(PRICE_CATALOG_FILE, false, "CSV of model prices that replaces or adds to the shipped catalog"),
+      new Setting(CHAT_RUNS_PER_USER, false, "answers one user may have in progress at once (2)"),
+      new Setting(CHAT_SOCKETS_PER_USER, false, "chat sockets one user may hold open on one instance (20)"),
       new Setting(STARTUP_TOTAL_BUDGET_S, false, "total startup budget in seconds"),
       new Setting(STARTUP_TIMEOUT_MULTIPLIER, false, "environment multiplier over base timeouts"),
       new Setting(STARTUP_SAFETY_MARGIN, false, "safety margin over base timeouts"),

@@ -2,6 +2,8 @@ package ai.netra.config;
 
 import static ai.netra.config.SettingNames.ALLOWED_ORIGINS;
 import static ai.netra.config.SettingNames.BYPASS_STARTUP_VALIDATION;
+import static ai.netra.config.SettingNames.CHAT_RUNS_PER_USER;
+import static ai.netra.config.SettingNames.CHAT_SOCKETS_PER_USER;
 import static ai.netra.config.SettingNames.DATABASE_URL;
 import static ai.netra.config.SettingNames.DB_MAX_CONNECTIONS;
 import static ai.netra.config.SettingNames.DB_POOL_MAX_OVERFLOW;
@@ -65,6 +67,7 @@ public record Settings(
     Path priceCatalogFile,
     StartupSettings startup,
     Platform platform,
+    ChatSettings chat,
     List<Problem> problems,
     Map<String, String> env) {
 
@@ -253,8 +256,10 @@ public record Settings(
       List<String> origins = origins();
       Path priceCatalogFile = priceCatalogFile();
       StartupSettings startup = startup(environment, platform);
+      ChatSettings chat = new ChatSettings(integer(CHAT_RUNS_PER_USER, 2, 1, 100),
+          integer(CHAT_SOCKETS_PER_USER, 20, 1, 10_000));
       return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, redisKeyPrefix, jwtSecret, llm,
-          origins, priceCatalogFile, startup, platform, problems, env);
+          origins, priceCatalogFile, startup, platform, chat, problems, env);
     }
 
     private DatabaseSettings database(boolean deployed) {

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -15,8 +16,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -218,24 +221,8 @@ public final class ChatRepository implements ChatStore {
     if (payloadJson == null) {
       throw new IllegalArgumentException("an event needs a payload (JSON, e.g. {})");
     }
-    Instant at = timestamp.truncatedTo(ChronoUnit.MICROS);
-    try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, APPEND_EVENT)) {
-      s.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
-      s.setObject(2, threadId);
-      if (runIdOrNull == null) {
-        s.setNull(3, Types.OTHER);
-      } else {
-        s.setObject(3, runIdOrNull);
-      }
-      s.setString(4, type);
-      s.setString(5, payloadJson);
-      s.setObject(6, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
-      try (ResultSet rs = s.executeQuery()) {
-        if (!rs.next()) {
-          throw new ThreadNotFoundException(threadId);
-        }
-        return new StoredEvent(threadId, rs.getLong(1), runIdOrNull, type, instant(rs, 2), rs.getString(3));
-      }
+    try (Connection c = dataSource.getConnection()) {
+      return append(c, threadId, runIdOrNull, type, timestamp, payloadJson);
     } catch (SQLException e) {
       String state = e.getSQLState();
       if ("22P02".equals(state) || "22P05".equals(state) || "22021".equals(state)) {
@@ -245,6 +232,252 @@ public final class ChatRepository implements ChatStore {
         throw new IllegalArgumentException("no agent run " + runIdOrNull, e);
       }
       throw failure("append an event", e);
+    }
+  }
+
+  @Override
+  public BegunRun beginRun(String userId, UUID threadIdOrNull, String content, RunOwner owner, int maxRunning,
+      String startedType, Function<SavedMessage, String> startedPayload, Instant timestamp) {
+    requireUser(userId);
+    requireContent(content);
+    Objects.requireNonNull(owner, "owner");
+    if (maxRunning < 1) {
+      throw new IllegalArgumentException("maxRunning must be at least 1, not " + maxRunning);
+    }
+    boolean newThread = threadIdOrNull == null;
+    UUID threadId = newThread ? UUID.randomUUID() : threadIdOrNull;
+    UUID runId = UUID.randomUUID();
+    OffsetDateTime now = now();
+    BegunRun begun = inTransaction("begin a run", c -> {
+      // The user's row is the lock that serializes their runs' starts across instances.
+      try (PreparedStatement s = prepare(c, "insert into users (id) values (?) on conflict do nothing")) {
+        s.setString(1, userId);
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = prepare(c, "select 1 from users where id = ? for update")) {
+        s.setString(1, userId);
+        s.executeQuery().close();
+      }
+      try (PreparedStatement s = prepare(c, "select count(*) from agent_runs where user_id = ? and status = 'running'"
+          + " and coalesce(deadline_at, started_at + interval '5 minutes') > now()")) {
+        s.setString(1, userId);
+        try (ResultSet rs = s.executeQuery()) {
+          rs.next();
+          if (rs.getInt(1) >= maxRunning) {
+            throw new BusyException("you already have " + rs.getInt(1) + (rs.getInt(1) == 1 ? " answer" : " answers")
+                + " in progress (at most " + maxRunning + "); send this again when one has finished");
+          }
+        }
+      }
+      Long messageId;
+      try (PreparedStatement s = prepare(c, newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
+        if (newThread) {
+          s.setString(1, userId);
+          s.setObject(2, threadId);
+          s.setString(3, userId);
+          s.setString(4, title(content));
+          s.setObject(5, now);
+          s.setObject(6, now);
+          s.setString(7, content);
+          s.setObject(8, now);
+        } else {
+          s.setObject(1, now);
+          s.setObject(2, threadId);
+          s.setString(3, userId);
+          s.setString(4, content);
+          s.setObject(5, now);
+        }
+        try (ResultSet rs = s.executeQuery()) {
+          messageId = rs.next() ? rs.getLong(1) : null;
+        }
+      }
+      if (messageId == null) {
+        throw new ThreadNotFoundException(threadId);
+      }
+      try (PreparedStatement s = prepare(c, "insert into agent_runs (id, thread_id, user_id, status, instance_id,"
+          + " deadline_at) values (?, ?, ?, 'running', ?, ?)")) {
+        s.setObject(1, runId);
+        s.setObject(2, threadId);
+        s.setString(3, userId);
+        s.setString(4, owner.instanceId());
+        s.setObject(5, OffsetDateTime.ofInstant(owner.deadline(), ZoneOffset.UTC));
+        s.executeUpdate();
+      }
+      SavedMessage saved = new SavedMessage(threadId, messageId, newThread);
+      StoredEvent started = append(c, threadId, runId, startedType, timestamp, startedPayload.apply(saved));
+      return new BegunRun(saved, runId, started);
+    });
+    return begun;
+  }
+
+  @Override
+  public Optional<StoredEvent> endRun(UUID runId, String status, String errorOrNull, String type, Instant timestamp,
+      String payloadJson, String answerOrNull) {
+    Objects.requireNonNull(runId, "runId");
+    if (status == null || !FINAL_STATUSES.contains(status)) {
+      throw new IllegalArgumentException("a run ends as one of " + FINAL_STATUSES + ", not " + status);
+    }
+    if (answerOrNull != null) {
+      requireContent(answerOrNull);
+    }
+    String error = errorOrNull == null ? null : cut(errorOrNull.replace('\0', ' '), MAX_ERROR_CHARS);
+    return inTransaction("end a run", c -> {
+      UUID threadId;
+      try (PreparedStatement s = prepare(c, "update agent_runs set status = ?, finished_at = now(), error = ?"
+          + " where id = ? and status = 'running' returning thread_id")) {
+        s.setString(1, status);
+        s.setString(2, error);
+        s.setObject(3, runId);
+        try (ResultSet rs = s.executeQuery()) {
+          threadId = rs.next() ? rs.getObject(1, UUID.class) : null;
+        }
+      }
+      if (threadId == null) {
+        try (PreparedStatement s = prepare(c, "select 1 from agent_runs where id = ?")) {
+          s.setObject(1, runId);
+          try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              throw new IllegalArgumentException("no agent run " + runId);
+            }
+          }
+        }
+        return Optional.empty();
+      }
+      if (answerOrNull != null) {
+        try (PreparedStatement s = prepare(c, "insert into messages (thread_id, role, content, created_at)"
+            + " values (?, 'assistant', ?, ?)")) {
+          s.setObject(1, threadId);
+          s.setString(2, answerOrNull);
+          s.setObject(3, now());
+          s.executeUpdate();
+        }
+      }
+      return Optional.of(append(c, threadId, runId, type, timestamp, payloadJson));
+    });
+  }
+
+  @Override
+  public void heartbeat(String instanceId) {
+    withConnection("report this instance", c -> {
+      try (PreparedStatement s = prepare(c, "insert into chat_instances (id) values (?)"
+          + " on conflict (id) do update set seen_at = now()")) {
+        s.setString(1, instanceId);
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public void leave(String instanceId) {
+    withConnection("forget this instance", c -> {
+      try (PreparedStatement s = prepare(c, "delete from chat_instances where id = ?")) {
+        s.setString(1, instanceId);
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public List<SweptRun> sweep(Duration silentFor, String instanceId, java.util.Collection<UUID> running, int limit,
+      String type, String payloadJson, Instant timestamp) {
+    requireLimit(limit);
+    return inTransaction("sweep runs left open", c -> {
+      List<UUID> runs = new ArrayList<>();
+      // Skip locked: another instance sweeping (or the owner ending its run) holds those rows.
+      try (PreparedStatement s = prepare(c, """
+          select r.id
+            from agent_runs r
+            left join chat_instances i on i.id = r.instance_id
+           where r.status = 'running'
+             and (coalesce(r.deadline_at, r.started_at + interval '5 minutes') < now()
+                  or i.id is null
+                  or i.seen_at < now() - ? * interval '1 millisecond'
+                  or r.instance_id = ? and r.id <> all (?) and r.started_at < now() - ? * interval '1 millisecond')
+           order by r.started_at
+           limit ?
+             for update of r skip locked""")) {
+        s.setLong(1, silentFor.toMillis());
+        s.setString(2, instanceId);
+        s.setArray(3, c.createArrayOf("uuid", running.toArray()));
+        s.setLong(4, silentFor.toMillis());
+        s.setInt(5, limit);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            runs.add(rs.getObject(1, UUID.class));
+          }
+        }
+      }
+      List<SweptRun> swept = new ArrayList<>();
+      for (UUID runId : runs) {
+        UUID threadId;
+        String userId;
+        try (PreparedStatement s = prepare(c, "update agent_runs set status = 'interrupted', finished_at = now(),"
+            + " error = coalesce(error, ?) where id = ? returning thread_id, user_id")) {
+          s.setString(1, "interrupted: its instance stopped, or it ran past its deadline");
+          s.setObject(2, runId);
+          try (ResultSet rs = s.executeQuery()) {
+            rs.next();
+            threadId = rs.getObject(1, UUID.class);
+            userId = rs.getString(2);
+          }
+        }
+        swept.add(new SweptRun(userId, append(c, threadId, runId, type, timestamp, payloadJson)));
+      }
+      return swept;
+    });
+  }
+
+  @Override
+  public List<StoredEvent> recentEvents(String userId, Instant since, int limit) {
+    requireUser(userId);
+    requireLimit(limit);
+    return withConnection("read recent events", c -> {
+      // A thread's updated_at moves with each of its events, so only the threads touched since are read.
+      try (PreparedStatement s = prepare(c, """
+          select e.thread_id, e.event_id, e.run_id, e.type, e.created_at, e.payload::text
+            from threads t
+            join run_events e on e.thread_id = t.id
+           where t.user_id = ? and t.updated_at >= ? and e.created_at >= ?
+           order by e.thread_id, e.event_id
+           limit ?""")) {
+        OffsetDateTime from = OffsetDateTime.ofInstant(since, ZoneOffset.UTC);
+        s.setString(1, userId);
+        s.setObject(2, from);
+        s.setObject(3, from);
+        s.setInt(4, limit);
+        List<StoredEvent> found = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            found.add(new StoredEvent(rs.getObject(1, UUID.class), rs.getLong(2), rs.getObject(3, UUID.class),
+                rs.getString(4), instant(rs, 5), rs.getString(6)));
+          }
+        }
+        return found;
+      }
+    });
+  }
+
+  /** Appends one event on {@code c}, under the thread's next id; see {@link #appendEvent}. */
+  private static StoredEvent append(Connection c, UUID threadId, UUID runId, String type, Instant timestamp,
+      String payloadJson) throws SQLException {
+    Instant at = timestamp.truncatedTo(ChronoUnit.MICROS);
+    try (PreparedStatement s = prepare(c, APPEND_EVENT)) {
+      s.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+      s.setObject(2, threadId);
+      if (runId == null) {
+        s.setNull(3, Types.OTHER);
+      } else {
+        s.setObject(3, runId);
+      }
+      s.setString(4, type);
+      s.setString(5, payloadJson);
+      s.setObject(6, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new ThreadNotFoundException(threadId);
+        }
+        return new StoredEvent(threadId, rs.getLong(1), runId, type, instant(rs, 2), rs.getString(3));
+      }
     }
   }
 
@@ -483,6 +716,14 @@ public final class ChatRepository implements ChatStore {
 
   private static StorageException failure(String what, SQLException e) {
     return new StorageException("chat storage could not " + what + " (SQLState " + e.getSQLState() + ")", e);
+  }
+
+  private <T> T inTransaction(String what, Transactions.Work<T> work) {
+    try {
+      return Transactions.inTransaction(dataSource, work);
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
   }
 
   private <T> T withConnection(String what, Transactions.Work<T> work) {

@@ -62,6 +62,11 @@ public final class ChatEndpoint {
           if (identity.isEmpty()) {
             return null;
           }
+          if (!service.mayConnect(identity.get().userId())) {
+            Replies.error(response, callback, 429, "too_many_sockets", "this user already has "
+                + service.limits().socketsPerUser() + " chat sockets open here (CHAT_SOCKETS_PER_USER); close one first");
+            return null;
+          }
           return service.connect(identity.get().userId());
         });
       }

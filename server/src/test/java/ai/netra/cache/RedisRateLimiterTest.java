@@ -2,7 +2,9 @@ package ai.netra.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.netra.deploy.net.FaultProxy;
 import ai.netra.testing.TestDependencies;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,7 @@ class RedisRateLimiterTest {
   void aFloodFromSixteenThreadsGetsTheBurstAndTheRateAndNoMore() throws Exception {
     try (Redis redis = Redis.connect(TestDependencies.requireRedis(), TestDependencies.redisPrefix("flood"),
         Duration.ofSeconds(5))) {
-      RedisRateLimiter limiter = new RedisRateLimiter(redis, BURST, PER_SECOND);
+      RedisRateLimiter limiter = new RedisRateLimiter(redis, BURST, PER_SECOND, new LocalRateLimiter(BURST, PER_SECOND));
       AtomicInteger allowed = new AtomicInteger();
       AtomicInteger calls = new AtomicInteger();
       Duration flood = Duration.ofMillis(1500);
@@ -49,6 +51,34 @@ class RedisRateLimiterTest {
       assertThat(allowed.get()).as("allowed of %d calls in %.2f s: the burst of %d plus %.0f a second", calls.get(), seconds,
           BURST, PER_SECOND).isBetween(BURST, BURST + (int) Math.ceil(PER_SECOND * seconds));
       assertThat(limiter.tryAcquire("messages:someone-else")).as("another user's bucket").isTrue();
+    }
+  }
+
+  @Test
+  void withRedisGoneThisInstancesOwnBucketsHoldTheFloodBackWithoutWaitingOnRedis() throws Exception {
+    URI real = URI.create(TestDependencies.requireRedis());
+    try (FaultProxy proxy = new FaultProxy(real.getHost(), real.getPort() > 0 ? real.getPort() : 6379, FaultProxy.Mode.FORWARD);
+        Redis redis = Redis.connect("redis://127.0.0.1:" + proxy.port(), TestDependencies.redisPrefix("fallback"),
+            Duration.ofSeconds(5))) {
+      RedisRateLimiter limiter = new RedisRateLimiter(redis, BURST, PER_SECOND, new LocalRateLimiter(BURST, PER_SECOND));
+      assertThat(limiter.tryAcquire("messages:before")).as("a call while Redis answers").isTrue();
+      proxy.mode(FaultProxy.Mode.BLACK_HOLE);
+      proxy.blackHoleOpenConnections();
+
+      long start = System.nanoTime();
+      int allowed = 0;
+      for (int i = 0; i < 200; i++) {
+        if (limiter.tryAcquire("messages:flooder")) {
+          allowed++;
+        }
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(allowed).as("allowed of 200 calls while Redis is black-holed: the burst, counted here")
+          .isBetween(BURST, BURST + (int) Math.ceil(PER_SECOND * took.toNanos() / 1e9) + 1);
+      assertThat(took).as("200 calls, only the first of which waits for Redis (2 s at most)")
+          .isLessThan(Duration.ofSeconds(4));
+      proxy.resumeOpenConnections();
     }
   }
 }

@@ -57,9 +57,15 @@ class BrowserIT {
     return tokens.mint(user + "-" + TestDependencies.RUN, Duration.ofMinutes(10));
   }
 
+  private static String lastLines(String text, int n) {
+    java.util.List<String> lines = text.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+  }
+
   private static void passes(BrowserScript script) throws InterruptedException {
     int exit = script.awaitExit(RUN);
-    assertThat(exit).as("the browser checks pass; what the script saw:\n" + script.output()).isZero();
+    assertThat(exit).as("the browser checks pass; what the script saw:\n" + script.output()
+        + "\nthe service's last log lines:\n" + lastLines(service == null ? "" : service.outputText(), 60)).isZero();
   }
 
   @Test
