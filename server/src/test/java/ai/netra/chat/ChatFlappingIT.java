@@ -36,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -106,6 +107,9 @@ class ChatFlappingIT {
           users.add(new User(id, tokens.mint(id, Duration.ofHours(1)), first, second));
         }
         users.forEach(User::start);
+        // The page sends nothing before its socket is open: neither do these users.
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> users.stream()
+            .allMatch(u -> u.clients.stream().allMatch(c -> c.socket != null)));
 
         AtomicBoolean loading = new AtomicBoolean(true);
         Thread flapper = Thread.ofVirtual().start(() -> flap(pg, rd, loading));
