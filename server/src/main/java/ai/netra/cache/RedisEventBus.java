@@ -15,7 +15,8 @@ import redis.clients.jedis.JedisPubSub;
  * prefix and hands messages to local subscribers; when it drops, it reconnects with backoff and
  * tells {@link #whenReconnected} listeners since when messages may have been lost (pub/sub keeps
  * nothing for a subscriber that is away). A subscription is pinged every few seconds: one whose
- * pongs stop (a connection a network dropped without a word) is closed and made again.
+ * pongs stop (a connection a network dropped without a word), or whose subscribe is never answered,
+ * is closed and made again.
  */
 public final class RedisEventBus implements EventBus {
 
@@ -151,15 +152,19 @@ public final class RedisEventBus implements EventBus {
         return;
       }
       Handler handler = current;
-      if (handler == null || !handler.isSubscribed()) {
+      if (handler == null) {
         continue;
       }
-      try {
-        handler.ping();
-      } catch (RuntimeException e) {
-        log.debug("pinging the event subscription: {}", e.toString());
+      if (handler.isSubscribed()) {
+        try {
+          handler.ping();
+        } catch (RuntimeException e) {
+          log.debug("pinging the event subscription: {}", e.toString());
+        }
       }
-      if (System.nanoTime() - handler.lastPongNanos > PONG_WITHIN.toNanos()) {
+      // Silence counts from the handler's creation too: a subscribe whose answer never comes (a path that
+      // drops packets) would otherwise block the listener for good.
+      if (System.nanoTime() - handler.lastPongNanos > PONG_WITHIN.toNanos() && handler.jedis.isConnected()) {
         log.warn("Redis event subscription silent for {} s; making a new one", PONG_WITHIN.toSeconds());
         handler.jedis.getClient().disconnect();
       }

@@ -63,6 +63,8 @@ public final class ChatService implements AutoCloseable {
   static final Duration REPAIR_MARGIN = Duration.ofSeconds(5);
   /** A repair sends at most this many events per user; past it, the user's sockets are told to resume (1012). */
   static final int REPAIR_LIMIT = 2_000;
+  /** A resume the database does not answer is tried again, with pauses doubling from 0.5 s, for about this long. */
+  static final Duration RESUME_RETRY_FOR = Duration.ofSeconds(30);
 
   private final ChatStore chats;
   private final EventBus bus;
@@ -447,6 +449,34 @@ public final class ChatService implements AutoCloseable {
       send(socket, error("rate_limited", "too many resumes", r.threadId()));
       return;
     }
+    replay(socket, r, Duration.ofMillis(500));
+  }
+
+  /**
+   * Sends the socket the thread's stored events after the one the client asked from. When the database does
+   * not answer, the live events flow meanwhile and the replay is tried again until it does: the client asks
+   * once per gap, as the page does, so an answer it never gets would leave its thread stuck.
+   */
+  private void replay(ChatSocket socket, ClientMessage.Resume r, Duration pause) {
+    if (!socket.isOpen()) {
+      return;
+    }
+    try {
+      replayOnce(socket, r);
+    } catch (ChatStore.StorageException e) {
+      if (pause.compareTo(RESUME_RETRY_FOR) > 0) {
+        log.warn("resume of thread {} for user {} failed until now ({}); the socket is closed for its client to resume",
+            r.threadId(), socket.userId(), e.getMessage());
+        socket.close(1012, "history unavailable; reconnect and resume");
+        return;
+      }
+      log.info("resume of thread {} for user {} failed ({}); trying again in {} ms", r.threadId(), socket.userId(),
+          e.getMessage(), pause.toMillis());
+      later(pause, () -> replay(socket, r, pause.multipliedBy(2)));
+    }
+  }
+
+  private void replayOnce(ChatSocket socket, ClientMessage.Resume r) {
     // The thread's live events are held back on this socket while the stored ones are replayed, then handed
     // over in order: a run that streams meanwhile reaches the client once each, with no gap.
     socket.beginReplay(r.threadId(), r.afterEventId());

@@ -221,6 +221,11 @@ public final class ChatSocket implements Session.Listener.AutoDemanding {
     rateLimitedInARow.set(0);
   }
 
+  boolean isOpen() {
+    Session s = session;
+    return s != null && s.isOpen();
+  }
+
   void close(int code, String reason) {
     Session s = session;
     if (s != null && s.isOpen()) {

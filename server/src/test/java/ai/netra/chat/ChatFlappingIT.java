@@ -162,6 +162,16 @@ class ChatFlappingIT {
             stored.runs, stored.runsWithoutEnd(), stored.events.values().stream().mapToInt(Set::size).sum(),
             undelivered, notStored, duplicates, last.doubleEnds(), resent);
 
+        for (User u : users) { // who missed what, so that a failure says where to look
+          for (Client c : u.clients) {
+            List<String> missing = last.events.getOrDefault(u.id, Set.of()).stream().filter(e -> !c.received.contains(e))
+                .sorted().toList();
+            if (!missing.isEmpty()) {
+              System.out.printf(Locale.ROOT, "[flapping]   %s on instance %d (%s) misses %d events, first %s; in order up to %s%n",
+                  u.id, c.instance.port(), c == u.asker ? "asker" : "other tab", missing.size(), missing.getFirst(), c.inOrder);
+            }
+          }
+        }
         String logs = a.outputText() + b.outputText();
         System.out.printf(Locale.ROOT, "[flapping] the instances' logs: %d repairs from the database, %d ends stored on a"
                 + " later try, %d runs swept, %d subscriptions lost, %d rate-limiter fallbacks%n",

@@ -1,0 +1,59 @@
+package ai.netra.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.netra.deploy.net.FaultProxy;
+import ai.netra.testing.TestDependencies;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event bus's subscription against a path that drops packets: whether it was confirmed before
+ * (pongs stop) or its subscribe was never answered, it is made again once Redis is back, and the
+ * listeners hear since when messages may be missing.
+ */
+class RedisEventBusTest {
+
+  /** Long enough for the watchdog to take a silent subscription for lost and for a new one to come up. */
+  private static final Duration BACK_WITHIN = RedisEventBus.PONG_WITHIN.plus(RedisEventBus.PING_EVERY).plusSeconds(5);
+
+  @Test
+  void aSubscribeNeverAnsweredIsMadeAgainOnceRedisIsBack() throws Exception {
+    URI real = URI.create(TestDependencies.requireRedis());
+    try (FaultProxy proxy = new FaultProxy(real.getHost(), real.getPort() > 0 ? real.getPort() : 6379, FaultProxy.Mode.FORWARD);
+        Redis redis = Redis.connect("redis://127.0.0.1:" + proxy.port(), TestDependencies.redisPrefix("bus"),
+            Duration.ofSeconds(5))) {
+      proxy.mode(FaultProxy.Mode.BLACK_HOLE); // the bus's own connection is opened into the black hole
+      RedisEventBus bus = new RedisEventBus(redis);
+      try {
+        List<String> got = new CopyOnWriteArrayList<>();
+        List<Instant> reconnects = new CopyOnWriteArrayList<>();
+        bus.subscribe("events", got::add);
+        bus.whenReconnected(reconnects::add);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> proxy.openConnections() > 0);
+        Instant blackHoled = Instant.now();
+
+        proxy.mode(FaultProxy.Mode.FORWARD); // the path is back; the connection held in the hole stays dead
+
+        Awaitility.await().atMost(BACK_WITHIN).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+          try {
+            bus.publish("events", "hello");
+          } catch (RuntimeException stillDown) {
+            // the pool's connections come back too
+          }
+          assertThat(got).as("a message published after Redis came back").contains("hello");
+        });
+        assertThat(reconnects).as("the listeners hear since when messages may be missing").isNotEmpty();
+        assertThat(reconnects.getFirst()).as("no later than the black hole began").isBeforeOrEqualTo(Instant.now())
+            .isAfter(blackHoled.minusSeconds(30));
+      } finally {
+        bus.close();
+      }
+    }
+  }
+}
