@@ -23,10 +23,12 @@ mkdir -p "$out"
 cd "$root"
 . bin/jdk.sh
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "[bench] flapping: $users users x 2 sockets, $seconds s, an outage every $every s (a few minutes more to settle)" >&2
 ./mvnw -B -q verify -pl server -am -Dtest=NoneTest -Dit.test=ChatFlappingIT -Dsurefire.failIfNoSpecifiedTests=false \
   -Dfailsafe.failIfNoSpecifiedTests=false -Dnetra.flap.users="$users" -Dnetra.flap.seconds="$seconds" \
   -Dnetra.flap.every="$every" > "$out/maven.log" 2>&1 && status=passed || status=FAILED
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 grep '^\[flapping\]' "$out/maven.log" | sed 's/^\[flapping\] *//' > "$out/report.txt" || true
 [ -s "$out/report.txt" ] || { echo "[bench] no report; see $out/maven.log" >&2; exit 1; }
 
@@ -34,7 +36,8 @@ section=$(mktemp)
 {
   echo "<!-- flapping:begin -->"
   echo "Measured $(date -u +%Y-%m-%d) with \`bench/flapping.sh\` (BENCH_FLAP_USERS=$users, BENCH_FLAP_SECONDS=$seconds,"
-  echo "BENCH_FLAP_EVERY=$every); the test $status. Each outage, then the counts:"
+  echo "BENCH_FLAP_EVERY=$every) on $(nproc) CPUs, load average $load_before before and $load_after after (1, 5, 15 min);"
+  echo "the test $status. Each outage, then the counts:"
   echo
   echo '```'
   cat "$out/report.txt"
