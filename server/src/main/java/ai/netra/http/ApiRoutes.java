@@ -4,6 +4,7 @@ import ai.netra.auth.Identity;
 import ai.netra.auth.InvalidTokenException;
 import ai.netra.auth.PresentedToken;
 import ai.netra.auth.Tokens;
+import ai.netra.cache.RateLimiter;
 import ai.netra.chat.ChatStore;
 import ai.netra.chat.ChatStore.StorageException;
 import ai.netra.chat.ChatStore.StoredEvent;
@@ -80,13 +81,28 @@ public final class ApiRoutes extends Handler.Abstract {
   private final ChatStore chats;
   private final UsageImport usage;
   private final OriginPolicy origins;
+  private final RequestLimit limit;
+
+  /**
+   * How many requests one user may make: {@code burst} at once, then {@code perSecond}, counted by {@code limiter}
+   * (Redis's, shared by every instance, or this process's).
+   */
+  public record RequestLimit(RateLimiter limiter, int burst, int perSecond) {
+    public RequestLimit {
+      Objects.requireNonNull(limiter, "limiter");
+      if (burst < 1 || perSecond < 1) {
+        throw new IllegalArgumentException("need burst >= 1 and perSecond >= 1, were " + burst + " and " + perSecond);
+      }
+    }
+  }
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins) {
+  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins, RequestLimit limit) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
     this.usage = Objects.requireNonNull(usage, "usage");
     this.origins = Objects.requireNonNull(origins, "origins");
+    this.limit = Objects.requireNonNull(limit, "limit");
   }
 
   /** The routes; a method here is the handler of a known path. */
@@ -99,7 +115,7 @@ public final class ApiRoutes extends Handler.Abstract {
     }
   }
 
-  /** The API in order: CORS, the route and its method, the token, then the route's answer, or a failure's. */
+  /** The API in order: CORS, the route and its method, the token, the caller's rate, then the route's answer, or a failure's. */
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     String path = Request.getPathInContext(request);
@@ -125,6 +141,12 @@ public final class ApiRoutes extends Handler.Abstract {
     Optional<Identity> identity = authenticate(request, response, callback);
     if (identity.isEmpty()) {
       return true; // answered 401
+    }
+    if (!limit.limiter().tryAcquire("api:" + identity.get().userId())) {
+      // A token refills every 1/perSecond s; a whole second covers every rate the setting allows.
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      return Replies.error(response, callback, 429, "rate_limited", "too many requests; at most " + limit.perSecond()
+          + " a second after a burst of " + limit.burst() + "; retry after the time in Retry-After");
     }
     try {
       return answer(matched, request, response, callback, identity.get());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
+import ai.netra.cache.LocalRateLimiter;
 import ai.netra.config.Settings;
 import ai.netra.db.ChatRepository;
 import ai.netra.db.Migrations;
@@ -60,6 +61,9 @@ class ApiRoutesTest {
   /** Limits of the server that takes only small uploads. */
   private static final int SMALL_UPLOAD_BYTES = 64 * 1024;
   private static final int SMALL_UPLOAD_ROWS = 50;
+  /** The rate limit is ApiLimitsIT's subject; here it never gets in the way. */
+  private static final ApiRoutes.RequestLimit UNLIMITED =
+      new ApiRoutes.RequestLimit(new LocalRateLimiter(100_000, 100_000), 100_000, 100_000);
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private HikariDataSource dataSource;
@@ -84,15 +88,15 @@ class ApiRoutesTest {
 
     PriceCatalog prices = PriceCatalog.bundled();
     UsageImport usage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC());
-    server = serve(new ApiRoutes(tokens, chats, usage, new OriginPolicy(ORIGINS, false)));
+    server = serve(new ApiRoutes(tokens, chats, usage, new OriginPolicy(ORIGINS, false), UNLIMITED));
     base = "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     UsageImport brokenUsage = new UsageImport(new UsageStore(failingDataSource()), prices, Clock.systemUTC());
     brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource(), Clock.systemUTC()), brokenUsage,
-        new OriginPolicy(ORIGINS, false)));
+        new OriginPolicy(ORIGINS, false), UNLIMITED));
     brokenBase = "http://127.0.0.1:" + ((ServerConnector) brokenStorageServer.getConnectors()[0]).getLocalPort();
     UsageImport smallUsage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC(),
         new UsageImport.Limits(SMALL_UPLOAD_BYTES, SMALL_UPLOAD_ROWS));
-    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new OriginPolicy(ORIGINS, false)));
+    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new OriginPolicy(ORIGINS, false), UNLIMITED));
     smallBase = "http://127.0.0.1:" + ((ServerConnector) smallUploadsServer.getConnectors()[0]).getLocalPort();
   }
 
