@@ -9,6 +9,7 @@ import ai.netra.chat.ChatStore;
 import ai.netra.chat.ChatStore.StorageException;
 import ai.netra.chat.ChatStore.StoredEvent;
 import ai.netra.chat.ChatStore.StoredMessage;
+import ai.netra.chat.ChatStore.ThreadPosition;
 import ai.netra.chat.ChatStore.ThreadSummary;
 import ai.netra.chat.ThreadNotFoundException;
 import ai.netra.json.Json;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,10 +59,10 @@ public final class ApiRoutes extends Handler.Abstract {
   // Handler.Abstract (not NonBlocking) declares the blocking invocation type: every request here does JDBC, so
   // Jetty must run it on its own (virtual) thread, never on a selector thread.
 
-  static final int THREADS_DEFAULT_LIMIT = 50;
-  static final int THREADS_MAX_LIMIT = 200;
-  static final int EVENTS_DEFAULT_LIMIT = 500;
-  static final int EVENTS_MAX_LIMIT = 1000;
+  /** Items of a list reply (threads, messages, events) when the caller gives no {@code limit}. */
+  static final int PAGE_DEFAULT_LIMIT = 100;
+  /** The most items one list reply holds; a larger {@code limit} is a 400, so no reply is ever built unbounded. */
+  static final int PAGE_MAX_LIMIT = 500;
   /** Seconds a client should wait before retrying after a storage failure. */
   static final String STORAGE_RETRY_AFTER_S = "2";
   /** Seconds a client should wait before retrying an upload refused because others were running. */
@@ -206,7 +208,7 @@ public final class ApiRoutes extends Handler.Abstract {
     return switch (matched.route()) {
       case ME -> Replies.json(response, callback, 200, new Me(identity.userId(), identity.expiresAt()));
       case THREADS -> threads(response, callback, identity, query);
-      case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()));
+      case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()), query);
       case EVENTS -> events(response, callback, identity, threadId(matched.threadId()), query);
       case USAGE -> usage(request, response, callback, identity);
     };
@@ -252,31 +254,81 @@ public final class ApiRoutes extends Handler.Abstract {
     return true;
   }
 
+  // Every list is read one item past the page: that item's presence, not a second query, says whether a next page
+  // exists, so next_cursor is null exactly on the last page.
+
   private boolean threads(Response response, Callback callback, Identity identity, Fields query) {
-    int limit = (int) number(query, "limit", THREADS_DEFAULT_LIMIT, 1, THREADS_MAX_LIMIT);
+    int limit = limit(query);
+    ThreadPosition after = query.getValuesOrEmpty("cursor").isEmpty() ? null : ThreadCursor.parse(single(query, "cursor"));
+    List<ThreadSummary> found = chats.threads(identity.userId(), after, limit + 1);
     List<ThreadJson> threads = new ArrayList<>();
-    for (ThreadSummary t : chats.threads(identity.userId(), limit)) {
+    for (ThreadSummary t : found.subList(0, Math.min(limit, found.size()))) {
       threads.add(new ThreadJson(t.id(), t.title(), t.createdAt(), t.updatedAt(), t.lastEventId()));
     }
-    return Replies.json(response, callback, 200, new Threads(threads));
+    ThreadSummary last = found.size() > limit ? found.get(limit - 1) : null;
+    return Replies.json(response, callback, 200,
+        new Threads(threads, last == null ? null : ThreadCursor.of(new ThreadPosition(last.updatedAt(), last.id()))));
   }
 
-  private boolean messages(Response response, Callback callback, Identity identity, UUID threadId) {
+  private boolean messages(Response response, Callback callback, Identity identity, UUID threadId, Fields query) {
+    int limit = limit(query);
+    long after = number(query, "cursor", 0, 0, Long.MAX_VALUE);
+    List<StoredMessage> found = chats.messages(identity.userId(), threadId, after, limit + 1);
     List<MessageJson> messages = new ArrayList<>();
-    for (StoredMessage m : chats.messages(identity.userId(), threadId)) {
+    for (StoredMessage m : found.subList(0, Math.min(limit, found.size()))) {
       messages.add(new MessageJson(m.id(), m.role(), m.content(), m.createdAt()));
     }
-    return Replies.json(response, callback, 200, new Messages(threadId, messages));
+    String next = found.size() > limit ? String.valueOf(found.get(limit - 1).id()) : null;
+    return Replies.json(response, callback, 200, new Messages(threadId, messages, next));
   }
 
   private boolean events(Response response, Callback callback, Identity identity, UUID threadId, Fields query) {
-    long after = number(query, "after", 0, 0, Long.MAX_VALUE);
-    int limit = (int) number(query, "limit", EVENTS_DEFAULT_LIMIT, 1, EVENTS_MAX_LIMIT);
+    if (!query.getValuesOrEmpty("after").isEmpty() && !query.getValuesOrEmpty("cursor").isEmpty()) {
+      throw new BadParameter("cursor", "give after or cursor, not both: they are the same position");
+    }
+    long after = number(query, query.getValuesOrEmpty("cursor").isEmpty() ? "after" : "cursor", 0, 0, Long.MAX_VALUE);
+    int limit = limit(query);
+    List<StoredEvent> found = chats.events(identity.userId(), threadId, after, limit + 1);
     List<EventJson> events = new ArrayList<>();
-    for (StoredEvent e : chats.events(identity.userId(), threadId, after, limit)) {
+    for (StoredEvent e : found.subList(0, Math.min(limit, found.size()))) {
       events.add(new EventJson(e.type(), e.eventId(), e.runId(), e.threadId(), e.timestamp(), payload(e)));
     }
-    return Replies.json(response, callback, 200, new Events(threadId, events));
+    String next = found.size() > limit ? String.valueOf(found.get(limit - 1).eventId()) : null;
+    return Replies.json(response, callback, 200, new Events(threadId, events, next));
+  }
+
+  private static int limit(Fields query) {
+    return (int) number(query, "limit", PAGE_DEFAULT_LIMIT, 1, PAGE_MAX_LIMIT);
+  }
+
+  /**
+   * The opaque cursor of the thread list: where the last thread of a page stands (its update time and id),
+   * base64url so callers pass it back unchanged and do not build it.
+   */
+  static final class ThreadCursor {
+    private ThreadCursor() { }
+
+    static String of(ThreadPosition position) {
+      String text = position.updatedAt() + "|" + position.id();
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static ThreadPosition parse(String cursor) {
+      try {
+        if (cursor.length() > 120) {
+          throw new IllegalArgumentException("too long");
+        }
+        String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        int bar = text.indexOf('|');
+        String id = text.substring(bar + 1);
+        if (bar < 0 || !UUID_TEXT.matcher(id).matches()) {
+          throw new IllegalArgumentException("no id");
+        }
+        return new ThreadPosition(Instant.parse(text.substring(0, bar)), UUID.fromString(id));
+      } catch (RuntimeException e) {
+        throw new BadParameter("cursor", "cursor is not one this API gave: pass next_cursor of the previous page unchanged");
+      }
+    }
   }
 
   /**
@@ -363,15 +415,19 @@ public final class ApiRoutes extends Handler.Abstract {
     return UUID.fromString(text);
   }
 
-  private static long number(Fields query, String name, long fallback, long min, long max) {
+  private static String single(Fields query, String name) {
     List<String> values = query.getValuesOrEmpty(name);
-    if (values.isEmpty()) {
-      return fallback;
-    }
     if (values.size() > 1) {
       throw new BadParameter(name, name + " is given " + values.size() + " times; give it once");
     }
-    String text = values.get(0).strip();
+    return values.get(0);
+  }
+
+  private static long number(Fields query, String name, long fallback, long min, long max) {
+    if (query.getValuesOrEmpty(name).isEmpty()) {
+      return fallback;
+    }
+    String text = single(query, name).strip();
     String range = max == Long.MAX_VALUE ? "a whole number of at least " + min : "a whole number from " + min + " to " + max;
     if (!DIGITS.matcher(text).matches()) {
       throw new BadParameter(name, name + " must be " + range);
@@ -399,15 +455,17 @@ public final class ApiRoutes extends Handler.Abstract {
 
   record UsageImported(int imported, Instant first, Instant last) { }
 
-  record Threads(List<ThreadJson> threads) { }
+  // next_cursor is written even when null: null is how a client knows it has the last page.
+
+  record Threads(List<ThreadJson> threads, String nextCursor) { }
 
   record ThreadJson(UUID id, String title, Instant createdAt, Instant updatedAt, long lastEventId) { }
 
-  record Messages(UUID threadId, List<MessageJson> messages) { }
+  record Messages(UUID threadId, List<MessageJson> messages, String nextCursor) { }
 
   record MessageJson(long id, String role, String content, Instant createdAt) { }
 
-  record Events(UUID threadId, List<EventJson> events) { }
+  record Events(UUID threadId, List<EventJson> events, String nextCursor) { }
 
   record EventJson(String type, long eventId, UUID runId, UUID threadId, Instant timestamp, JsonNode payload) { }
 }
