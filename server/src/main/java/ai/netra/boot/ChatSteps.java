@@ -3,6 +3,7 @@ package ai.netra.boot;
 import ai.netra.agent.Supervisor;
 import ai.netra.chat.ChatService;
 import ai.netra.config.Environment;
+import ai.netra.config.LimitSettings;
 import ai.netra.config.Settings;
 import ai.netra.db.ChatRepository;
 import ai.netra.db.Database;
@@ -47,11 +48,15 @@ final class ChatSteps {
               new ChatService.Limits(p.settings.chat().runsPerUser(), p.settings.pool().poolSize(),
                   p.settings.chat().socketsPerUser(), Supervisor.RUN_TIMEOUT));
           ApiRoutes api = new ApiRoutes(p.tokens.require(), chats, p.usageImport.require(), origins(p.settings),
-              new ApiRoutes.RequestLimit(messaging.apiLimiter(), p.settings.limits().apiBurst(),
-                  p.settings.limits().apiPerSecond()));
+              apiLimits(messaging, p.settings.limits()));
           p.chat.set(new BackendPlan.Chat(service, api));
           context.detail("/ws/chat and /ws over the " + messaging.bus().kind() + " event bus");
         }));
+  }
+
+  static ApiRoutes.Limits apiLimits(BackendPlan.Messaging messaging, LimitSettings limits) {
+    return new ApiRoutes.Limits(messaging.apiLimiter(), limits.apiBurst(), limits.apiPerSecond(),
+        limits.uploadMinBytesPerSecond(), limits.uploadRateWindow());
   }
 
   /** Which browser origins may open the chat socket and call the API. */

@@ -40,7 +40,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -83,23 +82,25 @@ public final class ApiRoutes extends Handler.Abstract {
   private final ChatStore chats;
   private final UsageImport usage;
   private final OriginPolicy origins;
-  private final RequestLimit limit;
+  private final Limits limit;
 
   /**
-   * How many requests one user may make: {@code burst} at once, then {@code perSecond}, counted by {@code limiter}
-   * (Redis's, shared by every instance, or this process's).
+   * What one user may ask of the API: {@code burst} requests at once, then {@code perSecond}, counted by
+   * {@code limiter} (Redis's, shared by every instance, or this process's); and uploads that arrive at
+   * {@code uploadMinBytesPerSecond} at least, over every {@code uploadRateWindow}.
    */
-  public record RequestLimit(RateLimiter limiter, int burst, int perSecond) {
-    public RequestLimit {
+  public record Limits(RateLimiter limiter, int burst, int perSecond, int uploadMinBytesPerSecond, Duration uploadRateWindow) {
+    public Limits {
       Objects.requireNonNull(limiter, "limiter");
-      if (burst < 1 || perSecond < 1) {
-        throw new IllegalArgumentException("need burst >= 1 and perSecond >= 1, were " + burst + " and " + perSecond);
+      if (burst < 1 || perSecond < 1 || uploadMinBytesPerSecond < 1 || !uploadRateWindow.isPositive()) {
+        throw new IllegalArgumentException("API limits must be positive, were burst " + burst + ", " + perSecond
+            + "/s, uploads at " + uploadMinBytesPerSecond + " bytes/s over " + uploadRateWindow);
       }
     }
   }
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins, RequestLimit limit) {
+  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins, Limits limit) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
     this.usage = Objects.requireNonNull(usage, "usage");
@@ -349,7 +350,7 @@ public final class ApiRoutes extends Handler.Abstract {
       return tooLarge(request, response, callback, "too_large", "the upload has " + declared
           + " bytes; one import takes at most " + maxBytes + " bytes; split it into several files");
     }
-    try (InputStream body = Content.Source.asInputStream(request)) {
+    try (InputStream body = new PacedUpload(request, limit.uploadMinBytesPerSecond(), limit.uploadRateWindow())) {
       UsageImport.Imported imported = usage.importFrom(identity.userId(), body, format.get());
       LOG.info("imported {} usage rows for user {}", imported.imported(), identity.userId());
       return Replies.json(response, callback, 200, new UsageImported(imported.imported(), imported.first(), imported.last()));
@@ -363,6 +364,9 @@ public final class ApiRoutes extends Handler.Abstract {
     } catch (ImportBusyException e) {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, BUSY_RETRY_AFTER_S);
       return Replies.error(response, callback, 429, "too_many_imports", e.getMessage());
+    } catch (PacedUpload.TooSlow e) {
+      LOG.info("POST /api/usage for user {} cut off: {}", identity.userId(), e.getMessage());
+      return refuseAndClose(request, response, callback, 408, "upload_too_slow", e.getMessage());
     } catch (IOException e) {
       LOG.info("POST /api/usage for user {}: the upload could not be read: {}", identity.userId(), e.toString());
       return Replies.error(response, callback, 400, "unreadable_upload",
@@ -371,18 +375,26 @@ public final class ApiRoutes extends Handler.Abstract {
   }
 
   /**
-   * 413, and the connection is closed: the rest of the upload is not worth reading. The close waits
+   * 413, and the connection is closed: the rest of the upload is not worth reading. See {@link #refuseAndClose}.
+   */
+  private static boolean tooLarge(Request request, Response response, Callback callback, String code, String message) {
+    return refuseAndClose(request, response, callback, 413, code, message);
+  }
+
+  /**
+   * An upload refused before its end, and the connection closed: the rest is not worth reading. The close waits
    * {@link #LINGER_AFTER_REFUSAL} once the answer is written: closing a socket with upload bytes still
    * unread makes the kernel send a reset, and a reset that overtakes the answer leaves the client with
    * a broken connection instead of the reason.
    */
-  private static boolean tooLarge(Request request, Response response, Callback callback, String code, String message) {
+  private static boolean refuseAndClose(Request request, Response response, Callback callback, int status, String code,
+      String message) {
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
     Scheduler scheduler = request.getComponents().getScheduler();
     Callback lingering = Callback.from(
         () -> scheduler.schedule(callback::succeeded, LINGER_AFTER_REFUSAL.toMillis(), TimeUnit.MILLISECONDS),
         callback::failed);
-    return Replies.error(response, lingering, 413, code, message);
+    return Replies.error(response, lingering, status, code, message);
   }
 
   private static String cut(String s, int max) {

@@ -62,8 +62,8 @@ class ApiRoutesTest {
   private static final int SMALL_UPLOAD_BYTES = 64 * 1024;
   private static final int SMALL_UPLOAD_ROWS = 50;
   /** The rate limit is ApiLimitsIT's subject; here it never gets in the way. */
-  private static final ApiRoutes.RequestLimit UNLIMITED =
-      new ApiRoutes.RequestLimit(new LocalRateLimiter(100_000, 100_000), 100_000, 100_000);
+  private static final ApiRoutes.Limits UNLIMITED = new ApiRoutes.Limits(new LocalRateLimiter(100_000, 100_000), 100_000,
+      100_000, 1, Duration.ofSeconds(30));
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private HikariDataSource dataSource;
