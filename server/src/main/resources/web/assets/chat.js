@@ -9,7 +9,7 @@ import { formatHelp, importNote, importUsage, settleImport } from './upload.js';
 
 const TOKEN_KEY = 'netra.token';
 const THREAD_HASH = '#thread=';
-const EVENTS_PAGE = 500; // the API's default page of events
+const PAGE = 500; // the API's largest page of messages or events
 const POLL_STARTING_MS = 500;
 const POLL_UNREACHABLE_MS = 2000;
 const AT_BOTTOM_PX = 48; // closer than this to the end counts as reading the latest
@@ -310,7 +310,8 @@ function showItsMessage(event) {
   if (messageId === undefined || view.hasMessage(messageId)) return;
   const node = view.addUserMessage('…', { id: messageId, timestamp: event.timestamp });
   const threadId = state.threadId;
-  apiGet(`/api/threads/${encodeURIComponent(threadId)}/messages`, state.token).then((body) => {
+  // The message itself: the first one after the id before it (a messages cursor is the last id a client has).
+  apiGet(`/api/threads/${encodeURIComponent(threadId)}/messages?cursor=${Number(messageId) - 1}&limit=1`, state.token).then((body) => {
     const message = (body.messages ?? []).find((m) => String(m.id) === String(messageId));
     node.querySelector('.message-text').textContent = message ? message.content : '(message not found)';
   }).catch((error) => {
@@ -497,11 +498,11 @@ async function openThread(threadId) {
   page.log.setAttribute('aria-busy', 'true');
   try {
     const [messages, events] = await Promise.all([
-      apiGet(`/api/threads/${encodeURIComponent(threadId)}/messages`, state.token),
-      allEvents(threadId),
+      allPages(`/api/threads/${encodeURIComponent(threadId)}/messages`, 'messages'),
+      allPages(`/api/threads/${encodeURIComponent(threadId)}/events`, 'events'),
     ]);
     if (!current()) return; // opened again, or another thread, meanwhile
-    renderHistory(messages.messages ?? [], events);
+    renderHistory(messages, events);
     state.lastEventId = events.reduce((max, e) => Math.max(max, Number(e.event_id) || 0), 0);
   } catch (error) {
     if (!current()) return;
@@ -524,14 +525,15 @@ async function openThread(threadId) {
   }
 }
 
-async function allEvents(threadId) {
-  const events = [];
-  for (let after = 0; ;) {
-    const page_ = await apiGet(`/api/threads/${encodeURIComponent(threadId)}/events?after=${after}&limit=${EVENTS_PAGE}`, state.token);
-    const batch = page_.events ?? [];
-    events.push(...batch);
-    if (batch.length < EVENTS_PAGE) return events;
-    after = batch[batch.length - 1].event_id;
+/** Every item of a paged list (`field` of each page), following next_cursor until it is null. */
+async function allPages(path, field) {
+  const items = [];
+  for (let cursor = null; ;) {
+    const query = `?limit=${PAGE}` + (cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`);
+    const page_ = await apiGet(path + query, state.token);
+    items.push(...(page_[field] ?? []));
+    cursor = page_.next_cursor ?? null;
+    if (cursor === null) return items;
   }
 }
 

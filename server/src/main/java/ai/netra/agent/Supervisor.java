@@ -36,6 +36,8 @@ public final class Supervisor implements Agent {
   public static final int MAX_STEPS = 6;
   /** A run that has not answered by then ends with an {@code agent_timeout} error. */
   public static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+  /** Tool calls of one model turn that are run; the rest are answered as refused ({@code AGENT_TOOL_CALLS_PER_TURN}). */
+  public static final int TOOL_CALLS_PER_TURN = 8;
 
   private final ChatModel model;
   private final ChatModel fallback;
@@ -44,12 +46,21 @@ public final class Supervisor implements Agent {
   private final Clock clock;
   private final int maxSteps;
   private final Duration runTimeout;
+  private final int toolCallsPerTurn;
 
   /**
    * @param fallback the model that answers when {@code model} fails (the offline model), or null to
    *     report the failure instead
+   * @param toolCallsPerTurn how many of one turn's tool calls are run; the others are answered to the
+   *     model as refused, so it still has a result for each and can answer with what it got
+   * @throws IllegalArgumentException when {@code toolCallsPerTurn} is below 1
    */
-  public Supervisor(ChatModel model, ChatModel fallback, ToolRegistry tools, Clock clock, int maxSteps, Duration runTimeout) {
+  public Supervisor(ChatModel model, ChatModel fallback, ToolRegistry tools, Clock clock, int maxSteps, Duration runTimeout,
+      int toolCallsPerTurn) {
+    if (toolCallsPerTurn < 1) {
+      throw new IllegalArgumentException("a turn must be allowed at least 1 tool call, not " + toolCallsPerTurn);
+    }
+    this.toolCallsPerTurn = toolCallsPerTurn;
     this.model = model;
     this.fallback = fallback;
     this.clock = clock;
@@ -57,6 +68,10 @@ public final class Supervisor implements Agent {
     this.runTimeout = runTimeout;
     this.tools = tools;
     this.specs = tools.specs();
+  }
+
+  public Supervisor(ChatModel model, ChatModel fallback, ToolRegistry tools, Clock clock, int maxSteps, Duration runTimeout) {
+    this(model, fallback, tools, clock, maxSteps, runTimeout, TOOL_CALLS_PER_TURN);
   }
 
   public Supervisor(ChatModel model, ChatModel fallback, ToolRegistry tools, Clock clock) {
@@ -115,11 +130,25 @@ public final class Supervisor implements Agent {
         return new Answer(reply.content(), figures);
       }
       conversation.add(reply.message());
-      for (ToolCall call : reply.toolCalls()) {
+      List<ToolCall> calls = reply.toolCalls();
+      int refused = Math.max(0, calls.size() - toolCallsPerTurn);
+      if (refused > 0) {
+        log.info("run of user {}: the model asked for {} tool calls in one turn; {} run, {} refused",
+            run.userId(), calls.size(), toolCallsPerTurn, refused);
+        run.emit(new RunEvent.Thought("tool_limit", "The model asked for " + calls.size() + " tool calls at once; the first "
+            + toolCallsPerTurn + " are run and the other " + refused + " refused (at most " + toolCallsPerTurn
+            + " per turn)."));
+      }
+      for (int i = 0; i < calls.size(); i++) {
+        ToolCall call = calls.get(i);
         if (run.stopped()) {
           return null;
         }
-        conversation.add(Message.toolResult(call.id(), runTool(call, step, run, figures)));
+        // Every call gets a result, or an OpenAI-compatible endpoint rejects the next turn.
+        conversation.add(Message.toolResult(call.id(), i < toolCallsPerTurn ? runTool(call, step, run, figures)
+            : "{\"error\": " + quote("refused: at most " + toolCallsPerTurn + " tool calls are run per turn and this"
+                + " turn asked for " + calls.size() + "; ask again for what is still needed, or answer with what you have")
+                + "}"));
       }
     }
   }

@@ -81,8 +81,11 @@ final class AgentSteps {
             return;
           }
           BackendPlan.Models models = p.models.require();
-          p.agent.set(new Supervisor(models.model(), models.fallback().orElse(null), tools.get(), clock));
-          context.detail("up to " + Supervisor.MAX_STEPS + " tool rounds, " + Supervisor.RUN_TIMEOUT.toSeconds() + " s per run");
+          int toolCalls = p.settings.limits().toolCallsPerTurn();
+          p.agent.set(new Supervisor(models.model(), models.fallback().orElse(null), tools.get(), clock,
+              Supervisor.MAX_STEPS, Supervisor.RUN_TIMEOUT, toolCalls));
+          context.detail("up to " + Supervisor.MAX_STEPS + " tool rounds of at most " + toolCalls + " calls, "
+              + Supervisor.RUN_TIMEOUT.toSeconds() + " s per run");
         }));
   }
 

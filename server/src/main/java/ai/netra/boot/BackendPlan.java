@@ -65,8 +65,11 @@ public final class BackendPlan {
   /** What a Cloud SQL connection over a VPC connector was seen to need under load (10-30 s). */
   static final Duration CLOUD_SQL_EXPECTED = Duration.ofSeconds(10);
 
-  /** The event bus and the rate limiter the chat uses: Redis's, shared by every instance, or this process's. */
-  record Messaging(EventBus bus, RateLimiter limiter) { }
+  /**
+   * The event bus and the rate limiters of the chat's messages and of the REST API: Redis's, shared by every
+   * instance, or this process's.
+   */
+  record Messaging(EventBus bus, RateLimiter limiter, RateLimiter apiLimiter) { }
 
   /** The chat model, and the offline model when {@code LLM_FALLBACK=offline}. */
   record Models(ChatModel model, Optional<ChatModel> fallback) { }

@@ -3,6 +3,7 @@ package ai.netra.boot;
 import ai.netra.agent.Supervisor;
 import ai.netra.chat.ChatService;
 import ai.netra.config.Environment;
+import ai.netra.config.LimitSettings;
 import ai.netra.config.Settings;
 import ai.netra.db.ChatRepository;
 import ai.netra.db.Database;
@@ -28,7 +29,7 @@ final class ChatSteps {
         Step.critical("event-bus", "event_bus").run(context -> {
           Optional<BackendPlan.Messaging> shared = p.sharedMessaging.optional();
           if (shared.isEmpty()) { // Redis failed and was allowed to: one instance still works
-            p.messaging.set(DependencySteps.local());
+            p.messaging.set(DependencySteps.local(p.settings));
             log.warn("Redis is unavailable: events reach only this instance's sockets until it returns and the service restarts");
             context.detail("DEGRADED to the in-process event bus: other instances do not see this one's events");
             return;
@@ -46,10 +47,16 @@ final class ChatSteps {
           ChatService service = new ChatService(chats, messaging.bus(), messaging.limiter(), p.agent.require(),
               new ChatService.Limits(p.settings.chat().runsPerUser(), p.settings.pool().poolSize(),
                   p.settings.chat().socketsPerUser(), Supervisor.RUN_TIMEOUT));
-          ApiRoutes api = new ApiRoutes(p.tokens.require(), chats, p.usageImport.require(), origins(p.settings));
+          ApiRoutes api = new ApiRoutes(p.tokens.require(), chats, p.usageImport.require(), origins(p.settings),
+              apiLimits(messaging, p.settings.limits()));
           p.chat.set(new BackendPlan.Chat(service, api));
           context.detail("/ws/chat and /ws over the " + messaging.bus().kind() + " event bus");
         }));
+  }
+
+  static ApiRoutes.Limits apiLimits(BackendPlan.Messaging messaging, LimitSettings limits) {
+    return new ApiRoutes.Limits(messaging.apiLimiter(), limits.apiBurst(), limits.apiPerSecond(),
+        limits.uploadMinBytesPerSecond(), limits.uploadRateWindow());
   }
 
   /** Which browser origins may open the chat socket and call the API. */

@@ -19,6 +19,7 @@ import ai.netra.cache.RedisRateLimiter;
 import ai.netra.chat.ChatLimits;
 import ai.netra.config.DatabaseSettings;
 import ai.netra.config.Environment;
+import ai.netra.config.LimitSettings;
 import ai.netra.config.SettingNames;
 import ai.netra.config.Settings;
 import ai.netra.db.Database;
@@ -102,23 +103,28 @@ final class DependencySteps {
     return Step.critical("redis", "redis").settings(REDIS_URL, SettingNames.startupTimeout("redis")).retry(CONNECT_RETRY)
         .run(context -> {
           if (settings.redisUrl() == null) {
-            p.sharedMessaging.set(local());
+            p.sharedMessaging.set(local(settings));
             context.detail("in-process cache, rate limits and event bus (no REDIS_URL: one instance only)");
             return;
           }
           Redis redis = p.redis.set(p.resources.closeAtShutdown("Redis",
               Redis.connect(settings.redisUrl(), settings.redisKeyPrefix(), context.remaining())));
+          LimitSettings limits = settings.limits();
           p.sharedMessaging.set(new BackendPlan.Messaging(p.resources.closeAtShutdown("Redis event bus", new RedisEventBus(redis)),
               new RedisRateLimiter(redis, ChatLimits.MESSAGES_BURST, ChatLimits.MESSAGES_PER_SECOND,
-                  new LocalRateLimiter(ChatLimits.MESSAGES_BURST, ChatLimits.MESSAGES_PER_SECOND))));
+                  new LocalRateLimiter(ChatLimits.MESSAGES_BURST, ChatLimits.MESSAGES_PER_SECOND)),
+              new RedisRateLimiter(redis, limits.apiBurst(), limits.apiPerSecond(),
+                  new LocalRateLimiter(limits.apiBurst(), limits.apiPerSecond()))));
           p.monitor.register(redis.healthCheck(critical));
           context.detail("Redis at " + redis + ": rate limits and the event bus are shared across instances");
         });
   }
 
   /** This process's own event bus and rate limits: enough for one instance. */
-  static BackendPlan.Messaging local() {
+  static BackendPlan.Messaging local(Settings settings) {
+    LimitSettings limits = settings.limits();
     return new BackendPlan.Messaging(new LocalEventBus(),
-        new LocalRateLimiter(ChatLimits.MESSAGES_BURST, ChatLimits.MESSAGES_PER_SECOND));
+        new LocalRateLimiter(ChatLimits.MESSAGES_BURST, ChatLimits.MESSAGES_PER_SECOND),
+        new LocalRateLimiter(limits.apiBurst(), limits.apiPerSecond()));
   }
 }

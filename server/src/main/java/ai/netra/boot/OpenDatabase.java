@@ -1,6 +1,7 @@
 package ai.netra.boot;
 
 import ai.netra.config.DatabaseSettings;
+import ai.netra.config.LimitSettings;
 import ai.netra.config.PoolSettings;
 import ai.netra.config.Settings;
 import ai.netra.db.Database;
@@ -98,7 +99,7 @@ public final class OpenDatabase implements AutoCloseable {
    */
   public UsageImport usageImport(PriceCatalog catalog) throws SQLException {
     catalog.sync(database.dataSource(Database.IMPORT_STATEMENTS));
-    return UsageSteps.importer(database, catalog);
+    return UsageSteps.importer(database, catalog, LimitSettings.DEFAULT);
   }
 
   public DataSource dataSource() {

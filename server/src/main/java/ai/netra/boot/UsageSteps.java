@@ -1,6 +1,7 @@
 package ai.netra.boot;
 
 import ai.netra.config.Environment;
+import ai.netra.config.LimitSettings;
 import ai.netra.config.Settings;
 import ai.netra.db.Database;
 import ai.netra.startup.DependencyException;
@@ -28,8 +29,9 @@ final class UsageSteps {
   private UsageSteps() { }
 
   /** Uploads into {@code llm_usage}, checked against {@code catalog}: the API's, and netra import's through {@link OpenDatabase}. */
-  static UsageImport importer(Database database, PriceCatalog catalog) {
-    return new UsageImport(new UsageStore(database.dataSource(Database.IMPORT_STATEMENTS)), catalog, Clock.systemUTC());
+  static UsageImport importer(Database database, PriceCatalog catalog, LimitSettings limits) {
+    return new UsageImport(new UsageStore(database.dataSource(Database.IMPORT_STATEMENTS)), catalog, Clock.systemUTC(),
+        UsageImport.Limits.DEFAULT, new UsageImport.Slots(limits.uploadsPerUser(), limits.uploadsAtOnce()));
   }
 
   static List<Step> services(BackendPlan p) {
@@ -53,7 +55,7 @@ final class UsageSteps {
             throw new DependencyException("cannot write the price catalog into model_prices: " + e.getMessage()
                 + " (SQLState " + e.getSQLState() + ")", "check that the database accepts writes", List.of(), e);
           }
-          p.usageImport.set(importer(database.get(), catalog));
+          p.usageImport.set(importer(database.get(), catalog, settings.limits()));
           context.detail(catalog.models().size() + " models, " + catalog.prices().size() + " prices (" + source + "); "
               + (changed == 0 ? "model_prices already up to date" : changed + " rows of model_prices written"));
         }));

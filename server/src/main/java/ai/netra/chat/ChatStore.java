@@ -143,14 +143,30 @@ public interface ChatStore {
   void saveAssistantMessage(UUID threadId, String content);
 
   /** The user's threads, most recently updated first, at most {@code limit}. */
-  List<ThreadSummary> threads(String userId, int limit);
+  default List<ThreadSummary> threads(String userId, int limit) {
+    return threads(userId, null, limit);
+  }
 
   /**
-   * The messages of the user's thread, oldest first.
+   * The user's threads that come after {@code after} (null: from the start) when listed most recently updated
+   * first, at most {@code limit}.
+   */
+  List<ThreadSummary> threads(String userId, ThreadPosition after, int limit);
+
+  /** Where a thread stands in the list of threads, most recently updated first: a page of threads ends there. */
+  record ThreadPosition(Instant updatedAt, UUID id) {
+    public ThreadPosition {
+      java.util.Objects.requireNonNull(updatedAt, "updatedAt");
+      java.util.Objects.requireNonNull(id, "id");
+    }
+  }
+
+  /**
+   * The messages of the user's thread with ids above {@code afterId}, oldest first, at most {@code limit}.
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's
    */
-  List<StoredMessage> messages(String userId, UUID threadId);
+  List<StoredMessage> messages(String userId, UUID threadId, long afterId, int limit);
 
   /**
    * The events of the user's thread with ids above {@code afterEventId}, ascending, at most

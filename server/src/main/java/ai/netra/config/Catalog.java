@@ -1,6 +1,9 @@
 package ai.netra.config;
 
+import static ai.netra.config.SettingNames.AGENT_TOOL_CALLS_PER_TURN;
 import static ai.netra.config.SettingNames.ALLOWED_ORIGINS;
+import static ai.netra.config.SettingNames.API_REQUESTS_BURST;
+import static ai.netra.config.SettingNames.API_REQUESTS_PER_S;
 import static ai.netra.config.SettingNames.BYPASS_STARTUP_VALIDATION;
 import static ai.netra.config.SettingNames.DATABASE_URL;
 import static ai.netra.config.SettingNames.DB_MAX_CONNECTIONS;
@@ -34,6 +37,10 @@ import static ai.netra.config.SettingNames.STARTUP_ALLOW_DEGRADED;
 import static ai.netra.config.SettingNames.STARTUP_SAFETY_MARGIN;
 import static ai.netra.config.SettingNames.STARTUP_TIMEOUT_MULTIPLIER;
 import static ai.netra.config.SettingNames.STARTUP_TOTAL_BUDGET_S;
+import static ai.netra.config.SettingNames.USAGE_UPLOADS_AT_ONCE;
+import static ai.netra.config.SettingNames.USAGE_UPLOADS_PER_USER;
+import static ai.netra.config.SettingNames.USAGE_UPLOAD_MIN_BYTES_PER_S;
+import static ai.netra.config.SettingNames.USAGE_UPLOAD_RATE_WINDOW_S;
 
 import java.util.List;
 import java.util.Optional;
@@ -68,6 +75,13 @@ final class Catalog {
       new Setting(PRICE_CATALOG_FILE, false, "CSV of model prices that replaces or adds to the shipped catalog"),
       new Setting(CHAT_RUNS_PER_USER, false, "answers one user may have in progress at once (2)"),
       new Setting(CHAT_SOCKETS_PER_USER, false, "chat sockets one user may hold open on one instance (20)"),
+      new Setting(AGENT_TOOL_CALLS_PER_TURN, false, "tool calls of one model turn that are run; the rest are refused (8)"),
+      new Setting(API_REQUESTS_BURST, false, "REST requests one user may make at once (60)"),
+      new Setting(API_REQUESTS_PER_S, false, "REST requests one user may make per second after the burst (10)"),
+      new Setting(USAGE_UPLOADS_PER_USER, false, "usage uploads one user may run at once on an instance (1)"),
+      new Setting(USAGE_UPLOADS_AT_ONCE, false, "usage uploads an instance runs at once, all users together (2)"),
+      new Setting(USAGE_UPLOAD_MIN_BYTES_PER_S, false, "slowest rate an upload may arrive at before it is cut off (16384)"),
+      new Setting(USAGE_UPLOAD_RATE_WINDOW_S, false, "seconds over which an upload's rate is measured (10)"),
       new Setting(STARTUP_TOTAL_BUDGET_S, false, "total startup budget in seconds"),
       new Setting(STARTUP_TIMEOUT_MULTIPLIER, false, "environment multiplier over base timeouts"),
       new Setting(STARTUP_SAFETY_MARGIN, false, "safety margin over base timeouts"),

@@ -34,6 +34,13 @@ public final class SettingNames {
   public static final String PRICE_CATALOG_FILE = "PRICE_CATALOG_FILE";
   public static final String CHAT_RUNS_PER_USER = "CHAT_RUNS_PER_USER";
   public static final String CHAT_SOCKETS_PER_USER = "CHAT_SOCKETS_PER_USER";
+  public static final String AGENT_TOOL_CALLS_PER_TURN = "AGENT_TOOL_CALLS_PER_TURN";
+  public static final String API_REQUESTS_BURST = "API_REQUESTS_BURST";
+  public static final String API_REQUESTS_PER_S = "API_REQUESTS_PER_S";
+  public static final String USAGE_UPLOADS_PER_USER = "USAGE_UPLOADS_PER_USER";
+  public static final String USAGE_UPLOADS_AT_ONCE = "USAGE_UPLOADS_AT_ONCE";
+  public static final String USAGE_UPLOAD_MIN_BYTES_PER_S = "USAGE_UPLOAD_MIN_BYTES_PER_S";
+  public static final String USAGE_UPLOAD_RATE_WINDOW_S = "USAGE_UPLOAD_RATE_WINDOW_S";
   public static final String STARTUP_TOTAL_BUDGET_S = "STARTUP_TOTAL_BUDGET_S";
   public static final String STARTUP_TIMEOUT_MULTIPLIER = "STARTUP_TIMEOUT_MULTIPLIER";
   public static final String STARTUP_SAFETY_MARGIN = "STARTUP_SAFETY_MARGIN";

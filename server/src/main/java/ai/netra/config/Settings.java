@@ -1,6 +1,9 @@
 package ai.netra.config;
 
+import static ai.netra.config.SettingNames.AGENT_TOOL_CALLS_PER_TURN;
 import static ai.netra.config.SettingNames.ALLOWED_ORIGINS;
+import static ai.netra.config.SettingNames.API_REQUESTS_BURST;
+import static ai.netra.config.SettingNames.API_REQUESTS_PER_S;
 import static ai.netra.config.SettingNames.BYPASS_STARTUP_VALIDATION;
 import static ai.netra.config.SettingNames.CHAT_RUNS_PER_USER;
 import static ai.netra.config.SettingNames.CHAT_SOCKETS_PER_USER;
@@ -31,6 +34,10 @@ import static ai.netra.config.SettingNames.STARTUP_ALLOW_DEGRADED;
 import static ai.netra.config.SettingNames.STARTUP_SAFETY_MARGIN;
 import static ai.netra.config.SettingNames.STARTUP_TIMEOUT_MULTIPLIER;
 import static ai.netra.config.SettingNames.STARTUP_TOTAL_BUDGET_S;
+import static ai.netra.config.SettingNames.USAGE_UPLOADS_AT_ONCE;
+import static ai.netra.config.SettingNames.USAGE_UPLOADS_PER_USER;
+import static ai.netra.config.SettingNames.USAGE_UPLOAD_MIN_BYTES_PER_S;
+import static ai.netra.config.SettingNames.USAGE_UPLOAD_RATE_WINDOW_S;
 
 import java.net.URI;
 import java.net.URLDecoder;
@@ -68,6 +75,7 @@ public record Settings(
     StartupSettings startup,
     Platform platform,
     ChatSettings chat,
+    LimitSettings limits,
     List<Problem> problems,
     Map<String, String> env) {
 
@@ -259,7 +267,19 @@ public record Settings(
       ChatSettings chat = new ChatSettings(integer(CHAT_RUNS_PER_USER, 2, 1, 100),
           integer(CHAT_SOCKETS_PER_USER, 20, 1, 10_000));
       return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, redisKeyPrefix, jwtSecret, llm,
-          origins, priceCatalogFile, startup, platform, chat, problems, env);
+          origins, priceCatalogFile, startup, platform, chat, limits(), problems, env);
+    }
+
+    private LimitSettings limits() {
+      LimitSettings d = LimitSettings.DEFAULT;
+      return new LimitSettings(
+          integer(AGENT_TOOL_CALLS_PER_TURN, d.toolCallsPerTurn(), 1, 100),
+          integer(API_REQUESTS_BURST, d.apiBurst(), 1, 100_000),
+          integer(API_REQUESTS_PER_S, d.apiPerSecond(), 1, 100_000),
+          integer(USAGE_UPLOADS_PER_USER, d.uploadsPerUser(), 1, 100),
+          integer(USAGE_UPLOADS_AT_ONCE, d.uploadsAtOnce(), 1, 100),
+          integer(USAGE_UPLOAD_MIN_BYTES_PER_S, d.uploadMinBytesPerSecond(), 1, 1 << 30),
+          Duration.ofSeconds(integer(USAGE_UPLOAD_RATE_WINDOW_S, (int) d.uploadRateWindow().toSeconds(), 1, 3600)));
     }
 
     private DatabaseSettings database(boolean deployed) {

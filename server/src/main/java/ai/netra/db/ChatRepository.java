@@ -508,16 +508,26 @@ public final class ChatRepository implements ChatStore {
     }
   }
 
-  /** The user's threads, most recently updated first, at most {@code limit}. */
+  /**
+   * The user's threads after {@code after} (null: from the start), most recently updated first, at most
+   * {@code limit}. The order is total (updated_at, then id), so pages neither skip nor repeat a thread that
+   * was not updated meanwhile.
+   */
   @Override
-  public List<ThreadSummary> threads(String userId, int limit) {
+  public List<ThreadSummary> threads(String userId, ThreadPosition after, int limit) {
     requireUser(userId);
     requireLimit(limit);
     return withConnection("list threads", c -> {
       try (PreparedStatement s = prepare(c, "select id, title, created_at, updated_at, last_event_id from threads"
-          + " where user_id = ? order by updated_at desc, id desc limit ?")) {
-        s.setString(1, userId);
-        s.setInt(2, limit);
+          + " where user_id = ?" + (after == null ? "" : " and (updated_at, id) < (?, ?)")
+          + " order by updated_at desc, id desc limit ?")) {
+        int i = 1;
+        s.setString(i++, userId);
+        if (after != null) {
+          s.setObject(i++, OffsetDateTime.ofInstant(after.updatedAt(), ZoneOffset.UTC));
+          s.setObject(i++, after.id());
+        }
+        s.setInt(i, limit);
         List<ThreadSummary> threads = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
@@ -554,24 +564,33 @@ public final class ChatRepository implements ChatStore {
   }
 
   /**
-   * The messages of the user's thread, oldest first.
+   * The messages of the user's thread with ids above {@code afterId}, oldest first, at most {@code limit}.
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's
    */
   @Override
-  public List<StoredMessage> messages(String userId, UUID threadId) {
+  public List<StoredMessage> messages(String userId, UUID threadId, long afterId, int limit) {
     requireUser(userId);
     requireThread(threadId);
+    requireLimit(limit);
     // One statement: the owner check and the read see the same snapshot, and no row means no thread.
     List<StoredMessage> messages = withConnection("read messages", c -> {
       try (PreparedStatement s = prepare(c, """
           select m.id, m.role, m.content, m.created_at
             from threads t
-            left join messages m on m.thread_id = t.id
+            left join lateral (
+              select id, role, content, created_at
+                from messages
+               where thread_id = t.id and id > ?
+               order by id
+               limit ?
+            ) m on true
            where t.id = ? and t.user_id = ?
            order by m.id""")) {
-        s.setObject(1, threadId);
-        s.setString(2, userId);
+        s.setLong(1, afterId);
+        s.setInt(2, limit);
+        s.setObject(3, threadId);
+        s.setString(4, userId);
         try (ResultSet rs = s.executeQuery()) {
           if (!rs.next()) {
             return null;

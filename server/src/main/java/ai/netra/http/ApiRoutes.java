@@ -4,10 +4,12 @@ import ai.netra.auth.Identity;
 import ai.netra.auth.InvalidTokenException;
 import ai.netra.auth.PresentedToken;
 import ai.netra.auth.Tokens;
+import ai.netra.cache.RateLimiter;
 import ai.netra.chat.ChatStore;
 import ai.netra.chat.ChatStore.StorageException;
 import ai.netra.chat.ChatStore.StoredEvent;
 import ai.netra.chat.ChatStore.StoredMessage;
+import ai.netra.chat.ChatStore.ThreadPosition;
 import ai.netra.chat.ChatStore.ThreadSummary;
 import ai.netra.chat.ThreadNotFoundException;
 import ai.netra.json.Json;
@@ -25,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +40,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -56,10 +58,10 @@ public final class ApiRoutes extends Handler.Abstract {
   // Handler.Abstract (not NonBlocking) declares the blocking invocation type: every request here does JDBC, so
   // Jetty must run it on its own (virtual) thread, never on a selector thread.
 
-  static final int THREADS_DEFAULT_LIMIT = 50;
-  static final int THREADS_MAX_LIMIT = 200;
-  static final int EVENTS_DEFAULT_LIMIT = 500;
-  static final int EVENTS_MAX_LIMIT = 1000;
+  /** Items of a list reply (threads, messages, events) when the caller gives no {@code limit}. */
+  static final int PAGE_DEFAULT_LIMIT = 100;
+  /** The most items one list reply holds; a larger {@code limit} is a 400, so no reply is ever built unbounded. */
+  static final int PAGE_MAX_LIMIT = 500;
   /** Seconds a client should wait before retrying after a storage failure. */
   static final String STORAGE_RETRY_AFTER_S = "2";
   /** Seconds a client should wait before retrying an upload refused because others were running. */
@@ -80,13 +82,30 @@ public final class ApiRoutes extends Handler.Abstract {
   private final ChatStore chats;
   private final UsageImport usage;
   private final OriginPolicy origins;
+  private final Limits limit;
+
+  /**
+   * What one user may ask of the API: {@code burst} requests at once, then {@code perSecond}, counted by
+   * {@code limiter} (Redis's, shared by every instance, or this process's); and uploads that arrive at
+   * {@code uploadMinBytesPerSecond} at least, over every {@code uploadRateWindow}.
+   */
+  public record Limits(RateLimiter limiter, int burst, int perSecond, int uploadMinBytesPerSecond, Duration uploadRateWindow) {
+    public Limits {
+      Objects.requireNonNull(limiter, "limiter");
+      if (burst < 1 || perSecond < 1 || uploadMinBytesPerSecond < 1 || !uploadRateWindow.isPositive()) {
+        throw new IllegalArgumentException("API limits must be positive, were burst " + burst + ", " + perSecond
+            + "/s, uploads at " + uploadMinBytesPerSecond + " bytes/s over " + uploadRateWindow);
+      }
+    }
+  }
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins) {
+  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins, Limits limit) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
     this.usage = Objects.requireNonNull(usage, "usage");
     this.origins = Objects.requireNonNull(origins, "origins");
+    this.limit = Objects.requireNonNull(limit, "limit");
   }
 
   /** The routes; a method here is the handler of a known path. */
@@ -99,7 +118,7 @@ public final class ApiRoutes extends Handler.Abstract {
     }
   }
 
-  /** The API in order: CORS, the route and its method, the token, then the route's answer, or a failure's. */
+  /** The API in order: CORS, the route and its method, the token, the caller's rate, then the route's answer, or a failure's. */
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     String path = Request.getPathInContext(request);
@@ -125,6 +144,12 @@ public final class ApiRoutes extends Handler.Abstract {
     Optional<Identity> identity = authenticate(request, response, callback);
     if (identity.isEmpty()) {
       return true; // answered 401
+    }
+    if (!limit.limiter().tryAcquire("api:" + identity.get().userId())) {
+      // A token refills every 1/perSecond s; a whole second covers every rate the setting allows.
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      return Replies.error(response, callback, 429, "rate_limited", "too many requests; at most " + limit.perSecond()
+          + " a second after a burst of " + limit.burst() + "; retry after the time in Retry-After");
     }
     try {
       return answer(matched, request, response, callback, identity.get());
@@ -184,7 +209,7 @@ public final class ApiRoutes extends Handler.Abstract {
     return switch (matched.route()) {
       case ME -> Replies.json(response, callback, 200, new Me(identity.userId(), identity.expiresAt()));
       case THREADS -> threads(response, callback, identity, query);
-      case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()));
+      case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()), query);
       case EVENTS -> events(response, callback, identity, threadId(matched.threadId()), query);
       case USAGE -> usage(request, response, callback, identity);
     };
@@ -230,31 +255,81 @@ public final class ApiRoutes extends Handler.Abstract {
     return true;
   }
 
+  // Every list is read one item past the page: that item's presence, not a second query, says whether a next page
+  // exists, so next_cursor is null exactly on the last page.
+
   private boolean threads(Response response, Callback callback, Identity identity, Fields query) {
-    int limit = (int) number(query, "limit", THREADS_DEFAULT_LIMIT, 1, THREADS_MAX_LIMIT);
+    int limit = limit(query);
+    ThreadPosition after = query.getValuesOrEmpty("cursor").isEmpty() ? null : ThreadCursor.parse(single(query, "cursor"));
+    List<ThreadSummary> found = chats.threads(identity.userId(), after, limit + 1);
     List<ThreadJson> threads = new ArrayList<>();
-    for (ThreadSummary t : chats.threads(identity.userId(), limit)) {
+    for (ThreadSummary t : found.subList(0, Math.min(limit, found.size()))) {
       threads.add(new ThreadJson(t.id(), t.title(), t.createdAt(), t.updatedAt(), t.lastEventId()));
     }
-    return Replies.json(response, callback, 200, new Threads(threads));
+    ThreadSummary last = found.size() > limit ? found.get(limit - 1) : null;
+    return Replies.json(response, callback, 200,
+        new Threads(threads, last == null ? null : ThreadCursor.of(new ThreadPosition(last.updatedAt(), last.id()))));
   }
 
-  private boolean messages(Response response, Callback callback, Identity identity, UUID threadId) {
+  private boolean messages(Response response, Callback callback, Identity identity, UUID threadId, Fields query) {
+    int limit = limit(query);
+    long after = number(query, "cursor", 0, 0, Long.MAX_VALUE);
+    List<StoredMessage> found = chats.messages(identity.userId(), threadId, after, limit + 1);
     List<MessageJson> messages = new ArrayList<>();
-    for (StoredMessage m : chats.messages(identity.userId(), threadId)) {
+    for (StoredMessage m : found.subList(0, Math.min(limit, found.size()))) {
       messages.add(new MessageJson(m.id(), m.role(), m.content(), m.createdAt()));
     }
-    return Replies.json(response, callback, 200, new Messages(threadId, messages));
+    String next = found.size() > limit ? String.valueOf(found.get(limit - 1).id()) : null;
+    return Replies.json(response, callback, 200, new Messages(threadId, messages, next));
   }
 
   private boolean events(Response response, Callback callback, Identity identity, UUID threadId, Fields query) {
-    long after = number(query, "after", 0, 0, Long.MAX_VALUE);
-    int limit = (int) number(query, "limit", EVENTS_DEFAULT_LIMIT, 1, EVENTS_MAX_LIMIT);
+    if (!query.getValuesOrEmpty("after").isEmpty() && !query.getValuesOrEmpty("cursor").isEmpty()) {
+      throw new BadParameter("cursor", "give after or cursor, not both: they are the same position");
+    }
+    long after = number(query, query.getValuesOrEmpty("cursor").isEmpty() ? "after" : "cursor", 0, 0, Long.MAX_VALUE);
+    int limit = limit(query);
+    List<StoredEvent> found = chats.events(identity.userId(), threadId, after, limit + 1);
     List<EventJson> events = new ArrayList<>();
-    for (StoredEvent e : chats.events(identity.userId(), threadId, after, limit)) {
+    for (StoredEvent e : found.subList(0, Math.min(limit, found.size()))) {
       events.add(new EventJson(e.type(), e.eventId(), e.runId(), e.threadId(), e.timestamp(), payload(e)));
     }
-    return Replies.json(response, callback, 200, new Events(threadId, events));
+    String next = found.size() > limit ? String.valueOf(found.get(limit - 1).eventId()) : null;
+    return Replies.json(response, callback, 200, new Events(threadId, events, next));
+  }
+
+  private static int limit(Fields query) {
+    return (int) number(query, "limit", PAGE_DEFAULT_LIMIT, 1, PAGE_MAX_LIMIT);
+  }
+
+  /**
+   * The opaque cursor of the thread list: where the last thread of a page stands (its update time and id),
+   * base64url so callers pass it back unchanged and do not build it.
+   */
+  static final class ThreadCursor {
+    private ThreadCursor() { }
+
+    static String of(ThreadPosition position) {
+      String text = position.updatedAt() + "|" + position.id();
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static ThreadPosition parse(String cursor) {
+      try {
+        if (cursor.length() > 120) {
+          throw new IllegalArgumentException("too long");
+        }
+        String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        int bar = text.indexOf('|');
+        String id = text.substring(bar + 1);
+        if (bar < 0 || !UUID_TEXT.matcher(id).matches()) {
+          throw new IllegalArgumentException("no id");
+        }
+        return new ThreadPosition(Instant.parse(text.substring(0, bar)), UUID.fromString(id));
+      } catch (RuntimeException e) {
+        throw new BadParameter("cursor", "cursor is not one this API gave: pass next_cursor of the previous page unchanged");
+      }
+    }
   }
 
   /**
@@ -275,7 +350,7 @@ public final class ApiRoutes extends Handler.Abstract {
       return tooLarge(request, response, callback, "too_large", "the upload has " + declared
           + " bytes; one import takes at most " + maxBytes + " bytes; split it into several files");
     }
-    try (InputStream body = Content.Source.asInputStream(request)) {
+    try (InputStream body = new PacedUpload(request, limit.uploadMinBytesPerSecond(), limit.uploadRateWindow())) {
       UsageImport.Imported imported = usage.importFrom(identity.userId(), body, format.get());
       LOG.info("imported {} usage rows for user {}", imported.imported(), identity.userId());
       return Replies.json(response, callback, 200, new UsageImported(imported.imported(), imported.first(), imported.last()));
@@ -289,6 +364,9 @@ public final class ApiRoutes extends Handler.Abstract {
     } catch (ImportBusyException e) {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, BUSY_RETRY_AFTER_S);
       return Replies.error(response, callback, 429, "too_many_imports", e.getMessage());
+    } catch (PacedUpload.TooSlow e) {
+      LOG.info("POST /api/usage for user {} cut off: {}", identity.userId(), e.getMessage());
+      return refuseAndClose(request, response, callback, 408, "upload_too_slow", e.getMessage());
     } catch (IOException e) {
       LOG.info("POST /api/usage for user {}: the upload could not be read: {}", identity.userId(), e.toString());
       return Replies.error(response, callback, 400, "unreadable_upload",
@@ -297,18 +375,26 @@ public final class ApiRoutes extends Handler.Abstract {
   }
 
   /**
-   * 413, and the connection is closed: the rest of the upload is not worth reading. The close waits
+   * 413, and the connection is closed: the rest of the upload is not worth reading. See {@link #refuseAndClose}.
+   */
+  private static boolean tooLarge(Request request, Response response, Callback callback, String code, String message) {
+    return refuseAndClose(request, response, callback, 413, code, message);
+  }
+
+  /**
+   * An upload refused before its end, and the connection closed: the rest is not worth reading. The close waits
    * {@link #LINGER_AFTER_REFUSAL} once the answer is written: closing a socket with upload bytes still
    * unread makes the kernel send a reset, and a reset that overtakes the answer leaves the client with
    * a broken connection instead of the reason.
    */
-  private static boolean tooLarge(Request request, Response response, Callback callback, String code, String message) {
+  private static boolean refuseAndClose(Request request, Response response, Callback callback, int status, String code,
+      String message) {
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
     Scheduler scheduler = request.getComponents().getScheduler();
     Callback lingering = Callback.from(
         () -> scheduler.schedule(callback::succeeded, LINGER_AFTER_REFUSAL.toMillis(), TimeUnit.MILLISECONDS),
         callback::failed);
-    return Replies.error(response, lingering, 413, code, message);
+    return Replies.error(response, lingering, status, code, message);
   }
 
   private static String cut(String s, int max) {
@@ -341,15 +427,19 @@ public final class ApiRoutes extends Handler.Abstract {
     return UUID.fromString(text);
   }
 
-  private static long number(Fields query, String name, long fallback, long min, long max) {
+  private static String single(Fields query, String name) {
     List<String> values = query.getValuesOrEmpty(name);
-    if (values.isEmpty()) {
-      return fallback;
-    }
     if (values.size() > 1) {
       throw new BadParameter(name, name + " is given " + values.size() + " times; give it once");
     }
-    String text = values.get(0).strip();
+    return values.get(0);
+  }
+
+  private static long number(Fields query, String name, long fallback, long min, long max) {
+    if (query.getValuesOrEmpty(name).isEmpty()) {
+      return fallback;
+    }
+    String text = single(query, name).strip();
     String range = max == Long.MAX_VALUE ? "a whole number of at least " + min : "a whole number from " + min + " to " + max;
     if (!DIGITS.matcher(text).matches()) {
       throw new BadParameter(name, name + " must be " + range);
@@ -377,15 +467,17 @@ public final class ApiRoutes extends Handler.Abstract {
 
   record UsageImported(int imported, Instant first, Instant last) { }
 
-  record Threads(List<ThreadJson> threads) { }
+  // next_cursor is written even when null: null is how a client knows it has the last page.
+
+  record Threads(List<ThreadJson> threads, String nextCursor) { }
 
   record ThreadJson(UUID id, String title, Instant createdAt, Instant updatedAt, long lastEventId) { }
 
-  record Messages(UUID threadId, List<MessageJson> messages) { }
+  record Messages(UUID threadId, List<MessageJson> messages, String nextCursor) { }
 
   record MessageJson(long id, String role, String content, Instant createdAt) { }
 
-  record Events(UUID threadId, List<EventJson> events) { }
+  record Events(UUID threadId, List<EventJson> events, String nextCursor) { }
 
   record EventJson(String type, long eventId, UUID runId, UUID threadId, Instant timestamp, JsonNode payload) { }
 }

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
 
@@ -42,7 +43,8 @@ import java.util.regex.Pattern;
  * {@link Limits#maxBytes()} bytes, never read or held whole: by default 20 MiB and 200,000 rows.
  * Until the single COPY, the valid rows are held as COPY data: about the size of the upload plus
  * the user id on every row, at most ~40 MB; with at most {@value #IMPORTS_AT_ONCE} imports at once
- * per process, imports stay well inside a 512 MiB instance. 20 MB is about 200,000 CSV rows, two
+ * per process by default, imports stay well inside a 512 MiB instance. Each user has slots of their
+ * own ({@link Slots#perUser()}, one by default), so one user cannot hold every slot of an instance. 20 MB is about 200,000 CSV rows, two
  * months of a team making a call every 30 seconds; larger histories are imported in several files.
  */
 public final class UsageImport {
@@ -53,8 +55,10 @@ public final class UsageImport {
   public static final int MAX_ROWS = 200_000;
   /** How many problems a refusal lists; all are counted. */
   public static final int LISTED_PROBLEMS = 100;
-  /** Imports running at once in this process; more are refused with {@link ImportBusyException}. */
+  /** Imports running at once in this process by default; more are refused with {@link ImportBusyException}. */
   public static final int IMPORTS_AT_ONCE = 2;
+  /** Imports one user may have running at once in this process by default. */
+  public static final int IMPORTS_PER_USER = 1;
   static final String COLUMN_LIST =
       "occurred_at, provider, model, feature, prompt_tokens, completion_tokens, latency_ms?, prompt_hash?, status?";
   static final List<String> REQUIRED = List.of("occurred_at", "provider", "model", "feature", "prompt_tokens",
@@ -91,6 +95,18 @@ public final class UsageImport {
     }
   }
 
+  /** How many imports run at once: {@code perUser} of one user's, {@code atOnce} of everyone's. */
+  public record Slots(int perUser, int atOnce) {
+    /** {@link UsageImport#IMPORTS_PER_USER} and {@link UsageImport#IMPORTS_AT_ONCE}. */
+    public static final Slots DEFAULT = new Slots(IMPORTS_PER_USER, IMPORTS_AT_ONCE);
+
+    public Slots {
+      if (perUser < 1 || atOnce < 1) {
+        throw new IllegalArgumentException("import slots must be positive, not " + perUser + " per user, " + atOnce + " at once");
+      }
+    }
+  }
+
   /** What an import stored: how many rows, and the times of the earliest and latest. */
   public record Imported(int imported, Instant first, Instant last) { }
 
@@ -98,17 +114,26 @@ public final class UsageImport {
   private final PriceCatalog catalog;
   private final Clock clock;
   private final Limits limits;
-  private final Semaphore running = new Semaphore(IMPORTS_AT_ONCE);
+  private final Slots slots;
+  private final Semaphore running;
+  /** Imports running per user; a user with none has no entry. */
+  private final Map<String, Integer> runningByUser = new ConcurrentHashMap<>();
 
   public UsageImport(UsageStore store, PriceCatalog catalog, Clock clock) {
     this(store, catalog, clock, Limits.DEFAULT);
   }
 
   public UsageImport(UsageStore store, PriceCatalog catalog, Clock clock, Limits limits) {
+    this(store, catalog, clock, limits, Slots.DEFAULT);
+  }
+
+  public UsageImport(UsageStore store, PriceCatalog catalog, Clock clock, Limits limits, Slots slots) {
     this.store = Objects.requireNonNull(store, "store");
     this.catalog = Objects.requireNonNull(catalog, "catalog");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.slots = Objects.requireNonNull(slots, "slots");
+    this.running = new Semaphore(slots.atOnce());
   }
 
   public Limits limits() {
@@ -121,7 +146,8 @@ public final class UsageImport {
    *
    * @throws ImportRejectedException when any row (or the header) is bad; nothing is stored
    * @throws ImportTooLargeException as soon as the upload passes a hard limit; nothing is stored
-   * @throws ImportBusyException when {@value #IMPORTS_AT_ONCE} imports are already running here
+   * @throws ImportBusyException when the user already runs {@link Slots#perUser()} imports here, or the instance
+   *     {@link Slots#atOnce()}
    * @throws UsageStorageException when the database fails; nothing is stored
    * @throws IOException when the upload cannot be read (the client went away, a file is unreadable)
    * @throws IllegalArgumentException for a blank user id
@@ -132,9 +158,7 @@ public final class UsageImport {
     }
     Objects.requireNonNull(upload, "upload");
     Objects.requireNonNull(format, "format");
-    if (!running.tryAcquire()) {
-      throw new ImportBusyException("already " + IMPORTS_AT_ONCE + " imports running on this instance; retry in a few seconds");
-    }
+    takeSlot(userId);
     try {
       UsageBatch batch = new UsageBatch(userId);
       Problems problems = new Problems();
@@ -145,7 +169,25 @@ public final class UsageImport {
       int stored = store.insert(batch);
       return new Imported(stored, batch.first(), batch.last());
     } finally {
+      runningByUser.computeIfPresent(userId, (user, n) -> n <= 1 ? null : n - 1);
       running.release();
+    }
+  }
+
+  private void takeSlot(String userId) {
+    boolean[] taken = new boolean[1];
+    runningByUser.compute(userId, (user, n) -> {
+      int now = n == null ? 0 : n;
+      taken[0] = now < slots.perUser();
+      return taken[0] ? now + 1 : n;
+    });
+    if (!taken[0]) {
+      throw new ImportBusyException("you already have " + slots.perUser() + (slots.perUser() == 1 ? " upload" : " uploads")
+          + " running; send the next one when it has finished");
+    }
+    if (!running.tryAcquire()) {
+      runningByUser.computeIfPresent(userId, (user, n) -> n <= 1 ? null : n - 1);
+      throw new ImportBusyException("already " + slots.atOnce() + " imports running on this instance; retry in a few seconds");
     }
   }
 

@@ -95,6 +95,41 @@ class AgentLlmIT {
     }
   }
 
+  /** One model turn asking for 20 tools ran all 20: the run's work had no bound per turn. */
+  @Test
+  void aTurnOfTwentyToolCallsRunsTheFirstEightAndTellsTheModelTheRestWereRefused() throws Exception {
+    String from = LocalDate.now(ZoneOffset.UTC).minusDays(6).toString();
+    try (FakeOpenAiServer llm = new FakeOpenAiServer()) {
+      FakeOpenAiServer.Stream twenty = stream().role();
+      for (int i = 0; i < 20; i++) {
+        twenty.toolCall(i, "call_" + i, "usage_summary").arguments(i, "{\"from\": \"" + from + "\"}");
+      }
+      llm.reply(twenty.finish("tool_calls").done(),
+          stream().role().content("Answered with the first eight.").finish("stop").done());
+      try (ServiceProcess service = ServiceProcess.start(env(llm))) {
+        service.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));
+
+        List<JsonNode> events = ask(service, "how much did I spend this week?", "agent_completed");
+
+        assertThat(ofType(events, "tool_executing")).as("tools run").hasSize(8);
+        assertThat(ofType(events, "tool_completed")).hasSize(8);
+        assertThat(events.toString()).as("the user sees why").contains("the other 12 refused");
+        assertThat(events.getLast().path("payload").path("answer").asText()).isEqualTo("Answered with the first eight.");
+        JsonNode messages = llm.chatRequests().get(1).json().path("messages");
+        List<JsonNode> results = new java.util.ArrayList<>();
+        messages.forEach(m -> {
+          if (m.path("role").asText().equals("tool")) {
+            results.add(m);
+          }
+        });
+        assertThat(results).as("a result for each of the 20 calls").hasSize(20);
+        assertThat(results.get(19).path("tool_call_id").asText()).isEqualTo("call_19");
+        assertThat(results.get(19).path("content").asText()).contains("refused: at most 8 tool calls are run per turn");
+        assertThat(results.get(0).path("content").asText()).contains("\"requests\":0");
+      }
+    }
+  }
+
   @Test
   void anLlmThatGivesUpHandsTheQuestionToTheOfflineModelWhenAllowed() throws Exception {
     try (FakeOpenAiServer llm = new FakeOpenAiServer()) {

@@ -180,6 +180,42 @@ class SupervisorTest {
     assertThat(answer).isNotNull();
   }
 
+  /** A model that asked for 20 tools in one turn got all 20 run: one user's question could fan out without bound. */
+  @Test
+  void aTurnAskingForTwentyToolCallsGetsTheFirstEightRunAndTheRestRefusedInWords() throws Exception {
+    AddTool add = new AddTool();
+    List<Message> secondTurn = new ArrayList<>();
+    ToolCall[] twenty = new ToolCall[20];
+    for (int i = 0; i < twenty.length; i++) {
+      twenty[i] = new ToolCall("c" + i, "add", "{\"a\": " + i + ", \"b\": 1}");
+    }
+    Scripted model = new Scripted(List.of(m -> calls(twenty), m -> {
+      secondTurn.addAll(m);
+      return text("done with what I got");
+    }));
+    RecordingRun run = new RecordingRun();
+
+    Agent.Answer answer = new Supervisor(model, null, new ToolRegistry(List.of(add)), CLOCK, 6, Duration.ofSeconds(10), 8)
+        .answer("q", run);
+
+    assertThat(add.calls.get()).as("tool calls run").isEqualTo(8);
+    assertThat(run.types.stream().filter("tool_executing"::equals).count()).isEqualTo(8);
+    List<Message> results = secondTurn.stream().filter(x -> x.role() == Message.Role.TOOL).toList();
+    assertThat(results).as("every call of the turn is answered to the model, in order").hasSize(20);
+    assertThat(results.subList(0, 8)).allSatisfy(r -> assertThat(r.content()).contains("\"sum\""));
+    assertThat(results.subList(8, 20)).allSatisfy(r -> assertThat(r.content())
+        .contains("refused: at most 8 tool calls are run per turn and this turn asked for 20"));
+    assertThat(run.payloads.toString()).as("the user is told too")
+        .contains("asked for 20 tool calls at once; the first 8 are run and the other 12 refused");
+    assertThat(answer.text()).isEqualTo("done with what I got");
+  }
+
+  @Test
+  void aTurnMustBeAllowedAtLeastOneToolCall() {
+    assertThatThrownBy(() -> new Supervisor(new Scripted(List.of(m -> text("x"))), null, new ToolRegistry(List.of()), CLOCK,
+        6, Duration.ofSeconds(10), 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+  }
+
   @Test
   void aStoppedRunEndsAtTheNextStep() throws Exception {
     AddTool add = new AddTool();

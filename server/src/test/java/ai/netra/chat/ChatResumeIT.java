@@ -110,11 +110,15 @@ class ChatResumeIT {
   }
 
   private static List<JsonNode> events(ServiceProcess service, String token, String threadId) throws Exception {
-    var response = service.send(HttpRequest.newBuilder(service.uri("/api/threads/" + threadId + "/events?limit=1000"))
-        .header("Authorization", "Bearer " + token).timeout(WAIT).GET().build());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     List<JsonNode> events = new ArrayList<>();
-    ServiceProcess.parse(response.body()).path("events").forEach(events::add);
+    for (String cursor = "0"; cursor != null; ) { // every page: a page holds at most 500
+      var response = service.send(HttpRequest.newBuilder(service.uri("/api/threads/" + threadId + "/events?limit=500&after="
+          + cursor)).header("Authorization", "Bearer " + token).timeout(WAIT).GET().build());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      JsonNode page = ServiceProcess.parse(response.body());
+      page.path("events").forEach(events::add);
+      cursor = page.path("next_cursor").isNull() ? null : page.path("next_cursor").asText();
+    }
     return events;
   }
 }

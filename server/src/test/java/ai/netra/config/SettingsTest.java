@@ -20,6 +20,22 @@ class SettingsTest {
   }
 
   @Test
+  void limitsHaveSafeDefaultsAndBadValuesAreNamedAllAtOnce() {
+    assertThat(Settings.read(Map.of()).limits()).isEqualTo(LimitSettings.DEFAULT);
+    assertThat(LimitSettings.DEFAULT).isEqualTo(new LimitSettings(8, 60, 10, 1, 2, 16_384, java.time.Duration.ofSeconds(10)));
+    Settings set = Settings.read(Map.of("AGENT_TOOL_CALLS_PER_TURN", "3", "API_REQUESTS_BURST", "5", "API_REQUESTS_PER_S", "1",
+        "USAGE_UPLOADS_PER_USER", "2", "USAGE_UPLOADS_AT_ONCE", "4", "USAGE_UPLOAD_MIN_BYTES_PER_S", "1000",
+        "USAGE_UPLOAD_RATE_WINDOW_S", "2"));
+    assertThat(set.problems()).isEmpty();
+    assertThat(set.limits()).isEqualTo(new LimitSettings(3, 5, 1, 2, 4, 1000, java.time.Duration.ofSeconds(2)));
+    Settings bad = Settings.read(Map.of("AGENT_TOOL_CALLS_PER_TURN", "0", "API_REQUESTS_PER_S", "fast",
+        "USAGE_UPLOAD_RATE_WINDOW_S", "-1"));
+    assertThat(bad.problems()).flatExtracting(Settings.Problem::settings)
+        .containsExactlyInAnyOrder("AGENT_TOOL_CALLS_PER_TURN", "API_REQUESTS_PER_S", "USAGE_UPLOAD_RATE_WINDOW_S");
+    assertThat(bad.limits()).as("each bad one falls back to its default").isEqualTo(LimitSettings.DEFAULT);
+  }
+
+  @Test
   void productionWithNothingSetNamesEveryMissingSettingAtOnce() {
     Settings s = Settings.read(Map.of("NETRA_ENV", "production"));
     List<String> named = s.problems().stream().flatMap(p -> p.settings().stream()).toList();

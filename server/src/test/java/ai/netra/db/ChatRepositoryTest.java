@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.netra.chat.ChatStore;
 import ai.netra.chat.ChatStore.SavedMessage;
 import ai.netra.chat.ChatStore.StoredEvent;
 import ai.netra.chat.ChatStore.StoredMessage;
@@ -104,7 +105,7 @@ class ChatRepositoryTest {
         .doesNotContain("\n", "\r", "\t", "  ");
     assertThat(thread.lastEventId()).isZero();
     assertThat(thread.createdAt()).isCloseTo(Instant.now(), within60s());
-    assertThat(chat.messages(alice, saved.threadId()))
+    assertThat(chat.messages(alice, saved.threadId(), 0, 1000))
         .singleElement()
         .satisfies(m -> {
           assertThat(m.id()).isEqualTo(saved.messageId());
@@ -132,7 +133,7 @@ class ChatRepositoryTest {
     assertThat(second.threadId()).isEqualTo(first.threadId());
     assertThat(second.newThread()).isFalse();
     assertThat(second.messageId()).isGreaterThan(first.messageId());
-    assertThat(chat.messages(alice, first.threadId()))
+    assertThat(chat.messages(alice, first.threadId(), 0, 1000))
         .extracting(StoredMessage::role, StoredMessage::content)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("user", "first"),
@@ -157,7 +158,7 @@ class ChatRepositoryTest {
     for (UUID id : List.of(aliceThread, missing)) {
       List<Runnable> attempts = List.of(
           () -> chat.saveUserMessage(mallory, id, "let me in"),
-          () -> chat.messages(mallory, id),
+          () -> chat.messages(mallory, id, 0, 1000),
           () -> chat.events(mallory, id, 0, 100),
           () -> chat.thread(mallory, id),
           () -> chat.startRun(mallory, id));
@@ -170,7 +171,7 @@ class ChatRepositoryTest {
     }
     assertThat(chat.threads(mallory, 100)).isEmpty();
     // Nothing was written by the refused attempts.
-    assertThat(chat.messages(alice, aliceThread)).extracting(StoredMessage::content).containsExactly("alice's secret plan");
+    assertThat(chat.messages(alice, aliceThread, 0, 1000)).extracting(StoredMessage::content).containsExactly("alice's secret plan");
     assertThat(count("select count(*) from messages where content = 'let me in'")).isZero();
     assertThat(count("select count(*) from agent_runs where user_id = '" + mallory + "'")).isZero();
     assertThat(count("select count(*) from users where id = '" + mallory + "'")).isZero();
@@ -333,6 +334,35 @@ class ChatRepositoryTest {
   }
 
   @Test
+  void threadsAndMessagesComeInPagesThatNeitherSkipNorRepeat() throws Exception {
+    String erin = user();
+    UUID busy = chat.saveUserMessage(erin, null, "m0").threadId();
+    for (int i = 1; i < 7; i++) {
+      chat.saveUserMessage(erin, null, "thread " + i);
+      chat.saveUserMessage(erin, busy, "m" + i);
+    }
+    List<UUID> paged = new java.util.ArrayList<>();
+    ChatStore.ThreadPosition after = null;
+    for (List<ThreadSummary> page; !(page = chat.threads(erin, after, 3)).isEmpty(); ) {
+      assertThat(page).hasSizeLessThanOrEqualTo(3);
+      page.forEach(t -> paged.add(t.id()));
+      ThreadSummary last = page.getLast();
+      after = new ChatStore.ThreadPosition(last.updatedAt(), last.id());
+    }
+    assertThat(paged).as("pages of 3").containsExactlyElementsOf(chat.threads(erin, 100).stream().map(ThreadSummary::id).toList())
+        .hasSize(7).doesNotHaveDuplicates();
+
+    List<String> contents = new java.util.ArrayList<>();
+    long afterId = 0;
+    for (List<StoredMessage> page; !(page = chat.messages(erin, busy, afterId, 3)).isEmpty(); ) {
+      page.forEach(m -> contents.add(m.content()));
+      afterId = page.getLast().id();
+    }
+    assertThat(contents).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6");
+    assertThatThrownBy(() -> chat.messages(erin, busy, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void threadsAreTheUsersOwnNewestFirst() throws Exception {
     String carol = user();
     String dave = user();
@@ -363,7 +393,7 @@ class ChatRepositoryTest {
 
     String longest = "y".repeat(ChatRepository.MAX_CONTENT_CHARS);
     SavedMessage saved = chat.saveUserMessage(alice, null, longest);
-    assertThat(chat.messages(alice, saved.threadId())).singleElement()
+    assertThat(chat.messages(alice, saved.threadId(), 0, 1000)).singleElement()
         .extracting(StoredMessage::content).isEqualTo(longest);
     assertThat(chat.thread(alice, saved.threadId()).title()).hasSize(ChatRepository.TITLE_CHARS);
 

@@ -75,7 +75,7 @@ class RunLifecycleTest {
     assertThat(run.started().eventId()).as("the first event of a new thread").isEqualTo(1);
     assertThat(run.started().type()).isEqualTo("agent_started");
     assertThat(run.started().payloadJson()).contains("\"message_id\": " + run.message().messageId());
-    assertThat(chat.messages(alice, run.message().threadId())).hasSize(1);
+    assertThat(chat.messages(alice, run.message().threadId(), 0, 1000)).hasSize(1);
     assertThat(status(run.runId())).isEqualTo("running|instance-a");
   }
 
@@ -139,7 +139,7 @@ class RunLifecycleTest {
     assertThat(again).as("a second end").isEmpty();
     assertThat(chat.events(dave, run.message().threadId(), 0, 10)).extracting(StoredEvent::type)
         .containsExactly("agent_started", "agent_completed");
-    assertThat(chat.messages(dave, run.message().threadId())).extracting(m -> m.role()).containsExactly("user", "assistant");
+    assertThat(chat.messages(dave, run.message().threadId(), 0, 1000)).extracting(m -> m.role()).containsExactly("user", "assistant");
     assertThat(status(run.runId())).isEqualTo("completed|instance-a");
     assertThatThrownBy(() -> chat.endRun(UUID.randomUUID(), "completed", null, "x", Instant.now(), "{}", null))
         .isInstanceOf(IllegalArgumentException.class);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
+import ai.netra.cache.LocalRateLimiter;
 import ai.netra.config.Settings;
 import ai.netra.db.ChatRepository;
 import ai.netra.db.Migrations;
@@ -60,6 +61,9 @@ class ApiRoutesTest {
   /** Limits of the server that takes only small uploads. */
   private static final int SMALL_UPLOAD_BYTES = 64 * 1024;
   private static final int SMALL_UPLOAD_ROWS = 50;
+  /** The rate limit is ApiLimitsIT's subject; here it never gets in the way. */
+  private static final ApiRoutes.Limits UNLIMITED = new ApiRoutes.Limits(new LocalRateLimiter(100_000, 100_000), 100_000,
+      100_000, 1, Duration.ofSeconds(30));
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private HikariDataSource dataSource;
@@ -84,15 +88,15 @@ class ApiRoutesTest {
 
     PriceCatalog prices = PriceCatalog.bundled();
     UsageImport usage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC());
-    server = serve(new ApiRoutes(tokens, chats, usage, new OriginPolicy(ORIGINS, false)));
+    server = serve(new ApiRoutes(tokens, chats, usage, new OriginPolicy(ORIGINS, false), UNLIMITED));
     base = "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     UsageImport brokenUsage = new UsageImport(new UsageStore(failingDataSource()), prices, Clock.systemUTC());
     brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource(), Clock.systemUTC()), brokenUsage,
-        new OriginPolicy(ORIGINS, false)));
+        new OriginPolicy(ORIGINS, false), UNLIMITED));
     brokenBase = "http://127.0.0.1:" + ((ServerConnector) brokenStorageServer.getConnectors()[0]).getLocalPort();
     UsageImport smallUsage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC(),
         new UsageImport.Limits(SMALL_UPLOAD_BYTES, SMALL_UPLOAD_ROWS));
-    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new OriginPolicy(ORIGINS, false)));
+    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new OriginPolicy(ORIGINS, false), UNLIMITED));
     smallBase = "http://127.0.0.1:" + ((ServerConnector) smallUploadsServer.getConnectors()[0]).getLocalPort();
   }
 
@@ -413,17 +417,70 @@ class ApiRoutesTest {
     String events = "/api/threads/" + thread + "/events";
 
     assertThat(body(get("/api/threads?limit=1", token)).path("threads")).hasSize(1);
-    assertThat(body(get("/api/threads?limit=200", token)).path("threads")).hasSize(3);
+    assertThat(body(get("/api/threads?limit=500", token)).path("threads")).hasSize(3);
     assertThat(body(get("/api/threads", token)).path("threads")).hasSize(3);
     assertError(get("/api/threads?limit=0", token), 400, "bad_request");
-    assertError(get("/api/threads?limit=201", token), 400, "bad_request");
-    assertThat(JSON.readTree(get("/api/threads?limit=201", token).body()).path("error").path("message").asText())
-        .contains("1 to 200");
+    assertError(get("/api/threads?limit=501", token), 400, "bad_request");
+    assertThat(JSON.readTree(get("/api/threads?limit=501", token).body()).path("error").path("message").asText())
+        .contains("1 to 500");
 
     assertThat(body(get(events + "?limit=2", token)).path("events")).hasSize(2);
-    assertThat(body(get(events + "?limit=1000", token)).path("events")).hasSize(3);
+    assertThat(body(get(events + "?limit=500", token)).path("events")).hasSize(3);
     assertError(get(events + "?limit=0", token), 400, "bad_request");
-    assertError(get(events + "?limit=1001", token), 400, "bad_request");
+    assertError(get(events + "?limit=501", token), 400, "bad_request");
+    String messages = "/api/threads/" + thread + "/messages";
+    assertThat(body(get(messages + "?limit=500", token)).path("messages")).hasSize(1);
+    assertError(get(messages + "?limit=501", token), 400, "bad_request");
+  }
+
+  /** A long thread came back whole in one reply: its size had no bound. */
+  @Test
+  void everyListComesInPagesWithANextCursorThatIsNullOnTheLastPage() throws Exception {
+    String alice = user();
+    String token = token(alice);
+    UUID thread = chats.saveUserMessage(alice, null, "m0").threadId();
+    for (int i = 1; i < 5; i++) {
+      chats.saveUserMessage(alice, thread, "m" + i);
+      chats.saveUserMessage(alice, null, "other " + i);
+      chats.appendEvent(thread, null, "agent_thinking", Instant.now(), "{\"n\": " + i + "}");
+    }
+    chats.appendEvent(thread, null, "agent_thinking", Instant.now(), "{\"n\": 5}");
+
+    List<String> contents = new ArrayList<>();
+    List<String> cursors = new ArrayList<>();
+    String cursor = null;
+    do {
+      JsonNode page = body(get("/api/threads/" + thread + "/messages?limit=2" + (cursor == null ? "" : "&cursor=" + cursor), token));
+      assertThat(page.has("next_cursor")).as("next_cursor is always there").isTrue();
+      assertThat(page.path("messages").size()).isBetween(1, 2);
+      contents.addAll(texts(page.path("messages"), "content"));
+      cursor = page.path("next_cursor").isNull() ? null : page.path("next_cursor").asText();
+      cursors.add(cursor);
+    } while (cursor != null);
+    assertThat(contents).containsExactly("m0", "m1", "m2", "m3", "m4");
+    assertThat(cursors).as("2 + 2 + 1, the last page's cursor null").hasSize(3).endsWith((String) null);
+
+    List<String> eventIds = new ArrayList<>();
+    JsonNode page = body(get("/api/threads/" + thread + "/events?after=0&limit=3", token));
+    eventIds.addAll(texts(page.path("events"), "event_id"));
+    page = body(get("/api/threads/" + thread + "/events?cursor=" + page.path("next_cursor").asText() + "&limit=3", token));
+    eventIds.addAll(texts(page.path("events"), "event_id"));
+    assertThat(eventIds).containsExactly("1", "2", "3", "4", "5");
+    assertThat(page.path("next_cursor").isNull()).isTrue();
+    assertError(get("/api/threads/" + thread + "/events?after=1&cursor=1", token), 400, "bad_request");
+
+    List<String> threadIds = new ArrayList<>();
+    cursor = null;
+    do {
+      page = body(get("/api/threads?limit=2" + (cursor == null ? "" : "&cursor=" + cursor), token));
+      threadIds.addAll(texts(page.path("threads"), "id"));
+      cursor = page.path("next_cursor").isNull() ? null : page.path("next_cursor").asText();
+    } while (cursor != null);
+    assertThat(threadIds).hasSize(5).doesNotHaveDuplicates()
+        .containsExactlyElementsOf(texts(body(get("/api/threads", token)).path("threads"), "id"));
+    HttpResponse<String> forged = get("/api/threads?cursor=not-a-cursor", token);
+    assertError(forged, 400, "bad_request");
+    assertThat(JSON.readTree(forged.body()).path("parameter").asText()).isEqualTo("cursor");
   }
 
   @Test
