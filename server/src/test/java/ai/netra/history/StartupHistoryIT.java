@@ -6,6 +6,11 @@ import static org.awaitility.Awaitility.await;
 import ai.netra.testing.ServiceProcess;
 import ai.netra.testing.TestDependencies;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -27,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class StartupHistoryIT {
 
   private static final Duration START = Duration.ofSeconds(90);
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static String databaseUrl;
   /** The JSON log lines of the two starts that are kept, as the service printed them. */
   private static final List<String> reportLines = new ArrayList<>();
@@ -88,6 +94,86 @@ class StartupHistoryIT {
       assertThat(database.has("start_ms") && database.has("end_ms") && database.has("error_kind")).isTrue();
       assertThat(report.path("resources").path("cpus").asDouble()).isPositive();
       assertThat(report.path("started_at").asText()).isNotBlank();
+    }
+  }
+
+  /** The "done when": the table and an export of the service's own log lines give the same statistics. */
+  @Test
+  void historyReadsTheSameStatisticsFromTheTableAndFromACloudLoggingExport() throws Exception {
+    ArrayNode entries = JSON.createArrayNode();
+    for (String line : reportLines) {
+      ObjectNode payload = (ObjectNode) JSON.readTree(line);
+      String time = payload.remove("time").asText();
+      String severity = payload.remove("severity").asText();
+      ObjectNode entry = entries.addObject();
+      entry.put("insertId", "id-" + entries.size());
+      entry.set("jsonPayload", payload);
+      entry.putObject("resource").put("type", "cloud_run_revision").putObject("labels")
+          .put("revision_name", payload.path("revision").asText()).put("service_name", "netra");
+      entry.put("severity", severity);
+      entry.put("timestamp", time);
+      entry.put("logName", "projects/p/logs/run.googleapis.com%2Fstdout");
+    }
+    Path export = Files.createTempFile("netra-logging-export", ".json");
+    Files.writeString(export, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(entries));
+    Path lines = Files.createTempFile("netra-log-lines", ".jsonl");
+    Files.writeString(lines, "{\"severity\":\"INFO\",\"message\":\"listening\"}\n" + String.join("\n", reportLines) + "\n");
+
+    JsonNode fromTable = history(Map.of("DATABASE_URL", databaseUrl), "--json");
+    JsonNode fromExport = history(Map.of(), export.toString(), "--json");
+    JsonNode fromLines = history(Map.of(), lines.toString(), "--json");
+
+    JsonNode stats = fromTable.path("stats");
+    assertThat(stats.path("starts").asInt()).as("starts in the table").isEqualTo(2);
+    assertThat(stats.path("ready").path("count").asInt()).isEqualTo(2);
+    JsonNode database = null;
+    for (JsonNode step : stats.path("steps")) {
+      if (step.path("step").asText().equals("database")) {
+        database = step;
+      }
+    }
+    assertThat(database).as("per-step statistics of the database step").isNotNull();
+    assertThat(database.path("took").path("count").asInt()).isEqualTo(2);
+    assertThat(database.path("took").path("p99").asLong()).isEqualTo(database.path("took").path("max").asLong());
+    assertThat(stats.path("revisions")).hasSize(2);
+    assertThat(fromExport.path("stats")).as("the export gives the table's statistics").isEqualTo(stats);
+    assertThat(fromLines.path("stats")).as("the service's JSON log lines give the table's statistics").isEqualTo(stats);
+
+    JsonNode one = history(Map.of(), export.toString(), "--json", "--revision", "netra-00002-def");
+    assertThat(one.path("stats").path("starts").asInt()).as("--revision").isEqualTo(1);
+    JsonNode none = history(Map.of("DATABASE_URL", databaseUrl), "--json", "--since", "2999-01-01");
+    assertThat(none.path("stats").path("starts").asInt()).as("--since").isZero();
+  }
+
+  @Test
+  void historyPrintsPercentilesFailuresAndTheTrendByRevision() {
+    try (ServiceProcess run = ServiceProcess.start(Map.of("DATABASE_URL", databaseUrl), "history")) {
+      assertThat(run.awaitExit(Duration.ofSeconds(60))).as("exit code; output:\n%s", run.outputText()).isZero();
+      assertThat(run.outputText()).contains("2 starts (0 failed)", "JVM start to READY", "DATABASE / database",
+          "netra-00001-abc", "netra-00002-def", "p99");
+    }
+  }
+
+  @Test
+  void aFileThatIsNotAnExportIsRefusedWithExit2() throws Exception {
+    Path bad = Files.createTempFile("netra-not-export", ".json");
+    Files.writeString(bad, "this is not json");
+    try (ServiceProcess run = ServiceProcess.start(Map.of(), "history", bad.toString())) {
+      assertThat(run.awaitExit(Duration.ofSeconds(60))).as("exit code; output:\n%s", run.outputText()).isEqualTo(2);
+      assertThat(run.outputText()).contains("is not a Cloud Logging export");
+    }
+  }
+
+  private static JsonNode history(Map<String, String> env, String... args) throws Exception {
+    String[] command = new String[args.length + 1];
+    command[0] = "history";
+    System.arraycopy(args, 0, command, 1, args.length);
+    try (ServiceProcess run = ServiceProcess.start(env, command)) {
+      assertThat(run.awaitExit(Duration.ofSeconds(60))).as("exit code; output:\n%s", run.outputText()).isZero();
+      List<String> out = run.output();
+      int first = out.indexOf("{");
+      assertThat(first).as("a JSON object in:\n%s", run.outputText()).isNotNegative();
+      return JSON.readTree(String.join("\n", out.subList(first, out.size())));
     }
   }
 
