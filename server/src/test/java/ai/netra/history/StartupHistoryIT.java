@@ -36,6 +36,8 @@ class StartupHistoryIT {
   private static String databaseUrl;
   /** The JSON log lines of the two starts that are kept, as the service printed them. */
   private static final List<String> reportLines = new ArrayList<>();
+  /** What the second start's /health/startup/history answered once it had read the table. */
+  private static JsonNode historyBody;
 
   @BeforeAll
   static void twoStartsAgainstOneDatabase() {
@@ -48,6 +50,10 @@ class StartupHistoryIT {
         await("the start's report line").atMost(Duration.ofSeconds(10)).until(() -> reportLine(service) != null);
         reportLines.add(reportLine(service));
         await("the start's row").atMost(Duration.ofSeconds(10)).until(() -> rows() == before + 1);
+        await("the history read back").atMost(Duration.ofSeconds(10)).until(() -> {
+          historyBody = service.json("/health/startup/history");
+          return historyBody.path("loaded").asBoolean() && historyBody.path("starts").size() == before + 1;
+        });
         service.terminate();
         assertThat(service.awaitExit(Duration.ofSeconds(15))).as("exit code after SIGTERM").isZero();
       }
@@ -95,6 +101,26 @@ class StartupHistoryIT {
       assertThat(report.path("resources").path("cpus").asDouble()).isPositive();
       assertThat(report.path("started_at").asText()).isNotBlank();
     }
+  }
+
+  /** The startup page's source: the last starts from memory, their phases' times, and nothing about the infrastructure. */
+  @Test
+  void healthStartupHistoryAnswersTheLastStartsWithTheirPhasesFromMemory() throws Exception {
+    JsonNode starts = historyBody.path("starts");
+    assertThat(starts).hasSize(2);
+    assertThat(starts.get(0).path("revision").asText()).isEqualTo("netra-00001-abc");
+    assertThat(starts.get(1).path("revision").asText()).isEqualTo("netra-00002-def");
+    for (JsonNode start : starts) {
+      assertThat(start.path("outcome").asText()).isEqualTo("READY");
+      assertThat(start.path("elapsed_ms").asLong()).isPositive();
+      List<String> phases = new ArrayList<>();
+      start.path("phases").forEach(p -> phases.add(p.path("name").asText()));
+      assertThat(phases).containsExactly("INIT", "DEPENDENCIES", "DATABASE", "CACHE", "SERVICES", "WEBSOCKET", "FINALIZE");
+      start.path("phases").forEach(p -> assertThat(p.path("ms").isNumber()).as("time of %s", p).isTrue());
+    }
+    String body = historyBody.toString();
+    assertThat(body).as("no instance, host, resource or error text").doesNotContain("instance", "127.0.0.1", "cpus",
+        "memory", "peak_rss", "\"error\"", "detail");
   }
 
   /** The "done when": the table and an export of the service's own log lines give the same statistics. */
