@@ -3,6 +3,7 @@
 
 import { startupReport, FINAL_OUTCOMES } from './api.js';
 import { el, formatMs, renderValue } from './dom.js';
+import { renderHistory, startHistory } from './startup-history.js';
 
 const POLL_MS = 400;
 const POLL_UNREACHABLE_MS = 1000;
@@ -18,8 +19,26 @@ const $ = (id) => document.getElementById(id);
 const page = {
   outcome: $('outcome'), phase: $('phase'), live: $('live'), elapsed: $('elapsed'), budgetUsed: $('budget-used'),
   fetchError: $('fetch-error'), failure: $('failure'), failureBody: $('failure-body'), legend: $('legend'),
-  timeline: $('timeline'), tooltip: $('tooltip'), stepsBody: $('steps-body'),
+  timeline: $('timeline'), tooltip: $('tooltip'), stepsBody: $('steps-body'), history: $('history'),
+  historySummary: $('history-summary'),
 };
+
+const HISTORY_RETRY_MS = 1500;
+const HISTORY_TRIES = 5;
+
+/**
+ * The last starts: drawn at once, and again once this start is final, until the service has read its history table
+ * (it does in the background once the start is kept), a few tries at most.
+ */
+async function showHistory(tries = 1) {
+  const body = await startHistory();
+  renderHistory(page.history, page.historySummary, body);
+  if (body && !body.loaded && tries > 1) {
+    setTimeout(() => showHistory(tries - 1), HISTORY_RETRY_MS);
+  } else {
+    page.history.dataset.settled = 'true';
+  }
+}
 
 /** The timeline's nodes, made once per phase and step and updated in place, so hover and focus survive a poll. */
 const lanes = new Map();
@@ -207,6 +226,7 @@ async function poll() {
       if (FINAL_OUTCOMES.has(report.outcome)) {
         page.live.textContent = `final · loaded ${new Date().toLocaleTimeString()}`;
         page.live.className = 'live live-final';
+        showHistory(HISTORY_TRIES);
         document.body.dataset.final = 'true';
         return;
       }
@@ -223,6 +243,7 @@ async function poll() {
 }
 
 renderLegend();
+showHistory();
 window.addEventListener('scroll', hideTooltip, { passive: true });
 window.addEventListener('resize', () => { if (lastReport) renderTimeline(lastReport); });
 poll().catch((error) => {

@@ -23,8 +23,9 @@ public enum ExitCode {
   private static final Map<String, Set<ExitCode>> BY_COMMAND = Map.of(
       "serve", EnumSet.allOf(ExitCode.class),
       "token", EnumSet.of(OK, FAILED, INVALID),
-      "check", EnumSet.of(OK, FAILED, INVALID),
-      "plan", EnumSet.of(OK, FAILED, INVALID),
+      "check", EnumSet.of(OK, FAILED, INVALID, UNAVAILABLE),
+      "plan", EnumSet.of(OK, FAILED, INVALID, UNAVAILABLE),
+      "history", EnumSet.of(OK, INVALID, UNAVAILABLE),
       "import", EnumSet.of(OK, FAILED, INVALID, UNAVAILABLE),
       "simulate", EnumSet.of(OK, FAILED, INVALID),
       "verify", EnumSet.of(OK, FAILED, INVALID));

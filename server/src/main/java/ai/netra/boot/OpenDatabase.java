@@ -47,6 +47,22 @@ public final class OpenDatabase implements AutoCloseable {
    * @throws DependencyException when the database cannot be reached, a migration fails or the schema is wrong
    */
   public static OpenDatabase open(Settings settings, Duration within) throws IOException, InterruptedException {
+    return open(settings, within, true);
+  }
+
+  /**
+   * Opens the database of {@code settings} as {@link #open} does, but only to read: no migration runs, so a
+   * command that reads (netra history) never changes the schema a running revision uses.
+   *
+   * @throws ai.netra.startup.ConfigurationException when the embedded database cannot run on this machine
+   * @throws DependencyException when the database cannot be reached
+   */
+  public static OpenDatabase existing(Settings settings, Duration within) throws IOException, InterruptedException {
+    return open(settings, within, false);
+  }
+
+  private static OpenDatabase open(Settings settings, Duration within, boolean migrate)
+      throws IOException, InterruptedException {
     Optional<EmbeddedPostgres> startedHere = Optional.empty();
     DatabaseSettings target = settings.database();
     if (settings.embeddedDatabase()) {
@@ -61,6 +77,9 @@ public final class OpenDatabase implements AutoCloseable {
     Database database = null;
     try {
       database = connect(target, COMMAND_POOL, within);
+      if (!migrate) {
+        return new OpenDatabase(startedHere, database);
+      }
       Migrations migrations = new Migrations(database.dataSource(MIGRATION_STATEMENTS));
       try {
         migrations.migrate();
@@ -104,6 +123,11 @@ public final class OpenDatabase implements AutoCloseable {
 
   public DataSource dataSource() {
     return database.dataSource();
+  }
+
+  /** Connections whose statements may each take up to {@code statements}. */
+  public DataSource dataSource(Duration statements) {
+    return database.dataSource(statements);
   }
 
   /** Where it is, safe to print: never the password. */

@@ -8,6 +8,7 @@ import ai.netra.config.Settings;
 import ai.netra.db.Database;
 import ai.netra.health.HealthMonitor;
 import ai.netra.health.Readiness;
+import ai.netra.history.RecentStarts;
 import ai.netra.http.ApiRoutes;
 import ai.netra.http.ChatEndpoint;
 import ai.netra.http.HttpServer;
@@ -52,6 +53,8 @@ public final class Service {
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final OpenResources resources = new OpenResources();
+  /** The last starts, for the startup page; filled once this start has ended. */
+  private final RecentStarts recentStarts = new RecentStarts();
   private HealthMonitor monitor;
   private Readiness readiness;
   private Startup startup;
@@ -104,7 +107,7 @@ public final class Service {
     startup = new Startup(plan.plan(), BackendPlan.options(settings, originNanos));
     readiness = new Readiness(startup::report, monitor);
     try {
-      http = HttpServer.start(settings.port(), boundPort, readiness, this::routes, version);
+      http = HttpServer.start(settings.port(), boundPort, readiness, recentStarts, this::routes, version);
     } catch (Exception e) {
       return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT),
           List.of(e.getClass().getName() + ": " + e.getMessage()),
@@ -115,7 +118,9 @@ public final class Service {
     handleSignals();
 
     StartupReport report = startup.run();
+    StartupHistory history = new StartupHistory(settings, version, recentStarts);
     if (report.outcome() == Outcome.FAILED && !stopping.get()) {
+      history.keep(report, Optional.empty()); // the process exits now: its log line keeps it
       StartupFailure failure = report.failure();
       FailureRecord.write(failure, settings);
       stopQuietly();
@@ -126,6 +131,7 @@ public final class Service {
       application = app;
       readiness.open(); // after the application is published: the gate lets requests through from here on
       app.database().ifPresent(Database::serving);
+      history.keep(report, app.database()); // after serving(): the write borrows and runs within the request bounds
       monitor.start();
       Thread.ofVirtual().name("metrics-setup").start(() -> {
         try {

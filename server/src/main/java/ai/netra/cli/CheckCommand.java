@@ -49,6 +49,9 @@ public final class CheckCommand implements Callable<Integer> {
   @Mixin
   Inputs.RecordedStart report = new Inputs.RecordedStart();
 
+  @Mixin
+  Inputs.History history = new Inputs.History();
+
   @Option(names = "--service-yaml", paramLabel = "FILE",
       description = "the deployment as written for the platform (netra plan's YAML, gcloud run services describe --format export,"
           + " or a Kubernetes Deployment): its startup probe, maxScale and resources are checked too")
@@ -115,7 +118,12 @@ public final class CheckCommand implements Callable<Integer> {
           throw new IOException("the service YAML " + serviceYaml + ": it does not exist", e);
         }
       }
-      options = new DeployCheck.Options(maxConnections, resources, peakRss, marginPercent / 100.0, service);
+      options = new DeployCheck.Options(maxConnections, resources, peakRss, marginPercent / 100.0, service,
+          history.read(env.settings(), report));
+    } catch (HistorySource.HistoryUnavailableException e) {
+      err.println("netra check: " + e.getMessage());
+      err.flush();
+      return ExitCode.UNAVAILABLE.code();
     } catch (IOException e) {
       return Inputs.usage(err, "check", "cannot read " + e.getMessage());
     } catch (IllegalArgumentException e) {

@@ -1,6 +1,9 @@
 package ai.netra.cli;
 
 import ai.netra.boot.ExitCode;
+import ai.netra.config.Settings;
+import ai.netra.history.HistoryFilter;
+import ai.netra.history.StartStats;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.StartupReportJson;
 import ai.netra.deploy.check.DeployEnv;
@@ -85,6 +88,36 @@ final class Inputs {
       } catch (IOException e) {
         throw new IOException("the startup report " + file + ": " + e, e);
       }
+    }
+  }
+
+  /** {@code --history} of check and plan: kept starts to size the deployment by. */
+  static final class History {
+
+    @Option(names = "--history", paramLabel = "SOURCE",
+        description = "size from kept starts: db (the database of the settings) or a Cloud Logging export file"
+            + " (gcloud logging read --format=json; see netra history)")
+    String source;
+
+    /**
+     * The kept starts' statistics, or null when no --history was given.
+     *
+     * @throws IOException naming the file when it cannot be read
+     * @throws IllegalArgumentException when it is not an export, or holds no start
+     * @throws HistorySource.HistoryUnavailableException when the database cannot be read
+     */
+    StartStats read(Settings settings, RecordedStart report) throws IOException {
+      if (source == null) {
+        return null;
+      }
+      if (report.file != null) {
+        throw new IllegalArgumentException("give --report (one recorded start) or --history (many), not both");
+      }
+      HistorySource.Starts starts = HistorySource.read(source, settings, HistoryFilter.ALL);
+      if (starts.starts().isEmpty()) {
+        throw new IllegalArgumentException("no kept starts in " + starts.from() + ": nothing to size from");
+      }
+      return StartStats.of(starts.starts());
     }
   }
 

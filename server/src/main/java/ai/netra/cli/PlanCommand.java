@@ -1,11 +1,15 @@
 package ai.netra.cli;
 
+import ai.netra.boot.BackendPlan;
 import ai.netra.boot.ExitCode;
 import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.ResourceProfile;
+import ai.netra.deploy.history.HistorySizing;
+import ai.netra.history.StartStats;
+import ai.netra.startup.TimeoutModel;
 import ai.netra.deploy.plan.CloudDeployDelivery;
 import ai.netra.deploy.plan.CloudRunService;
 import ai.netra.deploy.plan.FlaggerCanary;
@@ -47,8 +51,9 @@ import picocli.CommandLine.Spec;
         "",
         "Resources, instances (max = MAX_INSTANCES), concurrency, a WebSocket-long request timeout, session affinity,"
             + " startup CPU boost, Cloud SQL and VPC access, settings as env vars and secrets as Secret Manager references"
-            + " (never a value), an HTTP startup probe on /health/startup sized to cover the measured (--report) or"
-            + " declared (STARTUP_TOTAL_BUDGET_S) start within Cloud Run's 240 s, and a liveness probe on /health/live.",
+            + " (never a value), an HTTP startup probe on /health/startup sized to cover the measured (--report), kept"
+            + " (--history: their p99, within Cloud Run's 240 s of initial delay and 240 s of probing) or declared"
+            + " (STARTUP_TOTAL_BUDGET_S) start within Cloud Run's 240 s, and a liveness probe on /health/live.",
         "",
         "Settings come from --env-file when given, instead of this shell's environment (never on top of it, as netra"
             + " simulate puts it), else from the environment; NETRA_ENV from --env, which is required. In an env file a"
@@ -67,6 +72,9 @@ public final class PlanCommand implements Callable<Integer> {
 
   @Mixin
   Inputs.RecordedStart report = new Inputs.RecordedStart();
+
+  @Mixin
+  Inputs.History history = new Inputs.History();
 
   @Option(names = "--format", defaultValue = "cloudrun", paramLabel = "FORMAT",
       description = "cloudrun (default), gcloud, k8s or clouddeploy")
@@ -159,7 +167,10 @@ public final class PlanCommand implements Callable<Integer> {
     try {
       env = settings.read(processEnv);
       RecordedStartup recorded = report.read();
-      plan = ServicePlanner.plan(env, recorded, new ServicePlanner.Options(image, service, region,
+      StartStats kept = history.read(env.settings(), report);
+      HistorySizing sizing = kept == null ? null
+          : HistorySizing.of(BackendPlan.describe(env.settings()), kept, TimeoutModel.DEFAULT_MARGIN);
+      plan = ServicePlanner.plan(env, recorded, sizing, new ServicePlanner.Options(image, service, region,
           cpu == null ? null : ResourceProfile.parseCpu(cpu), memory,
           minInstances, concurrency, cloudSqlInstance, vpcConnector, vpcEgress, serviceAccount));
       switch (format) {
@@ -169,6 +180,10 @@ public final class PlanCommand implements Callable<Integer> {
         case clouddeploy -> files = CloudDeployDelivery.files(plan,
             new CloudDeployDelivery.Settings(project, executionServiceAccount));
       }
+    } catch (HistorySource.HistoryUnavailableException e) {
+      err.println("netra plan: " + e.getMessage());
+      err.flush();
+      return ExitCode.UNAVAILABLE.code();
     } catch (IOException e) {
       return Inputs.usage(err, "plan", "cannot read " + e.getMessage());
     } catch (IllegalArgumentException e) {

@@ -26,6 +26,8 @@ public record StartupProbe(int initialDelaySeconds, int periodSeconds, int timeo
   public static final int MAX_WINDOW_S = 240;
   /** {@link #MAX_WINDOW_S} as a duration: the longest Cloud Run waits for a start. */
   public static final Duration MAX_WINDOW = Duration.ofSeconds(MAX_WINDOW_S);
+  /** Cloud Run's most for {@code initialDelaySeconds}: with {@link #MAX_WINDOW_S}, the longest a start can be given. */
+  public static final int MAX_INITIAL_DELAY_S = 240;
   /** A measured start is one sample: cold starts (a Cloud SQL connector waking up, a busy host) take up to twice as long. */
   public static final double MEASURED_FACTOR = 2.0;
   /** ... and never less than this much over the sample. */
@@ -62,6 +64,32 @@ public record StartupProbe(int initialDelaySeconds, int periodSeconds, int timeo
   }
 
   /**
+   * The probe that covers {@code p99}, the 99th percentile of time to READY over {@code starts} kept starts, with
+   * {@code margin} (0.25: 25 % more), and the service's own {@code budget} plus the time to log its failure record.
+   * Past Cloud Run's 240 s of probing the rest goes into {@code initialDelaySeconds} (at most 240 s more): binding
+   * first, the service answers the probe at once, so the delay only postpones the first question. Past both caps
+   * the probe cannot cover the start, which {@link #fits()} says.
+   */
+  public static StartupProbe fromHistory(Duration budget, Duration p99, int starts, double margin) {
+    int declared = (int) Math.ceil(budget.toMillis() / 1000.0) + DECLARED_EXTRA_S;
+    int observed = (int) Math.ceil(p99.toMillis() / 1000.0 * (1 + margin));
+    // A budget past the 240 s of probing is capped quietly, as in of(): only the observed starts earn an initial delay.
+    int target = Math.max(Math.min(declared, MAX_WINDOW_S), observed);
+    String basis = String.format(Locale.ROOT, "history: READY p99 %.1f s over %d starts + %d%% = %d s; budget:"
+        + " STARTUP_TOTAL_BUDGET_S %.0f s + %d s for the failure record", p99.toMillis() / 1000.0, starts,
+        Math.round(margin * 100), observed, budget.toMillis() / 1000.0, DECLARED_EXTRA_S);
+    Duration need = p99.compareTo(budget) > 0 ? p99 : budget;
+    if (target <= MAX_WINDOW_S) {
+      return covering(target, 0, need, target, observed, basis);
+    }
+    int delay = Math.min(target - MAX_WINDOW_S, MAX_INITIAL_DELAY_S);
+    StartupProbe probing = covering(MAX_WINDOW_S, 0, need, target, observed, basis + String.format(Locale.ROOT,
+        "; past the %d s of probing, initialDelaySeconds %d", MAX_WINDOW_S, delay));
+    return new StartupProbe(delay, probing.periodSeconds(), probing.timeoutSeconds(), probing.failureThreshold(), need,
+        target, observed, probing.basis());
+  }
+
+  /**
    * A probe whose window is {@code window} (rounded up to whole seconds; not capped, so a longer
    * one can be tried), asking every {@code periodSeconds}, or, when 0, as {@link #of} picks it.
    */
@@ -87,10 +115,11 @@ public record StartupProbe(int initialDelaySeconds, int periodSeconds, int timeo
   }
 
   /**
-   * False when the measured start, with its margin, needs more than the 240 s Cloud Run waits. (A
+   * False when the measured start, with its margin, needs more than the probe waits: more than the 240 s Cloud Run
+   * probes (and, for a probe sized from history, its 240 s of initial delay). (A
    * budget of 240 s or more is capped quietly: the service's own budget then ends at the platform's.)
    */
   public boolean fits() {
-    return measuredTarget <= MAX_WINDOW_S;
+    return measuredTarget <= window();
   }
 }

@@ -2,6 +2,7 @@ package ai.netra.http;
 
 import ai.netra.health.CheckStatus;
 import ai.netra.health.Readiness;
+import ai.netra.history.RecentStarts;
 import ai.netra.startup.StartupReport;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
@@ -14,17 +15,20 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * {@code /health/live}, {@code /health/startup}, {@code /health/ready} and {@code /health}. They
+ * {@code /health/live}, {@code /health/startup}, {@code /health/startup/history}, {@code /health/ready} and
+ * {@code /health}. They
  * answer from memory ({@link Readiness}), so they never wait on a dependency, and never cache.
  */
 final class HealthEndpoints extends Handler.Abstract.NonBlocking {
 
   private final Readiness readiness;
+  private final RecentStarts recent;
   private final String version;
   private final long startedAtMs = System.currentTimeMillis();
 
-  HealthEndpoints(Readiness readiness, String version) {
+  HealthEndpoints(Readiness readiness, RecentStarts recent, String version) {
     this.readiness = readiness;
+    this.recent = recent;
     this.version = version;
   }
 
@@ -46,10 +50,12 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
         StartupReport report = readiness.startup();
         yield Replies.json(response, callback, report.outcome().serving() ? 200 : 503, report);
       }
+      case "/health/startup/history" -> Replies.json(response, callback, 200, StartHistoryJson.of(recent));
       case "/health/ready" -> ready(response, callback);
       case "/health" -> summary(response, callback);
       default -> Replies.error(response, callback, 404, "not_found",
-          "no health endpoint " + path + "; try /health/live, /health/startup, /health/ready or /health");
+          "no health endpoint " + path + "; try /health/live, /health/startup, /health/startup/history,"
+              + " /health/ready or /health");
     };
   }
 

@@ -1,6 +1,7 @@
 package ai.netra.http;
 
 import ai.netra.health.Readiness;
+import ai.netra.history.RecentStarts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -52,6 +53,12 @@ public final class HttpServer implements AutoCloseable {
    */
   public static HttpServer start(int port, Optional<ServerSocketChannel> bound, Readiness readiness,
       Function<Server, Handler> application, String version) throws Exception {
+    return start(port, bound, readiness, new RecentStarts(), application, version);
+  }
+
+  /** {@link #start}, with the last starts of the service that {@code /health/startup/history} shows. */
+  public static HttpServer start(int port, Optional<ServerSocketChannel> bound, Readiness readiness, RecentStarts recent,
+      Function<Server, Handler> application, String version) throws Exception {
     // Every Jetty task on a virtual thread, the selector's included: a pool of platform threads that
     // hands each read to a new virtual thread cost ~12% more CPU per WebSocket message (bench/README.md).
     // No cap on concurrent tasks (Jetty's default is 200): a request blocked on a slow database must
@@ -73,7 +80,7 @@ public final class HttpServer implements AutoCloseable {
     server.addConnector(connector);
     Handler.Sequence app = new Handler.Sequence(application.apply(server), new NotFound());
     Handler.Sequence root =
-        new Handler.Sequence(new HealthEndpoints(readiness, version), new WebUi(), new StartingGate(readiness, app));
+        new Handler.Sequence(new HealthEndpoints(readiness, recent, version), new WebUi(), new StartingGate(readiness, app));
     server.setHandler(new GracefulHandler(root));
     server.setErrorHandler(new JsonErrors());
     server.setStopAtShutdown(false);

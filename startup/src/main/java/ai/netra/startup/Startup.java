@@ -357,6 +357,9 @@ public final class Startup {
   private void fail(Phase phase, Step step, Entry entry, Throwable error) {
     FailureKind kind = FailureKind.classify(error);
     String message = oneLine(error);
+    synchronized (lock) {
+      entry.errorKind = kind;
+    }
     if (step.criticality() == Criticality.OPTIONAL) {
       end(entry, StepStatus.FAILED, message, null);
       log.warn("optional step {} ({}) FAILED, the service starts without it: {}", step.name(), step.component(), message);
@@ -526,6 +529,7 @@ public final class Startup {
     long startNanos;
     long endNanos;
     String error;
+    FailureKind errorKind;
     String detail;
 
     Entry(String phase, Step step) {
@@ -537,7 +541,7 @@ public final class Startup {
       return new StepReport(step.name(), step.component(), step.criticality(), status, attempts,
           startNanos == 0 ? null : millisSinceOrigin(startNanos),
           endNanos == 0 ? null : millisSinceOrigin(endNanos),
-          error, detail);
+          error, detail, errorKind);
     }
   }
 

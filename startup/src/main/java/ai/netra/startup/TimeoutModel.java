@@ -166,6 +166,15 @@ public final class TimeoutModel {
     }
   }
 
+  /**
+   * The base timeout that gives a step needing {@code need} its margin once the policy's multiplier and safety
+   * margin apply, rounded up to a tenth of a second: what the model suggests for {@code STARTUP_TIMEOUT_<COMPONENT>_S}.
+   */
+  public static Duration sizedBase(Duration need, TimeoutPolicy policy, double margin) {
+    double scale = policy.multiplier() * policy.safetyMargin();
+    return ceilTenth(Duration.ofNanos(Math.round(need.toNanos() * (1 + margin) / scale)));
+  }
+
   /** The setting of one component's base timeout: {@code STARTUP_TIMEOUT_<COMPONENT>_S}. */
   public static String timeoutSetting(String component) {
     return "STARTUP_TIMEOUT_" + component.toUpperCase(Locale.ROOT) + "_S";
@@ -211,7 +220,7 @@ public final class TimeoutModel {
           continue;
         }
         boolean critical = step.criticality() == Criticality.CRITICAL;
-        Duration suggested = ceilTenth(Duration.ofNanos(Math.round(need.toNanos() * (1 + margin) / scale)));
+        Duration suggested = sizedBase(need, policy, margin);
         String setting = timeoutSetting(step.component());
         String base = String.format(Locale.ROOT, "%s base x %s multiplier x %s safety margin",
             TimeoutPolicy.seconds(policy.baseFor(step.component())), number(policy.multiplier()), number(policy.safetyMargin()));

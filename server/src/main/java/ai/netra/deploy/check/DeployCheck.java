@@ -4,6 +4,8 @@ import ai.netra.boot.BackendPlan;
 import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
+import ai.netra.deploy.history.HistorySizing;
+import ai.netra.history.StartStats;
 import ai.netra.startup.StartupPlan;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,12 +27,19 @@ public final class DeployCheck {
    * @param peakRss the peak RSS a start needs (else the report's)
    * @param margin how close to a limit counts as too close, as a fraction (0.25: within 25%)
    * @param service the deployment as written for the platform (its probe, scaling and resources), or null
+   * @param history the kept starts to size from ({@code --history}), or null
    */
-  public record Options(Integer maxConnections, ResourceProfile resources, MemorySize peakRss, double margin, ServiceYaml service) {
+  public record Options(Integer maxConnections, ResourceProfile resources, MemorySize peakRss, double margin, ServiceYaml service,
+      StartStats history) {
     public Options {
       if (!(margin >= 0) || margin > 5) {
         throw new IllegalArgumentException("the margin must be from 0 to 500%, was " + Math.round(margin * 100) + "%");
       }
+    }
+
+    /** Without a history of starts. */
+    public Options(Integer maxConnections, ResourceProfile resources, MemorySize peakRss, double margin, ServiceYaml service) {
+      this(maxConnections, resources, peakRss, margin, service, null);
     }
   }
 
@@ -47,14 +56,27 @@ public final class DeployCheck {
     Settings settings = env.settings();
     List<Finding> findings = new ArrayList<>(SettingsCheck.run(env, settings));
     StartupPlan plan = BackendPlan.describe(settings);
-    findings.addAll(TimeoutCheck.run(plan, report, BackendPlan.CLOUD_RUN_WINDOW, options.margin()));
+    MemorySize peakRss = options.peakRss();
+    if (options.history() == null) {
+      findings.addAll(TimeoutCheck.run(plan, report, BackendPlan.CLOUD_RUN_WINDOW, options.margin()));
+    } else {
+      try {
+        HistorySizing sizing = HistorySizing.of(plan, options.history(), options.margin());
+        findings.addAll(HistoryCheck.run(sizing, options.margin()));
+        if (peakRss == null && options.history().peakRssBytes() != null) {
+          peakRss = new MemorySize(options.history().peakRssBytes());
+        }
+      } catch (IllegalArgumentException e) {
+        findings.add(Finding.fail(Area.STARTUP, e.getMessage(), "fix what fails the starts, then check again"));
+      }
+    }
     ResourceProfile resources = options.resources();
     if (options.service() != null) {
       findings.addAll(ProbeCheck.run(options.service(), settings, report, options.margin()));
       resources = resources != null ? resources : options.service().resources();
     }
     findings.addAll(PoolCheck.run(env, settings, options.maxConnections(), progress));
-    findings.addAll(ResourceCheck.run(resources, options.peakRss(), report, settings.startup().totalBudget(),
+    findings.addAll(ResourceCheck.run(resources, peakRss, report, settings.startup().totalBudget(),
         options.margin()));
     return new CheckReport(settings.environment().label(), env.source(), findings);
   }

@@ -13,6 +13,10 @@ import ai.netra.deploy.StartupProbe;
 import ai.netra.deploy.check.DeployEnv;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.check.SecretRef;
+import ai.netra.deploy.history.HistorySizing;
+import ai.netra.startup.TimeoutModel;
+import ai.netra.startup.TimeoutPolicy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +50,32 @@ public final class ServicePlanner {
 
   private ServicePlanner() { }
 
+  /** The settings the kept starts call for, and what drifted, as notes. */
+  private static List<String> historyNotes(HistorySizing history, Settings settings) {
+    List<String> notes = new ArrayList<>();
+    double margin = history.model().inputs().margin();
+    notes.add(String.format(Locale.ROOT, "sized from %d kept starts (%d failed): READY p50 %s, p95 %s, p99 %s",
+        history.stats().starts(), history.stats().failedStarts(), seconds(history.stats().ready().p50()),
+        seconds(history.stats().ready().p95()), seconds(history.stats().ready().p99())));
+    Map<String, String> changes = new LinkedHashMap<>();
+    for (HistorySizing.StepSize step : history.steps()) {
+      if (step.p99() != null && step.tooShort(margin)) {
+        changes.merge(step.setting(), step.sizedBase(), (a, b) -> Double.parseDouble(a) >= Double.parseDouble(b) ? a : b);
+      }
+    }
+    if (settings.startup().totalBudget().toSeconds() < history.budgetSeconds()) {
+      changes.put(TimeoutModel.BUDGET_SETTING, String.valueOf(history.budgetSeconds()));
+    }
+    changes.forEach((name, value) -> notes.add("set " + name + "=" + value + " (the p99 of the kept starts with a "
+        + Math.round(margin * 100) + "% margin; netra check --history explains)"));
+    history.drift().forEach(d -> notes.add("WARNING: drift: " + d));
+    return notes;
+  }
+
+  private static String seconds(long ms) {
+    return TimeoutPolicy.seconds(Duration.ofMillis(ms));
+  }
+
   /**
    * The plan for {@code env} (and {@code report}, a recorded start, when not null).
    *
@@ -53,6 +83,17 @@ public final class ServicePlanner {
    *     with problems, a report of a start that did not get through
    */
   public static ServicePlan plan(DeployEnv env, RecordedStartup report, Options options) {
+    return plan(env, report, null, options);
+  }
+
+  /**
+   * The plan for {@code env}, sized from {@code history} (kept starts, through the timeout model) when not null:
+   * its startup probe covers their p99 to READY, its memory their largest peak RSS, and the notes say which
+   * timeouts and budget to set and what drifted.
+   *
+   * @throws IllegalArgumentException as {@link #plan(DeployEnv, RecordedStartup, Options)} does
+   */
+  public static ServicePlan plan(DeployEnv env, RecordedStartup report, HistorySizing history, Options options) {
     Settings settings = env.settings();
     if (!settings.problems().isEmpty()) {
       throw new IllegalArgumentException("the settings have " + settings.problems().size() + " problem(s); a deploy would"
@@ -78,20 +119,29 @@ public final class ServicePlanner {
     List<String> notes = new ArrayList<>();
 
     MemorySize peak = report == null ? null : report.resources().peakRss();
+    String peakFrom = "the recorded peak RSS ";
+    if (history != null && history.stats().peakRssBytes() != null) {
+      peak = new MemorySize(history.stats().peakRssBytes());
+      peakFrom = "the largest peak RSS of " + history.stats().starts() + " kept starts ";
+    }
     MemorySize memory = options.memory() != null ? options.memory() : peak != null ? peak.instanceForPeak() : DEFAULT_MEMORY;
     double cpus = options.cpus() != null ? options.cpus() : Math.max(1, memory.cloudRunMinimumCpus());
     if (options.memory() == null) {
-      notes.add("memory " + memory + (peak != null ? ": the recorded peak RSS " + peak.wholeMebibytes()
+      notes.add("memory " + memory + (peak != null ? ": " + peakFrom + peak.wholeMebibytes()
           + " MiB + " + Math.round(MemorySize.HEADROOM * 100) + "% headroom, rounded up"
           : ": no peak RSS recorded (netra simulate records one), the default"));
     }
 
-    StartupProbe probe = StartupProbe.of(settings.startup().totalBudget(), report == null ? null : report.elapsed(),
-        report == null ? null : report.source());
+    StartupProbe probe = history != null ? history.probe()
+        : StartupProbe.of(settings.startup().totalBudget(), report == null ? null : report.elapsed(),
+            report == null ? null : report.source());
+    if (history != null) {
+      notes.addAll(historyNotes(history, settings));
+    }
     notes.add("startup probe: " + probe.periodSeconds() + " s x " + probe.failureThreshold() + " = " + probe.window()
         + " s window (" + probe.basis() + ")");
     if (!probe.fits()) {
-      notes.add("WARNING: the measured start needs a " + probe.measuredTarget() + " s window, more than the " + StartupProbe.MAX_WINDOW_S
+      notes.add("WARNING: the measured start needs a " + probe.measuredTarget() + " s window, more than the " + probe.window()
           + " s Cloud Run allows: the window is capped and a start that slow is stopped (netra check fails this plan)");
     }
 
