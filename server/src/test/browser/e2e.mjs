@@ -3,6 +3,8 @@
 // what failed with the page's console errors, uncaught exceptions and failed requests, and a screenshot.
 //
 //   e2e.mjs chat     --url URL --token JWT --screenshots DIR   sign in, ask, see the five events, reload, resume
+//   e2e.mjs signin   --url URL --token JWT --user ID           sign in from a #token= link and by pasting the token (an
+//                                                             identity provider's): the user named, the socket connected
 //                                                            after a dropped socket, phone width
 //   e2e.mjs startup  --url URL --screenshots DIR               the timeline and table match /health/startup
 //   e2e.mjs starting --token JWT --screenshots DIR             launch the browser, print "browser-ready", read the
@@ -748,9 +750,32 @@ async function starting({ token, shots }, browser, diary) {
   await context.close();
 }
 
+// ---- signin ----------------------------------------------------------------------------------------------------
+
+async function signin({ url, token, user }, browser, diary) {
+  const context = await browser.newContext();
+  const linked = await signedIn(context, url, token, 'signin link', diary);
+  check(await linked.evaluate(() => location.hash === ''), 'the token is dropped from the address bar');
+  check(await text(linked.locator('#who')) === user, `the page names the token's user ${user}, not "${await text(linked.locator('#who'))}"`);
+  log('signed in from a #token= link');
+
+  const fresh = await browser.newContext();
+  const pasted = watch(await fresh.newPage(), 'signin pasted', diary);
+  await pasted.goto(url);
+  await pasted.locator('#token-input').waitFor({ state: 'visible', timeout: WAIT_MS });
+  await pasted.locator('#token-input').fill(token);
+  await pasted.locator('#sign-in-form button[type="submit"]').click();
+  await pasted.waitForFunction(() => document.getElementById('connection').textContent === 'connected', null, { timeout: WAIT_MS });
+  check(await text(pasted.locator('#who')) === user, 'the pasted token signs in the same user');
+  log('signed in with the pasted token');
+  check(exceptions(diary).length === 0, 'the page threw no uncaught exception');
+  await context.close();
+  await fresh.close();
+}
+
 // ---- main ------------------------------------------------------------------------------------------------------
 
-const MODES = { chat, startup, starting, usage, answers };
+const MODES = { chat, signin, startup, starting, usage, answers };
 
 async function main() {
   const opts = options(process.argv.slice(2));

@@ -16,7 +16,14 @@ public final class InvalidTokenException extends RuntimeException {
     EXPIRED("expired", "the token has expired"),
     NOT_YET_VALID("not_yet_valid", "the token is not valid yet"),
     UNSUPPORTED_ALGORITHM("unsupported_algorithm", "the token must be signed with HS256"),
-    NO_SUBJECT("no_subject", "the token names no user (sub claim)");
+    NO_SUBJECT("no_subject", "the token names no user (sub claim)"),
+    INVALID_SUBJECT("invalid_subject", "the token's user (sub claim) must be 1 to " + ClaimRules.MAX_SUBJECT_CHARS
+        + " printable characters, without spaces or control characters"),
+    LIFETIME_TOO_LONG("lifetime_too_long", "the token lives longer than this service accepts"),
+    WRONG_ISSUER("wrong_issuer", "the token was not issued by the identity provider this service trusts (iss claim)"),
+    WRONG_AUDIENCE("wrong_audience", "the token was not issued for this service (aud claim)"),
+    UNKNOWN_KEY("unknown_key", "the token is signed with a key the identity provider does not list (kid)"),
+    KEYS_UNAVAILABLE("keys_unavailable", "the identity provider's keys could not be fetched; try again shortly");
 
     private final String code;
     private final String message;
@@ -29,6 +36,11 @@ public final class InvalidTokenException extends RuntimeException {
     /** The short, stable code: {@code missing}, {@code expired}, ... */
     public String code() {
       return code;
+    }
+
+    /** The plain-words refusal, safe to show. */
+    String message() {
+      return message;
     }
   }
 

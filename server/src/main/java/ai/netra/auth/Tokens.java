@@ -1,6 +1,7 @@
 package ai.netra.auth;
 
 import ai.netra.auth.InvalidTokenException.Reason;
+import ai.netra.config.AuthSettings;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -27,7 +28,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Mints and verifies the HS256 JWTs that authenticate chat sockets and API calls. */
-public final class Tokens {
+public final class Tokens implements TokenVerifier {
 
   /** The {@code iss} of every minted token. Not required on verify: the shared key is the trust. */
   public static final String ISSUER = "netra";
@@ -46,15 +47,25 @@ public final class Tokens {
   private final MACSigner signer;
   private final MACVerifier verifier;
   private final Clock clock;
+  private final ClaimRules rules;
 
   public Tokens(SigningKey key) {
     this(key, Clock.systemUTC());
   }
 
-  /** @throws IllegalArgumentException when the key is shorter than HS256's 256 bits */
   public Tokens(SigningKey key, Clock clock) {
+    this(key, clock, AuthSettings.DEFAULT_MAX_TOKEN_LIFETIME);
+  }
+
+  /**
+   * @param maxLifetime the longest a token may live ({@code AUTH_MAX_TOKEN_LIFETIME_S}): longer ones are neither
+   *     minted nor accepted
+   * @throws IllegalArgumentException when the key is shorter than HS256's 256 bits
+   */
+  public Tokens(SigningKey key, Clock clock, Duration maxLifetime) {
     Objects.requireNonNull(key, "key");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.rules = new ClaimRules(maxLifetime);
     byte[] secret = key.bytes();
     try {
       this.signer = new MACSigner(secret);
@@ -69,14 +80,24 @@ public final class Tokens {
    * A token for {@code userId} with {@code sub}, {@code iat} (now, whole seconds), {@code exp}
    * ({@code iat + ttl}) and {@code iss} {@value #ISSUER}.
    *
-   * @throws IllegalArgumentException when {@code userId} is blank or {@code ttl} is not positive
+   * @throws IllegalArgumentException when {@code userId} is blank or not a printable identifier, or {@code ttl}
+   *     is not positive or longer than the service accepts
    */
   public String mint(String userId, Duration ttl) {
     if (userId == null || userId.isBlank()) {
       throw new IllegalArgumentException("a token needs a user id");
     }
+    try {
+      ClaimRules.requirePrintable(userId);
+    } catch (InvalidTokenException e) {
+      throw new IllegalArgumentException(e.getMessage().replace("the token's user (sub claim)", "the user id"));
+    }
     if (ttl == null || ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("a token's lifetime must be positive, was " + ttl);
+    }
+    if (ttl.compareTo(rules.maxLifetime()) > 0) {
+      throw new IllegalArgumentException("a token's lifetime of " + ttl.toSeconds() + " s is over the "
+          + rules.maxLifetime().toSeconds() + " s the service accepts (AUTH_MAX_TOKEN_LIFETIME_S)");
     }
     Instant issued = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     JWTClaimsSet claims = new JWTClaimsSet.Builder()
@@ -98,10 +119,11 @@ public final class Tokens {
    * The identity {@code token} speaks for. Checks, in order: present, well formed, algorithm
    * HS256 (anything else, {@code none} included, is refused before the signature is looked at),
    * signature (constant time), {@code exp} present and not passed, {@code nbf}/{@code iat} not in
-   * the future, {@code sub} present; times allow {@link #CLOCK_SKEW}.
+   * the future, {@code sub} a printable identifier, a lifetime within the cap; times allow {@link #CLOCK_SKEW}.
    *
    * @throws InvalidTokenException with the first check that failed
    */
+  @Override
   public Identity verify(String token) {
     if (token == null || token.isBlank()) {
       throw new InvalidTokenException(Reason.MISSING);
@@ -148,11 +170,13 @@ public final class Tokens {
       throw new InvalidTokenException(Reason.NOT_YET_VALID, "the token was issued in the future (" + iat.toInstant()
           + "); check the clocks");
     }
-    String subject = claims.getSubject();
-    if (subject == null || subject.isBlank()) {
-      throw new InvalidTokenException(Reason.NO_SUBJECT);
+    String subject;
+    try {
+      subject = claims.getStringClaim("sub");
+    } catch (ParseException e) {
+      throw new InvalidTokenException(Reason.INVALID_SUBJECT, "the token's user (sub claim) is not a string");
     }
-    return new Identity(subject, expiresAt);
+    return rules.identity(subject, iat == null ? null : iat.toInstant(), expiresAt, now, CLOCK_SKEW);
   }
 
   /**
@@ -160,6 +184,23 @@ public final class Tokens {
    * "not a JWS" and would report an algorithm attack as a mere malformed token.
    */
   private static void requireHs256(String token) {
+    String alg = algorithm(token);
+    if (!JWSAlgorithm.HS256.getName().equals(alg)) {
+      throw new InvalidTokenException(Reason.UNSUPPORTED_ALGORITHM, "the token must be signed with HS256" + shown(alg));
+    }
+  }
+
+  /** {@code alg}, as the client wrote it, in a refusal: only when it is a short plain word. */
+  static String shown(String alg) {
+    return alg.matches("[A-Za-z0-9+_-]{1,16}") ? " (was " + alg + ")" : "";
+  }
+
+  /**
+   * The {@code alg} of the token's header, unverified.
+   *
+   * @throws InvalidTokenException when the header cannot be read or names no algorithm
+   */
+  static String algorithm(String token) {
     int dot = token.indexOf('.');
     if (dot <= 0) {
       throw new InvalidTokenException(Reason.MALFORMED);
@@ -175,11 +216,7 @@ public final class Tokens {
     if (alg == null) {
       throw new InvalidTokenException(Reason.MALFORMED, "the token's header names no algorithm (alg)");
     }
-    if (!JWSAlgorithm.HS256.getName().equals(alg)) {
-      // The name is the client's, so it is printed only when it is a short plain word.
-      String shown = alg.matches("[A-Za-z0-9+_-]{1,16}") ? " (was " + alg + ")" : "";
-      throw new InvalidTokenException(Reason.UNSUPPORTED_ALGORITHM, "the token must be signed with HS256" + shown);
-    }
+    return alg;
   }
 
   /**

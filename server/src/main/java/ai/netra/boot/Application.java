@@ -1,6 +1,6 @@
 package ai.netra.boot;
 
-import ai.netra.auth.Tokens;
+import ai.netra.auth.Authenticator;
 import ai.netra.cache.Redis;
 import ai.netra.chat.ChatService;
 import ai.netra.db.Database;
@@ -12,5 +12,5 @@ import java.util.Optional;
  * step: every component the start built, and an empty one for each that runs degraded (no database:
  * no chat and no API; no Redis: the in-process event bus).
  */
-record Application(Tokens tokens, Optional<ChatService> chat, Optional<ApiRoutes> api, Optional<Database> database,
+record Application(Authenticator auth, Optional<ChatService> chat, Optional<ApiRoutes> api, Optional<Database> database,
     Optional<Redis> redis) { }

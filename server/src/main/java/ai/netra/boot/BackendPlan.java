@@ -1,10 +1,9 @@
 package ai.netra.boot;
 
-import static ai.netra.config.SettingNames.JWT_SECRET_KEY;
-
 import ai.netra.agent.Agent;
 import ai.netra.agent.ToolRegistry;
-import ai.netra.auth.SigningKey;
+import ai.netra.auth.Authenticator;
+import ai.netra.auth.ProviderTokens;
 import ai.netra.auth.Tokens;
 import ai.netra.cache.EventBus;
 import ai.netra.cache.RateLimiter;
@@ -58,6 +57,7 @@ public final class BackendPlan {
       "settings", Duration.ofSeconds(5),
       "database", Duration.ofSeconds(30),
       "redis", Duration.ofSeconds(10),
+      AuthSteps.JWKS, Duration.ofSeconds(10),
       "llm", Duration.ofSeconds(15));
   static final Duration DEFAULT_BASE = Duration.ofSeconds(10);
   /** The longest Cloud Run waits for a start (startup probe failureThreshold x periodSeconds). */
@@ -82,7 +82,8 @@ public final class BackendPlan {
   final OpenResources resources;
   /** The registry once metrics are installed after the start; empty before. */
   final Supplier<Optional<MeterRegistry>> registry;
-  final Built<Tokens> tokens = new Built<>("the signing key");
+  final Built<Tokens> selfIssued = new Built<>("the signing key");
+  final Built<ProviderTokens> provider = new Built<>("the identity provider's keys");
   final Built<EmbeddedPostgres> embeddedPostgres = new Built<>("the embedded PostgreSQL");
   final Built<Database> database = new Built<>("the database");
   final Built<Migrations> migrations = new Built<>("the migrations");
@@ -112,13 +113,7 @@ public final class BackendPlan {
             .hint("fix every setting listed under env in one deploy; `netra check` shows the same list before deploying")
             .run(context -> checkSettings(settings, context)),
         Step.optional("diagnostics", "diagnostics").run(context -> context.detail(Diagnostics.log(settings)))));
-    steps.put(StartupPhase.DEPENDENCIES, List.of(
-        Step.critical("signing-key", "auth").settings(JWT_SECRET_KEY)
-            .run(context -> {
-              SigningKey key = SigningKey.load(settings);
-              tokens.set(new Tokens(key));
-              context.detail("HS256 key from " + key.source());
-            })));
+    steps.put(StartupPhase.DEPENDENCIES, AuthSteps.dependencies(this));
     steps.put(StartupPhase.DATABASE, DependencySteps.database(this));
     steps.put(StartupPhase.CACHE, List.of(DependencySteps.cache(this)));
     // Usage data: the price catalog (critical), and the development user's demo history (optional, development only).
@@ -161,8 +156,13 @@ public final class BackendPlan {
 
   /** What the service serves with, from what the steps built; call once the start completed. */
   Application application() {
-    return new Application(tokens.require(), chat.optional().map(Chat::service), chat.optional().map(Chat::api),
+    return new Application(authenticator(), chat.optional().map(Chat::service), chat.optional().map(Chat::api),
         database.optional(), redis.optional());
+  }
+
+  /** The tokens accepted: the HS256 ones and the identity provider's, as the DEPENDENCIES steps built them. */
+  Authenticator authenticator() {
+    return new Authenticator(selfIssued.optional(), provider.optional());
   }
 
   /** The timeout policy the settings describe: defaults overridden per component. */

@@ -47,7 +47,7 @@ final class ChatSteps {
           ChatService service = new ChatService(chats, messaging.bus(), messaging.limiter(), p.agent.require(),
               new ChatService.Limits(p.settings.chat().runsPerUser(), p.settings.pool().poolSize(),
                   p.settings.chat().socketsPerUser(), Supervisor.RUN_TIMEOUT));
-          ApiRoutes api = new ApiRoutes(p.tokens.require(), chats, p.usageImport.require(), origins(p.settings),
+          ApiRoutes api = new ApiRoutes(p.authenticator(), chats, p.usageImport.require(), origins(p.settings),
               apiLimits(messaging, p.settings.limits()));
           p.chat.set(new BackendPlan.Chat(service, api));
           context.detail("/ws/chat and /ws over the " + messaging.bus().kind() + " event bus");

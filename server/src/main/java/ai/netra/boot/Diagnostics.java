@@ -1,6 +1,7 @@
 package ai.netra.boot;
 
 import ai.netra.config.Settings;
+import ai.netra.logging.LogText;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -25,16 +26,17 @@ final class Diagnostics {
     StringBuilder text = new StringBuilder();
     text.append("diagnostics\n");
     text.append("  environment: ").append(settings.environment().label()).append('\n');
-    text.append("  platform:    ").append(settings.platform().describe()).append('\n');
+    text.append("  platform:    ").append(LogText.escape(settings.platform().describe())).append('\n');
     text.append("  cpus:        ").append(runtime.availableProcessors()).append('\n');
     text.append("  memory:      limit ").append(mib(memoryLimit)).append(", max heap ").append(mib(runtime.maxMemory())).append('\n');
     text.append("  jvm:         ").append(jvm).append('\n');
-    text.append("  jvm flags:   ").append(flags.isEmpty() ? "(none)" : flags).append('\n');
+    text.append("  jvm flags:   ").append(flags.isEmpty() ? "(none)" : LogText.escape(flags)).append('\n');
     text.append("  settings:\n");
     for (Map.Entry<String, String> e : settings.displayAll().entrySet()) {
-      text.append(String.format("    %-28s %s%n", e.getKey(), e.getValue()));
+      text.append(String.format("    %-28s %s\n", LogText.escape(e.getKey()), LogText.escape(e.getValue())));
     }
-    log.info(text.toString().stripTrailing());
+    // One record over indented lines, each value escaped: a setting's value cannot pass for a line of its own.
+    log.info(settings.logFormat() == Settings.LogFormat.TEXT ? LogText.BLOCK : null, text.toString().stripTrailing());
     return settings.platform().kind() + ", " + runtime.availableProcessors() + " cpu, memory limit " + mib(memoryLimit)
         + ", heap " + mib(runtime.maxMemory()) + ", java " + Runtime.version().feature();
   }

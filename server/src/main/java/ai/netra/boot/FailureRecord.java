@@ -1,6 +1,7 @@
 package ai.netra.boot;
 
 import ai.netra.config.Settings;
+import ai.netra.logging.LogText;
 import ai.netra.startup.StartupFailure;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,18 +44,20 @@ final class FailureRecord {
           failure.cause().isEmpty() ? "" : failure.cause().getFirst());
       return;
     }
+    // One record over indented lines; every value is escaped, so none can pass for a line of its own.
     StringBuilder text = new StringBuilder("STARTUP FAILED\n");
     fields.forEach((name, value) -> {
       if (value instanceof Map<?, ?> map) {
         text.append("  ").append(name).append(':').append(map.isEmpty() ? " (none)" : "").append('\n');
-        map.forEach((k, v) -> text.append("    ").append(k).append(" = ").append(v).append('\n'));
+        map.forEach((k, v) -> text.append("    ").append(LogText.escape(String.valueOf(k))).append(" = ")
+            .append(LogText.escape(String.valueOf(v))).append('\n'));
       } else if (value instanceof Iterable<?> lines) {
         text.append("  ").append(name).append(":\n");
-        lines.forEach(line -> text.append("    ").append(line).append('\n'));
+        lines.forEach(line -> text.append("    ").append(LogText.escape(String.valueOf(line))).append('\n'));
       } else {
-        text.append("  ").append(name).append(": ").append(value).append('\n');
+        text.append("  ").append(name).append(": ").append(LogText.escape(String.valueOf(value))).append('\n');
       }
     });
-    log.error(text.toString().stripTrailing());
+    log.error(LogText.BLOCK, text.toString().stripTrailing());
   }
 }

@@ -144,9 +144,11 @@ public final class Service {
       if (settings.environment() == Environment.DEVELOPMENT) {
         // Development only, by design: a ready-to-use token for the local user, so the chat can be tried at once.
         // The token rides in the fragment, which browsers never send to a server; the page stores it and drops it.
-        String token = app.tokens().mint("dev", Duration.ofHours(12));
-        log.info("development chat: open http://localhost:{}/#token={} (signs in as user 'dev' for 12 h), "
-            + "or connect to ws://localhost:{}/ws/chat with that token", http.port(), token, http.port());
+        Duration lifetime = Duration.ofHours(12).compareTo(settings.auth().maxTokenLifetime()) < 0 ? Duration.ofHours(12)
+            : settings.auth().maxTokenLifetime();
+        app.auth().selfIssued().ifPresent(tokens -> log.info("development chat: open http://localhost:{}/#token={}"
+            + " (signs in as user 'dev' for {} min), or connect to ws://localhost:{}/ws/chat with that token", http.port(),
+            tokens.mint("dev", lifetime), lifetime.toMinutes(), http.port()));
       }
     }
     awaitStopped();
@@ -171,7 +173,7 @@ public final class Service {
       }
     };
     Handler metricsRoute = new MetricsEndpoint(() -> metrics, api);
-    return ChatEndpoint.handler(server, () -> application.chat(), () -> application.tokens(), ChatSteps.origins(settings),
+    return ChatEndpoint.handler(server, () -> application.chat(), () -> application.auth(), ChatSteps.origins(settings),
         metricsRoute);
   }
 

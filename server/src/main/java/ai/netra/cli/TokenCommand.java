@@ -37,7 +37,8 @@ public final class TokenCommand implements Callable<Integer> {
   /** Longer lifetimes are a key rotation problem waiting to happen; mint a new token instead. */
   static final Duration MAX_TTL = Duration.ofDays(365);
   /** The settings the signing key depends on; a problem with any other setting does not stop a token. */
-  private static final Set<String> KEY_SETTINGS = Set.of(NETRA_ENV, JWT_SECRET_KEY, NETRA_DATA_DIR);
+  private static final Set<String> KEY_SETTINGS = Set.of(NETRA_ENV, JWT_SECRET_KEY, NETRA_DATA_DIR,
+      ai.netra.config.SettingNames.AUTH_MAX_TOKEN_LIFETIME_S);
   private static final Pattern TTL_PART = Pattern.compile("(\\d{1,9})([smhd])");
 
   @Option(names = "--user", required = true, paramLabel = "ID", description = "the user id the token speaks for (sub)")
@@ -92,7 +93,7 @@ public final class TokenCommand implements Callable<Integer> {
     }
     String token;
     try {
-      token = new Tokens(key).mint(user, lifetime);
+      token = new Tokens(key, java.time.Clock.systemUTC(), settings.auth().maxTokenLifetime()).mint(user, lifetime);
     } catch (IllegalArgumentException e) {
       return fail(err, ExitCode.INVALID, e.getMessage());
     }

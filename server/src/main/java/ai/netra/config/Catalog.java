@@ -4,6 +4,10 @@ import static ai.netra.config.SettingNames.AGENT_TOOL_CALLS_PER_TURN;
 import static ai.netra.config.SettingNames.ALLOWED_ORIGINS;
 import static ai.netra.config.SettingNames.API_REQUESTS_BURST;
 import static ai.netra.config.SettingNames.API_REQUESTS_PER_S;
+import static ai.netra.config.SettingNames.AUTH_AUDIENCE;
+import static ai.netra.config.SettingNames.AUTH_ISSUER;
+import static ai.netra.config.SettingNames.AUTH_JWKS_URL;
+import static ai.netra.config.SettingNames.AUTH_MAX_TOKEN_LIFETIME_S;
 import static ai.netra.config.SettingNames.BYPASS_STARTUP_VALIDATION;
 import static ai.netra.config.SettingNames.DATABASE_URL;
 import static ai.netra.config.SettingNames.DB_MAX_CONNECTIONS;
@@ -67,6 +71,11 @@ final class Catalog {
       new Setting(REDIS_URL, true, "redis:// or rediss:// URL"),
       new Setting(REDIS_KEY_PREFIX, false, "prefix of every Redis key and channel (default netra:)"),
       new Setting(JWT_SECRET_KEY, true, "HS256 secret for chat and API tokens"),
+      // A URL may carry credentials (user info, a key in the query): shown as SET, its host only in step details.
+      new Setting(AUTH_JWKS_URL, true, "the identity provider's JWKS (jwks_uri): its RS256/ES256 tokens are accepted"),
+      new Setting(AUTH_ISSUER, false, "the iss the identity provider's tokens carry"),
+      new Setting(AUTH_AUDIENCE, false, "comma list: a provider token's aud must name one"),
+      new Setting(AUTH_MAX_TOKEN_LIFETIME_S, false, "longest lifetime of any token in seconds (86400)"),
       new Setting(LLM_BASE_URL, false, "OpenAI-compatible endpoint"),
       new Setting(LLM_API_KEY, true, "key for the LLM endpoint"),
       new Setting(LLM_MODEL, false, "model name, or offline"),

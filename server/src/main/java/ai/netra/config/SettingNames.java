@@ -26,6 +26,10 @@ public final class SettingNames {
   public static final String REDIS_URL = "REDIS_URL";
   public static final String REDIS_KEY_PREFIX = "REDIS_KEY_PREFIX";
   public static final String JWT_SECRET_KEY = "JWT_SECRET_KEY";
+  public static final String AUTH_JWKS_URL = "AUTH_JWKS_URL";
+  public static final String AUTH_ISSUER = "AUTH_ISSUER";
+  public static final String AUTH_AUDIENCE = "AUTH_AUDIENCE";
+  public static final String AUTH_MAX_TOKEN_LIFETIME_S = "AUTH_MAX_TOKEN_LIFETIME_S";
   public static final String LLM_BASE_URL = "LLM_BASE_URL";
   public static final String LLM_API_KEY = "LLM_API_KEY";
   public static final String LLM_MODEL = "LLM_MODEL";

@@ -4,6 +4,10 @@ import static ai.netra.config.SettingNames.AGENT_TOOL_CALLS_PER_TURN;
 import static ai.netra.config.SettingNames.ALLOWED_ORIGINS;
 import static ai.netra.config.SettingNames.API_REQUESTS_BURST;
 import static ai.netra.config.SettingNames.API_REQUESTS_PER_S;
+import static ai.netra.config.SettingNames.AUTH_AUDIENCE;
+import static ai.netra.config.SettingNames.AUTH_ISSUER;
+import static ai.netra.config.SettingNames.AUTH_JWKS_URL;
+import static ai.netra.config.SettingNames.AUTH_MAX_TOKEN_LIFETIME_S;
 import static ai.netra.config.SettingNames.BYPASS_STARTUP_VALIDATION;
 import static ai.netra.config.SettingNames.CHAT_RUNS_PER_USER;
 import static ai.netra.config.SettingNames.CHAT_SOCKETS_PER_USER;
@@ -76,6 +80,7 @@ public record Settings(
     Platform platform,
     ChatSettings chat,
     LimitSettings limits,
+    AuthSettings auth,
     List<Problem> problems,
     Map<String, String> env) {
 
@@ -252,12 +257,14 @@ public record Settings(
 
       String redisKeyPrefix = getOr(REDIS_KEY_PREFIX, "netra:");
 
+      AuthSettings auth = auth(environment);
       String jwtSecret = get(JWT_SECRET_KEY);
       if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
         problem("JWT_SECRET_KEY is too short for HS256: it needs at least " + MIN_JWT_SECRET_BYTES + " bytes", JWT_SECRET_KEY);
         jwtSecret = null;
-      } else if (jwtSecret == null && deployed) {
-        problem("JWT_SECRET_KEY is required in " + environment.label(), JWT_SECRET_KEY);
+      } else if (jwtSecret == null && deployed && get(AUTH_JWKS_URL) == null) {
+        problem("JWT_SECRET_KEY is required in " + environment.label() + " unless AUTH_JWKS_URL names an identity"
+            + " provider's keys", JWT_SECRET_KEY, AUTH_JWKS_URL);
       }
 
       LlmSettings llm = llm(deployed, environment);
@@ -267,7 +274,7 @@ public record Settings(
       ChatSettings chat = new ChatSettings(integer(CHAT_RUNS_PER_USER, 2, 1, 100),
           integer(CHAT_SOCKETS_PER_USER, 20, 1, 10_000));
       return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, redisKeyPrefix, jwtSecret, llm,
-          origins, priceCatalogFile, startup, platform, chat, limits(), problems, env);
+          origins, priceCatalogFile, startup, platform, chat, limits(), auth, problems, env);
     }
 
     private LimitSettings limits() {
@@ -280,6 +287,68 @@ public record Settings(
           integer(USAGE_UPLOADS_AT_ONCE, d.uploadsAtOnce(), 1, 100),
           integer(USAGE_UPLOAD_MIN_BYTES_PER_S, d.uploadMinBytesPerSecond(), 1, 1 << 30),
           Duration.ofSeconds(integer(USAGE_UPLOAD_RATE_WINDOW_S, (int) d.uploadRateWindow().toSeconds(), 1, 3600)));
+    }
+
+    /**
+     * The identity provider: AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE, all three or none. Keys fetched
+     * over plain http could be swapped on the way, so outside development the URL must be https (a loopback
+     * host excepted).
+     */
+    private AuthSettings auth(Environment environment) {
+      Duration maxLifetime = Duration.ofSeconds(integer(AUTH_MAX_TOKEN_LIFETIME_S,
+          (int) AuthSettings.DEFAULT_MAX_TOKEN_LIFETIME.toSeconds(), 60, 365 * 86_400));
+      String url = get(AUTH_JWKS_URL);
+      String issuer = get(AUTH_ISSUER);
+      String audience = get(AUTH_AUDIENCE);
+      Set<String> audiences = new LinkedHashSet<>();
+      if (audience != null) {
+        for (String a : audience.split(",")) {
+          if (!a.isBlank()) {
+            audiences.add(a.trim());
+          }
+        }
+      }
+      if (url == null) {
+        if (issuer != null || audience != null) {
+          problem((issuer != null ? AUTH_ISSUER : AUTH_AUDIENCE) + " is set but AUTH_JWKS_URL is not: set the identity"
+              + " provider's JWKS URL too, or remove it", AUTH_JWKS_URL);
+        }
+        return new AuthSettings(null, null, Set.of(), maxLifetime);
+      }
+      URI jwks = null;
+      try {
+        URI uri = new URI(url);
+        boolean https = "https".equalsIgnoreCase(uri.getScheme());
+        boolean http = "http".equalsIgnoreCase(uri.getScheme());
+        if (!https && !http || uri.getHost() == null) {
+          problem("AUTH_JWKS_URL must be an https:// URL, the provider's jwks_uri (for example"
+              + " https://YOUR_TENANT.auth0.com/.well-known/jwks.json)", AUTH_JWKS_URL);
+        } else if (http && environment != Environment.DEVELOPMENT && !loopback(uri.getHost())) {
+          problem("AUTH_JWKS_URL must use https in " + environment.label() + ": keys fetched over plain http could be"
+              + " replaced on the way, and with them anyone could sign in as anyone", AUTH_JWKS_URL);
+        } else {
+          jwks = uri;
+        }
+      } catch (java.net.URISyntaxException e) {
+        problem("AUTH_JWKS_URL is not a valid URL", AUTH_JWKS_URL);
+      }
+      List<String> missing = new ArrayList<>();
+      if (issuer == null) {
+        missing.add(AUTH_ISSUER);
+      }
+      if (audiences.isEmpty()) {
+        missing.add(AUTH_AUDIENCE);
+      }
+      if (!missing.isEmpty()) {
+        problem("AUTH_JWKS_URL is set but " + String.join(" and ", missing) + (missing.size() == 1 ? " is" : " are")
+            + " missing: without them a token the provider issued for another application would be accepted",
+            missing.toArray(String[]::new));
+      }
+      return new AuthSettings(jwks, issuer, audiences, maxLifetime);
+    }
+
+    private static boolean loopback(String host) {
+      return host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]") || host.equals("::1");
     }
 
     private DatabaseSettings database(boolean deployed) {

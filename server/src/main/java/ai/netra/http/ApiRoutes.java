@@ -3,6 +3,7 @@ package ai.netra.http;
 import ai.netra.auth.Identity;
 import ai.netra.auth.InvalidTokenException;
 import ai.netra.auth.PresentedToken;
+import ai.netra.auth.TokenVerifier;
 import ai.netra.auth.Tokens;
 import ai.netra.cache.RateLimiter;
 import ai.netra.chat.ChatStore;
@@ -78,7 +79,7 @@ public final class ApiRoutes extends Handler.Abstract {
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
 
-  private final Tokens tokens;
+  private final TokenVerifier tokens;
   private final ChatStore chats;
   private final UsageImport usage;
   private final OriginPolicy origins;
@@ -100,7 +101,7 @@ public final class ApiRoutes extends Handler.Abstract {
   }
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins, Limits limit) {
+  public ApiRoutes(TokenVerifier tokens, ChatStore chats, UsageImport usage, OriginPolicy origins, Limits limit) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
     this.usage = Objects.requireNonNull(usage, "usage");

@@ -3,6 +3,7 @@ package ai.netra.http;
 import ai.netra.auth.Identity;
 import ai.netra.auth.InvalidTokenException;
 import ai.netra.auth.PresentedToken;
+import ai.netra.auth.TokenVerifier;
 import ai.netra.auth.Tokens;
 import ai.netra.chat.ChatLimits;
 import ai.netra.chat.ChatService;
@@ -39,7 +40,7 @@ public final class ChatEndpoint {
    * @param chat the chat, empty when the service runs without one (no database); the starting gate keeps upgrades
    *     out until the start completed
    */
-  public static Handler handler(Server server, Supplier<Optional<ChatService>> chat, Supplier<Tokens> tokens,
+  public static Handler handler(Server server, Supplier<Optional<ChatService>> chat, Supplier<? extends TokenVerifier> tokens,
       OriginPolicy origins, Handler next) {
     WebSocketUpgradeHandler upgrades = WebSocketUpgradeHandler.from(server, container -> {
       container.setMaxTextMessageSize(ChatLimits.MAX_FRAME_BYTES);
@@ -77,7 +78,7 @@ public final class ChatEndpoint {
 
   /** Verifies the token and selects {@code jwt-auth} when offered; answers 401 itself when the token is not good. */
   private static Optional<Identity> authenticate(ServerUpgradeRequest request, ServerUpgradeResponse response,
-      org.eclipse.jetty.util.Callback callback, Tokens tokens) {
+      org.eclipse.jetty.util.Callback callback, TokenVerifier tokens) {
     Optional<PresentedToken> presented = Tokens.fromRequest(request.getHeaders().get(HttpHeader.AUTHORIZATION),
         request.getSubProtocols());
     if (presented.isEmpty()) {

@@ -322,10 +322,46 @@ class TokensTest {
     assertThat(tokens.toString()).as("Tokens says nothing about the key").doesNotContain(SECRET);
   }
 
+  /** Issue 16: a sub with a newline was accepted; it forged lines in text logs and could confuse the event bus's framing. */
+  @Test
+  void subjectWithANewlineOrControlCharacterOrOver128CharactersIsRefused() throws Exception {
+    for (String sub : new String[] {"alice\nINFO forged line", "alice\r", "tab\there", "nul\u0000", "bell\u0007",
+        "del\u007f", "c1\u0085", "line\u2028sep", "zero\u200bwidth", "x".repeat(129)}) {
+      refusedByVerify(signed(new MACSigner(SECRET), JWSAlgorithm.HS256, validClaims().subject(sub).build()),
+          "invalid_subject", "sub " + sub.replace("\n", "\\n"));
+    }
+    String longest = "u".repeat(128);
+    assertThat(tokens.verify(signed(new MACSigner(SECRET), JWSAlgorithm.HS256, validClaims().subject(longest).build()))
+        .userId()).as("128 characters").isEqualTo(longest);
+    assertThat(tokens.verify(tokens.mint("auth0|64b1f0c2:ü-ok_~@example.com", Duration.ofHours(1))).userId())
+        .as("provider-style ids with punctuation and letters beyond ASCII").isEqualTo("auth0|64b1f0c2:ü-ok_~@example.com");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> tokens.mint("eve\nforged", Duration.ofHours(1)))
+        .as("nor is such a token minted").isInstanceOf(IllegalArgumentException.class).hasMessageContaining("U+000A");
+  }
+
+  /** Issue 16: lifetimes are capped (AUTH_MAX_TOKEN_LIFETIME_S, 24 h by default), from iat and from now. */
+  @Test
+  void tokenLivingLongerThanTheCapIsRefusedAndNotMinted() throws Exception {
+    refusedByVerify(signed(new MACSigner(SECRET), JWSAlgorithm.HS256, validClaims()
+        .expirationTime(Date.from(NOW.plus(Duration.ofHours(24)).plusSeconds(1))).build()), "lifetime_too_long",
+        "24 h and 1 s from iat to exp");
+    refusedByVerify(signed(new MACSigner(SECRET), JWSAlgorithm.HS256, new JWTClaimsSet.Builder().subject("u1")
+        .expirationTime(Date.from(NOW.plus(Duration.ofDays(30)))).build()), "lifetime_too_long",
+        "no iat, valid for 30 more days");
+    assertThat(tokens.verify(signed(new MACSigner(SECRET), JWSAlgorithm.HS256, validClaims()
+        .expirationTime(Date.from(NOW.plus(Duration.ofHours(24)))).build())).userId()).as("exactly 24 h").isEqualTo("u1");
+    Tokens hourly = new Tokens(key(SECRET), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1));
+    String twelveHours = tokens.mint("u1", Duration.ofHours(12));
+    refused(twelveHours, () -> hourly.verify(twelveHours), "lifetime_too_long", "12 h under a 1 h cap");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> hourly.mint("u1", Duration.ofHours(12)))
+        .as("nor minted").isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AUTH_MAX_TOKEN_LIFETIME_S");
+  }
+
   @Test
   void refusalCodesAreTheDocumentedOnes() {
     assertThat(java.util.Arrays.stream(InvalidTokenException.Reason.values()).map(InvalidTokenException.Reason::code))
         .as("codes a client may see").containsExactly("missing", "malformed", "bad_signature", "expired", "not_yet_valid",
-            "unsupported_algorithm", "no_subject");
+            "unsupported_algorithm", "no_subject", "invalid_subject", "lifetime_too_long", "wrong_issuer", "wrong_audience",
+            "unknown_key", "keys_unavailable");
   }
 }

@@ -68,6 +68,27 @@ class TokenCommandTest {
     assertThat(run.err()).as("stderr names where the key came from").contains("dev-jwt-secret");
   }
 
+  /** Issue 16: with lifetimes capped, a development token from ./netra token must still be accepted by serve's checks. */
+  @Test
+  void developmentTokenPassesTheClaimChecksAndTokensOverTheCapAreNotMinted(@TempDir Path dataDir) throws Exception {
+    Map<String, String> env = Map.of("NETRA_DATA_DIR", dataDir.toString());
+    Run run = run(env, "--user", "dev");
+    assertThat(run.exit()).as("the default 12 h; stderr: %s", run.err()).isZero();
+    Tokens serverSide = new Tokens(SigningKey.load(Settings.read(env)), java.time.Clock.systemUTC(),
+        Settings.read(env).auth().maxTokenLifetime());
+    assertThat(serverSide.verify(run.out().strip()).userId()).isEqualTo("dev");
+
+    Run week = run(env, "--user", "dev", "--ttl", "7d");
+    assertThat(week.exit()).as("7 days is over the 24 h the service accepts").isEqualTo(2);
+    assertThat(week.err()).contains("AUTH_MAX_TOKEN_LIFETIME_S").doesNotContain("\n ");
+    Map<String, String> longer = Map.of("NETRA_DATA_DIR", dataDir.toString(), "AUTH_MAX_TOKEN_LIFETIME_S", "604800");
+    assertThat(run(longer, "--user", "dev", "--ttl", "7d").exit()).as("allowed once the cap is raised").isZero();
+
+    Run forged = run(env, "--user", "eve\nINFO forged");
+    assertThat(forged.exit()).as("a user id with a newline").isEqualTo(2);
+    assertThat(forged.out()).isEmpty();
+  }
+
   @Test
   void jwtSecretKeyIsUsedWhenSet(@TempDir Path dataDir) throws Exception {
     String secret = "a-deployed-secret-of-at-least-32-bytes!!";

@@ -126,4 +126,41 @@ class SettingsTest {
     assertThat(s.problems()).extracting(Settings.Problem::message)
         .anySatisfy(m -> assertThat(m).contains("STARTUP_TOTAL_BUDGET_S='900'", "1 to 480"));
   }
+
+  private static List<String> named(Settings s) {
+    return s.problems().stream().flatMap(p -> p.settings().stream()).toList();
+  }
+
+  /** Issue 16: an identity provider's keys need its issuer and audience; over http only on this machine or in development. */
+  @Test
+  void identityProviderSettingsComeTogetherAndFetchKeysOverHttps() {
+    Map<String, String> prod = Map.of("NETRA_ENV", "production", "DATABASE_URL", "postgres://u:p@db:5432/netra",
+        "REDIS_URL", "redis://r:6379", "LLM_MODEL", "offline");
+    java.util.function.Function<Map<String, String>, Settings> with = extra -> {
+      Map<String, String> env = new java.util.HashMap<>(prod);
+      env.putAll(extra);
+      return Settings.read(env);
+    };
+    Settings jwksOnly = with.apply(Map.of("AUTH_JWKS_URL", "https://idp.example/keys", "AUTH_ISSUER", "https://idp.example/",
+        "AUTH_AUDIENCE", "api-a, api-b"));
+    assertThat(jwksOnly.problems()).as("production with an identity provider and no JWT_SECRET_KEY").isEmpty();
+    assertThat(jwksOnly.auth().audiences()).containsExactlyInAnyOrder("api-a", "api-b");
+    assertThat(jwksOnly.auth().maxTokenLifetime()).isEqualTo(java.time.Duration.ofHours(24));
+    assertThat(named(with.apply(Map.of()))).as("neither JWT_SECRET_KEY nor AUTH_JWKS_URL").contains("JWT_SECRET_KEY");
+    assertThat(named(with.apply(Map.of("AUTH_JWKS_URL", "https://idp.example/keys"))))
+        .as("a JWKS URL without issuer and audience").contains("AUTH_ISSUER", "AUTH_AUDIENCE");
+    assertThat(named(with.apply(Map.of("AUTH_ISSUER", "https://idp.example/")))).as("an issuer without keys")
+        .contains("AUTH_JWKS_URL");
+    assertThat(named(with.apply(Map.of("AUTH_JWKS_URL", "http://idp.example/keys", "AUTH_ISSUER", "i", "AUTH_AUDIENCE", "a"))))
+        .as("plain http in production").containsExactly("AUTH_JWKS_URL");
+    assertThat(with.apply(Map.of("AUTH_JWKS_URL", "http://127.0.0.1:9000/keys", "AUTH_ISSUER", "i", "AUTH_AUDIENCE", "a"))
+        .problems()).as("plain http to this machine").isEmpty();
+    assertThat(Settings.read(Map.of("AUTH_JWKS_URL", "http://keycloak:8080/certs", "AUTH_ISSUER", "i", "AUTH_AUDIENCE", "a"))
+        .problems()).as("plain http in development").isEmpty();
+    assertThat(named(with.apply(Map.of("AUTH_MAX_TOKEN_LIFETIME_S", "0")))).contains("AUTH_MAX_TOKEN_LIFETIME_S");
+    Settings shown = with.apply(Map.of("AUTH_JWKS_URL", "https://idp.example/keys?key=s3cr3t", "AUTH_ISSUER", "i",
+        "AUTH_AUDIENCE", "a"));
+    assertThat(shown.display("AUTH_JWKS_URL")).as("the URL may carry a key: shown as SET").startsWith("SET (");
+    assertThat(shown.auth().jwksOrigin()).isEqualTo("https://idp.example");
+  }
 }

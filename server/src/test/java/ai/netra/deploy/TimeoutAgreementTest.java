@@ -115,22 +115,69 @@ class TimeoutAgreementTest {
     assertThat(checkChanges(check)).as("check's fixes are serve's").isEqualTo(fromServe);
   }
 
+  /** An identity provider's keys, as Firebase Auth publishes them. */
+  private static Map<String, String> withIdentityProvider(Map<String, String> env) {
+    env.put("AUTH_JWKS_URL", "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com");
+    env.put("AUTH_ISSUER", "https://securetoken.google.com/netra-prod");
+    env.put("AUTH_AUDIENCE", "netra-prod");
+    return env;
+  }
+
   @Test
   void theDefaultsPassEverywhere() {
     for (String environment : List.of("development", "staging", "production")) {
       for (String host : List.of("10.20.0.5", "/cloudsql/p:europe-west1:db")) {
+       for (boolean idp : List.of(false, true)) {
         Map<String, String> env = incident();
         env.keySet().removeIf(k -> k.startsWith("STARTUP_"));
         env.put("NETRA_ENV", environment);
         env.put("POSTGRES_HOST", host);
+        if (idp) {
+          withIdentityProvider(env);
+        }
         Settings settings = Settings.read(env);
+        assertThat(settings.problems()).as("settings in %s", environment).isEmpty();
         StartupPlan plan = BackendPlan.describe(settings);
+        assertThat(plan.steps().stream().anyMatch(s -> s.name().equals("jwks")))
+            .as("the JWKS step is in the plan exactly when AUTH_JWKS_URL is set").isEqualTo(idp);
         var model = ai.netra.startup.TimeoutModel.assess(plan,
             ai.netra.startup.TimeoutModel.Inputs.declared(BackendPlan.platformWindow(settings)));
-        assertThat(model.findings()).as("findings of the default policy in %s with database %s", environment, host)
-            .isEmpty();
+        assertThat(model.findings()).as("findings of the default policy in %s with database %s, identity provider %s",
+            environment, host, idp).isEmpty();
+        if (idp) {
+          assertThat(model.step("jwks").orElseThrow().timeout()).as("the JWKS fetch's default timeout")
+              .isEqualTo(Duration.ofSeconds(10));
+        }
+       }
       }
     }
+  }
+
+  /** Issue 16: the JWKS fetch is a dependency like the others: check and simulate size its timeout alike. */
+  @Test
+  void checkAndSimulateSizeTheJwksStepTheSameFromOneRecordedStart() {
+    Map<String, String> env = withIdentityProvider(incident());
+    env.put("STARTUP_TIMEOUT_MULTIPLIER", "1");
+    env.put("STARTUP_SAFETY_MARGIN", "1");
+    env.put("STARTUP_TOTAL_BUDGET_S", "120");
+    env.put("STARTUP_TIMEOUT_DATABASE_S", "30");
+    env.put("STARTUP_TIMEOUT_JWKS_S", "1");
+    RecordedStartup report = StartupReportJson.recorded("""
+        {"outcome": "READY", "phase": "FINALIZE", "elapsed_ms": 9000, "budget_ms": 120000, "phases": [
+          {"name": "DEPENDENCIES", "status": "OK", "steps": [
+            {"name": "jwks", "component": "jwks", "criticality": "CRITICAL", "status": "OK", "attempts": 2,
+             "start_ms": 1000, "end_ms": 3000, "error": null}]}]}
+        """, "recorded.json");
+
+    Map<String, String> fromCheck = checkChanges(check(env, report));
+    StartupPlan plan = BackendPlan.describe(Settings.read(env));
+    Map<String, String> fromSimulate = new TreeMap<>(Recommendations.timeouts(report.report(), null, plan, Map.of())
+        .stream().filter(i -> i.subject().startsWith("STARTUP_"))
+        .collect(Collectors.toMap(Recommendations.Item::subject, Recommendations.Item::value, (a, b) -> b)));
+
+    assertThat(fromCheck).as("check: the JWKS fetch needed 2 s of its 1 s timeout, so 2 s x 1.25")
+        .isEqualTo(Map.of("STARTUP_TIMEOUT_JWKS_S", "2.5"));
+    assertThat(fromSimulate).as("simulate's recommendations from the same start").isEqualTo(fromCheck);
   }
 
   @Test

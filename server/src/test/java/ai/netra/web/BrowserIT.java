@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
 import ai.netra.config.Settings;
+import ai.netra.testing.IdentityProvider;
 import ai.netra.testing.ServiceProcess;
 import ai.netra.testing.TestDependencies;
 import java.nio.file.Path;
@@ -94,6 +95,23 @@ class BrowserIT {
     try (BrowserScript answers = BrowserScript.start("answers", "--url", service.uri("").toString(), "--token",
         token("answers"), "--screenshots", SCREENSHOTS.toString())) {
       passes(answers);
+    }
+  }
+
+  /** Issue 16: the page signs in with an identity provider's token, from a #token= link and pasted. */
+  @Test
+  void thePageSignsInWithAnIdentityProvidersToken() throws Exception {
+    String user = "idp-browser-" + TestDependencies.RUN;
+    try (IdentityProvider idp = IdentityProvider.start();
+        ServiceProcess withIdp = ServiceProcess.start(Map.of("JWT_SECRET_KEY", SECRET, "AUTH_JWKS_URL", idp.jwksUrl(),
+            "AUTH_ISSUER", IdentityProvider.ISSUER, "AUTH_AUDIENCE", IdentityProvider.AUDIENCE))) {
+      withIdp.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));
+      try (BrowserScript signin = BrowserScript.start("signin", "--url", withIdp.uri("").toString(), "--token",
+          idp.rs256(user), "--user", user)) {
+        int exit = signin.awaitExit(RUN);
+        assertThat(exit).as("the browser signs in with the provider's token; what the script saw:\n" + signin.output()
+            + "\nthe service's last log lines:\n" + lastLines(withIdp.outputText(), 60)).isZero();
+      }
     }
   }
 

@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 
 /**
  * Runs a {@link StartupPlan} once: phases in order, each step under its timeout and retry, and
@@ -35,6 +37,11 @@ import org.slf4j.MDC;
 public final class Startup {
 
   private static final Logger log = LoggerFactory.getLogger(Startup.class);
+  /**
+   * Marks a log record written over several lines on purpose, each value in it kept to its line (the startup
+   * table): a text layout keeps its line breaks, and escapes them in any other record.
+   */
+  public static final Marker MULTILINE = MarkerFactory.getMarker("MULTILINE");
   /** How long past a step's timeout we wait for the step to acknowledge it before giving up on it. */
   private static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
 
@@ -136,9 +143,9 @@ public final class Startup {
       end = publishLocked();
     }
     if (end.outcome() == Outcome.FAILED) {
-      log.error("startup {} after {} ms of {} ms budget\n{}", end.outcome(), end.elapsedMs(), end.budgetMs(), end.toTable());
+      log.error(MULTILINE, "startup {} after {} ms of {} ms budget\n{}", end.outcome(), end.elapsedMs(), end.budgetMs(), end.toTable());
     } else {
-      log.info("startup {} after {} ms of {} ms budget\n{}", end.outcome(), end.elapsedMs(), end.budgetMs(), end.toTable());
+      log.info(MULTILINE, "startup {} after {} ms of {} ms budget\n{}", end.outcome(), end.elapsedMs(), end.budgetMs(), end.toTable());
     }
     return end;
   }

@@ -35,7 +35,27 @@ public record StartupReport(
         String note = s.error() != null ? s.error() : s.detail() != null ? s.detail() : "";
         out.append(String.format(row, p.name(), s.name(), s.component(),
             s.criticality() == Criticality.CRITICAL ? "critical" : "optional",
-            s.status(), s.attempts(), ms(s.startMs()), ms(s.endMs()), note));
+            s.status(), s.attempts(), ms(s.startMs()), ms(s.endMs()), oneLine(note)));
+      }
+    }
+    return out.toString();
+  }
+
+  /** A note as one row: an error's line breaks and other control characters written out as escapes. */
+  private static String oneLine(String note) {
+    StringBuilder out = new StringBuilder(note.length());
+    for (char c : note.toCharArray()) {
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20 || c >= 0x7f && c <= 0x9f || c == '\u2028' || c == '\u2029') {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
       }
     }
     return out.toString();
