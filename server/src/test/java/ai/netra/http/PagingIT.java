@@ -64,6 +64,7 @@ class PagingIT {
         }
         for (Future<long[]> f : read) {
           long[] counts = f.get();
+          System.out.printf("[paging] %d items in %d pages, largest reply %d bytes%n", counts[0], counts[1], counts[2]);
           assertThat(counts[0]).as("items read, every one once and in order").isEqualTo(ITEMS);
           assertThat(counts[1]).as("pages of 500").isEqualTo(ITEMS / 500);
           assertThat(counts[2]).as("largest reply in bytes").isLessThan(500L * (ITEM_CHARS + 1024));
