@@ -633,6 +633,22 @@ async function startup({ url, shots }, browser, diary) {
   }
   log(`the timeline and the table show all ${report.phases.length} phases and their steps`);
 
+  // The last starts beside the timeline: a chart for the whole start and one per phase, from /health/startup/history.
+  await page.waitForFunction(() => document.getElementById('history').dataset.settled === 'true', null, { timeout: WAIT_MS });
+  const history = await (await fetch(`${url}/health/startup/history`)).json();
+  check(history.starts.length >= 1, `/health/startup/history holds this start (${history.starts.length} starts)`);
+  for (const key of ['whole', ...report.phases.map((p) => p.name)]) {
+    const chart = page.locator(`figure.history-chart[data-phase="${key}"]`);
+    check(await chart.count() === 1, `the last starts have a chart for ${key}`);
+    await page.waitForSelector(`figure.history-chart[data-phase="${key}"][data-drawn="true"] canvas`, { timeout: WAIT_MS });
+    check(Number(await chart.getAttribute('data-points')) === history.starts.length,
+      `the ${key} chart has a point per kept start (${history.starts.length})`);
+    check((await chart.locator('.chart-plot').getAttribute('aria-label')).includes(`over the last ${history.starts.length} start`),
+      `the ${key} chart is described in words`);
+  }
+  check((await text(page.locator('#history-summary'))).includes('oldest on the left'), 'the last starts are explained');
+  log(`the last ${history.starts.length} starts are charted beside the timeline, one chart per phase`);
+
   const first = page.locator('.bar:not([hidden])').first();
   await first.hover();
   await page.locator('#tooltip').waitFor({ state: 'visible', timeout: WAIT_MS });

@@ -62,6 +62,7 @@ function draw(entry, starts) {
   }, [xs, entry.series.values, failed], entry.plotBox);
   entry.width = width;
   entry.plotBox.querySelector('canvas')?.setAttribute('aria-hidden', 'true');
+  entry.plotBox.parentElement.dataset.drawn = 'true';
 }
 
 function describe(series, starts) {

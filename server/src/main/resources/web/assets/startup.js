@@ -30,13 +30,15 @@ const HISTORY_TRIES = 5;
  * The last starts: drawn at once, and again once this start is final, until the service has read its history table
  * (it does in the background once the start is kept), a few tries at most.
  */
-async function showHistory(tries = 1) {
+async function showHistory(tries = 0) {
   const body = await startHistory();
+  if (tries === 0 && page.history.dataset.final) return; // the start ended meanwhile: its own call draws
   renderHistory(page.history, page.historySummary, body);
+  if (tries === 0) return;
   if (body && !body.loaded && tries > 1) {
     setTimeout(() => showHistory(tries - 1), HISTORY_RETRY_MS);
   } else {
-    page.history.dataset.settled = 'true';
+    page.history.dataset.settled = 'true'; // what the page shows now stays
   }
 }
 
@@ -226,6 +228,7 @@ async function poll() {
       if (FINAL_OUTCOMES.has(report.outcome)) {
         page.live.textContent = `final · loaded ${new Date().toLocaleTimeString()}`;
         page.live.className = 'live live-final';
+        page.history.dataset.final = 'true';
         showHistory(HISTORY_TRIES);
         document.body.dataset.final = 'true';
         return;

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -38,6 +39,8 @@ import picocli.CommandLine.Spec;
         "netra check --history and netra plan --history size timeouts and the startup probe from the same starts.",
         ""})
 public final class HistoryCommand implements Callable<Integer> {
+
+  private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
   @Parameters(index = "0", arity = "0..1", defaultValue = "db", paramLabel = "SOURCE",
       description = "db (default) or an export file")
@@ -161,7 +164,7 @@ public final class HistoryCommand implements Callable<Integer> {
         "failed", "READY p50", "READY p95"));
     for (StartStats.RevisionStats r : stats.revisions()) {
       text.append(String.format(Locale.ROOT, "  %-28s %-17s %6d %6d %9s %9s%n", r.revision(),
-          r.first().truncatedTo(ChronoUnit.MINUTES).toString().replace('T', ' ').replace("Z", ""), r.starts(),
+          MINUTE.format(r.first()), r.starts(),
           r.failedStarts(), ms(r.ready().count(), r.ready().p50()), ms(r.ready().count(), r.ready().p95())));
     }
     if (stats.peakRssBytes() != null) {

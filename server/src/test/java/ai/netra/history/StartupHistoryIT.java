@@ -203,6 +203,32 @@ class StartupHistoryIT {
     }
   }
 
+  /** A start that never reached its database is kept by its log line alone, and netra history counts its failure. */
+  @Test
+  void aFailedStartIsKeptAsItsLogLineAndHistoryCountsItsFailureByKind() throws Exception {
+    Map<String, String> env = Map.of("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing_listens_here",
+        "NETRA_LOG_FORMAT", "json", "STARTUP_TIMEOUT_DATABASE_S", "2", "K_REVISION", "netra-00003-bad");
+    String line;
+    try (ServiceProcess service = ServiceProcess.start(env)) {
+      assertThat(service.awaitExit(START)).as("exit code; output:\n%s", service.outputText()).isEqualTo(3);
+      line = reportLine(service);
+      assertThat(line).as("the failed start's report line in:\n%s", service.outputText()).isNotNull();
+    }
+    JsonNode report = ServiceProcess.parse(line);
+    assertThat(report.path("outcome").asText()).isEqualTo("FAILED");
+    JsonNode database = ServiceProcess.step(report, "database");
+    assertThat(database.path("status").asText()).isEqualTo("FAILED");
+    assertThat(database.path("error_kind").asText()).isEqualTo("DEPENDENCY");
+    assertThat(report.path("failure").path("step").asText()).isEqualTo("database");
+
+    Path lines = Files.createTempFile("netra-failed-start", ".jsonl");
+    Files.writeString(lines, line + "\n");
+    JsonNode stats = history(Map.of(), lines.toString(), "--json").path("stats");
+    assertThat(stats.path("failed_starts").asInt()).isEqualTo(1);
+    assertThat(stats.path("failures").get(0).path("step").asText()).isEqualTo("database");
+    assertThat(stats.path("failures").get(0).path("kind").asText()).isEqualTo("DEPENDENCY");
+  }
+
   private static int rows() throws SQLException {
     try (Connection c = connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("select count(*) from startup_starts")) {

@@ -20,7 +20,8 @@ import java.util.Map;
  * is its p99 (never below what the step declares), the start's is the p99 of time to READY, and from those come
  * each step's timeout (the need plus the margin), the total budget, the startup probe's window (covering the p99
  * within Cloud Run's caps, or saying it cannot), and memory from the peak RSS. It also says what drifted between
- * the last two revisions: a step whose p95 at least doubled, or that fails more often.
+ * the last two revisions: a step whose p95 at least doubled (by 100 ms or more, over at least 5 starts of each), or
+ * that fails in a larger share of starts.
  *
  * @param steps every step of the plan, with what the history says of it
  * @param budgetSeconds the STARTUP_TOTAL_BUDGET_S that covers the p99 start with the margin
@@ -35,6 +36,8 @@ public record HistorySizing(StartStats stats, TimeoutModel.Assessment model, Lis
   static final double DRIFT_FACTOR = 2.0;
   /** ... unless it grew by less than this: a step of a few milliseconds doubles by noise. */
   static final long DRIFT_FLOOR_MS = 100;
+  /** A p95 of fewer starts is their slowest one: one slow start on a busy host is not drift. */
+  static final int DRIFT_MIN_STARTS = 5;
 
   public HistorySizing {
     steps = List.copyOf(steps);
@@ -107,7 +110,7 @@ public record HistorySizing(StartStats stats, TimeoutModel.Assessment model, Lis
       }
       long p95Then = then.took().p95();
       long p95Now = now.took().p95();
-      if (then.took().count() > 0 && now.took().count() > 0 && p95Now >= DRIFT_FACTOR * p95Then
+      if (then.took().count() >= DRIFT_MIN_STARTS && now.took().count() >= DRIFT_MIN_STARTS && p95Now >= DRIFT_FACTOR * p95Then
           && p95Now - p95Then >= DRIFT_FLOOR_MS) {
         drift.add(String.format(Locale.ROOT, "step %s: p95 %s in %s, %.1fx the %s of %s", now.step(), seconds(p95Now),
             latest.revision(), p95Then == 0 ? Double.POSITIVE_INFINITY : (double) p95Now / p95Then, seconds(p95Then),
