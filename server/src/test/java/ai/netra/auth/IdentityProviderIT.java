@@ -47,6 +47,11 @@ class IdentityProviderIT {
       service.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));
       JsonNode jwks = ServiceProcess.step(service.json("/health/startup"), "jwks");
       assertThat(jwks.path("status").asText()).as("the JWKS step in the startup report").isEqualTo("OK");
+      assertThat(service.outputText()).as("where the keys come from, in the log")
+          .contains("identity provider: 2 RS256/ES256 signing keys from http://127.0.0.1:");
+      assertThat(service.get("/health/startup").body()).as("the public report names no host")
+          .contains("2 RS256/ES256 signing keys from the identity provider").doesNotContain("127.0.0.1:" + URI.create(
+              idp.jwksUrl()).getPort());
 
       String rs256 = idp.rs256(user);
       HttpResponse<String> rest = me(service, rs256);
