@@ -16,6 +16,8 @@ import ai.netra.startup.Step;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The DEPENDENCIES phase: the keys tokens are verified with. The HS256 key ({@code JWT_SECRET_KEY}, or the
@@ -23,6 +25,8 @@ import java.util.List;
  * dependency: critical, with its own timeout ({@code STARTUP_TIMEOUT_JWKS_S}) and retries within it.
  */
 final class AuthSteps {
+
+  private static final Logger log = LoggerFactory.getLogger(AuthSteps.class);
 
   /** The component of the JWKS step: its timeout is {@code STARTUP_TIMEOUT_JWKS_S}. */
   static final String JWKS = "jwks";
@@ -48,9 +52,11 @@ final class AuthSteps {
           .retry(DependencySteps.CONNECT_RETRY)
           .run(context -> {
             ProviderTokens keys = p.provider.set(ProviderTokens.open(auth, context.remaining()));
-            context.detail(keys.keys() + " RS256/ES256 signing key" + (keys.keys() == 1 ? "" : "s") + " from "
-                + auth.jwksOrigin() + "; tokens must carry iss " + auth.issuer() + " and aud "
-                + String.join(" or ", auth.audiences().stream().sorted().toList()));
+            String count = keys.keys() + " RS256/ES256 signing key" + (keys.keys() == 1 ? "" : "s");
+            // The report is public (/health/startup): where the keys come from, and for whom, goes to the log only.
+            log.info("identity provider: {} from {}; tokens must carry iss {} and aud {}", count, auth.jwksOrigin(),
+                auth.issuer(), String.join(" or ", auth.audiences().stream().sorted().toList()));
+            context.detail(count + " from the identity provider");
           }));
     }
     return steps;

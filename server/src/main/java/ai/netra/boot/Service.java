@@ -147,8 +147,9 @@ public final class Service {
         Duration lifetime = Duration.ofHours(12).compareTo(settings.auth().maxTokenLifetime()) < 0 ? Duration.ofHours(12)
             : settings.auth().maxTokenLifetime();
         app.auth().selfIssued().ifPresent(tokens -> log.info("development chat: open http://localhost:{}/#token={}"
-            + " (signs in as user 'dev' for {} min), or connect to ws://localhost:{}/ws/chat with that token", http.port(),
-            tokens.mint("dev", lifetime), lifetime.toMinutes(), http.port()));
+            + " (signs in as user 'dev' for {}), or connect to ws://localhost:{}/ws/chat with that token", http.port(),
+            tokens.mint("dev", lifetime), lifetime.toMinutes() % 60 == 0 ? lifetime.toHours() + " h" : lifetime.toMinutes()
+                + " min", http.port()));
       }
     }
     awaitStopped();

@@ -71,8 +71,8 @@ final class Catalog {
       new Setting(REDIS_URL, true, "redis:// or rediss:// URL"),
       new Setting(REDIS_KEY_PREFIX, false, "prefix of every Redis key and channel (default netra:)"),
       new Setting(JWT_SECRET_KEY, true, "HS256 secret for chat and API tokens"),
-      // A URL may carry credentials (user info, a key in the query): shown as SET, its host only in step details.
-      new Setting(AUTH_JWKS_URL, true, "the identity provider's JWKS (jwks_uri): its RS256/ES256 tokens are accepted"),
+      // Not a secret (plan writes it plainly), but shown by its origin only: a URL may carry a key in its path or query.
+      new Setting(AUTH_JWKS_URL, false, "the identity provider's JWKS (jwks_uri): its RS256/ES256 tokens are accepted"),
       new Setting(AUTH_ISSUER, false, "the iss the identity provider's tokens carry"),
       new Setting(AUTH_AUDIENCE, false, "comma list: a provider token's aud must name one"),
       new Setting(AUTH_MAX_TOKEN_LIFETIME_S, false, "longest lifetime of any token in seconds (86400)"),

@@ -150,7 +150,23 @@ public record Settings(
     if (value == null || value.isEmpty()) {
       return "MISSING";
     }
+    if (name.equals(AUTH_JWKS_URL)) {
+      return origin(value) + " (path and query not shown)";
+    }
     return setting.secret() ? "SET (" + value.length() + " chars)" : value;
+  }
+
+  /** {@code scheme://host[:port]} of a URL, nothing of its user info, path or query; {@code (not a URL)} otherwise. */
+  private static String origin(String url) {
+    try {
+      URI uri = new URI(url.trim());
+      if (uri.getScheme() == null || uri.getHost() == null) {
+        return "(not a URL)";
+      }
+      return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    } catch (java.net.URISyntaxException e) {
+      return "(not a URL)";
+    }
   }
 
   /** {@link #display} for each name, in order. */

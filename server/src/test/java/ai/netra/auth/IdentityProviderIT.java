@@ -47,6 +47,11 @@ class IdentityProviderIT {
       service.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));
       JsonNode jwks = ServiceProcess.step(service.json("/health/startup"), "jwks");
       assertThat(jwks.path("status").asText()).as("the JWKS step in the startup report").isEqualTo("OK");
+      assertThat(service.outputText()).as("where the keys come from, in the log")
+          .contains("identity provider: 2 RS256/ES256 signing keys from http://127.0.0.1:");
+      assertThat(service.get("/health/startup").body()).as("the public report names no host")
+          .contains("2 RS256/ES256 signing keys from the identity provider").doesNotContain("127.0.0.1:" + URI.create(
+              idp.jwksUrl()).getPort());
 
       String rs256 = idp.rs256(user);
       HttpResponse<String> rest = me(service, rs256);
@@ -97,7 +102,7 @@ class IdentityProviderIT {
         String host = "127.0.0.1:" + URI.create(idp.jwksUrl()).getPort();
         assertThat(log).as("the failure record").contains("STARTUP FAILED", "exit_code: 3", "phase: DEPENDENCIES",
             "step: jwks", "component: jwks", "the identity provider's keys at http://" + host, "HTTP response code: 503",
-            "AUTH_JWKS_URL = SET (", "STARTUP_TIMEOUT_JWKS_S = 2");
+            "AUTH_JWKS_URL = http://" + host + " (path and query not shown)", "STARTUP_TIMEOUT_JWKS_S = 2");
         assertThat(log).as("the URL's path and query (which may carry a key) are never logged")
             .doesNotContain(IdentityProvider.URL_SECRET).doesNotContain("/keys?");
         assertThat(idp.failedRequests()).as("the step retried within its 2 s").isGreaterThan(1);

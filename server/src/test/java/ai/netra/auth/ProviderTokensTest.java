@@ -106,14 +106,19 @@ class ProviderTokensTest {
   /** An unknown kid fetches the keys again, rate-limited; once the provider publishes the new key it is accepted. */
   @Test
   void anUnknownKidIsRefusedUntilTheProviderPublishesTheKeyThenAcceptedAfterARateLimitedRefresh() throws Exception {
-    ProviderTokens tokens = open(FAST);
+    Duration interval = Duration.ofSeconds(2);
+    ProviderTokens tokens = open(new ProviderTokens.Timing(Duration.ofSeconds(10), interval, Duration.ofHours(1),
+        Duration.ofSeconds(2)));
     ECKey rotated = new ECKeyGenerator(Curve.P_256).keyID("ec-2").keyUse(KeyUse.SIGNATURE).generate();
     String token = IdentityProvider.sign(rotated, IdentityProvider.claims("rotated-user").build());
     int before = idp.requests();
+    long start = System.nanoTime();
     for (int i = 0; i < 50; i++) {
       refused(tokens, token, "unknown_key", "a kid the provider does not list");
     }
-    assertThat(idp.requests() - before).as("50 unknown-kid tokens at once fetch the keys at most twice").isLessThanOrEqualTo(2);
+    long windows = Duration.ofNanos(System.nanoTime() - start).toMillis() / interval.toMillis() + 2; // the start's window too
+    assertThat(idp.requests() - before).as("50 unknown-kid tokens fetch the keys at most twice per 2 s")
+        .isLessThanOrEqualTo((int) (2 * windows)).isLessThan(50);
 
     idp.publish(idp.rsa, idp.ec, rotated);
     await("the rotated key accepted once the keys are fetched again").atMost(Duration.ofSeconds(10))
@@ -136,6 +141,26 @@ class ProviderTokensTest {
           return idp.failedRequests() > 0;
         });
     assertThat(tokens.verify(idp.rs256("another")).userId()).as("after the failed fetch, on the last keys").isEqualTo("another");
+  }
+
+  /** Past the outage allowance the last keys are dropped: a token is refused as unverifiable, not as forged. */
+  @Test
+  void pastTheOutageAllowanceTokensAreRefusedAsKeysUnavailable() {
+    ProviderTokens tokens = open(new ProviderTokens.Timing(Duration.ofMillis(1000), Duration.ofMillis(200),
+        Duration.ofMillis(1500), Duration.ofSeconds(1)));
+    String token = idp.rs256("patient");
+    assertThat(tokens.verify(token).userId()).isEqualTo("patient");
+    idp.down(true);
+    await("the last keys dropped after the outage allowance").atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(200)).until(() -> {
+          try {
+            tokens.verify(token);
+            return false;
+          } catch (InvalidTokenException e) {
+            assertThat(e.code()).as("why, once the keys are gone (%s)", e.getMessage()).isEqualTo("keys_unavailable");
+            return true;
+          }
+        });
   }
 
   @Test
