@@ -108,14 +108,19 @@ public final class EmbeddedPostgres implements AutoCloseable {
     boolean newPassword = !Files.exists(passwordFile);
     String password = DatabasePassword.readOrCreate(passwordFile, root ? NOBODY : null);
     if (!Files.exists(data.resolve("PG_VERSION"))) {
-      Files.createDirectories(data);
-      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+      // Into a folder of its own, moved into place when complete: a first start cut short leaves no half cluster.
+      Path fresh = base.resolve("postgres.init");
+      deleteTree(fresh);
+      deleteTree(data);
+      Files.createDirectories(fresh);
+      Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rwx------"));
       if (root) {
-        chownTree(data);
+        chownTree(fresh);
       }
       log.info("creating the embedded PostgreSQL cluster in {} (first start only)", data);
       run(root, deadline, logFile, bin.resolve("bin/initdb").toString(), "-A", "scram-sha-256",
-          "--pwfile=" + passwordFile, "-U", "postgres", "-D", data.toString(), "-E", "UTF-8", "--no-locale");
+          "--pwfile=" + passwordFile, "-U", "postgres", "-D", fresh.toString(), "-E", "UTF-8", "--no-locale");
+      Files.move(fresh, data, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } else if (newPassword) {
       // A cluster from a version that trusted every local connection: give its user the new password.
       log.info("setting a password on the embedded PostgreSQL cluster in {} (kept in {})", data, passwordFile);
@@ -385,6 +390,17 @@ public final class EmbeddedPostgres implements AutoCloseable {
             + " cannot enter " + dir + " (mode " + PosixFilePermissions.toString(mode) + ")",
             "set NETRA_DATA_DIR to a folder every user can enter (for example /var/tmp/netra), run as a normal user,"
                 + " or set DATABASE_URL to a PostgreSQL server", List.of(NETRA_DATA_DIR));
+      }
+    }
+  }
+
+  private static void deleteTree(Path path) throws IOException {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(path)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
       }
     }
   }
