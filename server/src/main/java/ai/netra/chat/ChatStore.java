@@ -146,6 +146,13 @@ public interface ChatStore {
   List<ThreadSummary> threads(String userId, int limit);
 
   /**
+   * Deletes the user's thread with its messages, runs and events, all in one transaction.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's
+   */
+  void deleteThread(String userId, UUID threadId);
+
+  /**
    * The messages of the user's thread, oldest first.
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's

@@ -559,6 +559,24 @@ public final class ChatRepository implements ChatStore {
    * @throws ThreadNotFoundException when it does not exist or is another user's
    */
   @Override
+  public void deleteThread(String userId, UUID threadId) {
+    requireUser(userId);
+    requireThread(threadId);
+    // One statement, so one transaction: the schema's "on delete cascade" takes the messages, runs and events with it,
+    // and the owner check is in the same statement.
+    int deleted = withConnection("delete a thread", c -> {
+      try (PreparedStatement s = prepare(c, "delete from threads where id = ? and user_id = ?")) {
+        s.setObject(1, threadId);
+        s.setString(2, userId);
+        return s.executeUpdate();
+      }
+    });
+    if (deleted == 0) {
+      throw new ThreadNotFoundException(threadId);
+    }
+  }
+
+  @Override
   public List<StoredMessage> messages(String userId, UUID threadId) {
     requireUser(userId);
     requireThread(threadId);
