@@ -155,7 +155,7 @@ class LauncherIT {
           http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
               HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
       p.toHandle().destroy(); // SIGTERM to the launcher, which passes it on
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("the launcher stopped").isTrue();
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the launcher stopped; output:\n%s", Files.readString(out)).isTrue();
       assertThat(p.exitValue()).as("exit after SIGTERM; output:\n%s", Files.readString(out)).isZero();
       return Files.readString(out);
     } finally {

@@ -4,6 +4,7 @@ import static ai.netra.config.SettingNames.PORT;
 
 import ai.netra.boot.Service;
 import ai.netra.config.Settings;
+import ai.netra.logging.LogSetup;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -55,6 +56,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (port != null) {
       env.put(PORT, String.valueOf(port));
+    }
+    if (envFile != null) {
+      LogSetup.use(env);
     }
     return Service.portFirst(Settings.read(env), originNanos, VersionProvider.version()).run();
   }
