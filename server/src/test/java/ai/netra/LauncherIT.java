@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,10 +33,11 @@ import org.junit.jupiter.api.Test;
 class LauncherIT {
 
   private static final Duration START = Duration.ofSeconds(120);
-  private static Path project;
+  /** This test's copy: the AOT cache a launcher writes in the background after a stop can outlast a test. */
+  private Path project;
 
-  @BeforeAll
-  static void copyTheLauncher() throws IOException {
+  @BeforeEach
+  void copyTheLauncher() throws IOException {
     Path repo = Path.of("").toAbsolutePath().getParent(); // the tests run in server/
     project = Files.createTempDirectory("netra-launcher", PosixFilePermissions.asFileAttribute(
         PosixFilePermissions.fromString("rwxr-xr-x")));
@@ -58,7 +59,7 @@ class LauncherIT {
 
   private record Run(int exit, String out, String err) { }
 
-  private static ProcessBuilder launcher(Path directory, Map<String, String> env, String... args) {
+  private ProcessBuilder launcher(Path directory, Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>(List.of(project.resolve("netra").toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
@@ -68,7 +69,7 @@ class LauncherIT {
     return builder;
   }
 
-  private static Run run(Path directory, Map<String, String> env, String... args) throws Exception {
+  private Run run(Path directory, Map<String, String> env, String... args) throws Exception {
     Path out = Files.createTempFile("launcher", ".out");
     Path err = Files.createTempFile("launcher", ".err");
     Process p = launcher(directory, env, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -143,7 +144,7 @@ class LauncherIT {
   }
 
   /** Starts `./netra serve`, waits for READY, sends SIGTERM as Ctrl-C or the platform would; returns its output. */
-  private static String serveUntilReadyThenStop(Map<String, String> env) throws Exception {
+  private String serveUntilReadyThenStop(Map<String, String> env) throws Exception {
     int port = freePort();
     Path out = Files.createTempFile("launcher", ".out");
     Map<String, String> all = new java.util.HashMap<>(env);
