@@ -31,9 +31,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code netra verify}: post-deploy gates against a service URL, ending in PASS, or ROLLBACK with the way back. */
+/** {@code netra verify}: post-deploy gates against a service URL, ending in PASS, INCOMPLETE, or ROLLBACK with the way back. */
 @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-    description = {"Runs the post-deploy gates against a service URL and says PASS, or ROLLBACK with the command that rolls back.",
+    description = {"Runs the post-deploy gates against a service URL and says PASS, INCOMPLETE when a gate was skipped, or"
+            + " ROLLBACK with the command that rolls back.",
         "",
         "The URL is --url, or (in a Cloud Deploy verify container) --url-env " + VerifyCommand.CLOUD_RUN_SERVICE_URLS
             + "; --revision-tag checks the Cloud Run revision with that tag, e.g. the canary, at its own URL.",
