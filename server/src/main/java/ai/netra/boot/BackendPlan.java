@@ -10,6 +10,7 @@ import ai.netra.cache.RateLimiter;
 import ai.netra.cache.Redis;
 import ai.netra.chat.ChatService;
 import ai.netra.config.Platform;
+import ai.netra.config.SettingNames;
 import ai.netra.config.Settings;
 import ai.netra.config.StartupSettings;
 import ai.netra.db.Database;
@@ -192,8 +193,11 @@ public final class BackendPlan {
     if (!settings.problems().isEmpty()) {
       Set<String> names = new LinkedHashSet<>();
       settings.problems().forEach(p -> names.addAll(p.settings()));
-      StringBuilder message = new StringBuilder(settings.problems().size() + " setting problem"
-          + (settings.problems().size() == 1 ? "" : "s") + " in " + settings.environment().label() + ": ");
+      // With NETRA_ENV itself unreadable, the environment the other settings were judged in is only a guess.
+      boolean environmentInvalid = names.contains(SettingNames.NETRA_ENV);
+      StringBuilder message = new StringBuilder(environmentInvalid ? "the environment itself is invalid; "
+          : settings.problems().size() + " setting problem" + (settings.problems().size() == 1 ? "" : "s") + " in "
+              + settings.environment().label() + ": ");
       settings.problems().forEach(p -> message.append(p.message()).append("; "));
       throw new ConfigurationException(message.substring(0, message.length() - 2),
           "set or fix " + String.join(", ", names) + " and deploy again", List.copyOf(names));

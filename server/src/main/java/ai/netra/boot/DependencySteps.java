@@ -57,8 +57,7 @@ final class DependencySteps {
           .run(context -> {
             EmbeddedPostgres embedded = p.embeddedPostgres.set(p.resources.closeAtShutdown("embedded PostgreSQL",
                 OpenDatabase.startEmbedded(settings, context.remaining())));
-            context.detail("embedded PostgreSQL on 127.0.0.1:" + embedded.port() + ", data in "
-                + settings.dataDir().resolve("postgres"));
+            context.detail("embedded PostgreSQL on the unix socket " + embedded.socket());
           }));
     }
     Step.Builder connect = Step.critical("database", "database").settings(names).retry(CONNECT_RETRY);

@@ -60,6 +60,8 @@ public final class Service {
   private Startup startup;
   private volatile HttpServer http;
   /** What the request paths serve with: published once, when the start completed READY or DEGRADED. */
+  /** The launcher's ready file; see {@link #markReady}. */
+  static final String READY_FILE_PROPERTY = "netra.readyFile";
   private volatile Application application;
   /** The Prometheus registry, created after the start (it loads many classes); empty before, or if that failed. */
   private volatile Optional<Metrics> metrics = Optional.empty();
@@ -109,9 +111,9 @@ public final class Service {
     try {
       http = HttpServer.start(settings.port(), boundPort, readiness, recentStarts, this::routes, version);
     } catch (Exception e) {
-      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT),
-          List.of(e.getClass().getName() + ": " + e.getMessage()),
-          "port " + settings.port() + " cannot be bound: another process holds it, or PORT is privileged");
+      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT), List.of(bindProblem(e)),
+          "choose another port: PORT=8081 ./netra serve (or ./netra serve --port 8081), or stop the process that"
+              + " holds " + settings.port() + " (ss -ltnp 'sport = :" + settings.port() + "' names it)");
     }
     log.info("listening on port {} {} ms after JVM start; starting in {}", http.port(), sinceOriginMs(),
         settings.environment().label());
@@ -141,6 +143,9 @@ public final class Service {
         }
       });
       log.info("{} {} ms after JVM start: serving on port {}", report.outcome(), sinceOriginMs(), http.port());
+      if (report.outcome() == Outcome.READY) {
+        markReady();
+      }
       if (settings.environment() == Environment.DEVELOPMENT) {
         // Development only, by design: a ready-to-use token for the local user, so the chat can be tried at once.
         // The token rides in the fragment, which browsers never send to a server; the page stores it and drops it.
@@ -208,6 +213,34 @@ public final class Service {
     }
     log.info("stopped in {} ms", (System.nanoTime() - begin) / 1_000_000);
     stopped.countDown();
+  }
+
+  /**
+   * Tells the {@code netra} launcher that this start reached READY, by creating the file named by the system
+   * property {@value #READY_FILE_PROPERTY}: it records an AOT cache only from such a start (and a clean stop).
+   */
+  private static void markReady() {
+    String file = System.getProperty(READY_FILE_PROPERTY);
+    if (file != null) {
+      try {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(file), "READY\n");
+      } catch (java.io.IOException e) {
+        log.warn("cannot write the launcher's ready file {}: {}", file, e.toString());
+      }
+    }
+  }
+
+  /** Why the port could not be bound, in words: the JDK says "Failed to bind to 0.0.0.0/0.0.0.0:8080". */
+  private String bindProblem(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).contains("Address already in use")
+          || String.valueOf(t.getMessage()).contains("Failed to bind")) {
+        return String.valueOf(t.getMessage()).contains("ermission denied")
+            ? "port " + settings.port() + " is privileged: this user may not listen on it"
+            : "port " + settings.port() + " is in use: another process is already listening on it";
+      }
+    }
+    return "port " + settings.port() + " cannot be bound: " + e.getMessage();
   }
 
   private void handleSignals() {

@@ -162,6 +162,13 @@ public interface ChatStore {
   }
 
   /**
+   * Deletes the user's thread with its messages, runs and events, all in one transaction.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's
+   */
+  void deleteThread(String userId, UUID threadId);
+
+  /**
    * The messages of the user's thread with ids above {@code afterId}, oldest first, at most {@code limit}.
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's

@@ -63,6 +63,42 @@ final class Inputs {
     }
   }
 
+  /**
+   * {@code shellEnv} with the settings of {@code envFile} on top, as {@code serve} and {@code simulate} start the
+   * service with them. A secret the file names by a Secret Manager reference ({@code sm://NAME}), which only the
+   * platform resolves, takes its value from {@code shellEnv}: the same file then serves check, plan, simulate and serve.
+   *
+   * @throws IllegalArgumentException naming the file when it cannot be read, or the references {@code shellEnv} lacks
+   */
+  static Map<String, String> onTopOf(Map<String, String> shellEnv, Path envFile) {
+    Map<String, String> env = new java.util.HashMap<>(shellEnv);
+    Map<String, String> file;
+    try {
+      file = ai.netra.deploy.EnvFile.read(envFile);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--env-file " + envFile + " cannot be read: " + e.getMessage());
+    }
+    List<String> unresolved = new java.util.ArrayList<>();
+    file.forEach((name, value) -> {
+      if (value.startsWith("sm://")) {
+        String given = shellEnv.get(name);
+        if (given == null || given.isEmpty() || given.startsWith("sm://")) {
+          unresolved.add(name);
+        }
+      } else {
+        env.put(name, value);
+      }
+    });
+    if (!unresolved.isEmpty()) {
+      java.util.Collections.sort(unresolved);
+      throw new IllegalArgumentException("--env-file " + envFile + ": " + String.join(", ", unresolved) + " given as "
+          + (unresolved.size() == 1 ? "a Secret Manager reference" : "Secret Manager references") + " (sm://...), which"
+          + " only the platform resolves: give " + (unresolved.size() == 1 ? "its value" : "their values")
+          + " in this shell's environment, e.g. " + unresolved.get(0) + "=... before the command");
+    }
+    return env;
+  }
+
   /** {@code --report} of check and plan: a recorded start to judge or to size the deployment by. */
   static final class RecordedStart {
 

@@ -5,7 +5,13 @@ import ai.netra.boot.ExitCode;
 import ai.netra.config.Settings;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.RecordedStartup;
+import ai.netra.config.SettingNames;
+import ai.netra.deploy.check.CheckReport;
+import ai.netra.deploy.check.DeployCheck;
 import ai.netra.deploy.check.DeployEnv;
+import ai.netra.deploy.check.Finding;
+import ai.netra.deploy.check.ServiceYaml;
+import ai.netra.deploy.check.Verdict;
 import ai.netra.deploy.check.ResourceProfile;
 import ai.netra.deploy.history.HistorySizing;
 import ai.netra.history.StartStats;
@@ -27,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,10 +63,16 @@ import picocli.CommandLine.Spec;
             + " (STARTUP_TOTAL_BUDGET_S) start within Cloud Run's 240 s, and a liveness probe on /health/live.",
         "",
         "Settings come from --env-file when given, instead of this shell's environment (never on top of it, as netra"
-            + " simulate puts it), else from the environment; NETRA_ENV from --env, which is required. In an env file a"
-            + " secret may be written as sm://NAME[:VERSION]. Notes on the choices go to stderr.",
+            + " simulate puts it), else from the environment; NETRA_ENV from --env, else from those settings. In an env"
+            + " file a secret may be written as sm://NAME[:VERSION]. Notes on the choices go to stderr.",
+        "",
+        "Before writing, it runs the checks of netra check on the settings and on the deployment it would write, and"
+            + " prints every warning and failure; a failure stops it (exit 1) unless --force.",
         ""})
 public final class PlanCommand implements Callable<Integer> {
+
+  /** How close to a limit counts as too close: netra check's default. */
+  private static final double CHECK_MARGIN = 0.25;
 
   /** The forms a plan is written in; lower-case because they are the words typed after --format. */
   enum Format { cloudrun, gcloud, k8s, clouddeploy }
@@ -135,6 +148,9 @@ public final class PlanCommand implements Callable<Integer> {
       + " http://flagger-loadtester.NS/, beside the application as Flagger's documentation installs it)")
   URI loadTesterUrl;
 
+  @Option(names = "--force", description = "write the deployment even when netra check fails it")
+  boolean force;
+
   @Spec
   CommandSpec spec;
 
@@ -154,9 +170,6 @@ public final class PlanCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     DeployEnv env;
     ServicePlan plan;
-    if (settings.environment == null) {
-      return Inputs.usage(err, "plan", "--env is required: the NETRA_ENV of the deployment, development, staging or production");
-    }
     List<String> problems = optionProblems();
     if (!problems.isEmpty()) {
       problems.subList(0, problems.size() - 1).forEach(p -> err.println("netra plan: " + p));
@@ -164,9 +177,14 @@ public final class PlanCommand implements Callable<Integer> {
     }
     String text = null; // one text, to stdout or -o FILE
     Map<String, String> files = Map.of(); // or files by name, into -o DIR
+    RecordedStartup recorded;
     try {
       env = settings.read(processEnv);
-      RecordedStartup recorded = report.read();
+      if (settings.environment == null && !env.values().containsKey(SettingNames.NETRA_ENV)) {
+        return Inputs.usage(err, "plan", "--env is required when the settings do not set NETRA_ENV: the environment of"
+            + " the deployment, development, staging or production");
+      }
+      recorded = report.read();
       StartStats kept = history.read(env.settings(), report);
       HistorySizing sizing = kept == null ? null
           : HistorySizing.of(BackendPlan.describe(env.settings()), kept, TimeoutModel.DEFAULT_MARGIN);
@@ -196,9 +214,18 @@ public final class PlanCommand implements Callable<Integer> {
             + " give it as sm://NAME or remove it");
       }
     }
+    CheckReport check = check(env, recorded, plan, text != null && format != Format.gcloud ? text
+        : CloudRunService.yaml(plan), err);
+    if (check.verdict() == Verdict.FAIL && !force) {
+      err.println("netra plan: refusing to write a deployment that netra check fails (" + check.counts().get(Verdict.FAIL)
+          + " failed): fix the settings above, or give --force to write it anyway");
+      err.flush();
+      return ExitCode.FAILED.code();
+    }
     for (String note : plan.notes()) {
       err.println("netra plan: " + note);
     }
+    iamRoles(plan).ifPresent(roles -> err.println("netra plan: " + roles));
     if (format == Format.k8s && !plan.secrets().isEmpty()) {
       err.println("netra plan: secrets come from the Kubernetes Secret " + KubernetesManifests.secretName(plan)
           + " (one key per setting: " + String.join(", ", plan.secrets().keySet()) + ")");
@@ -211,7 +238,44 @@ public final class PlanCommand implements Callable<Integer> {
       return writing;
     }
     err.flush();
-    return (plan.startupProbe().fits() ? ExitCode.OK : ExitCode.FAILED).code();
+    return (plan.startupProbe().fits() || force ? ExitCode.OK : ExitCode.FAILED).code();
+  }
+
+  /**
+   * netra check's verdict on the settings and on {@code yaml}, the deployment as written, with its warnings and
+   * failures printed: a plan must never write what check would fail.
+   */
+  private CheckReport check(DeployEnv env, RecordedStartup recorded, ServicePlan plan, String yaml, PrintWriter err) {
+    ServiceYaml service = ServiceYaml.parse("the planned deployment", yaml);
+    DeployCheck.Options options = new DeployCheck.Options(null, plan.resources(), null, CHECK_MARGIN, service);
+    CheckReport result = new DeployCheck(options, line -> err.println("netra plan: " + line)).run(env, recorded);
+    for (Finding f : result.findings()) {
+      if (f.verdict() != Verdict.PASS) {
+        err.println("netra plan: check " + f.verdict() + " (" + f.area().title() + "): " + f.message()
+            + (f.fix() == null ? "" : "; fix: " + f.fix()));
+      }
+    }
+    Map<Verdict, Long> counts = result.counts();
+    err.println("netra plan: check verdict " + result.verdict() + " (" + counts.get(Verdict.FAIL) + " failed, "
+        + counts.get(Verdict.WARN) + " warnings, " + counts.get(Verdict.PASS) + " passed)");
+    return result;
+  }
+
+  /** The roles the service's identity needs for what the plan gives it: its secrets, its Cloud SQL instance. */
+  private Optional<String> iamRoles(ServicePlan plan) {
+    List<String> roles = new ArrayList<>();
+    if (!plan.secrets().isEmpty() && format != Format.k8s) {
+      roles.add("roles/secretmanager.secretAccessor (Secret Manager secret accessor, to read "
+          + String.join(", ", plan.secrets().keySet()) + ")");
+    }
+    if (plan.cloudSqlInstance() != null) {
+      roles.add("roles/cloudsql.client (Cloud SQL client, to connect to " + plan.cloudSqlInstance() + ")");
+    }
+    if (roles.isEmpty()) {
+      return Optional.empty();
+    }
+    String who = serviceAccount != null ? serviceAccount : "the service account it runs as (--service-account)";
+    return Optional.of("grant " + who + " " + String.join(" and ", roles));
   }
 
   /** Options given together that cannot work, or missing where the format needs them; all of them at once. */
@@ -262,17 +326,22 @@ public final class PlanCommand implements Callable<Integer> {
 
   private int write(String text, PrintWriter out, PrintWriter err) {
     if (output == null) {
-      out.print(text);
+      out.print(endLine(text));
       out.flush();
       return ExitCode.OK.code();
     }
     try {
-      Files.writeString(output, text, StandardCharsets.UTF_8);
+      Files.writeString(output, endLine(text), StandardCharsets.UTF_8);
     } catch (IOException e) {
       return Inputs.usage(err, "plan", "cannot write " + output + ": " + e);
     }
     err.println("netra plan: wrote " + format + (canary ? " --canary" : "") + " plan to " + output);
     return ExitCode.OK.code();
+  }
+
+  /** A text file ends with a newline (POSIX; `cat` and diff tools expect it). */
+  private static String endLine(String text) {
+    return text.endsWith("\n") ? text : text + "\n";
   }
 
   /** The Cloud Deploy files into the directory {@code -o}, created when missing; then the commands that use them. */
@@ -283,7 +352,7 @@ public final class PlanCommand implements Callable<Integer> {
       }
       Files.createDirectories(output);
       for (Map.Entry<String, String> file : files.entrySet()) {
-        Files.writeString(output.resolve(file.getKey()), file.getValue(), StandardCharsets.UTF_8);
+        Files.writeString(output.resolve(file.getKey()), endLine(file.getValue()), StandardCharsets.UTF_8);
       }
     } catch (IOException e) {
       return Inputs.usage(err, "plan", "cannot write " + output + ": " + e);

@@ -6,7 +6,6 @@ import ai.netra.boot.ExitCode;
 import ai.netra.boot.BackendPlan;
 import ai.netra.config.Settings;
 import ai.netra.deploy.DurationText;
-import ai.netra.deploy.EnvFile;
 import ai.netra.deploy.MemorySize;
 import ai.netra.deploy.StartupProbe;
 import ai.netra.deploy.StartupReportJson;
@@ -98,7 +97,8 @@ public final class SimulateCommand implements Callable<Integer> {
   String environment;
 
   @Option(names = "--env-file", paramLabel = "FILE", description = "settings for the service, KEY=VALUE a line, put on top"
-      + " of this shell's environment (netra check and netra plan read theirs instead of the environment)")
+      + " of this shell's environment (netra check and netra plan read theirs instead of the environment); a secret"
+      + " written as sm://NAME takes its value from this shell's environment")
   Path envFile;
 
   @Option(names = "--report", paramLabel = "FILE", description = "write the final /health/startup report (JSON) here,"
@@ -236,25 +236,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   /** This shell's environment, then --env-file, then --env. */
   private Map<String, String> environment() {
-    Map<String, String> env = new HashMap<>(shellEnv);
-    if (envFile != null) {
-      Map<String, String> file;
-      try {
-        file = EnvFile.read(envFile);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("--env-file " + envFile + " cannot be read: " + e.getMessage());
-      }
-      // The env file check and plan read may name secrets in Secret Manager; only Cloud Run resolves those.
-      List<String> refs = file.entrySet().stream().filter(e -> e.getValue().startsWith("sm://")).map(Map.Entry::getKey)
-          .sorted().toList();
-      if (!refs.isEmpty()) {
-        throw new IllegalArgumentException("--env-file " + envFile + ": " + String.join(", ", refs) + " given as "
-            + (refs.size() == 1 ? "a Secret Manager reference" : "Secret Manager references") + " (sm://...), which only"
-            + " Cloud Run resolves: give the simulated service the values in this shell's environment and leave them out"
-            + " of the file");
-      }
-      env.putAll(file);
-    }
+    Map<String, String> env = envFile == null ? new HashMap<>(shellEnv) : Inputs.onTopOf(shellEnv, envFile);
     if (environment != null) {
       env.put(NETRA_ENV, Inputs.environment(environment));
     }

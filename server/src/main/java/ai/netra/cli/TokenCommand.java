@@ -28,10 +28,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code netra token}: prints a token signed with the key the server uses, for curl, wscat and tests. */
 @Command(name = "token", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = {"Prints a JWT for a user, signed with the key `netra serve` uses:",
-        "JWT_SECRET_KEY, or in development the key file under NETRA_DATA_DIR",
-        "(default ./data, created if absent).",
-        "Only the token goes to stdout: TOKEN=$(netra token --user u1)"})
+    description = {"Prints a JWT for a user, signed with the key that `netra serve` uses.",
+        "",
+        "The key is JWT_SECRET_KEY, or in development the key file under NETRA_DATA_DIR (default ./data, created if"
+            + " absent; ./netra uses the project's data folder wherever it is run from). Only the token goes to stdout,"
+            + " so TOKEN=$(netra token --user u1) works; the key file used is named on stderr.",
+        ""})
 public final class TokenCommand implements Callable<Integer> {
 
   /** Longer lifetimes are a key rotation problem waiting to happen; mint a new token instead. */
@@ -99,8 +101,10 @@ public final class TokenCommand implements Callable<Integer> {
     }
     out.println(token);
     out.flush();
-    err.println("netra token: user " + user + ", valid for " + describe(lifetime) + ", signed with the key from "
-        + key.source() + " (" + settings.environment().label() + ")");
+    String source = key.source().equals(JWT_SECRET_KEY) ? "JWT_SECRET_KEY"
+        : "the key file " + java.nio.file.Path.of(key.source()).toAbsolutePath().normalize();
+    err.println("netra token: user " + user + ", valid for " + describe(lifetime) + ", signed with " + source
+        + " (" + settings.environment().label() + ")");
     err.flush();
     return ExitCode.OK.code();
   }

@@ -31,9 +31,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code netra verify}: post-deploy gates against a service URL, ending in PASS, or ROLLBACK with the way back. */
+/** {@code netra verify}: post-deploy gates against a service URL, ending in PASS, INCOMPLETE, or ROLLBACK with the way back. */
 @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-    description = {"Post-deploy gates against a service URL: PASS, or ROLLBACK with the command that rolls back.",
+    description = {"Runs the post-deploy gates against a service URL and says PASS, INCOMPLETE when a gate was skipped, or"
+            + " ROLLBACK with the command that rolls back.",
         "",
         "The URL is --url, or (in a Cloud Deploy verify container) --url-env " + VerifyCommand.CLOUD_RUN_SERVICE_URLS
             + "; --revision-tag checks the Cloud Run revision with that tag, e.g. the canary, at its own URL.",
@@ -70,6 +71,10 @@ public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--token", paramLabel = "JWT", description = "a token the service accepts, for the chat gate (or set "
       + TOKEN_ENV + "); without one the chat gate is skipped")
   String token;
+
+  @Option(names = "--allow-skip", description = "a skipped gate (no --token, no --baseline-report) still lets the"
+      + " verdict be PASS; without it the verdict is INCOMPLETE, exit 1")
+  boolean allowSkip;
 
   @Option(names = "--identity-token", paramLabel = "TOKEN", description = "for a private Cloud Run service: an identity"
       + " token (gcloud auth print-identity-token), sent as X-Serverless-Authorization (or set " + IDENTITY_TOKEN_ENV + ")")
@@ -161,14 +166,18 @@ public final class VerifyCommand implements Callable<Integer> {
       printVerdict(out, result, secrets);
     }
     out.flush();
-    return result.passed() ? ExitCode.OK.code() : ExitCode.FAILED.code();
+    return result.verdict(allowSkip).equals("PASS") ? ExitCode.OK.code() : ExitCode.FAILED.code();
   }
 
-  private static void printVerdict(PrintWriter out, VerificationResult result, List<String> secrets) {
+  private void printVerdict(PrintWriter out, VerificationResult result, List<String> secrets) {
     out.println();
     List<String> skipped = result.skipped();
-    out.println("verdict: " + result.verdict() + (skipped.isEmpty() ? "" : " (" + skipped.size() + " gate"
+    out.println("verdict: " + result.verdict(allowSkip) + (skipped.isEmpty() ? "" : " (" + skipped.size() + " gate"
         + (skipped.size() == 1 ? "" : "s") + " skipped, not passed: " + String.join(", ", skipped) + ")"));
+    if (result.passed() && !skipped.isEmpty() && !allowSkip) {
+      out.println("a skipped gate proved nothing: give --token (or " + TOKEN_ENV + ") for the chat gate and"
+          + " --baseline-report for the start-time gate, or --allow-skip to accept the verdict without them");
+    }
     if (!result.passed()) {
       out.println("reasons:");
       result.reasons().forEach(r -> out.println(Inputs.scrub("  - " + r, secrets)));
@@ -181,9 +190,9 @@ public final class VerifyCommand implements Callable<Integer> {
     }
   }
 
-  private static Map<String, Object> jsonResult(VerificationResult result) {
+  private Map<String, Object> jsonResult(VerificationResult result) {
     Map<String, Object> o = new LinkedHashMap<>();
-    o.put("verdict", result.verdict());
+    o.put("verdict", result.verdict(allowSkip));
     o.put("url", result.url());
     List<Map<String, Object>> gates = new ArrayList<>();
     for (GateResult g : result.gates()) {

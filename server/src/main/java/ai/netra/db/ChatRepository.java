@@ -564,6 +564,29 @@ public final class ChatRepository implements ChatStore {
   }
 
   /**
+   * Deletes the user's thread with its messages, runs and events, all in one transaction.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's
+   */
+  @Override
+  public void deleteThread(String userId, UUID threadId) {
+    requireUser(userId);
+    requireThread(threadId);
+    // One statement, so one transaction: the schema's "on delete cascade" takes the messages, runs and events with it,
+    // and the owner check is in the same statement.
+    int deleted = withConnection("delete a thread", c -> {
+      try (PreparedStatement s = prepare(c, "delete from threads where id = ? and user_id = ?")) {
+        s.setObject(1, threadId);
+        s.setString(2, userId);
+        return s.executeUpdate();
+      }
+    });
+    if (deleted == 0) {
+      throw new ThreadNotFoundException(threadId);
+    }
+  }
+
+  /**
    * The messages of the user's thread with ids above {@code afterId}, oldest first, at most {@code limit}.
    *
    * @throws ThreadNotFoundException when it does not exist or is another user's

@@ -9,7 +9,6 @@ import ai.netra.startup.ConfigurationException;
 import ai.netra.startup.DependencyException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -38,21 +37,33 @@ import org.slf4j.LoggerFactory;
  * A PostgreSQL server run from the binaries shipped in the jar, its data kept under a folder so a
  * restart keeps the chats. For development and tests only. When the process runs as root it runs
  * PostgreSQL as user {@code nobody}, since PostgreSQL refuses to run as root.
+ *
+ * <p>It listens on a unix socket in its data folder only, never on TCP (so there is no port to
+ * choose, and none another process could take first), and asks for a password (scram-sha-256): a
+ * random one, kept in {@code postgres.password} (mode 0600) beside the data. One process at a time
+ * owns the folder: {@link DataDirLock} refuses a second one, naming the first.
  */
 public final class EmbeddedPostgres implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
   static final String DATABASE = "netra";
   private static final String NOBODY = "65534";
+  /** Only names the socket file ({@code .s.PGSQL.5432}); nothing listens on a TCP port. */
+  static final int SOCKET_PORT = 5432;
+  static final String PASSWORD_FILE = "postgres.password";
+  /** The kernel's limit for a unix socket's path (sun_path) is 108 bytes, its final NUL included. */
+  private static final int MAX_SOCKET_PATH = 107;
 
   private final Process server;
-  private final int port;
+  private final DatabaseSettings settings;
   private final Path logFile;
+  private final DataDirLock lock;
 
-  private EmbeddedPostgres(Process server, int port, Path logFile) {
+  private EmbeddedPostgres(Process server, DatabaseSettings settings, Path logFile, DataDirLock lock) {
     this.server = server;
-    this.port = port;
+    this.settings = settings;
     this.logFile = logFile;
+    this.lock = lock;
   }
 
   /**
@@ -70,41 +81,76 @@ public final class EmbeddedPostgres implements AutoCloseable {
     if (root) {
       requireReachableByNobody(base);
     }
+    DataDirLock lock = DataDirLock.acquire(base);
+    try {
+      return start(base, root, deadline, lock);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static EmbeddedPostgres start(Path base, boolean root, long deadline, DataDirLock lock)
+      throws IOException, InterruptedException {
     Path bin = unpack(base.resolve("postgres-bin"));
     Path data = base.resolve("postgres");
     Path logFile = base.resolve("postgres.log");
+    Path socket = data.resolve(".s.PGSQL." + SOCKET_PORT);
+    if (socket.toString().length() > MAX_SOCKET_PATH) {
+      throw new ConfigurationException("the embedded PostgreSQL listens on a unix socket in its data folder, and "
+          + socket + " is longer than the " + MAX_SOCKET_PATH + " characters a socket path may have",
+          "set NETRA_DATA_DIR to a shorter path (for example /var/tmp/netra), or set DATABASE_URL",
+          List.of(NETRA_DATA_DIR));
+    }
+    // We hold the folder's lock, so a server still running on it was left by a process that died.
     stopLeftover(data);
+    Path passwordFile = base.resolve(PASSWORD_FILE);
+    boolean newPassword = !Files.exists(passwordFile);
+    String password = DatabasePassword.readOrCreate(passwordFile, root ? NOBODY : null);
     if (!Files.exists(data.resolve("PG_VERSION"))) {
-      Files.createDirectories(data);
-      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+      // Into a folder of its own, moved into place when complete: a first start cut short leaves no half cluster.
+      Path fresh = base.resolve("postgres.init");
+      deleteTree(fresh);
+      deleteTree(data);
+      Files.createDirectories(fresh);
+      Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rwx------"));
       if (root) {
-        chownTree(data);
+        chownTree(fresh);
       }
       log.info("creating the embedded PostgreSQL cluster in {} (first start only)", data);
-      run(root, deadline, logFile, bin.resolve("bin/initdb").toString(), "-A", "trust", "-U", "postgres", "-D",
-          data.toString(), "-E", "UTF-8", "--no-locale");
+      run(root, deadline, logFile, bin.resolve("bin/initdb").toString(), "-A", "scram-sha-256",
+          "--pwfile=" + passwordFile, "-U", "postgres", "-D", fresh.toString(), "-E", "UTF-8", "--no-locale");
+      Files.move(fresh, data, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } else if (newPassword) {
+      // A cluster from a version that trusted every local connection: give its user the new password.
+      log.info("setting a password on the embedded PostgreSQL cluster in {} (kept in {})", data, passwordFile);
+      runSingleUser(root, deadline, logFile, bin, data, "ALTER ROLE postgres PASSWORD '" + password + "';");
     }
-    int port = freePort();
+    // Every connection, whoever makes it, needs the password; TCP is not listened on at all.
+    Path hba = data.resolve("pg_hba.conf");
+    Files.writeString(hba, "# written by netra at each start: the unix socket only, with the password\n"
+        + "local all all scram-sha-256\n");
     if (root) {
+      chownTree(hba);
       Files.deleteIfExists(logFile);
       Files.createFile(logFile);
       chownTree(logFile);
     }
     List<String> command = command(root, bin.resolve("bin/postgres").toString(), "-D", data.toString(), "-p",
-        String.valueOf(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c",
-        "max_connections=100", "-c", "synchronous_commit=off");
+        String.valueOf(SOCKET_PORT), "-c", "listen_addresses=", "-c", "unix_socket_directories=" + data, "-c",
+        "unix_socket_permissions=0700", "-c", "max_connections=100", "-c", "synchronous_commit=off");
     Process server = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-    EmbeddedPostgres pg = new EmbeddedPostgres(server, port, logFile);
+    EmbeddedPostgres pg = new EmbeddedPostgres(server, settingsFor(data, password), logFile, lock);
     try {
       pg.awaitAccepting(deadline);
       pg.createDatabase();
     } catch (IOException | InterruptedException | RuntimeException e) {
-      pg.close();
+      pg.stopServer();
       throw e;
     }
-    log.info("embedded PostgreSQL {} listening on 127.0.0.1:{}, data in {}", Files.readString(data.resolve("PG_VERSION")).trim(),
-        port, data);
+    log.info("embedded PostgreSQL {} listening on the unix socket {}, data in {}",
+        Files.readString(data.resolve("PG_VERSION")).trim(), socket, data);
     return pg;
   }
 
@@ -114,7 +160,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
    * share the server's database instead of starting a second server, which would stop the first.
    */
   public static Optional<DatabaseSettings> running(Path folder) {
-    Path data = folder.toAbsolutePath().resolve("postgres");
+    Path base = folder.toAbsolutePath();
+    Path data = base.resolve("postgres");
     List<String> pidFile;
     try {
       pidFile = Files.readAllLines(data.resolve("postmaster.pid"));
@@ -122,35 +169,48 @@ public final class EmbeddedPostgres implements AutoCloseable {
       return Optional.empty(); // no file: no server
     }
     // Lines: pid, data folder, start time, port, socket folder, listen address, ...
-    if (pidFile.size() < 4) {
+    if (pidFile.size() < 5) {
       return Optional.empty();
     }
     try {
       long pid = Long.parseLong(pidFile.get(0).trim());
-      int port = Integer.parseInt(pidFile.get(3).trim());
       var handle = ProcessHandle.of(pid);
       if (handle.isEmpty() || !handle.get().isAlive()
-          || !handle.get().info().commandLine().orElse("").contains(data.toString())) {
+          || !handle.get().info().commandLine().orElse("").contains(data.toString())
+          || !pidFile.get(4).trim().equals(data.toString())) {
         return Optional.empty();
       }
-      return Optional.of(new DatabaseSettings("127.0.0.1", port, DATABASE, "postgres", "", false, "disable", "embedded"));
-    } catch (NumberFormatException e) {
-      return Optional.empty(); // a file being written: treat as no server
+      return Optional.of(settingsFor(data, Files.readString(base.resolve(PASSWORD_FILE)).strip()));
+    } catch (NumberFormatException | IOException e) {
+      return Optional.empty(); // a file being written, or a server of an older version: treat as no server
     }
   }
 
-  /** How to reach it: 127.0.0.1, its port, database {@code netra}, user postgres (trust). */
+  /** How to reach it: its unix socket, database {@code netra}, user postgres and the password of its folder. */
   public DatabaseSettings settings() {
-    return new DatabaseSettings("127.0.0.1", port, DATABASE, "postgres", "", false, "disable", "embedded");
+    return settings;
   }
 
-  public int port() {
-    return port;
+  private static DatabaseSettings settingsFor(Path data, String password) {
+    return new DatabaseSettings(data.toString(), SOCKET_PORT, DATABASE, "postgres", password, true, "disable", "embedded");
   }
 
-  /** Stops the server (fast shutdown), waiting up to five seconds before killing it. */
+  /** Where it listens, for messages: the path of its unix socket. */
+  public Path socket() {
+    return Path.of(settings.host(), ".s.PGSQL." + SOCKET_PORT);
+  }
+
+  /** Stops the server (fast shutdown), waiting up to five seconds before killing it, then gives up the folder. */
   @Override
   public void close() {
+    try {
+      stopServer();
+    } finally {
+      lock.close();
+    }
+  }
+
+  private void stopServer() {
     ProcessHandle handle = server.toHandle();
     try {
       new ProcessBuilder("kill", "-INT", String.valueOf(handle.pid())).start().waitFor();
@@ -199,13 +259,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
   }
 
   private Connection connect(String database, Duration timeout) throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", "postgres");
-    p.setProperty("connectTimeout", String.valueOf(Math.max(1, timeout.toSeconds())));
-    p.setProperty("loginTimeout", String.valueOf(Math.max(1, timeout.toSeconds())));
-    p.setProperty("socketTimeout", String.valueOf(Math.max(1, timeout.toSeconds())));
-    p.setProperty("sslmode", "disable");
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
+    DatabaseSettings target = new DatabaseSettings(settings.host(), settings.port(), database, settings.user(),
+        settings.password(), true, "disable", "embedded");
+    JdbcTarget jdbc = JdbcTarget.of(target, timeout);
+    return DriverManager.getConnection(jdbc.url(), jdbc.properties());
   }
 
   /** The archive for this machine, unpacked once into {@code target}; returns the folder holding bin/. */
@@ -297,6 +354,24 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
   }
 
+  /** Runs one statement in PostgreSQL's single-user mode, on a cluster no server runs on. */
+  private static void runSingleUser(boolean root, long deadline, Path logFile, Path bin, Path data, String statement)
+      throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command(root, bin.resolve("bin/postgres").toString(), "--single", "-D", data.toString(),
+        "postgres")).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    try (var in = p.getOutputStream()) {
+      in.write((statement + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    if (!p.waitFor(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+      p.destroyForcibly();
+      throw new DependencyException("postgres --single did not finish in time", "", List.of(), null);
+    }
+    if (p.exitValue() != 0) {
+      throw new DependencyException("cannot set the embedded PostgreSQL's password (postgres --single exit "
+          + p.exitValue() + "): " + tail(logFile), "read " + logFile, List.of(NETRA_DATA_DIR), null);
+    }
+  }
+
   private static List<String> command(boolean root, String... args) {
     List<String> command = new ArrayList<>();
     if (root) {
@@ -319,6 +394,17 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
   }
 
+  private static void deleteTree(Path path) throws IOException {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(path)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
   private static void chownTree(Path path) throws IOException {
     try (Stream<Path> all = Files.walk(path)) {
       for (Path p : (Iterable<Path>) all::iterator) {
@@ -334,12 +420,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
       return Integer.valueOf(0).equals(uid);
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -74,6 +74,7 @@ public final class ApiRoutes extends Handler.Abstract {
   private static final String PREFIX = "/api";
   private static final String USAGE_PATH = "/api/usage";
   private static final Pattern THREAD_PATH = Pattern.compile("/api/threads/([^/]*)/(messages|events)");
+  private static final Pattern ONE_THREAD_PATH = Pattern.compile("/api/threads/([^/]+)");
   /** The canonical 8-4-4-4-12 form only: {@link UUID#fromString} also takes "1-2-3-4-5". */
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
@@ -109,13 +110,28 @@ public final class ApiRoutes extends Handler.Abstract {
     this.limit = Objects.requireNonNull(limit, "limit");
   }
 
-  /** The routes; a method here is the handler of a known path. */
-  private enum Route { ME, THREADS, MESSAGES, EVENTS, USAGE }
+  /** The routes, each its method and path as /openapi.json writes them; a method here is the handler of a known path. */
+  enum Route {
+    ME("GET", "/api/me"),
+    THREADS("GET", "/api/threads"),
+    THREAD("DELETE", "/api/threads/{id}"),
+    MESSAGES("GET", "/api/threads/{id}/messages"),
+    EVENTS("GET", "/api/threads/{id}/events"),
+    USAGE("POST", USAGE_PATH);
+
+    final String method;
+    final String path;
+
+    Route(String method, String path) {
+      this.method = method;
+      this.path = path;
+    }
+  }
 
   /** A known path: its route, and the thread id the path names (null for the others). */
   private record Matched(Route route, String threadId) {
     String method() {
-      return route == Route.USAGE ? "POST" : "GET";
+      return route.method;
     }
   }
 
@@ -131,7 +147,8 @@ public final class ApiRoutes extends Handler.Abstract {
     boolean allowedOrigin = cors(request, response, origin);
     if (HttpMethod.OPTIONS.is(method) && origin != null
         && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {
-      return preflight(response, callback, allowedOrigin, path.equals(USAGE_PATH) ? "POST" : "GET");
+      Matched asked = match(path);
+      return preflight(response, callback, allowedOrigin, asked == null ? "GET" : asked.method());
     }
     Matched matched = match(path);
     if (matched == null) {
@@ -176,13 +193,14 @@ public final class ApiRoutes extends Handler.Abstract {
   /** The route of {@code path}, or null when the API has none. */
   private static Matched match(String path) {
     Matcher threadPath = THREAD_PATH.matcher(path);
+    Matcher oneThread = ONE_THREAD_PATH.matcher(path);
     return switch (path) {
       case "/api/me" -> new Matched(Route.ME, null);
       case "/api/threads" -> new Matched(Route.THREADS, null);
       case USAGE_PATH -> new Matched(Route.USAGE, null);
       default -> threadPath.matches()
           ? new Matched(threadPath.group(2).equals("messages") ? Route.MESSAGES : Route.EVENTS, threadPath.group(1))
-          : null;
+          : oneThread.matches() ? new Matched(Route.THREAD, oneThread.group(1)) : null;
     };
   }
 
@@ -210,6 +228,7 @@ public final class ApiRoutes extends Handler.Abstract {
     return switch (matched.route()) {
       case ME -> Replies.json(response, callback, 200, new Me(identity.userId(), identity.expiresAt()));
       case THREADS -> threads(response, callback, identity, query);
+      case THREAD -> deleteThread(response, callback, identity, threadId(matched.threadId()));
       case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()), query);
       case EVENTS -> events(response, callback, identity, threadId(matched.threadId()), query);
       case USAGE -> usage(request, response, callback, identity);
@@ -270,6 +289,16 @@ public final class ApiRoutes extends Handler.Abstract {
     ThreadSummary last = found.size() > limit ? found.get(limit - 1) : null;
     return Replies.json(response, callback, 200,
         new Threads(threads, last == null ? null : ThreadCursor.of(new ThreadPosition(last.updatedAt(), last.id()))));
+  }
+
+  /** {@code DELETE /api/threads/{id}}: the caller's thread with everything in it; another user's is not found. */
+  private boolean deleteThread(Response response, Callback callback, Identity identity, UUID threadId) {
+    chats.deleteThread(identity.userId(), threadId);
+    LOG.info("DELETE /api/threads/{} by its owner {}", threadId, identity.userId());
+    response.setStatus(204);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    callback.succeeded();
+    return true;
   }
 
   private boolean messages(Response response, Callback callback, Identity identity, UUID threadId, Fields query) {

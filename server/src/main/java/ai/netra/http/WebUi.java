@@ -25,7 +25,8 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
 
 /**
  * The browser pages packaged in the jar under {@code web/}: the chat at {@code /}, the startup timeline at
- * {@code /startup}, and their files under {@code /assets/}. It sits outside the {@link StartingGate}, because
+ * {@code /startup}, the API description at {@code /openapi.json} and its page {@code /api-docs}, and their files
+ * under {@code /assets/}. It sits outside the {@link StartingGate}, because
  * the timeline is watched while the service starts and the chat page shows a banner then. Any other path is
  * left to the routes behind the gate. The libraries the chat page loads come from their WebJars in the jar, under
  * {@code /assets/vendor/NAME/}, a path that does not change with their version.
@@ -36,14 +37,28 @@ final class WebUi extends Handler.Wrapper {
   static final String CLASSPATH_FOLDER = "web/";
   static final String ASSETS = "/assets/";
   static final String VENDOR = ASSETS + "vendor/";
+  /** The OpenAPI 3.1 description of the REST API and the chat frames, a file of the pages. */
+  static final String OPENAPI_PATH = "/openapi.json";
 
   /**
    * The WebJars the pages load, by the name in their path ({@code /assets/vendor/uplot/uPlot.min.css}) and their
    * Maven coordinates (group/artifact). Only each library's {@code dist/} folder is served: its built files.
    */
-  static final Map<String, String> VENDORS = Map.of(
-      "uplot", "org.webjars.npm/uplot",
-      "markdown-it", "org.webjars.npm/markdown-it");
+  static final Map<String, Vendor> VENDORS = Map.of(
+      "uplot", Vendor.npm("org.webjars.npm/uplot"),
+      "markdown-it", Vendor.npm("org.webjars.npm/markdown-it"),
+      "swagger-ui", new Vendor("org.webjars/swagger-ui", "", "swagger-ui-bundle.js"));
+
+  /**
+   * Where a WebJar keeps the files served: {@code folder} under its version folder, found through {@code knownFile}
+   * there (a WebJar holds no entry for a folder itself). An npm WebJar serves its {@code dist/}, found through its
+   * {@code package.json}; a classic one keeps its files in the version folder.
+   */
+  record Vendor(String coordinates, String folder, String knownFile) {
+    static Vendor npm(String coordinates) {
+      return new Vendor(coordinates, "dist/", "package.json");
+    }
+  }
 
   /**
    * Names carry no version, so a browser must ask again each time; the ETag makes that a 304 without a body.
@@ -92,7 +107,7 @@ final class WebUi extends Handler.Wrapper {
         files.start();
       }
       Map<String, ResourceHandler> libraries = new LinkedHashMap<>();
-      for (Map.Entry<String, String> vendor : VENDORS.entrySet()) {
+      for (Map.Entry<String, Vendor> vendor : VENDORS.entrySet()) {
         ResourceHandler library = files(resources.newResource(webJarDist(vendor.getKey(), vendor.getValue())));
         addBean(library, true);
         if (!library.isStarted()) {
@@ -124,12 +139,12 @@ final class WebUi extends Handler.Wrapper {
   }
 
   /**
-   * The {@code dist/} folder of a WebJar on the classpath, whichever version the build packaged: the version comes
-   * from the WebJar's {@code pom.properties}, the location from its {@code package.json} (a WebJar holds no entry
-   * for the folder itself, so the folder is found through a file in it).
+   * The folder of a WebJar on the classpath whose files are served, whichever version the build packaged: the
+   * version comes from the WebJar's {@code pom.properties}, the location from a file known to be there.
    */
-  static URI webJarDist(String name, String coordinates) {
+  static URI webJarDist(String name, Vendor vendor) {
     ClassLoader loader = WebUi.class.getClassLoader();
+    String coordinates = vendor.coordinates();
     String pom = "META-INF/maven/" + coordinates + "/pom.properties";
     Properties properties = new Properties();
     try (InputStream in = loader.getResourceAsStream(pom)) {
@@ -141,14 +156,14 @@ final class WebUi extends Handler.Wrapper {
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + pom + ": " + e.getMessage(), e);
     }
-    String packageJson = "META-INF/resources/webjars/" + name + "/" + properties.getProperty("version") + "/package.json";
-    URL url = loader.getResource(packageJson);
+    String known = "META-INF/resources/webjars/" + name + "/" + properties.getProperty("version") + "/" + vendor.knownFile();
+    URL url = loader.getResource(known);
     if (url == null) {
-      throw new IllegalStateException("the WebJar " + coordinates + " has no " + packageJson + "; this build of the jar is broken");
+      throw new IllegalStateException("the WebJar " + coordinates + " has no " + known + "; this build of the jar is broken");
     }
     String text = url.toString();
     try {
-      return new URI(text.substring(0, text.length() - "package.json".length()) + "dist/");
+      return new URI(text.substring(0, text.length() - vendor.knownFile().length()) + vendor.folder());
     } catch (URISyntaxException e) {
       throw new IllegalStateException("the WebJar " + coordinates + " lies at an unusable location " + text, e);
     }
@@ -173,6 +188,8 @@ final class WebUi extends Handler.Wrapper {
     String file = switch (path) {
       case "/" -> "/index.html";
       case "/startup" -> "/startup.html";
+      case "/api-docs" -> "/api-docs.html";
+      case OPENAPI_PATH -> OPENAPI_PATH;
       default -> path.startsWith(ASSETS) && !path.endsWith("/") ? path : null;
     };
     if (file == null) {

@@ -20,19 +20,39 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    boolean json = Settings.logFormat(Settings.processEnvironment()) == Settings.LogFormat.JSON;
+    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.setLevel(Level.INFO);
+    root.addAppender(console(context, Settings.processEnvironment()));
+    context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
+    context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
+    context.getLogger("org.flywaydb").setLevel(Level.WARN);
+    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+
+  /**
+   * Writes the log in the format {@code env} asks for from now on: {@code serve --env-file} reads its settings after
+   * logging was set up from the process environment.
+   */
+  public static void use(java.util.Map<String, String> env) {
+    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+      var previous = root.getAppender("console");
+      root.addAppender(console(context, env));
+      if (previous != null) {
+        root.detachAppender(previous);
+        previous.stop();
+      }
+    }
+  }
+
+  private static ConsoleAppender<ILoggingEvent> console(LoggerContext context, java.util.Map<String, String> env) {
+    boolean json = Settings.logFormat(env) == Settings.LogFormat.JSON;
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
     console.setContext(context);
     console.setName("console");
     console.setEncoder(json ? jsonEncoder(context) : textEncoder(context));
     console.start();
-    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.INFO);
-    root.addAppender(console);
-    context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
-    context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
-    context.getLogger("org.flywaydb").setLevel(Level.WARN);
-    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    return console;
   }
 
   private static Encoder<ILoggingEvent> textEncoder(LoggerContext context) {

@@ -58,4 +58,56 @@ class EmbeddedDefaultsIT {
           "set NETRA_DATA_DIR to a folder every user can enter");
     }
   }
+
+  /** Issue 19: a second `./netra serve` in the same checkout stopped the first one's database, which then failed for good. */
+  @Test
+  void secondServeOnTheSameDataFolderRefusesWithExitTwoNamingTheFirstAndLeavesItsDatabaseAlone() throws Exception {
+    Path data = Files.createTempDirectory("netra-shared", PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwxr-xr-x")));
+    Map<String, String> env = Map.of("DATABASE_URL", "", "NETRA_DATA_DIR", data.toString());
+    try (ServiceProcess first = ServiceProcess.start(env)) {
+      first.awaitStatus("/health/ready", 200, START);
+      List<ProcessHandle> postgres = first.children();
+      try (ServiceProcess second = ServiceProcess.start(env)) {
+        assertThat(second.awaitExit(Duration.ofSeconds(30))).as("exit code of the second serve").isEqualTo(2);
+        assertThat(second.outputText()).as("the second serve's failure record")
+            .contains("STARTUP FAILED", "step: embedded-postgres", "in use by another netra process (pid " + first.pid() + ")",
+                "NETRA_DATA_DIR")
+            .doesNotContain("stopping an embedded PostgreSQL");
+      }
+      assertThat(postgres).as("the first serve's PostgreSQL after the second gave up").allMatch(ProcessHandle::isAlive);
+      // The database check runs every second: ready for three seconds in a row means the database still answers.
+      org.awaitility.Awaitility.await("first serve stays ready").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+          .until(() -> first.get("/health/ready").statusCode() == 200);
+    }
+  }
+
+  /** Issue 16: the embedded database trusted every local connection and listened on a TCP port another process could take. */
+  @Test
+  void embeddedDatabaseListensOnlyOnAUnixSocketAndAsksForAPasswordOnlyItsOwnerCanRead() throws Exception {
+    Path data = Files.createTempDirectory("netra-socket", PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwxr-xr-x")));
+    try (ServiceProcess service = ServiceProcess.start(Map.of("DATABASE_URL", "", "NETRA_DATA_DIR", data.toString()))) {
+      service.awaitStatus("/health/ready", 200, START);
+      Path passwordFile = data.resolve("postgres.password");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile))).as("password file mode")
+          .isEqualTo("rw-------");
+      String password = Files.readString(passwordFile).strip();
+      assertThat(password).as("a random password").hasSizeGreaterThanOrEqualTo(32);
+      assertThat(Files.readString(data.resolve("postgres/pg_hba.conf"))).as("pg_hba.conf")
+          .contains("scram-sha-256").doesNotContain("trust");
+      List<String> pid = Files.readAllLines(data.resolve("postgres/postmaster.pid"));
+      assertThat(pid.get(4).strip()).as("socket folder").isEqualTo(data.resolve("postgres").toString());
+      assertThat(pid.get(5).strip()).as("TCP listen addresses").isEmpty();
+      assertThat(Files.readString(data.resolve("netra.lock")).strip()).as("the lock names its owner")
+          .isEqualTo(String.valueOf(service.pid()));
+      String url = "jdbc:postgresql://localhost/netra?socketFactory=org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg"
+          + "&socketFactoryArg=" + data.resolve("postgres/.s.PGSQL.5432") + "&sslmode=disable&user=postgres";
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> java.sql.DriverManager.getConnection(url).close())
+          .as("a connection without the password").hasMessageContaining("password");
+      try (var c = java.sql.DriverManager.getConnection(url + "&password=" + password)) {
+        assertThat(c.isValid(5)).as("a connection with the password").isTrue();
+      }
+    }
+  }
 }

@@ -155,8 +155,20 @@ class StartupContractIT {
       try (ServiceProcess service = ServiceProcess.start(Map.of("PORT", String.valueOf(taken.getLocalPort())))) {
         assertThat(service.awaitExit(START)).as("exit code when the port is taken").isEqualTo(1);
         assertThat(service.outputText()).contains("STARTUP FAILED", "step: bind", "PORT = " + taken.getLocalPort(),
-            "cannot be bound");
+            "port " + taken.getLocalPort() + " is in use", "choose another port: PORT=8081 ./netra serve")
+            .as("the message says it in words, not in Java").doesNotContain("java.io.IOException", "0.0.0.0/0.0.0.0");
       }
+    }
+  }
+
+  /** Issue 19: NETRA_ENV=prodution was reported as "1 setting problem in development". */
+  @Test
+  void misspelledEnvironmentSaysTheEnvironmentItselfIsInvalid() {
+    try (ServiceProcess service = ServiceProcess.start(Map.of("NETRA_ENV", "prodution"))) {
+      assertThat(service.awaitExit(START)).as("exit code of an unknown NETRA_ENV").isEqualTo(2);
+      assertThat(service.outputText()).contains("STARTUP FAILED", "the environment itself is invalid",
+          "NETRA_ENV='prodution' must be development, staging or production")
+          .doesNotContain("in development:");
     }
   }
 

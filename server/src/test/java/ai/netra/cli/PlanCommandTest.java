@@ -185,6 +185,63 @@ class PlanCommandTest {
     assertThat(plan("--env-file", CommandRun.fixture("staging.env"), "--format", "helm").exit()).isEqualTo(2);
   }
 
+  /** Issue 19: plan wrote a deployment for the incident configuration that netra check fails, and exited 0. */
+  @Test
+  void aConfigurationThatCheckFailsIsRefusedWithItsFindingsUnlessForced(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("service.yaml");
+    CommandRun refused = CommandRun.of(new PlanCommand(Map.of()), "--env-file", CommandRun.fixture("seed.env"),
+        "--image", IMAGE, "--region", "europe-west1", "-o", out.toString());
+    assertThat(refused.exit()).as("exit of plan on the seed configuration; stderr:\n%s", refused.err()).isEqualTo(1);
+    assertThat(refused.err()).as("the findings, as netra check prints them")
+        .contains("check FAIL", "check verdict FAIL", "refusing to write a deployment that netra check fails", "--force");
+    assertThat(out).as("nothing is written").doesNotExist();
+    CommandRun check = CommandRun.of(new CheckCommand(Map.of()), "--env-file", CommandRun.fixture("seed.env"));
+    assertThat(check.exit()).as("netra check agrees").isEqualTo(1);
+    CommandRun forced = CommandRun.of(new PlanCommand(Map.of()), "--env-file", CommandRun.fixture("seed.env"),
+        "--image", IMAGE, "--region", "europe-west1", "-o", out.toString(), "--force");
+    assertThat(forced.exit()).as("exit with --force; stderr:\n%s", forced.err()).isZero();
+    assertThat(forced.err()).contains("check verdict FAIL");
+    assertThat(Files.readString(out)).contains("kind: Service");
+  }
+
+  @Test
+  void theEnvironmentComesFromTheEnvFileWhenEnvIsNotGiven() {
+    CommandRun run = CommandRun.of(new PlanCommand(Map.of()), "--env-file", CommandRun.fixture("staging.env"),
+        "--image", IMAGE, "--region", "europe-west1", "--report", CommandRun.fixture("startup-healthy.json"));
+    assertThat(run.exit()).as("exit; stderr:\n%s", run.err()).isZero();
+    assertThat(run.out()).contains("value: staging");
+    assertThat(run.err()).contains("check verdict");
+  }
+
+  @Test
+  void thePlanNamesTheRolesItsServiceAccountNeeds() {
+    CommandRun run = plan("--env-file", CommandRun.fixture("staging.env"), "--report",
+        CommandRun.fixture("startup-healthy.json"), "--service-account", "netra@netra-staging.iam.gserviceaccount.com");
+    assertThat(run.exit()).as("exit; stderr:\n%s", run.err()).isZero();
+    assertThat(run.err()).contains("grant netra@netra-staging.iam.gserviceaccount.com",
+        "roles/secretmanager.secretAccessor", "POSTGRES_PASSWORD", "roles/cloudsql.client",
+        "netra-staging:europe-west1:netra-db");
+  }
+
+  @Test
+  void everyWrittenFileEndsWithANewline(@TempDir Path dir) throws IOException {
+    for (String format : List.of("cloudrun", "gcloud", "k8s")) {
+      Path out = dir.resolve(format + ".out");
+      CommandRun run = plan("--env-file", CommandRun.fixture("staging.env"), "--report",
+          CommandRun.fixture("startup-healthy.json"), "--format", format, "-o", out.toString());
+      assertThat(run.exit()).as("exit of %s; stderr:\n%s", format, run.err()).isZero();
+      assertThat(Files.readString(out)).as("the %s file", format).endsWith("\n");
+      assertThat(staging(format).out()).as("the %s output on stdout", format).endsWith("\n");
+    }
+    Path deploy = dir.resolve("clouddeploy");
+    assertThat(cloudDeploy(deploy).exit()).isZero();
+    try (var files = Files.list(deploy)) {
+      for (Path file : files.toList()) {
+        assertThat(Files.readString(file)).as("%s", file.getFileName()).endsWith("\n");
+      }
+    }
+  }
+
   @Test
   void outputGoesToTheFileWhenAsked(@TempDir Path dir) throws IOException {
     Path out = dir.resolve("service.yaml");

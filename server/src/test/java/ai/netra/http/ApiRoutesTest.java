@@ -325,6 +325,42 @@ class ApiRoutesTest {
     }
   }
 
+  /** Issue 19: netra verify's golden path left a thread in the real user's history; its owner can now delete it. */
+  @Test
+  void theOwnerDeletesAThreadWithItsMessagesAndEventsAndNobodyElseCan() throws Exception {
+    String alice = user();
+    String mallory = user();
+    UUID thread = chats.saveUserMessage(alice, null, "Summarize my LLM usage").threadId();
+    chats.saveAssistantMessage(thread, "You spent $12.40.");
+    chats.appendEvent(thread, null, "agent_completed", Instant.now(), "{\"answer\": \"You spent $12.40.\"}");
+    UUID kept = chats.saveUserMessage(alice, null, "keep me").threadId();
+
+    assertError(send(base, "DELETE", "/api/threads/" + thread, token(mallory)), 404, "not_found");
+    assertError(send(base, "DELETE", "/api/threads/" + UUID.randomUUID(), token(alice)), 404, "not_found");
+    assertThat(get("/api/threads/" + thread + "/messages", token(alice)).statusCode())
+        .as("the thread after another user's delete").isEqualTo(200);
+
+    HttpResponse<String> deleted = send(base, "DELETE", "/api/threads/" + thread, token(alice));
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+    assertError(get("/api/threads/" + thread + "/messages", token(alice)), 404, "not_found");
+    assertError(get("/api/threads/" + thread + "/events?after=0", token(alice)), 404, "not_found");
+    assertError(send(base, "DELETE", "/api/threads/" + thread, token(alice)), 404, "not_found");
+    try (var c = dataSource.getConnection(); var st = c.prepareStatement(
+        "select (select count(*) from messages where thread_id = ?) + (select count(*) from run_events where thread_id = ?)")) {
+      st.setObject(1, thread);
+      st.setObject(2, thread);
+      try (var rs = st.executeQuery()) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("messages and events left of the deleted thread").isZero();
+      }
+    }
+    assertThat(texts(body(get("/api/threads", token(alice))).path("threads"), "id")).as("alice's threads")
+        .containsExactly(kept.toString());
+    assertError(send(base, "DELETE", "/api/threads/not-a-uuid", token(alice)), 400, "bad_request");
+    assertThat(send(base, "DELETE", "/api/threads", token(alice)).statusCode()).as("DELETE of the list").isEqualTo(405);
+    assertThat(send(base, "DELETE", "/api/threads/" + kept, null).statusCode()).as("DELETE without a token").isEqualTo(401);
+  }
+
   // --- authentication ---
 
   @Test
@@ -488,7 +524,10 @@ class ApiRoutesTest {
     String token = token(user());
     assertError(get("/api/nope", token), 404, "not_found");
     assertError(get("/api", token), 404, "not_found");
-    assertError(get("/api/threads/" + UUID.randomUUID(), token), 404, "not_found");
+    // A thread's own path answers DELETE only.
+    HttpResponse<String> getThread = get("/api/threads/" + UUID.randomUUID(), token);
+    assertError(getThread, 405, "method_not_allowed");
+    assertThat(getThread.headers().firstValue("Allow")).hasValue("DELETE");
     assertError(get("/api/threads/" + UUID.randomUUID() + "/other", token), 404, "not_found");
 
     assertError(get("/apinope", token), 404, "fell_through");

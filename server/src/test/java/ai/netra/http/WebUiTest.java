@@ -155,6 +155,33 @@ class WebUiTest {
     assertThat(get("/assets/vendor/markdown-it/markdown-it.min.js").body()).startsWith("/*! markdown-it 14.");
   }
 
+  /** Issue 19: no API description; now /openapi.json and a page that renders it from the jar, under the page CSP. */
+  @Test
+  void theApiDescriptionAndItsPageAreServedFromTheJarUnderThePagePolicy() throws Exception {
+    HttpResponse<String> description = get("/openapi.json");
+    assertThat(description.statusCode()).as("/openapi.json while starting").isEqualTo(200);
+    assertThat(description.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    assertThat(description.body()).contains("\"openapi\": \"3.1.0\"");
+    HttpResponse<String> page = get("/api-docs");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue(WebUi.CONTENT_SECURITY_POLICY);
+    Matcher m = ASSET_REFERENCE.matcher(page.body());
+    List<String> assets = new java.util.ArrayList<>();
+    while (m.find()) {
+      assets.add(m.group(1));
+    }
+    assertThat(assets).as("what the page loads: only files of this origin")
+        .containsExactlyInAnyOrder("/assets/vendor/swagger-ui/swagger-ui.css", "/assets/vendor/swagger-ui/swagger-ui-bundle.js",
+            "/assets/api-docs.js");
+    for (String asset : assets) {
+      HttpResponse<String> file = get(asset);
+      assertThat(file.statusCode()).as(asset).isEqualTo(200);
+      assertThat(file.body()).as(asset).isNotEmpty();
+    }
+    assertThat(get("/assets/api-docs.js").body()).contains("url: '/openapi.json'", "validatorUrl: null");
+    assertThat(page.body()).as("nothing from elsewhere").doesNotContain("http://", "https://");
+  }
+
   @Test
   void onlyTheDistFolderOfAKnownLibraryIsServed() throws Exception {
     for (String path : List.of("/assets/vendor/uplot/", "/assets/vendor/uplot", "/assets/vendor/nope/x.js",

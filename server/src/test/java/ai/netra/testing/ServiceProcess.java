@@ -95,6 +95,10 @@ public final class ServiceProcess implements AutoCloseable {
     return port;
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
   public Path dataDir() {
     return dataDir;
   }

@@ -1,6 +1,5 @@
 package ai.netra.testing;
 
-import ai.netra.db.EmbeddedPostgres;
 import com.zaxxer.hikari.HikariConfig;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -52,15 +51,11 @@ public final class TestDependencies {
       String database = "netra_test_" + RUN;
       int port = 5432;
       if (!answers("127.0.0.1", 5432)) {
-        try {
-          Path folder = Files.createTempDirectory("netra-test-pg", java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-              java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"))); // reachable by nobody when root
-          EmbeddedPostgres embedded = EmbeddedPostgres.start(folder, Duration.ofSeconds(120));
-          Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
-          port = embedded.port();
-        } catch (IOException | InterruptedException e) {
-          throw new IllegalStateException("no PostgreSQL on 127.0.0.1:5432 and the embedded one did not start", e);
-        }
+        // The embedded PostgreSQL listens on a unix socket with a password only, so it cannot stand in for this
+        // trusted TCP server.
+        throw new IllegalStateException("no PostgreSQL on 127.0.0.1:5432: the tests need one that trusts local"
+            + " connections (for example the distribution's postgresql package, or the postgres Docker image with"
+            + " POSTGRES_HOST_AUTH_METHOD=trust)");
       }
       try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
           Statement s = c.createStatement()) {

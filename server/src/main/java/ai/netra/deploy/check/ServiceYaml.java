@@ -25,19 +25,28 @@ public record ServiceYaml(String source, JsonNode container, JsonNode annotation
    * @throws IllegalArgumentException naming the file when it is not YAML or has no container
    */
   public static ServiceYaml read(Path file) throws IOException {
+    return parse(file.toString(), Files.readString(file));
+  }
+
+  /**
+   * The first document of {@code text} that has a container; {@code source} names it in messages.
+   *
+   * @throws IllegalArgumentException naming the source when it is not YAML or has no container
+   */
+  public static ServiceYaml parse(String source, String text) {
     List<JsonNode> documents;
     try {
-      documents = Yaml.read(Files.readString(file));
+      documents = Yaml.read(text);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + " is " + e.getMessage(), e);
+      throw new IllegalArgumentException(source + " is " + e.getMessage(), e);
     }
     for (JsonNode doc : documents) {
       JsonNode container = doc.at("/spec/template/spec/containers/0");
       if (container.isObject()) {
-        return new ServiceYaml(file.toString(), container, doc.at("/spec/template/metadata/annotations"));
+        return new ServiceYaml(source, container, doc.at("/spec/template/metadata/annotations"));
       }
     }
-    throw new IllegalArgumentException(file + " has no spec.template.spec.containers: not a Cloud Run service or Kubernetes Deployment");
+    throw new IllegalArgumentException(source + " has no spec.template.spec.containers: not a Cloud Run service or Kubernetes Deployment");
   }
 
   /** The CPU and memory limits it requests, or null when it names neither. */

@@ -128,7 +128,8 @@ public final class CloudDeployDelivery {
   static Map<String, Object> skaffold(ServicePlan plan) {
     // The image's entrypoint is the JVM with the service's own arguments; these replace only its command, serve.
     Map<String, Object> container = map("name", plan.service() + "-verify", "image", plan.image(),
-        "args", List.of("verify", "--url-env=CLOUD_RUN_SERVICE_URLS", "--revision-tag=" + REVISION_TAG));
+        "args", List.of("verify", "--url-env=CLOUD_RUN_SERVICE_URLS", "--revision-tag=" + REVISION_TAG,
+            "--allow-skip"));
     return map("apiVersion", SKAFFOLD_API_VERSION, "kind", "Config",
         "metadata", map("name", plan.service()),
         "manifests", map("rawYaml", List.of(SERVICE_FILE)),

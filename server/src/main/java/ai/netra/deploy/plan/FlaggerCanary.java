@@ -117,6 +117,6 @@ public final class FlaggerCanary {
   static String verifyCommand(ServicePlan plan, Settings settings) {
     return "kubectl run " + plan.service() + "-verify-$(date +%s) --namespace=" + settings.namespace()
         + " --image=" + GcloudCommand.quote(plan.image()) + " --restart=Never --rm --attach --quiet --pod-running-timeout=" + POD_RUNNING_TIMEOUT
-        + " -- verify --url=" + canaryUrl(plan, settings) + " --deadline=" + VERIFY_DEADLINE;
+        + " -- verify --url=" + canaryUrl(plan, settings) + " --deadline=" + VERIFY_DEADLINE + " --allow-skip";
   }
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The chat golden path over the real WebSocket, within one deadline: connect with the token
@@ -51,7 +54,50 @@ final class ChatGoldenPath {
     this.deadline = deadline;
   }
 
+  /**
+   * Runs the golden path, then deletes the thread it made (also when the gate failed after making one), so the
+   * verification leaves nothing in the user's history; a thread it could not delete is a warning naming it.
+   */
   GateResult run() {
+    AtomicReference<String> thread = new AtomicReference<>();
+    GateResult result = converse(thread);
+    if (thread.get() == null) {
+      return result;
+    }
+    Map<String, Object> details = new LinkedHashMap<>(result.details());
+    details.put("thread_id", thread.get());
+    String problem = deleteThread(thread.get());
+    details.put("thread_deleted", problem == null);
+    List<String> warnings = new ArrayList<>(result.warnings());
+    if (problem != null) {
+      warnings.add("the verification's thread " + thread.get() + " is left in the user's history: " + problem);
+    }
+    return new GateResult(result.name(), result.status(), result.tookMs(), result.summary(), result.reasons(),
+        List.copyOf(warnings), details);
+  }
+
+  /** {@code DELETE /api/threads/{id}} as the token's user; null when done, else why not. */
+  private String deleteThread(String threadId) {
+    URI base = service.base();
+    String path = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/$", "");
+    URI uri = base.resolve(path + "/api/threads/" + threadId);
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).DELETE().timeout(ServiceEndpoint.MAX_REQUEST)
+        .header("Authorization", "Bearer " + token);
+    if (service.identityToken() != null) {
+      request.header("X-Serverless-Authorization", "Bearer " + service.identityToken());
+    }
+    try {
+      int status = service.client().send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+      return status == 204 ? null : "DELETE " + uri.getRawPath() + " answered " + status;
+    } catch (java.io.IOException e) {
+      return "DELETE " + uri.getRawPath() + " failed: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted while deleting it";
+    }
+  }
+
+  private GateResult converse(AtomicReference<String> thread) {
     long begin = System.nanoTime();
     long end = begin + deadline.toNanos();
     Map<String, Object> details = new LinkedHashMap<>();
@@ -106,6 +152,9 @@ final class ChatGoldenPath {
         }
         String type = event.path("type").asText();
         seen.add(type);
+        if (!event.path("thread_id").asText("").isEmpty()) {
+          thread.compareAndSet(null, event.path("thread_id").asText());
+        }
         if (type.equals("error")) {
           details.put("events", seen);
           return GateResult.fail(NAME, ms(begin), "the service answered with an error event: "

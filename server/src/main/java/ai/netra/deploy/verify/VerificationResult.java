@@ -3,8 +3,9 @@ package ai.netra.deploy.verify;
 import java.util.List;
 
 /**
- * Every gate's result, in the order they ran, and the verdict: PASS when no gate failed (skipped
- * gates are listed, not counted as passed), else ROLLBACK with the reasons and the way back.
+ * Every gate's result, in the order they ran, and the verdict: ROLLBACK with the reasons and the way back when a
+ * gate failed; else INCOMPLETE when a gate was skipped (a skipped gate proved nothing), unless skips are allowed;
+ * else PASS.
  */
 public record VerificationResult(String url, List<GateResult> gates, Rollback rollback) {
 
@@ -16,8 +17,9 @@ public record VerificationResult(String url, List<GateResult> gates, Rollback ro
     return gates.stream().noneMatch(g -> g.status() == GateResult.Status.FAIL);
   }
 
-  public String verdict() {
-    return passed() ? "PASS" : "ROLLBACK";
+  /** PASS, INCOMPLETE (a gate skipped and {@code allowSkip} false) or ROLLBACK. */
+  public String verdict(boolean allowSkip) {
+    return !passed() ? "ROLLBACK" : !allowSkip && !skipped().isEmpty() ? "INCOMPLETE" : "PASS";
   }
 
   /** The reasons of every failed gate, in gate order. */

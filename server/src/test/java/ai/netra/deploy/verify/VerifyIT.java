@@ -54,13 +54,25 @@ class VerifyIT {
       assertThat(gate(run.json, "latency").path("details").path("requests").asInt()).isEqualTo(40);
       assertThat(run.json.path("rollback_command").isNull()).isTrue();
       assertThat(run.output).as("the token is never printed").doesNotContain(token);
+      // Issue 19: the golden path's "Summarize my LLM usage" thread stayed in the user's history.
+      assertThat(chat.path("details").path("thread_deleted").asBoolean()).as("the chat gate deleted its thread").isTrue();
+      var threads = service.send(java.net.http.HttpRequest.newBuilder(service.uri("/api/threads"))
+          .header("Authorization", "Bearer " + token).build());
+      assertThat(ServiceProcess.parse(threads.body()).path("threads")).as("the user's threads after verify").isEmpty();
+
+      // Issue 19: without a token "verdict: PASS (2 gates skipped)" and exit 0; a skipped gate proved nothing.
+      Result skipping = verify("--url", base(service), "--requests", "5", "--deadline", "20s", "--max-p99", "10s");
+      assertThat(skipping.exit).as("exit of verify with gates skipped:\n" + skipping.output).isEqualTo(1);
+      assertThat(skipping.output).contains("verdict: INCOMPLETE (2 gates skipped, not passed: chat, baseline)",
+          "--allow-skip");
     }
   }
 
   @Test
   void slowStartingServiceIsWaitedForWithinTheDeadlinesAndPasses() throws Exception {
     try (ServiceProcess service = ServiceProcess.start(Map.of("NETRA_TEST_FAULTS", "slow:DATABASE:database:critical:4000"))) {
-      Result run = verify("--url", base(service), "--requests", "20", "--deadline", "40s", "--max-p99", "10s", "--json");
+      Result run = verify("--url", base(service), "--requests", "20", "--deadline", "40s", "--max-p99", "10s", "--json",
+          "--allow-skip");
 
       assertThat(run.exit).as("exit of verify against a slow-starting service:\n" + run.output).isEqualTo(0);
       assertThat(statuses(run.json)).containsExactly("live PASS", "startup PASS", "ready PASS", "chat SKIPPED",
