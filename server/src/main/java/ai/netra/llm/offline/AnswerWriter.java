@@ -94,7 +94,7 @@ final class AnswerWriter {
       line("");
       line("Together about " + usd(together) + " over " + q.periodLabel() + ".");
     }
-    unpriced(breakdown);
+    coverage(breakdown);
   }
 
   private void breakdown() {
@@ -134,7 +134,7 @@ final class AnswerWriter {
         line("- " + count(omitted.path("groups")) + " more: " + usd(omitted.path("cost_usd")));
       }
     }
-    unpriced(breakdown);
+    coverage(breakdown);
   }
 
   private void caching() {
@@ -166,7 +166,7 @@ final class AnswerWriter {
     if (!features.isEmpty()) {
       line("Most of it is in " + String.join(", ", features) + ".");
     }
-    unpriced(caching);
+    coverage(caching);
   }
 
   private void anomalies() {
@@ -200,6 +200,7 @@ final class AnswerWriter {
     line("Each day is judged against the mean daily spend of the " + anomalies.path("baseline_days").asInt(7)
         + " days before it: flagged when it is over " + anomalies.path("threshold_ratio").asText() + "x that and also "
         + anomalies.path("threshold_z").asText() + " standard deviations above it.");
+    coverage(anomalies);
   }
 
   private void summary() {
@@ -229,7 +230,7 @@ final class AnswerWriter {
       }
       line("Spend by model: " + String.join(", ", models) + ".");
     }
-    unpriced(summary);
+    coverage(summary);
     line("");
     line("Ask me where to cut spend, what a feature cost last week, whether caching is worth it, or about anomalies.");
   }
@@ -291,7 +292,17 @@ final class AnswerWriter {
     line("```");
   }
 
-  private void unpriced(JsonNode data) {
+  /**
+   * How well the dollar figures above are priced, from the tool's {@code price_coverage}: the requests priced exactly,
+   * by a fallback, or not at all (naming those models), so no figure is silently short by an unpriced model.
+   */
+  private void coverage(JsonNode data) {
+    JsonNode coverage = data.path("price_coverage");
+    if (coverage.isObject()) {
+      line("");
+      line("Price coverage: " + coverage.path("statement").asText() + ".");
+      return;
+    }
     long requests = data.path("unpriced").path("requests").asLong();
     if (requests > 0) {
       line("");
