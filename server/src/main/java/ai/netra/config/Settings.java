@@ -24,6 +24,8 @@ import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
 import static ai.netra.config.SettingNames.POSTGRES_PORT;
 import static ai.netra.config.SettingNames.POSTGRES_SSLMODE;
 import static ai.netra.config.SettingNames.POSTGRES_USER;
+import static ai.netra.config.SettingNames.OTLP_FEATURE_ATTRIBUTE;
+import static ai.netra.config.SettingNames.OTLP_PROMPT_HASH_ATTRIBUTE;
 import static ai.netra.config.SettingNames.PRICE_CATALOG_FILE;
 import static ai.netra.config.SettingNames.REDIS_KEY_PREFIX;
 import static ai.netra.config.SettingNames.REDIS_URL;
@@ -68,6 +70,7 @@ public record Settings(
     StartupSettings startup,
     Platform platform,
     ChatSettings chat,
+    IngestSettings ingest,
     List<Problem> problems,
     Map<String, String> env) {
 
@@ -259,7 +262,10 @@ public record Settings(
       ChatSettings chat = new ChatSettings(integer(CHAT_RUNS_PER_USER, 2, 1, 100),
           integer(CHAT_SOCKETS_PER_USER, 20, 1, 10_000));
       return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, redisKeyPrefix, jwtSecret, llm,
-          origins, priceCatalogFile, startup, platform, chat, problems, env);
+          origins, priceCatalogFile, startup, platform, chat,
+          new IngestSettings(getOr(OTLP_FEATURE_ATTRIBUTE, IngestSettings.DEFAULT.featureAttribute()),
+              getOr(OTLP_PROMPT_HASH_ATTRIBUTE, IngestSettings.DEFAULT.promptHashAttribute())),
+          problems, env);
     }
 
     private DatabaseSettings database(boolean deployed) {

@@ -14,6 +14,7 @@ import ai.netra.json.Json;
 import ai.netra.usage.ImportBusyException;
 import ai.netra.usage.ImportRejectedException;
 import ai.netra.usage.ImportTooLargeException;
+import ai.netra.usage.OtlpReceiver;
 import ai.netra.usage.UsageFormat;
 import ai.netra.usage.UsageImport;
 import ai.netra.usage.UsageStorageException;
@@ -80,9 +81,11 @@ public final class ApiRoutes extends Handler.Abstract {
   private final ChatStore chats;
   private final UsageImport usage;
   private final OriginPolicy origins;
+  private final OtlpTraces traces;
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OriginPolicy origins) {
+  public ApiRoutes(Tokens tokens, ChatStore chats, UsageImport usage, OtlpReceiver otlp, OriginPolicy origins) {
+    this.traces = new OtlpTraces(Objects.requireNonNull(otlp, "otlp"));
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
     this.usage = Objects.requireNonNull(usage, "usage");
@@ -90,12 +93,12 @@ public final class ApiRoutes extends Handler.Abstract {
   }
 
   /** The routes; a method here is the handler of a known path. */
-  private enum Route { ME, THREADS, MESSAGES, EVENTS, USAGE }
+  private enum Route { ME, THREADS, MESSAGES, EVENTS, USAGE, TRACES }
 
   /** A known path: its route, and the thread id the path names (null for the others). */
   private record Matched(Route route, String threadId) {
     String method() {
-      return route == Route.USAGE ? "POST" : "GET";
+      return route == Route.USAGE || route == Route.TRACES ? "POST" : "GET";
     }
   }
 
@@ -103,7 +106,7 @@ public final class ApiRoutes extends Handler.Abstract {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     String path = Request.getPathInContext(request);
-    if (!path.equals(PREFIX) && !path.startsWith(PREFIX + "/")) {
+    if (!path.equals(PREFIX) && !path.startsWith(PREFIX + "/") && !path.equals(OtlpTraces.PATH)) {
       return false;
     }
     String method = request.getMethod();
@@ -111,7 +114,7 @@ public final class ApiRoutes extends Handler.Abstract {
     boolean allowedOrigin = cors(request, response, origin);
     if (HttpMethod.OPTIONS.is(method) && origin != null
         && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {
-      return preflight(response, callback, allowedOrigin, path.equals(USAGE_PATH) ? "POST" : "GET");
+      return preflight(response, callback, allowedOrigin, path.equals(USAGE_PATH) || path.equals(OtlpTraces.PATH) ? "POST" : "GET");
     }
     Matched matched = match(path);
     if (matched == null) {
@@ -154,6 +157,7 @@ public final class ApiRoutes extends Handler.Abstract {
       case "/api/me" -> new Matched(Route.ME, null);
       case "/api/threads" -> new Matched(Route.THREADS, null);
       case USAGE_PATH -> new Matched(Route.USAGE, null);
+      case OtlpTraces.PATH -> new Matched(Route.TRACES, null);
       default -> threadPath.matches()
           ? new Matched(threadPath.group(2).equals("messages") ? Route.MESSAGES : Route.EVENTS, threadPath.group(1))
           : null;
@@ -187,6 +191,7 @@ public final class ApiRoutes extends Handler.Abstract {
       case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()));
       case EVENTS -> events(response, callback, identity, threadId(matched.threadId()), query);
       case USAGE -> usage(request, response, callback, identity);
+      case TRACES -> traces.handle(request, response, callback, identity);
     };
   }
 

@@ -152,6 +152,29 @@ public final class UsageImport {
     }
   }
 
+  /**
+   * Stores calls already read and checked elsewhere (the OTLP receiver's), for the user in one transaction, under the
+   * same limit of imports at once.
+   *
+   * @throws ImportBusyException when {@value #IMPORTS_AT_ONCE} imports are already running here
+   * @throws UsageStorageException when the database fails; nothing is stored
+   */
+  public Imported importRecords(String userId, List<UsageRecord> records) {
+    if (userId == null || userId.isBlank() || userId.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("a user id is required (not blank, no NUL character)");
+    }
+    if (!running.tryAcquire()) {
+      throw new ImportBusyException("already " + IMPORTS_AT_ONCE + " imports running on this instance; retry in a few seconds");
+    }
+    try {
+      UsageBatch batch = new UsageBatch(userId);
+      records.forEach(batch::add);
+      return new Imported(batch.rows() == 0 ? 0 : store.insert(batch), batch.first(), batch.last());
+    } finally {
+      running.release();
+    }
+  }
+
   private void read(InputStream upload, UsageFormat format, UsageBatch batch, Problems problems) throws IOException {
     InputStreamReader text = new InputStreamReader(upload, StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
