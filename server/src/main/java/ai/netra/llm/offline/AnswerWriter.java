@@ -63,6 +63,8 @@ final class AnswerWriter {
     line("");
     line("Where to cut:");
     BigDecimal together = BigDecimal.ZERO;
+    BigDecimal switchSaving = BigDecimal.ZERO;
+    BigDecimal cacheSaving = BigDecimal.ZERO;
     int item = 1;
     JsonNode whatIf = findings.result("what_if_switch");
     if (whatIf != null && whatIf.path("savings_usd").decimalValue().signum() > 0) {
@@ -76,6 +78,7 @@ final class AnswerWriter {
           + " per 1M input/output tokens). Check the quality of " + whatIf.path("to_model").asText()
           + " on this feature first.");
       together = together.add(whatIf.path("savings_usd").decimalValue());
+      switchSaving = whatIf.path("savings_usd").decimalValue();
     } else if (findings.error("what_if_switch") != null) {
       line(item++ + ". A cheaper model could not be priced: " + findings.error("what_if_switch"));
     } else {
@@ -87,10 +90,19 @@ final class AnswerWriter {
           + " requests repeated an earlier prompt exactly; an exact-match response cache would have saved "
           + usd(caching.path("saved_usd")) + " (" + pct(caching.path("saved_share_pct")) + " of spend).");
       together = together.add(caching.path("saved_usd").decimalValue());
+      cacheSaving = caching.path("saved_usd").decimalValue();
     } else {
       line(item + ". Caching would save little: no prompt was repeated exactly in this period.");
     }
-    if (together.signum() > 0) {
+    if (switchSaving.signum() > 0 && cacheSaving.signum() > 0) {
+      // the two overlap (the moved requests repeat prompts too): in sequence, never added up
+      BigDecimal spend = total.path("cost_usd").decimalValue();
+      BigDecimal combined = Savings.inSequence(spend, switchSaving, cacheSaving);
+      line("");
+      line("Both overlap, so they are not added up: switching first saves " + usd(switchSaving) + ", then caching saves"
+          + " about " + usd(Savings.cacheAfterSwitch(spend, switchSaving, cacheSaving)) + " of what remains; together about "
+          + usd(combined) + " of your " + usd(spend) + " over " + q.periodLabel() + ".");
+    } else if (together.signum() > 0) {
       line("");
       line("Together about " + usd(together) + " over " + q.periodLabel() + ".");
     }
