@@ -5,6 +5,7 @@ import ai.netra.boot.Service;
 import ai.netra.cli.CheckCommand;
 import ai.netra.cli.HistoryCommand;
 import ai.netra.cli.ImportCommand;
+import ai.netra.cli.RepriceCommand;
 import ai.netra.cli.PlanCommand;
 import ai.netra.cli.ServeCommand;
 import ai.netra.cli.SimulateCommand;
@@ -35,6 +36,7 @@ public final class Main {
     cli.addSubcommand(new PlanCommand());
     cli.addSubcommand(new ImportCommand());
     cli.addSubcommand(new HistoryCommand());
+    cli.addSubcommand(new RepriceCommand());
     cli.addSubcommand(new SimulateCommand());
     cli.addSubcommand(new VerifyCommand());
     System.exit(ExitCode.install(cli).execute(args));

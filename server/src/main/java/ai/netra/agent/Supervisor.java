@@ -205,6 +205,10 @@ public final class Supervisor implements Agent {
         + "Today is " + today + " (UTC). Answer only from the results of the tools, which read this user's "
         + "own usage data; quote the figures (dollars, tokens, requests, dates) they return and say which "
         + "period they cover. Dates are yyyy-MM-dd; `to` is exclusive. If the data cannot answer the "
-        + "question, say so and suggest a question it can answer. Be brief.";
+        + "question, say so and suggest a question it can answer. Whenever you state spend, also state its price "
+        + "coverage from the result's price_coverage: how many requests were priced exactly, by a fallback, or not at "
+        + "all, naming the unpriced models; never present unpriced usage as free. Savings that overlap (moving traffic "
+        + "to a cheaper model and caching the same requests) are never added up: use the combined figure a tool "
+        + "returns, or offer them as alternatives. Be brief.";
   }
 }

@@ -8,6 +8,7 @@ import ai.netra.config.Settings;
 import ai.netra.db.ChatRepository;
 import ai.netra.db.Database;
 import ai.netra.http.ApiRoutes;
+import ai.netra.usage.OtlpReceiver;
 import ai.netra.http.OriginPolicy;
 import ai.netra.startup.Step;
 import java.time.Clock;
@@ -47,7 +48,8 @@ final class ChatSteps {
           ChatService service = new ChatService(chats, messaging.bus(), messaging.limiter(), p.agent.require(),
               new ChatService.Limits(p.settings.chat().runsPerUser(), p.settings.pool().poolSize(),
                   p.settings.chat().socketsPerUser(), Supervisor.RUN_TIMEOUT));
-          ApiRoutes api = new ApiRoutes(p.authenticator(), chats, p.usageImport.require(), origins(p.settings),
+          ApiRoutes api = new ApiRoutes(p.authenticator(), chats, p.usageImport.require(),
+              new OtlpReceiver(p.usageImport.require(), p.settings.ingest()), origins(p.settings),
               apiLimits(messaging, p.settings.limits()));
           p.chat.set(new BackendPlan.Chat(service, api));
           context.detail("/ws/chat and /ws over the " + messaging.bus().kind() + " event bus");

@@ -6,6 +6,7 @@ import ai.netra.config.Settings;
 import ai.netra.db.Database;
 import ai.netra.startup.DependencyException;
 import ai.netra.startup.Step;
+import ai.netra.usage.CatalogCoverage;
 import ai.netra.usage.DemoUsage;
 import ai.netra.usage.PriceCatalog;
 import ai.netra.usage.UsageImport;
@@ -13,6 +14,7 @@ import ai.netra.usage.UsageRecord;
 import ai.netra.usage.UsageStore;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +27,10 @@ final class UsageSteps {
   private static final Logger log = LoggerFactory.getLogger(UsageSteps.class);
   /** The user `netra serve` prints a development token for. */
   static final String DEVELOPMENT_USER = "dev";
+  /** The days of usage the startup report checks the price catalog against. */
+  static final int COVERAGE_DAYS = 30;
+  /** The longest the coverage query may take. */
+  static final int COVERAGE_TIMEOUT_SECONDS = 5;
 
   private UsageSteps() { }
 
@@ -86,6 +92,22 @@ final class UsageSteps {
                 + DemoUsage.SPIKE_FEATURE + " on " + demo.spikeDay() + ") in " + tookMs + " ms");
       }));
     }
+    // After the demo usage, so a development start reports on the history it just made.
+    // Optional and bounded: a slow or failed look at the usage tables never holds the start up.
+    steps.add(Step.optional("price-coverage", "usage").settings(PriceCatalog.SETTING).run(context -> {
+      Optional<Database> database = p.database.optional();
+      if (database.isEmpty()) {
+        context.detail("skipped: no database");
+        return;
+      }
+      int timeout = (int) Math.max(1, Math.min(COVERAGE_TIMEOUT_SECONDS, context.remaining().toSeconds()));
+      CatalogCoverage.Report report = CatalogCoverage.lastDays(database.get().dataSource(context.remaining()),
+          LocalDate.now(Clock.systemUTC()), COVERAGE_DAYS, timeout);
+      if (report.unpricedCount() > 0) {
+        log.warn("price catalog: {}", report.line());
+      }
+      context.detail(report.line());
+    }));
     return steps;
   }
 }

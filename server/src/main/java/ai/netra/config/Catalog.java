@@ -34,6 +34,8 @@ import static ai.netra.config.SettingNames.POSTGRES_SSLMODE;
 import static ai.netra.config.SettingNames.POSTGRES_USER;
 import static ai.netra.config.SettingNames.CHAT_RUNS_PER_USER;
 import static ai.netra.config.SettingNames.CHAT_SOCKETS_PER_USER;
+import static ai.netra.config.SettingNames.OTLP_FEATURE_ATTRIBUTE;
+import static ai.netra.config.SettingNames.OTLP_PROMPT_HASH_ATTRIBUTE;
 import static ai.netra.config.SettingNames.PRICE_CATALOG_FILE;
 import static ai.netra.config.SettingNames.REDIS_KEY_PREFIX;
 import static ai.netra.config.SettingNames.REDIS_URL;
@@ -81,7 +83,9 @@ final class Catalog {
       new Setting(LLM_MODEL, false, "model name, or offline"),
       new Setting(LLM_FALLBACK, false, "offline: the offline model answers when the LLM gives up; none (default)"),
       new Setting(ALLOWED_ORIGINS, false, "browser origins allowed to call the API and open the chat socket"),
-      new Setting(PRICE_CATALOG_FILE, false, "CSV of model prices that replaces or adds to the shipped catalog"),
+      new Setting(PRICE_CATALOG_FILE, false, "model prices (CSV, or LiteLLM's JSON) that replace or add to the shipped catalog"),
+      new Setting(OTLP_FEATURE_ATTRIBUTE, false, "span or resource attribute naming a GenAI span's feature (service.name)"),
+      new Setting(OTLP_PROMPT_HASH_ATTRIBUTE, false, "span attribute holding a GenAI span's prompt hash (gen_ai.prompt.hash)"),
       new Setting(CHAT_RUNS_PER_USER, false, "answers one user may have in progress at once (2)"),
       new Setting(CHAT_SOCKETS_PER_USER, false, "chat sockets one user may hold open on one instance (20)"),
       new Setting(AGENT_TOOL_CALLS_PER_TURN, false, "tool calls of one model turn that are run; the rest are refused (8)"),

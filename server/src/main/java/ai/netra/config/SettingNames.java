@@ -36,6 +36,8 @@ public final class SettingNames {
   public static final String LLM_FALLBACK = "LLM_FALLBACK";
   public static final String ALLOWED_ORIGINS = "ALLOWED_ORIGINS";
   public static final String PRICE_CATALOG_FILE = "PRICE_CATALOG_FILE";
+  public static final String OTLP_FEATURE_ATTRIBUTE = "OTLP_FEATURE_ATTRIBUTE";
+  public static final String OTLP_PROMPT_HASH_ATTRIBUTE = "OTLP_PROMPT_HASH_ATTRIBUTE";
   public static final String CHAT_RUNS_PER_USER = "CHAT_RUNS_PER_USER";
   public static final String CHAT_SOCKETS_PER_USER = "CHAT_SOCKETS_PER_USER";
   public static final String AGENT_TOOL_CALLS_PER_TURN = "AGENT_TOOL_CALLS_PER_TURN";

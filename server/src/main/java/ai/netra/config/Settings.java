@@ -31,6 +31,8 @@ import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
 import static ai.netra.config.SettingNames.POSTGRES_PORT;
 import static ai.netra.config.SettingNames.POSTGRES_SSLMODE;
 import static ai.netra.config.SettingNames.POSTGRES_USER;
+import static ai.netra.config.SettingNames.OTLP_FEATURE_ATTRIBUTE;
+import static ai.netra.config.SettingNames.OTLP_PROMPT_HASH_ATTRIBUTE;
 import static ai.netra.config.SettingNames.PRICE_CATALOG_FILE;
 import static ai.netra.config.SettingNames.REDIS_KEY_PREFIX;
 import static ai.netra.config.SettingNames.REDIS_URL;
@@ -81,6 +83,7 @@ public record Settings(
     ChatSettings chat,
     LimitSettings limits,
     AuthSettings auth,
+    IngestSettings ingest,
     List<Problem> problems,
     Map<String, String> env) {
 
@@ -290,7 +293,10 @@ public record Settings(
       ChatSettings chat = new ChatSettings(integer(CHAT_RUNS_PER_USER, 2, 1, 100),
           integer(CHAT_SOCKETS_PER_USER, 20, 1, 10_000));
       return new Settings(environment, port, dataDir, logFormat, database, pool, redisUrl, redisKeyPrefix, jwtSecret, llm,
-          origins, priceCatalogFile, startup, platform, chat, limits(), auth, problems, env);
+          origins, priceCatalogFile, startup, platform, chat, limits(), auth,
+          new IngestSettings(getOr(OTLP_FEATURE_ATTRIBUTE, IngestSettings.DEFAULT.featureAttribute()),
+              getOr(OTLP_PROMPT_HASH_ATTRIBUTE, IngestSettings.DEFAULT.promptHashAttribute())),
+          problems, env);
     }
 
     private LimitSettings limits() {

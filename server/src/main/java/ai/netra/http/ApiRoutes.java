@@ -17,6 +17,7 @@ import ai.netra.json.Json;
 import ai.netra.usage.ImportBusyException;
 import ai.netra.usage.ImportRejectedException;
 import ai.netra.usage.ImportTooLargeException;
+import ai.netra.usage.OtlpReceiver;
 import ai.netra.usage.UsageFormat;
 import ai.netra.usage.UsageImport;
 import ai.netra.usage.UsageStorageException;
@@ -84,6 +85,7 @@ public final class ApiRoutes extends Handler.Abstract {
   private final ChatStore chats;
   private final UsageImport usage;
   private final OriginPolicy origins;
+  private final OtlpTraces traces;
   private final Limits limit;
 
   /**
@@ -102,7 +104,9 @@ public final class ApiRoutes extends Handler.Abstract {
   }
 
   /** @param origins which browser origins may call the API (the same policy as the chat socket's) */
-  public ApiRoutes(TokenVerifier tokens, ChatStore chats, UsageImport usage, OriginPolicy origins, Limits limit) {
+  public ApiRoutes(TokenVerifier tokens, ChatStore chats, UsageImport usage, OtlpReceiver otlp, OriginPolicy origins,
+      Limits limit) {
+    this.traces = new OtlpTraces(Objects.requireNonNull(otlp, "otlp"));
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.chats = Objects.requireNonNull(chats, "chats");
     this.usage = Objects.requireNonNull(usage, "usage");
@@ -117,7 +121,8 @@ public final class ApiRoutes extends Handler.Abstract {
     THREAD("DELETE", "/api/threads/{id}"),
     MESSAGES("GET", "/api/threads/{id}/messages"),
     EVENTS("GET", "/api/threads/{id}/events"),
-    USAGE("POST", USAGE_PATH);
+    USAGE("POST", USAGE_PATH),
+    TRACES("POST", OtlpTraces.PATH);
 
     final String method;
     final String path;
@@ -139,7 +144,7 @@ public final class ApiRoutes extends Handler.Abstract {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     String path = Request.getPathInContext(request);
-    if (!path.equals(PREFIX) && !path.startsWith(PREFIX + "/")) {
+    if (!path.equals(PREFIX) && !path.startsWith(PREFIX + "/") && !path.equals(OtlpTraces.PATH)) {
       return false;
     }
     String method = request.getMethod();
@@ -198,6 +203,7 @@ public final class ApiRoutes extends Handler.Abstract {
       case "/api/me" -> new Matched(Route.ME, null);
       case "/api/threads" -> new Matched(Route.THREADS, null);
       case USAGE_PATH -> new Matched(Route.USAGE, null);
+      case OtlpTraces.PATH -> new Matched(Route.TRACES, null);
       default -> threadPath.matches()
           ? new Matched(threadPath.group(2).equals("messages") ? Route.MESSAGES : Route.EVENTS, threadPath.group(1))
           : oneThread.matches() ? new Matched(Route.THREAD, oneThread.group(1)) : null;
@@ -232,6 +238,7 @@ public final class ApiRoutes extends Handler.Abstract {
       case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()), query);
       case EVENTS -> events(response, callback, identity, threadId(matched.threadId()), query);
       case USAGE -> usage(request, response, callback, identity);
+      case TRACES -> traces.handle(request, response, callback, identity);
     };
   }
 

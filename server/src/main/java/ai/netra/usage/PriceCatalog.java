@@ -13,9 +13,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -40,8 +42,14 @@ public final class PriceCatalog {
 
   /** The catalog shipped in the jar. */
   public static final String RESOURCE = "/prices/model-prices.csv";
-  /** The one header both the shipped file and an override must start with (after {@code #} comment lines). */
+  /** The columns both the shipped file and an override must start with (after {@code #} comment lines). */
   public static final String HEADER = "provider,model,input_usd_per_mtok,output_usd_per_mtok,effective_from";
+  /** The component prices a CSV catalog may add after {@link #HEADER}, in any order, each optional (empty: none). */
+  public static final List<String> COMPONENT_COLUMNS = List.of("cached_input_usd_per_mtok", "cache_write_usd_per_mtok",
+      "reasoning_usd_per_mtok", "long_context_input_usd_per_mtok", "long_context_output_usd_per_mtok",
+      "long_context_cached_input_usd_per_mtok", "long_context_cache_write_usd_per_mtok");
+  /** The date LiteLLM's prices (which carry none) apply from: before any call the import accepts. */
+  public static final LocalDate LITELLM_EFFECTIVE_FROM = LocalDate.parse("2020-01-01");
   /** The setting that names an override file. */
   public static final String SETTING = PRICE_CATALOG_FILE;
   static final int MAX_PROVIDER_CHARS = 50;
@@ -98,8 +106,10 @@ public final class PriceCatalog {
       return new PriceCatalog(rows);
     }
     List<ModelPrice> override;
+    boolean liteLlm;
     try (InputStream in = Files.newInputStream(overrideOrNull)) {
-      override = parse(in, SETTING + "=" + overrideOrNull);
+      liteLlm = LiteLlmPrices.looksLikeJson(overrideOrNull);
+      override = liteLlm ? LiteLlmPrices.parse(in, SETTING + "=" + overrideOrNull) : parse(in, SETTING + "=" + overrideOrNull);
     } catch (IOException e) {
       throw new ConfigurationException(SETTING + "=" + overrideOrNull + " cannot be read: " + e,
           "point " + SETTING + " at a readable CSV file with the header " + HEADER + ", or unset it", List.of(SETTING), e);
@@ -109,7 +119,20 @@ public final class PriceCatalog {
               + " or unset " + SETTING + " to use the shipped prices",
           List.of(SETTING), e);
     }
-    return new PriceCatalog(merge(rows, override));
+    return new PriceCatalog(liteLlm ? replaceModels(rows, override) : merge(rows, override));
+  }
+
+  /**
+   * {@code base} without any row of a model that {@code override} prices, plus every row of {@code override}: a
+   * LiteLLM file prices a model as of now, without dates, so it replaces that model's whole price history.
+   */
+  static List<ModelPrice> replaceModels(List<ModelPrice> base, List<ModelPrice> override) {
+    java.util.Set<String> replaced = new java.util.HashSet<>();
+    override.forEach(p -> replaced.add(key(p.provider(), p.model())));
+    List<ModelPrice> rows = new ArrayList<>();
+    base.stream().filter(p -> !replaced.contains(key(p.provider(), p.model()))).forEach(rows::add);
+    rows.addAll(override);
+    return List.copyOf(rows);
   }
 
   /** {@code base} with every row of {@code override} put in: same provider, model and date replaces, others are added. */
@@ -150,6 +173,7 @@ public final class PriceCatalog {
     List<ModelPrice> rows = new ArrayList<>();
     Map<String, Long> seen = new LinkedHashMap<>();
     boolean header = false;
+    List<String> columns = List.of();
     try (RecordReader reader = new RecordReader(text, MAX_LINE_CHARS)) {
       for (RecordReader.Record r; (r = reader.nextCsv()) != null; ) {
         if (r.blank() || r.problem() == null && r.fields().get(0).stripLeading().startsWith("#")) {
@@ -161,15 +185,18 @@ public final class PriceCatalog {
         }
         if (!header) {
           header = true;
-          String found = String.join(",", r.fields().stream().map(f -> f.strip().toLowerCase(Locale.ROOT)).toList());
-          if (!found.equals(HEADER)) {
+          columns = r.fields().stream().map(f -> f.strip().toLowerCase(Locale.ROOT)).toList();
+          List<String> extra = columns.subList(Math.min(5, columns.size()), columns.size());
+          if (!String.join(",", columns.subList(0, Math.min(5, columns.size()))).equals(HEADER)
+              || !COMPONENT_COLUMNS.containsAll(extra) || extra.stream().distinct().count() != extra.size()) {
             throw new IllegalArgumentException(source + ": line " + r.line() + ": the header must be " + HEADER
-                + ", not " + cut(String.join(",", r.fields()), 200));
+                + ", optionally followed by any of " + String.join(",", COMPONENT_COLUMNS) + ", not "
+                + cut(String.join(",", r.fields()), 200));
           }
           continue;
         }
         try {
-          ModelPrice price = row(r.fields());
+          ModelPrice price = row(columns, r.fields());
           String key = key(price.provider(), price.model()) + "@" + price.effectiveFrom();
           Long earlier = seen.putIfAbsent(key, r.line());
           if (earlier != null) {
@@ -194,9 +221,10 @@ public final class PriceCatalog {
     return rows;
   }
 
-  private static ModelPrice row(List<String> fields) {
-    if (fields.size() != 5) {
-      throw new IllegalArgumentException("expected 5 fields (" + HEADER + "), found " + fields.size());
+  private static ModelPrice row(List<String> columns, List<String> fields) {
+    if (fields.size() != columns.size()) {
+      throw new IllegalArgumentException("expected " + columns.size() + " fields (" + String.join(",", columns) + "), found "
+          + fields.size());
     }
     String provider = name(fields.get(0), "provider", MAX_PROVIDER_CHARS);
     String model = name(fields.get(1), "model", MAX_MODEL_CHARS);
@@ -208,10 +236,25 @@ public final class PriceCatalog {
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("effective_from '" + cut(fields.get(4), 40) + "' is not a date like 2025-01-31");
     }
-    return new ModelPrice(provider, model, input, output, from);
+    Map<String, BigDecimal> components = new java.util.HashMap<>();
+    for (int i = 5; i < columns.size(); i++) {
+      if (!fields.get(i).isBlank()) {
+        components.put(columns.get(i), price(fields.get(i), columns.get(i)));
+      }
+    }
+    return withComponents(provider, model, input, output, from, components);
   }
 
-  private static String name(String raw, String field, int max) {
+  /** A price with the component prices named by {@link #COMPONENT_COLUMNS} (absent: none). */
+  static ModelPrice withComponents(String provider, String model, BigDecimal input, BigDecimal output, LocalDate from,
+      Map<String, BigDecimal> components) {
+    return new ModelPrice(provider, model, input, output, from, components.get("cached_input_usd_per_mtok"),
+        components.get("cache_write_usd_per_mtok"), components.get("reasoning_usd_per_mtok"),
+        components.get("long_context_input_usd_per_mtok"), components.get("long_context_output_usd_per_mtok"),
+        components.get("long_context_cached_input_usd_per_mtok"), components.get("long_context_cache_write_usd_per_mtok"));
+  }
+
+  static String name(String raw, String field, int max) {
     String value = raw.strip();
     if (value.isEmpty()) {
       throw new IllegalArgumentException(field + " is empty");
@@ -225,7 +268,7 @@ public final class PriceCatalog {
     return value;
   }
 
-  private static BigDecimal price(String raw, String field) {
+  static BigDecimal price(String raw, String field) {
     String value = raw.strip();
     BigDecimal price;
     try {
@@ -242,11 +285,11 @@ public final class PriceCatalog {
     return price;
   }
 
-  private static String key(String provider, String model) {
+  static String key(String provider, String model) {
     return provider.toLowerCase(Locale.ROOT) + "/" + model.toLowerCase(Locale.ROOT);
   }
 
-  private static String cut(String s, int max) {
+  static String cut(String s, int max) {
     return s.length() <= max ? s : s.substring(0, max) + "...";
   }
 
@@ -297,37 +340,85 @@ public final class PriceCatalog {
   /**
    * Writes every price into {@code model_prices} in one transaction: rows are inserted, or updated
    * when their prices differ. Rows in the table that the catalog lacks are kept (an operator may
-   * have added them, and older instances may still rely on them).
+   * have added them, and older instances may still rely on them); {@link #replaceIn} removes them.
    *
    * @return how many rows were inserted or changed (0 when the table already matched)
    * @throws SQLException when the database refuses; nothing is written then
    */
   public int sync(DataSource dataSource) throws SQLException {
-    return Transactions.inTransaction(dataSource, c -> {
-      try (PreparedStatement s = c.prepareStatement("""
-          insert into model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, effective_from)
-          values (?, ?, ?, ?, ?)
-          on conflict (provider, model, effective_from) do update
-             set input_usd_per_mtok = excluded.input_usd_per_mtok, output_usd_per_mtok = excluded.output_usd_per_mtok
-           where (model_prices.input_usd_per_mtok, model_prices.output_usd_per_mtok)
-                 is distinct from (excluded.input_usd_per_mtok, excluded.output_usd_per_mtok)""")) {
-        s.setQueryTimeout(10);
-        // One order for every instance: concurrent starts lock the same rows in the same order, so never deadlock.
-        for (ModelPrice p : prices) {
-          s.setString(1, p.provider());
-          s.setString(2, p.model());
-          s.setBigDecimal(3, p.inputUsdPerMtok());
-          s.setBigDecimal(4, p.outputUsdPerMtok());
-          s.setDate(5, Date.valueOf(p.effectiveFrom()));
-          s.addBatch();
-        }
-        int changed = 0;
-        for (int n : s.executeBatch()) {
-          changed += Math.max(n, 0);
-        }
-        return changed;
+    return Transactions.inTransaction(dataSource, this::upsert);
+  }
+
+  /** What {@link #replaceIn} changed in {@code model_prices}. */
+  public record Replaced(int written, int removed) { }
+
+  /**
+   * Makes {@code model_prices} exactly this catalog, on {@code c}'s transaction (the caller commits): every price
+   * inserted or updated, every row the catalog lacks deleted. The usage tools price each request at the
+   * table's prices when they read it, so once this commits every figure of history is at the new prices.
+   *
+   * @throws SQLException when the database refuses
+   */
+  public Replaced replaceIn(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.setQueryTimeout(10);
+      s.execute("create temporary table catalog_keys (provider text, model text, effective_from date) on commit drop");
+    }
+    try (PreparedStatement s = c.prepareStatement("insert into catalog_keys values (?, ?, ?)")) {
+      for (ModelPrice p : prices) {
+        s.setString(1, p.provider());
+        s.setString(2, p.model());
+        s.setDate(3, Date.valueOf(p.effectiveFrom()));
+        s.addBatch();
       }
-    });
+      s.executeBatch();
+    }
+    int removed;
+    try (PreparedStatement s = c.prepareStatement("""
+        delete from model_prices m
+         where not exists (select 1 from catalog_keys k
+                            where (k.provider, k.model, k.effective_from) = (m.provider, m.model, m.effective_from))""")) {
+      s.setQueryTimeout(10);
+      removed = s.executeUpdate();
+    }
+    return new Replaced(upsert(c), removed);
+  }
+
+  private static final String PRICE_COLUMNS = "input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok,"
+      + " cache_write_usd_per_mtok, reasoning_usd_per_mtok, long_context_input_usd_per_mtok, long_context_output_usd_per_mtok,"
+      + " long_context_cached_input_usd_per_mtok, long_context_cache_write_usd_per_mtok";
+
+  private int upsert(Connection c) throws SQLException {
+    String excluded = String.join(", ", java.util.Arrays.stream(PRICE_COLUMNS.split(",\\s*")).map(col -> "excluded." + col).toList());
+    String current = String.join(", ", java.util.Arrays.stream(PRICE_COLUMNS.split(",\\s*")).map(col -> "model_prices." + col).toList());
+    try (PreparedStatement s = c.prepareStatement(
+        "insert into model_prices (provider, model, effective_from, " + PRICE_COLUMNS + ")\n"
+            + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)\n"
+            + "on conflict (provider, model, effective_from) do update set (" + PRICE_COLUMNS + ") = (" + excluded + ")\n"
+            + " where (" + current + ") is distinct from (" + excluded + ")")) {
+      s.setQueryTimeout(10);
+      // One order for every instance: concurrent starts lock the same rows in the same order, so never deadlock.
+      for (ModelPrice p : prices) {
+        s.setString(1, p.provider());
+        s.setString(2, p.model());
+        s.setDate(3, Date.valueOf(p.effectiveFrom()));
+        s.setBigDecimal(4, p.inputUsdPerMtok());
+        s.setBigDecimal(5, p.outputUsdPerMtok());
+        s.setBigDecimal(6, p.cachedInputUsdPerMtok());
+        s.setBigDecimal(7, p.cacheWriteUsdPerMtok());
+        s.setBigDecimal(8, p.reasoningUsdPerMtok());
+        s.setBigDecimal(9, p.longContextInputUsdPerMtok());
+        s.setBigDecimal(10, p.longContextOutputUsdPerMtok());
+        s.setBigDecimal(11, p.longContextCachedInputUsdPerMtok());
+        s.setBigDecimal(12, p.longContextCacheWriteUsdPerMtok());
+        s.addBatch();
+      }
+      int changed = 0;
+      for (int n : s.executeBatch()) {
+        changed += Math.max(n, 0);
+      }
+      return changed;
+    }
   }
 
   @Override

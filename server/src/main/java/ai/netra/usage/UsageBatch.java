@@ -19,8 +19,9 @@ final class UsageBatch {
 
   /** The columns each row holds, in order. */
   static final String COLUMNS =
-      "user_id, occurred_at, provider, model, feature, prompt_tokens, completion_tokens, latency_ms, prompt_hash, status";
-  private static final int FIELDS = 10;
+      "user_id, occurred_at, provider, model, feature, prompt_tokens, completion_tokens, latency_ms, prompt_hash, status,"
+      + " cached_tokens, cache_write_tokens, reasoning_tokens, requests";
+  private static final int FIELDS = 14;
   /** "PGCOPY\n\377\r\n\0", then flags and the length of the header extension, both 0. */
   private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
   /** timestamptz is sent as microseconds since 2000-01-01T00:00:00Z. */
@@ -55,7 +56,7 @@ final class UsageBatch {
     byte[] status = cached(r.status());
     byte[] hash = r.promptHash() == null ? null : r.promptHash().getBytes(StandardCharsets.UTF_8);
     ensure(2 + FIELDS * 4 + user.length + 8 + provider.length + model.length + feature.length + 12
-        + (hash == null ? 0 : hash.length) + status.length);
+        + (hash == null ? 0 : hash.length) + status.length + 16);
     putShort(FIELDS);
     putText(user);
     putInt(8);
@@ -79,6 +80,14 @@ final class UsageBatch {
       putText(hash);
     }
     putText(status);
+    putInt(4);
+    putInt(r.cachedTokens());
+    putInt(4);
+    putInt(r.cacheWriteTokens());
+    putInt(4);
+    putInt(r.reasoningTokens());
+    putInt(4);
+    putInt(r.requests());
     rows++;
     first = first == null || at.isBefore(first) ? at : first;
     last = last == null || at.isAfter(last) ? at : last;

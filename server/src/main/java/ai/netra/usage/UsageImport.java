@@ -60,10 +60,12 @@ public final class UsageImport {
   /** Imports one user may have running at once in this process by default. */
   public static final int IMPORTS_PER_USER = 1;
   static final String COLUMN_LIST =
-      "occurred_at, provider, model, feature, prompt_tokens, completion_tokens, latency_ms?, prompt_hash?, status?";
+      "occurred_at, provider, model, feature, prompt_tokens, completion_tokens, latency_ms?, prompt_hash?, status?,"
+      + " cached_tokens?, cache_write_tokens?, reasoning_tokens?";
   static final List<String> REQUIRED = List.of("occurred_at", "provider", "model", "feature", "prompt_tokens",
       "completion_tokens");
-  static final List<String> OPTIONAL = List.of("latency_ms", "prompt_hash", "status");
+  static final List<String> OPTIONAL = List.of("latency_ms", "prompt_hash", "status", "cached_tokens", "cache_write_tokens",
+      "reasoning_tokens");
   /** A row (or line) longer than this is refused: real rows are ~100-300 characters. */
   static final int MAX_RECORD_CHARS = 4_096;
   static final int MAX_FEATURE_CHARS = 100;
@@ -78,6 +80,7 @@ public final class UsageImport {
       .toFormatter(Locale.ROOT).withResolverStyle(ResolverStyle.STRICT);
   private static final Pattern DIGITS = Pattern.compile("[0-9]+");
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[!-~]+");
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._:/-]*");
   /** Built on first use: a mapper costs ~80 ms of a one-CPU start, and the importer is built while starting. */
   private static final class Lines {
     static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -168,6 +171,29 @@ public final class UsageImport {
       }
       int stored = store.insert(batch);
       return new Imported(stored, batch.first(), batch.last());
+    } finally {
+      runningByUser.computeIfPresent(userId, (user, n) -> n <= 1 ? null : n - 1);
+      running.release();
+    }
+  }
+
+  /**
+   * Stores calls already read and checked elsewhere (the OTLP receiver's), for the user in one transaction, under the
+   * same limit of imports at once.
+   *
+   * @throws ImportBusyException when the user already runs {@link Slots#perUser()} imports here, or the instance
+   *     {@link Slots#atOnce()}
+   * @throws UsageStorageException when the database fails; nothing is stored
+   */
+  public Imported importRecords(String userId, List<UsageRecord> records) {
+    if (userId == null || userId.isBlank() || userId.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("a user id is required (not blank, no NUL character)");
+    }
+    takeSlot(userId);
+    try {
+      UsageBatch batch = new UsageBatch(userId);
+      records.forEach(batch::add);
+      return new Imported(batch.rows() == 0 ? 0 : store.insert(batch), batch.first(), batch.last());
     } finally {
       runningByUser.computeIfPresent(userId, (user, n) -> n <= 1 ? null : n - 1);
       running.release();
@@ -343,15 +369,20 @@ public final class UsageImport {
     Instant occurredAt = row.time("occurred_at");
     String provider = row.required("provider");
     String model = row.required("model");
-    if (provider != null && model != null) {
+    // A model the catalog does not price is stored all the same: the answers name it as unpriced, never count it as
+    // free, and a catalog that prices it later (netra reprice) prices its history.
+    if (provider != null) {
       provider = provider.toLowerCase(Locale.ROOT);
+      if (provider.length() > PriceCatalog.MAX_PROVIDER_CHARS || !NAME.matcher(provider).matches()) {
+        row.problem("provider", "'" + cut(provider, 40) + "' must be at most " + PriceCatalog.MAX_PROVIDER_CHARS
+            + " letters, digits and . _ : / - (providers priced now: " + String.join(", ", catalog.providers()) + ")");
+      }
+    }
+    if (model != null) {
       model = model.toLowerCase(Locale.ROOT);
-      if (catalog.models(provider).isEmpty()) {
-        row.problem("provider", "unknown provider '" + cut(provider, 40) + "'; known: "
-            + String.join(", ", catalog.providers()));
-      } else if (!catalog.knows(provider, model)) {
-        row.problem("model", "unknown model '" + cut(model, 60) + "' of " + provider + "; known: "
-            + String.join(", ", catalog.models(provider)) + " (others can be priced with PRICE_CATALOG_FILE)");
+      if (model.length() > PriceCatalog.MAX_MODEL_CHARS || !NAME.matcher(model).matches()) {
+        row.problem("model", "'" + cut(model, 60) + "' must be at most " + PriceCatalog.MAX_MODEL_CHARS
+            + " letters, digits and . _ : / -");
       }
     }
     String feature = row.required("feature");
@@ -365,6 +396,20 @@ public final class UsageImport {
     Integer promptTokens = row.count("prompt_tokens", true);
     Integer completionTokens = row.count("completion_tokens", true);
     Integer latencyMs = row.count("latency_ms", false);
+    Integer cachedTokens = row.count("cached_tokens", false);
+    Integer cacheWriteTokens = row.count("cache_write_tokens", false);
+    Integer reasoningTokens = row.count("reasoning_tokens", false);
+    if (promptTokens != null && cachedTokens != null
+        && (long) cachedTokens + (cacheWriteTokens == null ? 0 : cacheWriteTokens) > promptTokens) {
+      row.problem("cached_tokens", "cached_tokens + cache_write_tokens exceed prompt_tokens; prompt_tokens count every input"
+          + " token, the cached ones included");
+    } else if (promptTokens != null && cacheWriteTokens != null && cacheWriteTokens > promptTokens) {
+      row.problem("cache_write_tokens", "exceeds prompt_tokens; prompt_tokens count every input token, cache writes included");
+    }
+    if (completionTokens != null && reasoningTokens != null && reasoningTokens > completionTokens) {
+      row.problem("reasoning_tokens", "exceeds completion_tokens; completion_tokens count every output token, reasoning"
+          + " included");
+    }
     String promptHash = row.optional("prompt_hash");
     if (promptHash != null && (promptHash.length() > MAX_PROMPT_HASH_CHARS || !VISIBLE_ASCII.matcher(promptHash).matches())) {
       row.problem("prompt_hash", "must be at most " + MAX_PROMPT_HASH_CHARS + " visible ASCII characters (a hex digest, say)");
@@ -384,7 +429,7 @@ public final class UsageImport {
     }
     if (problems.total == 0) {
       batch.add(new UsageRecord(occurredAt, provider, model, feature, promptTokens, completionTokens, latencyMs, promptHash,
-          status));
+          status, zeroIfNull(cachedTokens), zeroIfNull(cacheWriteTokens), zeroIfNull(reasoningTokens), 1));
     }
   }
 
@@ -481,6 +526,10 @@ public final class UsageImport {
         listed.add(problem);
       }
     }
+  }
+
+  private static int zeroIfNull(Integer n) {
+    return n == null ? 0 : n;
   }
 
   private static String cut(String s, int max) {

@@ -9,6 +9,8 @@ import ai.netra.config.Settings;
 import ai.netra.db.ChatRepository;
 import ai.netra.db.Migrations;
 import ai.netra.testing.TestDependencies;
+import ai.netra.config.IngestSettings;
+import ai.netra.usage.OtlpReceiver;
 import ai.netra.usage.PriceCatalog;
 import ai.netra.usage.UsageImport;
 import ai.netra.usage.UsageStore;
@@ -88,15 +90,15 @@ class ApiRoutesTest {
 
     PriceCatalog prices = PriceCatalog.bundled();
     UsageImport usage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC());
-    server = serve(new ApiRoutes(tokens, chats, usage, new OriginPolicy(ORIGINS, false), UNLIMITED));
+    server = serve(new ApiRoutes(tokens, chats, usage, new OtlpReceiver(usage, IngestSettings.DEFAULT), new OriginPolicy(ORIGINS, false), UNLIMITED));
     base = "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     UsageImport brokenUsage = new UsageImport(new UsageStore(failingDataSource()), prices, Clock.systemUTC());
     brokenStorageServer = serve(new ApiRoutes(tokens, new ChatRepository(failingDataSource(), Clock.systemUTC()), brokenUsage,
-        new OriginPolicy(ORIGINS, false), UNLIMITED));
+        new OtlpReceiver(brokenUsage, IngestSettings.DEFAULT), new OriginPolicy(ORIGINS, false), UNLIMITED));
     brokenBase = "http://127.0.0.1:" + ((ServerConnector) brokenStorageServer.getConnectors()[0]).getLocalPort();
     UsageImport smallUsage = new UsageImport(new UsageStore(dataSource), prices, Clock.systemUTC(),
         new UsageImport.Limits(SMALL_UPLOAD_BYTES, SMALL_UPLOAD_ROWS));
-    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new OriginPolicy(ORIGINS, false), UNLIMITED));
+    smallUploadsServer = serve(new ApiRoutes(tokens, chats, smallUsage, new OtlpReceiver(smallUsage, IngestSettings.DEFAULT), new OriginPolicy(ORIGINS, false), UNLIMITED));
     smallBase = "http://127.0.0.1:" + ((ServerConnector) smallUploadsServer.getConnectors()[0]).getLocalPort();
   }
 
@@ -705,7 +707,7 @@ class ApiRoutesTest {
     String carol = user();
     String csv = USAGE_HEADER + USAGE_ROW
         + "2025-09-01T10:00:00Z,openai,gpt-4o-mini,summarize,-3,150,900,,ok\n"
-        + "2025-09-01T10:00:00Z,openai,gpt-7,summarize,1,1,,,later\n"
+        + "2025-09-01T10:00:00Z,openai,GPT 7,summarize,1,1,,,later\n"
         + USAGE_ROW;
 
     HttpResponse<String> response = post(base, "/api/usage", token(carol), "text/csv", csv);

@@ -172,4 +172,42 @@ class PriceCatalogTest {
       return rs.getLong(1);
     }
   }
+
+  /** Issue 22: PRICE_CATALOG_FILE also takes LiteLLM's model_prices_and_context_window.json, with its component prices. */
+  @Test
+  void aLiteLlmFileLoadsWithItsComponentPricesAndReplacesThoseModelsHistory(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("model_prices_and_context_window.json");
+    try (var in = PriceCatalogTest.class.getResourceAsStream("/prices/litellm-sample.json")) {
+      Files.copy(in, file);
+    }
+    PriceCatalog catalog = PriceCatalog.load(file);
+
+    ModelPrice sonnet = catalog.priceAt("anthropic", "claude-sonnet-4-20250514", LocalDate.parse("2025-06-01")).orElseThrow();
+    assertThat(sonnet.inputUsdPerMtok()).isEqualByComparingTo("3");
+    assertThat(sonnet.outputUsdPerMtok()).isEqualByComparingTo("15");
+    assertThat(sonnet.cachedInputUsdPerMtok()).isEqualByComparingTo("0.30");
+    assertThat(sonnet.cacheWriteUsdPerMtok()).isEqualByComparingTo("3.75");
+    assertThat(sonnet.longContextInputUsdPerMtok()).isEqualByComparingTo("6");
+    assertThat(sonnet.longContextOutputUsdPerMtok()).isEqualByComparingTo("22.50");
+    assertThat(sonnet.longContextCachedInputUsdPerMtok()).isEqualByComparingTo("0.60");
+    assertThat(sonnet.longContextCacheWriteUsdPerMtok()).isEqualByComparingTo("7.50");
+    assertThat(catalog.priceAt("openai", "o3", LocalDate.parse("2025-06-01")).orElseThrow().reasoningUsdPerMtok())
+        .isEqualByComparingTo("8");
+    assertThat(catalog.knows("google", "gemini-2.5-pro")).as("gemini/ prefix dropped, provider gemini is google").isTrue();
+    assertThat(catalog.knows("openai", "dall-e-3")).as("priced per image, not per token").isFalse();
+    assertThat(catalog.knows("openai", "text-embedding-3-small")).as("an embedding prices output at 0: still per token").isTrue();
+    assertThat(catalog.priceAt("openai", "gpt-4o", LocalDate.parse("2024-06-01")).orElseThrow().inputUsdPerMtok())
+        .as("LiteLLM's price replaces the shipped history of gpt-4o (5.00 until 2024-10-02)").isEqualByComparingTo("2.50");
+    assertThat(catalog.knows("openai", "gpt-4.1")).as("shipped models it does not name stay").isTrue();
+  }
+
+  @Test
+  void aJsonFileThatIsNotLiteLlmsFormatIsAConfigurationError(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("prices.json"), "[1, 2]");
+    assertThatThrownBy(() -> PriceCatalog.load(file)).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("must be one JSON object of models");
+    Path none = Files.writeString(dir.resolve("none.json"), "{\"x\": {\"mode\": \"chat\"}}");
+    assertThatThrownBy(() -> PriceCatalog.load(none)).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("prices no model");
+  }
 }

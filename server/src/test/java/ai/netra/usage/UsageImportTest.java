@@ -152,8 +152,8 @@ class UsageImportTest {
     String csv = HEADER
         + "2025-09-01T10:00:00Z,openai,gpt-4o,support-chat,100,10,,,ok\n"          // 2: fine
         + "2025-09-01T10:00:00Z,openai,gpt-4o,support-chat,-5,10,,,ok\n"           // 3: negative tokens
-        + "2025-09-01T10:00:00Z,openai,gpt-9000,support-chat,100,10,,,ok\n"        // 4: unknown model
-        + "2025-09-01T10:00:00Z,acme,gpt-4o,support-chat,100,10,,,ok\n"            // 5: unknown provider
+        + "2025-09-01T10:00:00Z,openai,gpt 9000,support-chat,100,10,,,ok\n"        // 4: not a model name
+        + "2025-09-01T10:00:00Z,acme!,gpt-4o,support-chat,100,10,,,ok\n"           // 5: not a provider name
         + "yesterday,openai,gpt-4o,support-chat,100,10,,,ok\n"                      // 6: bad timestamp
         + "2025-09-01T10:00:00Z,openai,gpt-4o,support-chat,100,10,,,maybe\n"       // 7: bad status
         + "2025-09-01T10:00:00Z,openai,gpt-4o,support-chat,3000000000,10,,,ok\n"   // 8: beyond int
@@ -172,7 +172,8 @@ class UsageImportTest {
         "15 null");
     assertThat(e.totalProblems()).isEqualTo(13);
     assertThat(e.problems().get(0).message()).contains("-5 is negative");
-    assertThat(e.problems().get(1).message()).contains("unknown model 'gpt-9000' of openai", "gpt-4o-mini");
+    assertThat(e.problems().get(1).message()).contains("'gpt 9000' must be at most 100 letters, digits and . _ : / -");
+    assertThat(e.problems().get(2).message()).contains("(providers priced now: anthropic, google, openai)");
     assertThat(e.problems().get(3).message()).contains("'yesterday' is not a time", "ISO-8601");
     assertThat(e.problems().get(4).message()).contains("use ok, error or timeout");
     assertThat(e.problems().get(8).message()).contains("the row has 5 fields, the header 9");

@@ -60,7 +60,7 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
    */
   private static final String DAILY = PricedUsage.WITH_PRICES + """
       , groups as (
-        select day, provider, model, feature, requests, prompt_tokens, completion_tokens
+        select day, provider, model, feature, requests, prompt_tokens, completion_tokens, %4$s
           from llm_usage_daily
          where %1$s
       ), %2$s, in_period as (
@@ -73,7 +73,8 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
       select 'unpriced', place, null, provider, model, null, null, requests, prompt_tokens, completion_tokens
         from unpriced
       order by part, place
-      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("in_period"));
+      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("in_period"),
+          PricedUsage.COMPONENTS);
 
   public AnomaliesTool(DataSource dataSource, Clock clock) {
     super(NAME, "Finds days whose LLM spend jumped far above the trailing baseline (mean of the previous days), and for each"
@@ -82,7 +83,12 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
   }
 
   /** Whose usage over which days, judged against how many days before each, with what ratio. */
-  record Question(String userId, UsagePeriod period, int baselineDays, BigDecimal threshold) { }
+  record Question(String userId, UsagePeriod period, int baselineDays, BigDecimal threshold) implements UsageTool.Scoped {
+    @Override
+    public PricedUsage.Scope scope() {
+      return PricedUsage.Scope.of(userId, period, null);
+    }
+  }
 
   /** The figures of {@code anomalies}. */
   record Anomalies(UsagePeriod period, int baselineDays, BigDecimal thresholdRatio, double thresholdZ, int daysJudged,

@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import ai.netra.usage.PricedSql;
 import java.math.BigDecimal;
 import java.sql.Array;
 import java.sql.Connection;
@@ -46,13 +47,13 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
   private static final String ESTIMATE = PricedUsage.WITH_PRICES + """
       , everything as (
         select day, provider, model, sum(requests) as requests, sum(hashed_requests) as hashed_requests,
-               sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
+               sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens, %9$s
           from llm_usage_daily
          where %2$s
          group by day, provider, model
       ), grouped as (
         select prompt_hash, feature, %3$s as day, provider, model, count(*) as requests,
-               sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
+               sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens, %10$s,
                (sum(count(*)) over (partition by prompt_hash collate "C"))::bigint + 1 as occurrences
           from llm_usage_repeats
          where user_id = ? and previous_at >= ? and previous_at < ? and occurred_at < ?%1$s
@@ -109,7 +110,8 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
   private static String estimate(String condition) {
     return ESTIMATE.formatted(condition, PricedUsage.IN_SCOPE, PricedUsage.DAY,
         PricedUsage.priced("priced_everything", "everything"), PricedUsage.priced("priced_repeats", "repeats"),
-        PricedUsage.unpriced("priced_everything"), TOP_FEATURES, TOP_PROMPTS);
+        PricedUsage.unpriced("priced_everything"), TOP_FEATURES, TOP_PROMPTS, PricedUsage.SUM_COMPONENTS,
+        PricedSql.SUM_REQUEST_COMPONENTS);
   }
 
   public CachingOpportunityTool(DataSource dataSource, Clock clock) {
@@ -118,7 +120,7 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
   }
 
   /** Whose requests over which days, counted from how many occurrences. */
-  record Question(PricedUsage.Scope scope, UsagePeriod period, int minRepeats) { }
+  record Question(PricedUsage.Scope scope, UsagePeriod period, int minRepeats) implements UsageTool.Scoped { }
 
   /** The figures of {@code caching_opportunity}. */
   record Estimate(UsagePeriod period, String feature, int minRepeats, long requests, long requestsWithPromptHash,

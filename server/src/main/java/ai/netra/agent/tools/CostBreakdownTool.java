@@ -46,7 +46,7 @@ public final class CostBreakdownTool extends UsageTool<CostBreakdownTool.Questio
   }
 
   /** Whose usage over which days, split how. */
-  record Question(PricedUsage.Scope scope, UsagePeriod period, String groupBy) { }
+  record Question(PricedUsage.Scope scope, UsagePeriod period, String groupBy) implements UsageTool.Scoped { }
 
   /** The figures of {@code cost_breakdown}; {@code omitted} only when there are more groups than listed. */
   record Breakdown(UsagePeriod period, String groupBy, String feature, List<Row> rows,
@@ -83,7 +83,7 @@ public final class CostBreakdownTool extends UsageTool<CostBreakdownTool.Questio
    */
   private static final String BREAKDOWN = PricedUsage.WITH_PRICES + """
       , groups as (
-        select day, provider, model, feature, requests, prompt_tokens, completion_tokens
+        select day, provider, model, feature, requests, prompt_tokens, completion_tokens, %6$s
           from llm_usage_daily
          where %1$s
       ), %2$s, %3$s
@@ -106,7 +106,7 @@ public final class CostBreakdownTool extends UsageTool<CostBreakdownTool.Questio
     String layout = String.join(", ", List.of("provider", "model", "feature").stream()
         .map(k -> columns.contains(k) ? k : "null::text as " + k).toList());
     String sql = BREAKDOWN.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("priced"),
-        keys, layout);
+        keys, layout, PricedUsage.COMPONENTS);
     List<Group> groups = new ArrayList<>();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
     try (PreparedStatement s = PricedUsage.prepare(c, sql)) {

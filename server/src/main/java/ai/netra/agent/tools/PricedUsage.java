@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import ai.netra.usage.PricedSql;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.sql.Connection;
@@ -56,37 +57,20 @@ final class PricedUsage {
    */
   static final String REQUESTS_IN_PERIOD = "user_id = ? and occurred_at >= ? and occurred_at < ?";
 
-  /**
-   * A CTE named {@code prices}: each catalog price with the day it stops applying, the next price's
-   * {@code effective_from} for the same provider and model (null while it is the latest), so a day
-   * finds its price by a range instead of a search per request.
-   */
-  static final String WITH_PRICES = """
-      with prices as (
-        select provider, model, effective_from, input_usd_per_mtok, output_usd_per_mtok,
-               lead(effective_from) over (partition by provider, model order by effective_from) as effective_until
-          from model_prices
-      )
-      """;
+  /** See {@link PricedSql#WITH_PRICES}. */
+  static final String WITH_PRICES = PricedSql.WITH_PRICES;
+
+  /** The token components a group of {@code llm_usage_daily} needs to be priced, see {@link PricedSql#COMPONENTS}. */
+  static final String COMPONENTS = PricedSql.COMPONENTS;
+
+  /** {@link #COMPONENTS} summed over daily rows. */
+  static final String SUM_COMPONENTS = PricedSql.SUM_COMPONENTS;
 
   private PricedUsage() { }
 
-  /**
-   * A CTE named {@code name} pricing the groups of the CTE {@code groups} (which has {@code day},
-   * {@code provider}, {@code model}, {@code prompt_tokens} and {@code completion_tokens}, the sums of
-   * its requests): its columns plus {@code price_effective_from}, {@code input_usd_per_mtok},
-   * {@code output_usd_per_mtok} and {@code cost_usd} (exact, null when unpriced). Needs
-   * {@link #WITH_PRICES}. Multiplying by 0.000001 instead of dividing by a million keeps every cost
-   * exact in numeric.
-   */
+  /** See {@link PricedSql#priced}. */
   static String priced(String name, String groups) {
-    return name + " as (\n"
-        + "  select g.*, p.effective_from as price_effective_from, p.input_usd_per_mtok, p.output_usd_per_mtok,\n"
-        + "         (g.prompt_tokens * p.input_usd_per_mtok + g.completion_tokens * p.output_usd_per_mtok) * 0.000001 as cost_usd\n"
-        + "    from " + groups + " g\n"
-        + "    left join prices p on p.provider = g.provider and p.model = g.model\n"
-        + "     and p.effective_from <= g.day and (p.effective_until is null or g.day < p.effective_until)\n"
-        + ")";
+    return PricedSql.priced(name, groups);
   }
 
   /**
@@ -231,6 +215,107 @@ final class PricedUsage {
     String suffix() {
       return requests == 0 ? "" : ", " + Figures.count(requests) + (requests == 1 ? " request" : " requests") + " unpriced";
     }
+  }
+
+  /** The models listed by name in a price coverage, at most. */
+  static final int COVERAGE_MODELS = 10;
+
+  /**
+   * The scope's groups by how they were priced: exactly, by a fallback, or not at all; one statement.
+   * Binds the scope.
+   */
+  private static final String COVERAGE = WITH_PRICES + """
+      , groups as (
+        select day, provider, model, requests, prompt_tokens, completion_tokens, %2$s
+          from llm_usage_daily
+         where %1$s
+      ), %3$s
+      select coalesce(pricing, 'unpriced') as pricing, provider, model, price_model, sum(requests)::bigint as requests,
+             sum(cost_usd) as cost_usd
+        from priced
+       group by 1, 2, 3, 4
+       order by 1, sum(requests) desc, 2, 3
+      """.formatted(IN_SCOPE, COMPONENTS, priced("priced", "groups"));
+
+  /**
+   * How well the scope's spend is priced: the requests (and their cost) priced exactly at their model's own prices,
+   * those priced by a fallback (a model priced under its name without a date suffix, or a cached or cache-write
+   * token at the base input price), and those not priced at all, whose cost no USD figure holds. Names the models
+   * of the last two, most requests first.
+   */
+  record PriceCoverage(long requests, long exactRequests, java.math.BigDecimal exactUsd, long fallbackRequests,
+      java.math.BigDecimal fallbackUsd, List<FallbackModel> fallbackModels, long unpricedRequests,
+      List<ModelRequests> unpricedModels, java.math.BigDecimal exactPct) {
+
+    /** "priced exactly: 97.1% of requests; by a fallback: ...; unpriced: 120 requests of acme/foo-1". */
+    @JsonProperty
+    String statement() {
+      if (requests == 0) {
+        return "no requests to price";
+      }
+      StringBuilder text = new StringBuilder(Figures.count(exactRequests) + " of " + Figures.count(requests)
+          + " requests priced exactly (" + Figures.dollars(exactUsd) + ")");
+      if (fallbackRequests > 0) {
+        text.append("; ").append(Figures.count(fallbackRequests)).append(" priced by a fallback (")
+            .append(Figures.dollars(fallbackUsd)).append(": ")
+            .append(String.join(", ", fallbackModels.stream().map(m -> m.model() + " as " + m.pricedAs() + " (" + m.reason() + ")")
+                .toList())).append(")");
+      }
+      if (unpricedRequests > 0) {
+        text.append("; ").append(Figures.count(unpricedRequests)).append(" not priced at all, left out of every dollar figure (")
+            .append(String.join(", ", unpricedModels.stream().map(m -> m.provider() + "/" + m.model()).toList())).append(")");
+      }
+      return text.toString();
+    }
+
+  }
+
+  /** A model priced by a fallback: under which name, and why. */
+  record FallbackModel(String provider, String model, String pricedAs, String reason, long requests) { }
+
+  /** The price coverage of the scope's requests, on the caller's snapshot. */
+  static PriceCoverage coverage(Connection c, Scope scope) throws SQLException {
+    long exact = 0;
+    long fallback = 0;
+    long unpriced = 0;
+    java.math.BigDecimal exactUsd = java.math.BigDecimal.ZERO;
+    java.math.BigDecimal fallbackUsd = java.math.BigDecimal.ZERO;
+    List<FallbackModel> fallbackModels = new ArrayList<>();
+    List<ModelRequests> unpricedModels = new ArrayList<>();
+    try (PreparedStatement s = prepare(c, COVERAGE)) {
+      scope.bind(s, 1);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          long requests = r.getLong("requests");
+          switch (r.getString("pricing")) {
+            case "exact" -> {
+              exact += requests;
+              exactUsd = exactUsd.add(r.getBigDecimal("cost_usd"));
+            }
+            case "fallback" -> {
+              fallback += requests;
+              fallbackUsd = fallbackUsd.add(r.getBigDecimal("cost_usd"));
+              String model = r.getString("model");
+              String pricedAs = r.getString("price_model");
+              if (fallbackModels.size() < COVERAGE_MODELS) {
+                fallbackModels.add(new FallbackModel(r.getString("provider"), model, pricedAs,
+                    model.equals(pricedAs) ? "cached or cache-write tokens at the input price" : "a dated name at its model's price",
+                    requests));
+              }
+            }
+            default -> {
+              unpriced += requests;
+              if (unpricedModels.size() < COVERAGE_MODELS) {
+                unpricedModels.add(new ModelRequests(r.getString("provider"), r.getString("model"), requests));
+              }
+            }
+          }
+        }
+      }
+    }
+    long all = exact + fallback + unpriced;
+    return new PriceCoverage(all, exact, Figures.usd(exactUsd), fallback, Figures.usd(fallbackUsd), fallbackModels, unpriced,
+        unpricedModels, Figures.percent(java.math.BigDecimal.valueOf(exact), java.math.BigDecimal.valueOf(all)));
   }
 
   /**

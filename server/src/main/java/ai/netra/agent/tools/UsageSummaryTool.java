@@ -31,7 +31,8 @@ public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question>
    */
   private static final String SUMMARY = PricedUsage.WITH_PRICES + """
       , groups as (
-        select day, provider, model, feature, requests, prompt_tokens, completion_tokens, errors, latency_count, latency_sum
+        select day, provider, model, feature, requests, prompt_tokens, completion_tokens, errors, latency_count, latency_sum,
+               %5$s
           from llm_usage_daily
          where %1$s
       ), latencies as (
@@ -65,7 +66,7 @@ public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question>
         from unpriced
       order by part, place
       """.formatted(PricedUsage.IN_SCOPE, PricedUsage.REQUESTS_IN_PERIOD, PricedUsage.priced("priced", "groups"),
-          PricedUsage.unpriced("priced"));
+          PricedUsage.unpriced("priced"), PricedUsage.COMPONENTS);
 
   public UsageSummaryTool(DataSource dataSource, Clock clock) {
     super(NAME, "Totals of the user's LLM usage over a period: requests, prompt and completion tokens, cost in USD, error"
@@ -74,7 +75,7 @@ public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question>
   }
 
   /** Whose usage over which days. */
-  record Question(PricedUsage.Scope scope, UsagePeriod period) { }
+  record Question(PricedUsage.Scope scope, UsagePeriod period) implements UsageTool.Scoped { }
 
   /** The figures of {@code usage_summary}. */
   record Summary(UsagePeriod period, long requests, long promptTokens, long completionTokens, long totalTokens,

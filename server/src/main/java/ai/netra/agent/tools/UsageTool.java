@@ -1,6 +1,7 @@
 package ai.netra.agent.tools;
 
 import ai.netra.agent.Tool;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -15,7 +16,7 @@ import javax.sql.DataSource;
  *
  * @param <Q> one call's question, read from its arguments
  */
-abstract class UsageTool<Q> implements Tool {
+abstract class UsageTool<Q extends UsageTool.Scoped> implements Tool {
 
   private final String name;
   private final String description;
@@ -51,7 +52,22 @@ abstract class UsageTool<Q> implements Tool {
     PricedUsage.requireUser(name, userId);
     ToolArguments args = parameters.read(arguments);
     Q question = question(userId, args, UsagePeriod.of(args, clock), clock);
-    return PricedUsage.read(dataSource, name, c -> answer(c, question));
+    return PricedUsage.read(dataSource, name, c -> covered(answer(c, question), PricedUsage.coverage(c, question.scope())));
+  }
+
+  /** A question names the user, the days and perhaps the feature its figures cover. */
+  interface Scoped {
+    PricedUsage.Scope scope();
+  }
+
+  /**
+   * A tool's figures and how well the spend of their scope is priced: every answer that states spend can say how much
+   * of it was priced exactly, by a fallback, or not at all. The figures' fields stay at the top level.
+   */
+  record Covered(@JsonUnwrapped Record figures, PricedUsage.PriceCoverage priceCoverage) { }
+
+  private static Result covered(Result result, PricedUsage.PriceCoverage coverage) {
+    return new Result(result.summary(), new Covered(result.data(), coverage));
   }
 
   /**

@@ -66,7 +66,8 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
   private static final String TRAFFIC = PricedUsage.WITH_PRICES + """
       , groups as (
         select day, provider, model,
-               sum(requests) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens
+               sum(requests) as requests, sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
+               %3$s
           from llm_usage_daily
          where %1$s and (cast(? as text) is null or model = ?)
          group by day, provider, model
@@ -77,7 +78,7 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
         from priced
        group by provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok
        order by provider, model, price_effective_from nulls first
-      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"));
+      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.SUM_COMPONENTS);
 
   public WhatIfSwitchTool(DataSource dataSource, Clock clock) {
     super(NAME, "Projects the cost of moving a feature's LLM traffic (all of it, or a share, optionally only from one model)"
@@ -86,7 +87,7 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
   }
 
   /** Whose traffic over which days, moved where, on the day the target's price is taken from. */
-  record Question(PricedUsage.Scope scope, UsagePeriod period, Request request, LocalDate today) { }
+  record Question(PricedUsage.Scope scope, UsagePeriod period, Request request, LocalDate today) implements UsageTool.Scoped { }
 
   /** The figures of {@code what_if_switch}. */
   record Projection(UsagePeriod period, String feature, String fromModel, String toProvider, String toModel, BigDecimal share,

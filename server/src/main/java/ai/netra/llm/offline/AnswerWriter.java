@@ -63,6 +63,8 @@ final class AnswerWriter {
     line("");
     line("Where to cut:");
     BigDecimal together = BigDecimal.ZERO;
+    BigDecimal switchSaving = BigDecimal.ZERO;
+    BigDecimal cacheSaving = BigDecimal.ZERO;
     int item = 1;
     JsonNode whatIf = findings.result("what_if_switch");
     if (whatIf != null && whatIf.path("savings_usd").decimalValue().signum() > 0) {
@@ -76,6 +78,7 @@ final class AnswerWriter {
           + " per 1M input/output tokens). Check the quality of " + whatIf.path("to_model").asText()
           + " on this feature first.");
       together = together.add(whatIf.path("savings_usd").decimalValue());
+      switchSaving = whatIf.path("savings_usd").decimalValue();
     } else if (findings.error("what_if_switch") != null) {
       line(item++ + ". A cheaper model could not be priced: " + findings.error("what_if_switch"));
     } else {
@@ -87,14 +90,23 @@ final class AnswerWriter {
           + " requests repeated an earlier prompt exactly; an exact-match response cache would have saved "
           + usd(caching.path("saved_usd")) + " (" + pct(caching.path("saved_share_pct")) + " of spend).");
       together = together.add(caching.path("saved_usd").decimalValue());
+      cacheSaving = caching.path("saved_usd").decimalValue();
     } else {
       line(item + ". Caching would save little: no prompt was repeated exactly in this period.");
     }
-    if (together.signum() > 0) {
+    if (switchSaving.signum() > 0 && cacheSaving.signum() > 0) {
+      // the two overlap (the moved requests repeat prompts too): in sequence, never added up
+      BigDecimal spend = total.path("cost_usd").decimalValue();
+      BigDecimal combined = Savings.inSequence(spend, switchSaving, cacheSaving);
+      line("");
+      line("Both overlap, so they are not added up: switching first saves " + usd(switchSaving) + ", then caching saves"
+          + " about " + usd(Savings.cacheAfterSwitch(spend, switchSaving, cacheSaving)) + " of what remains; together about "
+          + usd(combined) + " of your " + usd(spend) + " over " + q.periodLabel() + ".");
+    } else if (together.signum() > 0) {
       line("");
       line("Together about " + usd(together) + " over " + q.periodLabel() + ".");
     }
-    unpriced(breakdown);
+    coverage(breakdown);
   }
 
   private void breakdown() {
@@ -134,7 +146,7 @@ final class AnswerWriter {
         line("- " + count(omitted.path("groups")) + " more: " + usd(omitted.path("cost_usd")));
       }
     }
-    unpriced(breakdown);
+    coverage(breakdown);
   }
 
   private void caching() {
@@ -166,7 +178,7 @@ final class AnswerWriter {
     if (!features.isEmpty()) {
       line("Most of it is in " + String.join(", ", features) + ".");
     }
-    unpriced(caching);
+    coverage(caching);
   }
 
   private void anomalies() {
@@ -200,6 +212,7 @@ final class AnswerWriter {
     line("Each day is judged against the mean daily spend of the " + anomalies.path("baseline_days").asInt(7)
         + " days before it: flagged when it is over " + anomalies.path("threshold_ratio").asText() + "x that and also "
         + anomalies.path("threshold_z").asText() + " standard deviations above it.");
+    coverage(anomalies);
   }
 
   private void summary() {
@@ -229,7 +242,7 @@ final class AnswerWriter {
       }
       line("Spend by model: " + String.join(", ", models) + ".");
     }
-    unpriced(summary);
+    coverage(summary);
     line("");
     line("Ask me where to cut spend, what a feature cost last week, whether caching is worth it, or about anomalies.");
   }
@@ -291,7 +304,17 @@ final class AnswerWriter {
     line("```");
   }
 
-  private void unpriced(JsonNode data) {
+  /**
+   * How well the dollar figures above are priced, from the tool's {@code price_coverage}: the requests priced exactly,
+   * by a fallback, or not at all (naming those models), so no figure is silently short by an unpriced model.
+   */
+  private void coverage(JsonNode data) {
+    JsonNode coverage = data.path("price_coverage");
+    if (coverage.isObject()) {
+      line("");
+      line("Price coverage: " + coverage.path("statement").asText() + ".");
+      return;
+    }
     long requests = data.path("unpriced").path("requests").asLong();
     if (requests > 0) {
       line("");

@@ -273,7 +273,7 @@ final class UsageDatabase {
     return rows.get(0);
   }
 
-  private void update(String sql, Object... parameters) {
+  void update(String sql, Object... parameters) {
     try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < parameters.length; i++) {
         s.setObject(i + 1, parameters[i]);
