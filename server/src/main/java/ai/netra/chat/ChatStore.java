@@ -161,6 +161,18 @@ public interface ChatStore {
     }
   }
 
+  /** The longest title a thread may be given, in UTF-16 chars; a title made from a first message is cut to it. */
+  int MAX_TITLE_CHARS = 80;
+
+  /**
+   * Gives the user's thread a new title; its place in the list (when it was last updated) stays.
+   *
+   * @throws ThreadNotFoundException when it does not exist or is another user's; nothing is written
+   * @throws IllegalArgumentException for a title that is blank, longer than {@value #MAX_TITLE_CHARS} chars or holds
+   *     a control char
+   */
+  ThreadSummary renameThread(String userId, UUID threadId, String title);
+
   /**
    * Deletes the user's thread with its messages, runs and events, all in one transaction.
    *

@@ -37,7 +37,7 @@ import javax.sql.DataSource;
 public final class ChatRepository implements ChatStore {
 
   /** Titles are the first this many chars of the first message, on one line. */
-  public static final int TITLE_CHARS = 80;
+  public static final int TITLE_CHARS = MAX_TITLE_CHARS;
   /** Bounds every statement, so a stuck database fails the request instead of hanging it. */
   static final int QUERY_TIMEOUT_SECONDS = 10;
 
@@ -561,6 +561,31 @@ public final class ChatRepository implements ChatStore {
       throw new ThreadNotFoundException(threadId);
     }
     return found;
+  }
+
+  @Override
+  public ThreadSummary renameThread(String userId, UUID threadId, String title) {
+    requireUser(userId);
+    requireThread(threadId);
+    String clean = title == null ? "" : title.strip();
+    if (clean.isEmpty() || clean.length() > MAX_TITLE_CHARS || clean.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("a title is 1 to " + MAX_TITLE_CHARS + " characters on one line");
+    }
+    ThreadSummary renamed = withConnection("rename a thread", c -> {
+      try (PreparedStatement s = prepare(c, "update threads set title = ? where id = ? and user_id = ?"
+          + " returning id, title, created_at, updated_at, last_event_id")) {
+        s.setString(1, clean);
+        s.setObject(2, threadId);
+        s.setString(3, userId);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? summary(rs) : null;
+        }
+      }
+    });
+    if (renamed == null) {
+      throw new ThreadNotFoundException(threadId);
+    }
+    return renamed;
   }
 
   /**

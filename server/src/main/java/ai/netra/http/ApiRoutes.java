@@ -42,6 +42,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -75,6 +76,8 @@ public final class ApiRoutes extends Handler.Abstract {
   private static final String PREFIX = "/api";
   private static final String USAGE_PATH = "/api/usage";
   private static final Pattern THREAD_PATH = Pattern.compile("/api/threads/([^/]*)/(messages|events)");
+  /** A rename's body is {@code {"title": "..."}}: a title is 80 chars, this leaves room for escapes. */
+  private static final int MAX_RENAME_BYTES = 4_096;
   private static final Pattern ONE_THREAD_PATH = Pattern.compile("/api/threads/([^/]+)");
   /** The canonical 8-4-4-4-12 form only: {@link UUID#fromString} also takes "1-2-3-4-5". */
   private static final Pattern UUID_TEXT =
@@ -118,7 +121,8 @@ public final class ApiRoutes extends Handler.Abstract {
   enum Route {
     ME("GET", "/api/me"),
     THREADS("GET", "/api/threads"),
-    THREAD("DELETE", "/api/threads/{id}"),
+    DELETE_THREAD("DELETE", "/api/threads/{id}"),
+    RENAME_THREAD("PATCH", "/api/threads/{id}"),
     MESSAGES("GET", "/api/threads/{id}/messages"),
     EVENTS("GET", "/api/threads/{id}/events"),
     USAGE("POST", USAGE_PATH),
@@ -135,8 +139,10 @@ public final class ApiRoutes extends Handler.Abstract {
 
   /** A known path: its route, and the thread id the path names (null for the others). */
   private record Matched(Route route, String threadId) {
-    String method() {
-      return route.method;
+    /** Every method the route's path answers, as an Allow header lists them. */
+    String methods() {
+      return java.util.Arrays.stream(Route.values()).filter(r -> r.path.equals(route.path)).map(r -> r.method)
+          .collect(java.util.stream.Collectors.joining(", "));
     }
   }
 
@@ -152,17 +158,17 @@ public final class ApiRoutes extends Handler.Abstract {
     boolean allowedOrigin = cors(request, response, origin);
     if (HttpMethod.OPTIONS.is(method) && origin != null
         && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {
-      Matched asked = match(path);
-      return preflight(response, callback, allowedOrigin, asked == null ? "GET" : asked.method());
+      Matched asked = match(path, request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD));
+      return preflight(response, callback, allowedOrigin, asked == null ? "GET" : asked.methods());
     }
-    Matched matched = match(path);
+    Matched matched = match(path, method);
     if (matched == null) {
       return Replies.error(response, callback, 404, "not_found", "no API route " + method + " " + path);
     }
-    if (!matched.method().equalsIgnoreCase(method)) {
-      response.getHeaders().put(HttpHeader.ALLOW, matched.method());
+    if (!matched.route().method.equalsIgnoreCase(method)) {
+      response.getHeaders().put(HttpHeader.ALLOW, matched.methods());
       return Replies.error(response, callback, 405, "method_not_allowed",
-          path + " answers " + matched.method() + " only, not " + method);
+          path + " answers " + matched.methods() + " only, not " + method);
     }
     Optional<Identity> identity = authenticate(request, response, callback);
     if (identity.isEmpty()) {
@@ -195,8 +201,8 @@ public final class ApiRoutes extends Handler.Abstract {
     return allowed;
   }
 
-  /** The route of {@code path}, or null when the API has none. */
-  private static Matched match(String path) {
+  /** The route of {@code path} (of {@code method} where the path has several), or null when the API has none. */
+  private static Matched match(String path, String method) {
     Matcher threadPath = THREAD_PATH.matcher(path);
     Matcher oneThread = ONE_THREAD_PATH.matcher(path);
     return switch (path) {
@@ -206,7 +212,9 @@ public final class ApiRoutes extends Handler.Abstract {
       case OtlpTraces.PATH -> new Matched(Route.TRACES, null);
       default -> threadPath.matches()
           ? new Matched(threadPath.group(2).equals("messages") ? Route.MESSAGES : Route.EVENTS, threadPath.group(1))
-          : oneThread.matches() ? new Matched(Route.THREAD, oneThread.group(1)) : null;
+          : oneThread.matches()
+              ? new Matched(HttpMethod.PATCH.is(method) ? Route.RENAME_THREAD : Route.DELETE_THREAD, oneThread.group(1))
+              : null;
     };
   }
 
@@ -234,7 +242,8 @@ public final class ApiRoutes extends Handler.Abstract {
     return switch (matched.route()) {
       case ME -> Replies.json(response, callback, 200, new Me(identity.userId(), identity.expiresAt()));
       case THREADS -> threads(response, callback, identity, query);
-      case THREAD -> deleteThread(response, callback, identity, threadId(matched.threadId()));
+      case DELETE_THREAD -> deleteThread(response, callback, identity, threadId(matched.threadId()));
+      case RENAME_THREAD -> renameThread(request, response, callback, identity, threadId(matched.threadId()));
       case MESSAGES -> messages(response, callback, identity, threadId(matched.threadId()), query);
       case EVENTS -> events(response, callback, identity, threadId(matched.threadId()), query);
       case USAGE -> usage(request, response, callback, identity);
@@ -306,6 +315,32 @@ public final class ApiRoutes extends Handler.Abstract {
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
     callback.succeeded();
     return true;
+  }
+
+  /** {@code PATCH /api/threads/{id}} with {@code {"title": "..."}}: the caller's thread, renamed. */
+  private boolean renameThread(Request request, Response response, Callback callback, Identity identity, UUID threadId) {
+    String title;
+    try (java.io.InputStream body = Content.Source.asInputStream(request)) {
+      byte[] read = body.readNBytes(MAX_RENAME_BYTES + 1);
+      if (read.length > MAX_RENAME_BYTES) {
+        return Replies.error(response, callback, 413, "too_large", "a rename is a small JSON object: {\"title\": \"...\"}");
+      }
+      JsonNode node = Json.mapper().readTree(read);
+      title = node != null && node.path("title").isTextual() ? node.path("title").asText() : null;
+    } catch (java.io.IOException e) {
+      title = null;
+    }
+    if (title == null) {
+      return Replies.error(response, callback, 400, "bad_request", "send a JSON object {\"title\": \"...\"}");
+    }
+    ThreadSummary t;
+    try {
+      t = chats.renameThread(identity.userId(), threadId, title);
+    } catch (IllegalArgumentException e) {
+      return Replies.error(response, callback, 400, "invalid_title", e.getMessage());
+    }
+    return Replies.json(response, callback, 200, new ThreadJson(t.id(), t.title(), t.createdAt(), t.updatedAt(),
+        t.lastEventId()));
   }
 
   private boolean messages(Response response, Callback callback, Identity identity, UUID threadId, Fields query) {

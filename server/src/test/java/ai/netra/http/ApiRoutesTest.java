@@ -363,6 +363,51 @@ class ApiRoutesTest {
     assertThat(send(base, "DELETE", "/api/threads/" + kept, null).statusCode()).as("DELETE without a token").isEqualTo(401);
   }
 
+  /** Issue 17: a thread is renamed by its owner; its place in the list stays, and nobody else can rename it. */
+  @Test
+  void theOwnerRenamesAThreadAndItKeepsItsPlace() throws Exception {
+    String alice = user();
+    String mallory = user();
+    UUID older = chats.saveUserMessage(alice, null, "how much did I spend last week?").threadId();
+    UUID newer = chats.saveUserMessage(alice, null, "any anomalies?").threadId();
+
+    HttpResponse<String> renamed = rename(older, "  Weekly spend \u2014 review  ", token(alice));
+    assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(200);
+    assertThat(body(renamed).path("title").asText()).as("the title, trimmed").isEqualTo("Weekly spend \u2014 review");
+    JsonNode threads = body(get("/api/threads", token(alice))).path("threads");
+    assertThat(texts(threads, "id")).as("the order: a rename is not an update of the conversation")
+        .containsExactly(newer.toString(), older.toString());
+    assertThat(texts(threads, "title")).contains("Weekly spend \u2014 review");
+
+    assertError(rename(older, "mine now", token(mallory)), 404, "not_found");
+    assertError(rename(UUID.randomUUID(), "nothing", token(alice)), 404, "not_found");
+    assertError(rename(older, "   ", token(alice)), 400, "invalid_title");
+    assertError(rename(older, "x".repeat(81), token(alice)), 400, "invalid_title");
+    assertError(rename(older, "two\nlines", token(alice)), 400, "invalid_title");
+    assertError(sendJson(base, "PATCH", "/api/threads/" + older, "{\"name\": \"wrong field\"}", token(alice)), 400,
+        "bad_request");
+    assertError(sendJson(base, "PATCH", "/api/threads/" + older, "not json", token(alice)), 400, "bad_request");
+    assertError(sendJson(base, "PATCH", "/api/threads/" + older, "{\"title\": \"" + "a".repeat(5000) + "\"}",
+        token(alice)), 413, "too_large");
+    assertThat(texts(body(get("/api/threads", token(alice))).path("threads"), "title")).as("after the refusals")
+        .contains("Weekly spend \u2014 review").doesNotContain("mine now");
+  }
+
+  private HttpResponse<String> rename(UUID thread, String title, String token) throws Exception {
+    return sendJson(base, "PATCH", "/api/threads/" + thread, JSON.writeValueAsString(java.util.Map.of("title", title)),
+        token);
+  }
+
+  private HttpResponse<String> sendJson(String root, String method, String path, String json, String token)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(root + path)).timeout(Duration.ofSeconds(20))
+        .method(method, HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json");
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
   // --- authentication ---
 
   @Test
@@ -526,10 +571,10 @@ class ApiRoutesTest {
     String token = token(user());
     assertError(get("/api/nope", token), 404, "not_found");
     assertError(get("/api", token), 404, "not_found");
-    // A thread's own path answers DELETE only.
+    // A thread's own path answers DELETE and PATCH only.
     HttpResponse<String> getThread = get("/api/threads/" + UUID.randomUUID(), token);
     assertError(getThread, 405, "method_not_allowed");
-    assertThat(getThread.headers().firstValue("Allow")).hasValue("DELETE");
+    assertThat(getThread.headers().firstValue("Allow")).hasValue("DELETE, PATCH");
     assertError(get("/api/threads/" + UUID.randomUUID() + "/other", token), 404, "not_found");
 
     assertError(get("/apinope", token), 404, "fell_through");

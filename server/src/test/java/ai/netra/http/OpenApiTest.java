@@ -52,7 +52,8 @@ class OpenApiTest {
       assertThat(item.readOperationsMap().get(method).getResponses()).as("%s %s answers", route.method, route.path)
           .containsKeys("401", "503");
     }
-    assertThat(api.getPaths()).as("described paths the API does not answer").hasSize(ApiRoutes.Route.values().length);
+    assertThat(api.getPaths()).as("described paths the API does not answer")
+        .hasSize((int) java.util.Arrays.stream(ApiRoutes.Route.values()).map(r -> r.path).distinct().count());
   }
 
   @Test
