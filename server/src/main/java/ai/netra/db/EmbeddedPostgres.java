@@ -74,6 +74,24 @@ public final class EmbeddedPostgres implements AutoCloseable {
    * @throws ConfigurationException when this machine has no embedded binaries or the folder is unusable
    */
   public static EmbeddedPostgres start(Path folder, Duration within) throws IOException, InterruptedException {
+    return start(folder, within, 0);
+  }
+
+  /**
+   * As {@link #start(Path, Duration)}, and also listening on {@code 127.0.0.1:port}, where it trusts every
+   * connection: for the tests of a machine that has no PostgreSQL of its own, never for the service.
+   */
+  public static EmbeddedPostgres startTrustingLoopback(Path folder, Duration within, int port)
+      throws IOException, InterruptedException {
+    if (port <= 0 || port > 65_535) {
+      throw new IllegalArgumentException("a TCP port is 1 to 65535, was " + port);
+    }
+    return start(folder, within, port);
+  }
+
+  /** {@code loopbackPort} 0: the unix socket only. */
+  private static EmbeddedPostgres start(Path folder, Duration within, int loopbackPort)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     Path base = folder.toAbsolutePath();
     boolean root = isRoot();
@@ -83,19 +101,20 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
     DataDirLock lock = DataDirLock.acquire(base);
     try {
-      return start(base, root, deadline, lock);
+      return start(base, root, deadline, lock, loopbackPort);
     } catch (IOException | InterruptedException | RuntimeException e) {
       lock.close();
       throw e;
     }
   }
 
-  private static EmbeddedPostgres start(Path base, boolean root, long deadline, DataDirLock lock)
+  private static EmbeddedPostgres start(Path base, boolean root, long deadline, DataDirLock lock, int loopbackPort)
       throws IOException, InterruptedException {
+    int port = loopbackPort > 0 ? loopbackPort : SOCKET_PORT;
     Path bin = unpack(base.resolve("postgres-bin"));
     Path data = base.resolve("postgres");
     Path logFile = base.resolve("postgres.log");
-    Path socket = data.resolve(".s.PGSQL." + SOCKET_PORT);
+    Path socket = data.resolve(".s.PGSQL." + port);
     if (socket.toString().length() > MAX_SOCKET_PATH) {
       throw new ConfigurationException("the embedded PostgreSQL listens on a unix socket in its data folder, and "
           + socket + " is longer than the " + MAX_SOCKET_PATH + " characters a socket path may have",
@@ -129,7 +148,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     // Every connection, whoever makes it, needs the password; TCP is not listened on at all.
     Path hba = data.resolve("pg_hba.conf");
     Files.writeString(hba, "# written by netra at each start: the unix socket only, with the password\n"
-        + "local all all scram-sha-256\n");
+        + "local all all scram-sha-256\n" + (loopbackPort > 0 ? "host all all 127.0.0.1/32 trust\n" : ""));
     if (root) {
       chownTree(hba);
       Files.deleteIfExists(logFile);
@@ -137,11 +156,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
       chownTree(logFile);
     }
     List<String> command = command(root, bin.resolve("bin/postgres").toString(), "-D", data.toString(), "-p",
-        String.valueOf(SOCKET_PORT), "-c", "listen_addresses=", "-c", "unix_socket_directories=" + data, "-c",
+        String.valueOf(port), "-c", "listen_addresses=" + (loopbackPort > 0 ? "127.0.0.1" : ""), "-c", "unix_socket_directories=" + data, "-c",
         "unix_socket_permissions=0700", "-c", "max_connections=100", "-c", "synchronous_commit=off");
     Process server = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-    EmbeddedPostgres pg = new EmbeddedPostgres(server, settingsFor(data, password), logFile, lock);
+    EmbeddedPostgres pg = new EmbeddedPostgres(server, settingsFor(data, password, port), logFile, lock);
     try {
       pg.awaitAccepting(deadline);
       pg.createDatabase();
@@ -180,7 +199,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
           || !pidFile.get(4).trim().equals(data.toString())) {
         return Optional.empty();
       }
-      return Optional.of(settingsFor(data, Files.readString(base.resolve(PASSWORD_FILE)).strip()));
+      return Optional.of(settingsFor(data, Files.readString(base.resolve(PASSWORD_FILE)).strip(), SOCKET_PORT));
     } catch (NumberFormatException | IOException e) {
       return Optional.empty(); // a file being written, or a server of an older version: treat as no server
     }
@@ -191,13 +210,13 @@ public final class EmbeddedPostgres implements AutoCloseable {
     return settings;
   }
 
-  private static DatabaseSettings settingsFor(Path data, String password) {
-    return new DatabaseSettings(data.toString(), SOCKET_PORT, DATABASE, "postgres", password, true, "disable", "embedded");
+  private static DatabaseSettings settingsFor(Path data, String password, int port) {
+    return new DatabaseSettings(data.toString(), port, DATABASE, "postgres", password, true, "disable", "embedded");
   }
 
   /** Where it listens, for messages: the path of its unix socket. */
   public Path socket() {
-    return Path.of(settings.host(), ".s.PGSQL." + SOCKET_PORT);
+    return Path.of(settings.host(), ".s.PGSQL." + settings.port());
   }
 
   /** Stops the server (fast shutdown), waiting up to five seconds before killing it, then gives up the folder. */

@@ -1,5 +1,6 @@
 package ai.netra.testing;
 
+import ai.netra.db.EmbeddedPostgres;
 import com.zaxxer.hikari.HikariConfig;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -51,11 +52,20 @@ public final class TestDependencies {
       String database = "netra_test_" + RUN;
       int port = 5432;
       if (!answers("127.0.0.1", 5432)) {
-        // The embedded PostgreSQL listens on a unix socket with a password only, so it cannot stand in for this
-        // trusted TCP server.
-        throw new IllegalStateException("no PostgreSQL on 127.0.0.1:5432: the tests need one that trusts local"
-            + " connections (for example the distribution's postgresql package, or the postgres Docker image with"
-            + " POSTGRES_HOST_AUTH_METHOD=trust)");
+        // No PostgreSQL here: the embedded one, which for tests also listens on a loopback port it trusts.
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+          port = free.getLocalPort();
+        } catch (IOException e) {
+          throw new IllegalStateException("no free loopback port for the embedded PostgreSQL", e);
+        }
+        try {
+          Path folder = Files.createTempDirectory("netra-test-pg", java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"))); // reachable by nobody when root
+          EmbeddedPostgres embedded = EmbeddedPostgres.startTrustingLoopback(folder, Duration.ofSeconds(120), port);
+          Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
+        } catch (IOException | InterruptedException e) {
+          throw new IllegalStateException("no PostgreSQL on 127.0.0.1:5432 and the embedded one did not start", e);
+        }
       }
       try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
           Statement s = c.createStatement()) {
