@@ -138,8 +138,34 @@ async function chat({ url, token, shots }, browser, diary) {
   await page.screenshot({ path: join(shots, 'chat-phone.png') }); // the viewport: the composer sticks to its bottom
   log('readable at phone width');
 
+  await renameAndDelete(page, threadId, shots);
+
   check(exceptions(diary).length === 0, 'the page threw no uncaught exception');
   await context.close();
+}
+
+/** The open thread is renamed (Enter saves; the list and the heading follow), then deleted after a confirmation. */
+async function renameAndDelete(page, threadId, shots) {
+  const entry = page.locator(`#thread-list [data-thread-id="${threadId}"]`);
+  await page.getByRole('button', { name: 'Rename this conversation' }).click();
+  const input = page.getByRole('textbox', { name: 'Conversation title' });
+  check(await input.isVisible(), 'renaming shows a title field');
+  await input.fill('Model costs this week');
+  await page.screenshot({ path: join(shots, 'chat-rename.png') });
+  await input.press('Enter');
+  await page.waitForFunction(() => document.getElementById('conversation-title').textContent === 'Model costs this week'
+    && !document.getElementById('conversation-title').hidden, null, { timeout: WAIT_MS });
+  check((await entry.locator('.thread-title').textContent()) === 'Model costs this week', 'the list shows the new title');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `with the thread's actions shown nothing scrolls sideways (${overflow}px too wide)`);
+  log('renamed the thread');
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Delete this conversation' }).click();
+  await entry.waitFor({ state: 'detached', timeout: WAIT_MS });
+  check(await page.locator('#conversation-title').textContent() === 'New conversation', 'after a delete a new conversation opens');
+  check(await page.locator('#thread-actions').isHidden(), 'a new conversation has nothing to rename or delete');
+  log('deleted the thread');
 }
 
 /**

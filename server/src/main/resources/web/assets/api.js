@@ -45,6 +45,21 @@ export async function apiGet(path, token) {
   throw new ApiError(response.status, body, `${path} answered ${response.status}`);
 }
 
+/** Sends {@code body} (JSON, or nothing) with {@code method} to an API path; resolves to the JSON body, null for none. */
+export async function apiSend(method, path, token, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+    cache: 'no-store',
+  });
+  const answer = await bodyOf(response);
+  if (response.ok) return answer;
+  if (response.status === 503) throw new ServiceUnavailable(answer);
+  if (response.status === 401) throw new Unauthorized(answer);
+  throw new ApiError(response.status, answer, `${method} ${path} answered ${response.status}`);
+}
+
 /**
  * The startup report from /health/startup (its body is the report whether it answers 200 or 503). Throws a
  * TypeError when the service cannot be reached at all.

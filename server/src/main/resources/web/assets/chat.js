@@ -1,7 +1,7 @@
 // The chat page: sign in with a token, list the user's threads, show one conversation with its agent events as
 // they stream, reconnect and resume after a drop, and say plainly when the service is starting or unreachable.
 
-import { apiGet, startupReport, ServiceUnavailable, Unauthorized } from './api.js';
+import { apiGet, apiSend, startupReport, ServiceUnavailable, Unauthorized } from './api.js';
 import { ChatConnection } from './chat-socket.js';
 import { el, formatMs } from './dom.js';
 import { ConversationView, exampleButtons } from './events.js';
@@ -25,6 +25,8 @@ const page = {
   send: $('send'), stop: $('stop'), composerError: $('composer-error'), jump: $('jump-latest'),
   threads: $('threads'), threadsToggle: $('threads-toggle'), importButton: $('import-usage'), file: $('usage-file'),
   dropZone: $('drop-zone'), conversation: document.querySelector('.conversation'),
+  threadActions: $('thread-actions'), rename: $('rename-thread'), remove: $('delete-thread'),
+  renameForm: $('rename-form'), renameInput: $('rename-input'), renameCancel: $('rename-cancel'),
 };
 
 const state = {
@@ -362,6 +364,56 @@ function renderThreads() {
   page.threadsEmpty.hidden = state.threads.length > 0;
   const open = state.threads.find((t) => t.id === state.threadId);
   page.title.textContent = open ? threadTitle(open) : 'New conversation';
+  page.threadActions.hidden = !open || !page.renameForm.hidden;
+}
+
+// ---- renaming and deleting the open thread ---------------------------------------------------------------------
+
+function startRename() {
+  const open = state.threads.find((t) => t.id === state.threadId);
+  if (!open) return;
+  page.renameInput.value = threadTitle(open);
+  page.renameForm.hidden = false;
+  page.title.hidden = true;
+  page.threadActions.hidden = true;
+  page.renameInput.focus();
+  page.renameInput.select();
+}
+
+function endRename() {
+  page.renameForm.hidden = true;
+  page.title.hidden = false;
+  renderThreads();
+  page.rename.focus();
+}
+
+async function saveRename(event) {
+  event.preventDefault();
+  const threadId = state.threadId;
+  const title = page.renameInput.value.trim();
+  if (!threadId || !title) return;
+  try {
+    const renamed = await apiSend('PATCH', `/api/threads/${encodeURIComponent(threadId)}`, state.token, { title });
+    state.threads = state.threads.map((t) => (t.id === threadId ? { ...t, title: renamed.title } : t));
+    endRename();
+  } catch (error) {
+    page.renameInput.setCustomValidity(error.message);
+    page.renameInput.reportValidity();
+    page.renameInput.addEventListener('input', () => page.renameInput.setCustomValidity(''), { once: true });
+  }
+}
+
+async function deleteOpenThread() {
+  const open = state.threads.find((t) => t.id === state.threadId);
+  if (!open || !window.confirm(`Delete “${threadTitle(open)}”? Its messages and answers are removed for good.`)) return;
+  try {
+    await apiSend('DELETE', `/api/threads/${encodeURIComponent(open.id)}`, state.token);
+    state.threads = state.threads.filter((t) => t.id !== open.id);
+    newConversation();
+    loadThreads();
+  } catch (error) {
+    handleApiError(error);
+  }
 }
 
 function newConversation() {
@@ -704,6 +756,11 @@ page.signInForm.addEventListener('submit', (e) => {
   if (token) signIn(token).then(() => { page.tokenInput.value = ''; });
 });
 page.signOut.addEventListener('click', () => signOut());
+page.rename.addEventListener('click', startRename);
+page.remove.addEventListener('click', deleteOpenThread);
+page.renameForm.addEventListener('submit', saveRename);
+page.renameCancel.addEventListener('click', endRename);
+page.renameForm.addEventListener('keydown', (event) => { if (event.key === 'Escape') endRename(); });
 page.newThread.addEventListener('click', () => {
   showThreads(false);
   newConversation();
