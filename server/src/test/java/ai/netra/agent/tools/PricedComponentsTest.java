@@ -134,6 +134,15 @@ class PricedComponentsTest {
   }
 
   @Test
+  void theCachingAdviceCountsTheCachedTokensTheProviderAlreadyGave() {
+    Tool.Result result = new CachingOpportunityTool(db.dataSource(), UsageDatabase.CLOCK).run(user, Map.of());
+
+    Map<String, Object> provider = map(data(result).get("provider_cache"));
+    assertThat(provider.get("cached_input_tokens")).isEqualTo(rows.stream().mapToLong(UsageRecord::cachedTokens).sum());
+    assertThat(provider.get("input_tokens")).isEqualTo(rows.stream().mapToLong(UsageRecord::promptTokens).sum());
+  }
+
+  @Test
   void theStartupReportNamesTheUnpricedModelsOfTheLastDays() throws Exception {
     CatalogCoverage.Report report = CatalogCoverage.lastDays(db.dataSource(), LocalDate.parse("2026-11-20"), 30, 10);
     assertThat(report.line()).contains("NOT PRICED (", "cmp/mystery-9: 2 requests").contains("by a fallback (");
