@@ -52,20 +52,43 @@ public record ModelPrice(String provider, String model, BigDecimal inputUsdPerMt
    */
   public BigDecimal costUsd(Tokens t) {
     boolean longContext = t.prompt() > LONG_CONTEXT_TOKENS;
-    BigDecimal input = longContext ? or(longContextInputUsdPerMtok, inputUsdPerMtok) : inputUsdPerMtok;
-    BigDecimal output = longContext ? or(longContextOutputUsdPerMtok, outputUsdPerMtok) : outputUsdPerMtok;
-    BigDecimal cached = longContext ? or(longContextCachedInputUsdPerMtok, or(cachedInputUsdPerMtok, input))
-        : or(cachedInputUsdPerMtok, input);
-    BigDecimal cacheWrite = longContext ? or(longContextCacheWriteUsdPerMtok, or(cacheWriteUsdPerMtok, input))
-        : or(cacheWriteUsdPerMtok, input);
-    BigDecimal reasoning = longContext ? output : or(reasoningUsdPerMtok, output);
-    return input.multiply(BigDecimal.valueOf(t.prompt() - t.cached() - t.cacheWrite()))
-        .add(cached.multiply(BigDecimal.valueOf(t.cached())))
-        .add(cacheWrite.multiply(BigDecimal.valueOf(t.cacheWrite())))
-        .add(output.multiply(BigDecimal.valueOf(t.completion() - t.reasoning())))
-        .add(reasoning.multiply(BigDecimal.valueOf(t.reasoning())))
+    return costUsd(new Sums(t.prompt(), t.completion(), t.cached(), t.cacheWrite(), t.reasoning(),
+        longContext ? t.prompt() : 0, longContext ? t.completion() : 0, longContext ? t.cached() : 0,
+        longContext ? t.cacheWrite() : 0, longContext ? t.reasoning() : 0));
+  }
+
+  /**
+   * What a group of requests costs at this price, exactly, from the sums of its tokens and of the tokens of its
+   * requests above the long-context tier: the formula the SQL of {@link PricedSql#cost} computes.
+   */
+  public BigDecimal costUsd(Sums s) {
+    BigDecimal input = inputUsdPerMtok;
+    BigDecimal output = outputUsdPerMtok;
+    BigDecimal cached = or(cachedInputUsdPerMtok, input);
+    BigDecimal cacheWrite = or(cacheWriteUsdPerMtok, input);
+    BigDecimal reasoning = or(reasoningUsdPerMtok, output);
+    BigDecimal longInput = or(longContextInputUsdPerMtok, input);
+    BigDecimal longOutput = or(longContextOutputUsdPerMtok, output);
+    BigDecimal longCached = or(longContextCachedInputUsdPerMtok, or(cachedInputUsdPerMtok, longInput));
+    BigDecimal longCacheWrite = or(longContextCacheWriteUsdPerMtok, or(cacheWriteUsdPerMtok, longInput));
+    long shortCached = s.cached() - s.longCached();
+    long shortCacheWrite = s.cacheWrite() - s.longCacheWrite();
+    long shortReasoning = s.reasoning() - s.longReasoning();
+    return input.multiply(BigDecimal.valueOf(s.prompt() - s.longPrompt() - shortCached - shortCacheWrite))
+        .add(cached.multiply(BigDecimal.valueOf(shortCached)))
+        .add(cacheWrite.multiply(BigDecimal.valueOf(shortCacheWrite)))
+        .add(output.multiply(BigDecimal.valueOf(s.completion() - s.longCompletion() - shortReasoning)))
+        .add(reasoning.multiply(BigDecimal.valueOf(shortReasoning)))
+        .add(longInput.multiply(BigDecimal.valueOf(s.longPrompt() - s.longCached() - s.longCacheWrite())))
+        .add(longCached.multiply(BigDecimal.valueOf(s.longCached())))
+        .add(longCacheWrite.multiply(BigDecimal.valueOf(s.longCacheWrite())))
+        .add(longOutput.multiply(BigDecimal.valueOf(s.longCompletion())))
         .movePointLeft(6);
   }
+
+  /** The token sums of a group of requests, and those of its requests whose prompt is above the long-context tier. */
+  public record Sums(long prompt, long completion, long cached, long cacheWrite, long reasoning, long longPrompt,
+      long longCompletion, long longCached, long longCacheWrite, long longReasoning) { }
 
   /** True when every component these tokens use has its own price, none a fallback to the base price. */
   public boolean pricesExactly(Tokens t) {

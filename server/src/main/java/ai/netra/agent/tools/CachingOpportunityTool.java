@@ -127,7 +127,28 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
       BigDecimal spendUsd, long repeatedRequests, long repeatedPrompts, long repeatedPromptTokens,
       long repeatedCompletionTokens, long repeatedTokens, BigDecimal savedUsd, BigDecimal savedSharePct,
       long unpricedRepeatedRequests, List<TopFeature> topFeatures, List<TopPrompt> topPrompts,
-      PricedUsage.Unpriced unpriced) { }
+      PricedUsage.Unpriced unpriced, ProviderCache providerCache) { }
+
+  /**
+   * What the provider's own prompt cache already served in the period: input tokens read from it (priced at the cached
+   * price, so the spend and the saving above already count that discount) and their share of all input tokens.
+   */
+  record ProviderCache(long cachedInputTokens, long inputTokens, BigDecimal cachedSharePct) { }
+
+  private static final String PROVIDER_CACHE = "select coalesce(sum(cached_tokens), 0)::bigint, coalesce(sum(prompt_tokens), 0)::bigint"
+      + " from llm_usage_daily where " + PricedUsage.IN_SCOPE;
+
+  private static ProviderCache providerCache(Connection c, PricedUsage.Scope scope) throws SQLException {
+    try (PreparedStatement s = PricedUsage.prepare(c, PROVIDER_CACHE)) {
+      scope.bind(s, 1);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        long cached = r.getLong(1);
+        long input = r.getLong(2);
+        return new ProviderCache(cached, input, Figures.percent(BigDecimal.valueOf(cached), BigDecimal.valueOf(input)));
+      }
+    }
+  }
 
   /** A feature among those whose repeats would have saved most. */
   record TopFeature(String feature, long repeatedRequests, long repeatedTokens, BigDecimal savedUsd) { }
@@ -197,7 +218,7 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
     PricedUsage.Unpriced unpriced = unpricedRows.done();
     Estimate data = new Estimate(period, scope.feature(), minRepeats, requests, hashedRequests, Figures.usd(spend), repeated,
         prompts, promptTokens, completionTokens, promptTokens + completionTokens, Figures.usd(saved),
-        Figures.percent(saved, spend), unpricedRepeats, topFeatures, topPrompts, unpriced);
+        Figures.percent(saved, spend), unpricedRepeats, topFeatures, topPrompts, unpriced, providerCache(c, scope));
 
     String where = (scope.feature() == null ? "" : " for " + scope.feature()) + " in " + period.words();
     String summary;

@@ -1,6 +1,7 @@
 package ai.netra.agent.tools;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import ai.netra.usage.ModelPrice;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,14 +23,13 @@ import javax.sql.DataSource;
  * else on all its models), leaving out requests already on the target model. Its cost now is what
  * it cost at the prices of its days; the projection keeps {@code 1 - share} of that and prices
  * {@code share} of the same tokens at the target model's current price (in effect today, by the
- * clock). Unpriced requests cannot be compared and are reported apart.
+ * clock), each component (cached input, cache writes, reasoning, the long-context tier) priced as the spend prices it. Unpriced requests cannot be compared and are reported apart.
  */
 public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question> {
 
   static final String NAME = "what_if_switch";
   /** Longest list of names an error message offers. */
   static final int MAX_NAMES_IN_MESSAGE = 50;
-  private static final BigDecimal PER_TOKEN = new BigDecimal("0.000001");
 
   private static final ToolParameters PARAMETERS = UsagePeriod.declare(ToolParameters.of(NAME)
       .text("feature", "The feature whose traffic would move (exact name as recorded in the usage data).", true)
@@ -53,8 +53,7 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
       """;
 
   private static final String TARGET_PRICES = """
-      select provider, effective_from, input_usd_per_mtok, output_usd_per_mtok
-        from model_prices where model = ?
+      select * from model_prices where model = ?
        order by provider, effective_from desc
       """;
 
@@ -74,11 +73,12 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
       ), %2$s
       select provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok,
              sum(requests)::bigint as requests, sum(prompt_tokens)::bigint as prompt_tokens,
-             sum(completion_tokens)::bigint as completion_tokens, sum(cost_usd) as cost_usd
+             sum(completion_tokens)::bigint as completion_tokens, sum(cost_usd) as cost_usd, %4$s
         from priced
        group by provider, model, price_effective_from, input_usd_per_mtok, output_usd_per_mtok
        order by provider, model, price_effective_from nulls first
-      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.SUM_COMPONENTS);
+      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.SUM_COMPONENTS,
+          PricedUsage.SUM_COMPONENTS.replace(" as ", "::bigint as "));
 
   public WhatIfSwitchTool(DataSource dataSource, Clock clock) {
     super(NAME, "Projects the cost of moving a feature's LLM traffic (all of it, or a share, optionally only from one model)"
@@ -122,7 +122,9 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
 
   private record Request(String feature, String toModel, String toProvider, String fromModel, BigDecimal share) { }
 
-  private record Price(String provider, String model, LocalDate effectiveFrom, BigDecimal input, BigDecimal output) {
+  /** A price the traffic was charged at, or the target's (with {@code full}, every component, to price the moved tokens). */
+  private record Price(String provider, String model, LocalDate effectiveFrom, BigDecimal input, BigDecimal output,
+      ModelPrice full) {
     PriceFigures figures(Long requests) {
       return new PriceFigures(provider, model, Figures.price(input), Figures.price(output), effectiveFrom.toString(), requests);
     }
@@ -130,7 +132,7 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
 
   /** One group of the traffic query: a model's requests charged at one price (or at none). */
   private record TrafficRow(String provider, String model, LocalDate priceEffectiveFrom, BigDecimal input, BigDecimal output,
-      long requests, long promptTokens, long completionTokens, BigDecimal cost) { }
+      long requests, long promptTokens, long completionTokens, BigDecimal cost, ModelPrice.Sums tokens) { }
 
   private static List<TrafficRow> traffic(Connection c, PricedUsage.Scope scope, Request request) throws SQLException {
     List<TrafficRow> rows = new ArrayList<>();
@@ -142,7 +144,11 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
         while (r.next()) {
           rows.add(new TrafficRow(r.getString("provider"), r.getString("model"), r.getObject("price_effective_from", LocalDate.class),
               r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok"), r.getLong("requests"),
-              r.getLong("prompt_tokens"), r.getLong("completion_tokens"), r.getBigDecimal("cost_usd")));
+              r.getLong("prompt_tokens"), r.getLong("completion_tokens"), r.getBigDecimal("cost_usd"),
+              new ModelPrice.Sums(r.getLong("prompt_tokens"), r.getLong("completion_tokens"), r.getLong("cached_tokens"),
+                  r.getLong("cache_write_tokens"), r.getLong("reasoning_tokens"), r.getLong("long_prompt_tokens"),
+                  r.getLong("long_completion_tokens"), r.getLong("long_cached_tokens"), r.getLong("long_cache_write_tokens"),
+                  r.getLong("long_reasoning_tokens"))));
         }
       }
     }
@@ -156,6 +162,8 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
     long promptTokens;
     long completionTokens;
     BigDecimal costNow = BigDecimal.ZERO;
+    /** The moved tokens at the target's price, every component priced as the spend prices it. */
+    BigDecimal onTarget = BigDecimal.ZERO;
     long alreadyOnTarget;
     long unpricedRequests;
     long unpricedPrompt;
@@ -187,11 +195,12 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
         return;
       }
       BigDecimal groupCost = r.cost();
+      onTarget = onTarget.add(target.full().costUsd(r.tokens()));
       requests += groupRequests;
       promptTokens += r.promptTokens();
       completionTokens += r.completionTokens();
       costNow = costNow.add(groupCost);
-      fromPrices.add(new Price(provider, model, r.priceEffectiveFrom(), r.input(), r.output()).figures(groupRequests));
+      fromPrices.add(new Price(provider, model, r.priceEffectiveFrom(), r.input(), r.output(), null).figures(groupRequests));
       List<String> key = List.of(provider, model);
       costByModel.merge(key, groupCost, BigDecimal::add);
       requestsByModel.merge(key, groupRequests, Long::sum);
@@ -230,8 +239,7 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
         traffic.unpricedCompletion, traffic.unpricedModels);
 
     BigDecimal share = request.share();
-    BigDecimal onTarget = BigDecimal.valueOf(traffic.promptTokens).multiply(target.input())
-        .add(BigDecimal.valueOf(traffic.completionTokens).multiply(target.output())).multiply(PER_TOKEN);
+    BigDecimal onTarget = traffic.onTarget;
     BigDecimal switchedNow = costNow.multiply(share);
     BigDecimal switchedOnTarget = onTarget.multiply(share);
     BigDecimal projected = costNow.subtract(switchedNow).add(switchedOnTarget);
@@ -306,7 +314,12 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
           } else {
             // rows come newest first per provider, so the first one on or before today is the current price
             current.putIfAbsent(provider, new Price(provider, request.toModel(), effective,
-                r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok")));
+                r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok"), new ModelPrice(provider,
+                request.toModel(), r.getBigDecimal("input_usd_per_mtok"), r.getBigDecimal("output_usd_per_mtok"), effective,
+                r.getBigDecimal("cached_input_usd_per_mtok"), r.getBigDecimal("cache_write_usd_per_mtok"),
+                r.getBigDecimal("reasoning_usd_per_mtok"), r.getBigDecimal("long_context_input_usd_per_mtok"),
+                r.getBigDecimal("long_context_output_usd_per_mtok"), r.getBigDecimal("long_context_cached_input_usd_per_mtok"),
+                r.getBigDecimal("long_context_cache_write_usd_per_mtok"))));
           }
         }
       }

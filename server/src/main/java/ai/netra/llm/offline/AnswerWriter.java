@@ -169,6 +169,12 @@ final class AnswerWriter {
     } else {
       line("Verdict: probably not worth it (under " + CACHE_WORTH_IT_PCT.toPlainString() + "% of spend).");
     }
+    JsonNode provider = caching.path("provider_cache");
+    if (provider.path("cached_input_tokens").asLong() > 0) {
+      line("Your provider's prompt cache already served " + count(provider.path("cached_input_tokens")) + " input tokens ("
+          + pct(provider.path("cached_share_pct")) + " of input), billed at its cached price; the figures above count that"
+          + " discount, so the exact-match cache would save only what is still paid.");
+    }
     List<String> features = new ArrayList<>();
     for (JsonNode row : caching.path("top_features")) {
       if (features.size() < 3) {

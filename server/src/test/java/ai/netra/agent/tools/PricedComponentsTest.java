@@ -34,12 +34,12 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PricedComponentsTest {
 
-  /** cmp tiered-1: every component priced, with a long-context tier. */
-  private static final ModelPrice TIERED = new ModelPrice("cmp", "tiered-1", new BigDecimal("3.00"), new BigDecimal("15.00"),
+  /** cmp vx-tiered-1: every component priced, with a long-context tier. */
+  private static final ModelPrice TIERED = new ModelPrice("cmp", "vx-tiered-1", new BigDecimal("3.00"), new BigDecimal("15.00"),
       LocalDate.parse("2024-01-01"), new BigDecimal("0.30"), new BigDecimal("3.75"), new BigDecimal("20.00"),
       new BigDecimal("6.00"), new BigDecimal("22.50"), new BigDecimal("0.60"), new BigDecimal("7.50"));
-  /** cmp plain-1: input and output only, so its cached tokens fall back to the input price. */
-  private static final ModelPrice PLAIN = new ModelPrice("cmp", "plain-1", new BigDecimal("1.00"), new BigDecimal("2.00"),
+  /** cmp vx-plain-1: input and output only, so its cached tokens fall back to the input price. */
+  private static final ModelPrice PLAIN = new ModelPrice("cmp", "vx-plain-1", new BigDecimal("1.00"), new BigDecimal("2.00"),
       LocalDate.parse("2024-01-01"));
 
   private UsageDatabase db;
@@ -52,9 +52,9 @@ class PricedComponentsTest {
     db.update("insert into model_prices (provider, model, effective_from, input_usd_per_mtok, output_usd_per_mtok,"
         + " cached_input_usd_per_mtok, cache_write_usd_per_mtok, reasoning_usd_per_mtok, long_context_input_usd_per_mtok,"
         + " long_context_output_usd_per_mtok, long_context_cached_input_usd_per_mtok, long_context_cache_write_usd_per_mtok)"
-        + " values ('cmp', 'tiered-1', '2024-01-01', 3.00, 15.00, 0.30, 3.75, 20.00, 6.00, 22.50, 0.60, 7.50)"
+        + " values ('cmp', 'vx-tiered-1', '2024-01-01', 3.00, 15.00, 0.30, 3.75, 20.00, 6.00, 22.50, 0.60, 7.50)"
         + " on conflict do nothing");
-    db.price("cmp", "plain-1", "1.00", "2.00", "2024-01-01");
+    db.price("cmp", "vx-plain-1", "1.00", "2.00", "2024-01-01");
     user = db.newUser("components");
     Random random = new Random(22);
     for (int i = 0; i < 400; i++) {
@@ -64,13 +64,13 @@ class PricedComponentsTest {
       int completion = random.nextInt(8_000);
       int reasoning = random.nextInt(completion + 1);
       Instant at = Instant.parse("2026-11-01T00:00:00Z").plusSeconds(random.nextInt(19 * 86_400));
-      rows.add(new UsageRecord(at, "cmp", "tiered-1", "agent", prompt, completion, null, null, "ok", cached, cacheWrite,
+      rows.add(new UsageRecord(at, "cmp", "vx-tiered-1", "agent", prompt, completion, null, null, "ok", cached, cacheWrite,
           reasoning, 1));
     }
     // a dated name priced as its model; cached tokens without a cached price; a model with no price at all
-    rows.add(new UsageRecord(Instant.parse("2026-11-12T10:00:00Z"), "cmp", "tiered-1-2026-01-15", "agent", 10_000, 1_000,
+    rows.add(new UsageRecord(Instant.parse("2026-11-12T10:00:00Z"), "cmp", "vx-tiered-1-2026-01-15", "agent", 10_000, 1_000,
         null, null, "ok", 4_000, 0, 0, 1));
-    rows.add(new UsageRecord(Instant.parse("2026-11-12T10:00:00Z"), "cmp", "plain-1", "search", 10_000, 1_000, null, null,
+    rows.add(new UsageRecord(Instant.parse("2026-11-12T10:00:00Z"), "cmp", "vx-plain-1", "search", 10_000, 1_000, null, null,
         "ok", 4_000, 0, 0, 1));
     rows.add(new UsageRecord(Instant.parse("2026-11-13T10:00:00Z"), "cmp", "mystery-9", "search", 10_000, 1_000, null, null,
         "ok", 0, 0, 0, 1));
@@ -91,11 +91,11 @@ class PricedComponentsTest {
     Tool.Result result = new CostBreakdownTool(db.dataSource(), UsageDatabase.CLOCK).run(user, Map.of("group_by", "model"));
 
     Map<String, Object> tiered = UsageDatabase.list(data(result).get("rows")).stream()
-        .filter(r -> r.get("model").equals("tiered-1")).findFirst().orElseThrow();
+        .filter(r -> r.get("model").equals("vx-tiered-1")).findFirst().orElseThrow();
     assertThat((BigDecimal) tiered.get("cost_usd")).as("400 requests priced one by one in Java")
-        .isEqualByComparingTo(expected(TIERED, "tiered-1").setScale(2, RoundingMode.HALF_UP));
-    assertThat(expected(TIERED, "tiered-1")).as("the components matter: priced without them the figure differs")
-        .isNotEqualByComparingTo(rows.stream().filter(r -> r.model().equals("tiered-1"))
+        .isEqualByComparingTo(expected(TIERED, "vx-tiered-1").setScale(2, RoundingMode.HALF_UP));
+    assertThat(expected(TIERED, "vx-tiered-1")).as("the components matter: priced without them the figure differs")
+        .isNotEqualByComparingTo(rows.stream().filter(r -> r.model().equals("vx-tiered-1"))
             .map(r -> TIERED.costUsd(r.promptTokens(), r.completionTokens())).reduce(BigDecimal.ZERO, BigDecimal::add));
   }
 
@@ -106,10 +106,10 @@ class PricedComponentsTest {
     Map<String, Object> coverage = map(data(result).get("price_coverage"));
     assertThat(coverage).containsEntry("requests", 404L).containsEntry("exact_requests", 400L)
         .containsEntry("fallback_requests", 2L).containsEntry("unpriced_requests", 2L);
-    BigDecimal fallback = expected(TIERED, "tiered-1-2026-01-15").add(expected(PLAIN, "plain-1"));
+    BigDecimal fallback = expected(TIERED, "vx-tiered-1-2026-01-15").add(expected(PLAIN, "vx-plain-1"));
     assertThat((BigDecimal) coverage.get("fallback_usd")).isEqualByComparingTo(fallback.setScale(2, RoundingMode.HALF_UP));
     assertThat(UsageDatabase.list(coverage.get("fallback_models"))).extracting(m -> m.get("model") + " as " + m.get("priced_as"))
-        .containsExactlyInAnyOrder("tiered-1-2026-01-15 as tiered-1", "plain-1 as plain-1");
+        .containsExactlyInAnyOrder("vx-tiered-1-2026-01-15 as vx-tiered-1", "vx-plain-1 as vx-plain-1");
     assertThat(UsageDatabase.list(coverage.get("unpriced_models"))).extracting(m -> m.get("model")).containsExactly("mystery-9");
     assertThat((String) coverage.get("statement")).contains("400 of 404 requests priced exactly", "2 priced by a fallback",
         "2 not priced at all", "cmp/mystery-9");
@@ -131,6 +131,30 @@ class PricedComponentsTest {
       reply = model.complete(conversation, specs, text -> { });
     }
     assertThat(reply.content()).contains("Price coverage: 400 of 404 requests priced exactly", "cmp/mystery-9");
+  }
+
+  @Test
+  void theCachingAdviceCountsTheCachedTokensTheProviderAlreadyGave() {
+    Tool.Result result = new CachingOpportunityTool(db.dataSource(), UsageDatabase.CLOCK).run(user, Map.of());
+
+    Map<String, Object> provider = map(data(result).get("provider_cache"));
+    assertThat(provider.get("cached_input_tokens")).isEqualTo(rows.stream().mapToLong(UsageRecord::cachedTokens).sum());
+    assertThat(provider.get("input_tokens")).isEqualTo(rows.stream().mapToLong(UsageRecord::promptTokens).sum());
+  }
+
+  @Test
+  void aWhatIfPricesTheMovedTokensWithTheSameComponentsAsTheSpend() {
+    Tool.Result result = new WhatIfSwitchTool(db.dataSource(), UsageDatabase.CLOCK).run(user,
+        Map.of("feature", "agent", "from_model", "vx-tiered-1", "to_model", "vx-plain-1", "share", 1));
+
+    Map<String, Object> data = data(result);
+    assertThat((BigDecimal) data.get("current_cost_usd"))
+        .isEqualByComparingTo(expected(TIERED, "vx-tiered-1").setScale(2, RoundingMode.HALF_UP));
+    assertThat((BigDecimal) data.get("projected_cost_usd")).as("each request priced at vx-plain-1, as its spend would be")
+        .isEqualByComparingTo(rows.stream().filter(r -> r.model().equals("vx-tiered-1"))
+            .map(r -> PLAIN.costUsd(new ModelPrice.Tokens(r.promptTokens(), r.completionTokens(), r.cachedTokens(),
+                r.cacheWriteTokens(), r.reasoningTokens())))
+            .reduce(BigDecimal.ZERO, BigDecimal::add).setScale(2, RoundingMode.HALF_UP));
   }
 
   @Test
