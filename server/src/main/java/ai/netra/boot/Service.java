@@ -1,5 +1,6 @@
 package ai.netra.boot;
 
+import static ai.netra.config.SettingNames.HOST;
 import static ai.netra.config.SettingNames.PORT;
 
 import ai.netra.chat.ChatService;
@@ -81,7 +82,7 @@ public final class Service {
   public static Service portFirst(Settings settings, long originNanos, String version) {
     boolean validPort = settings.problems().stream().noneMatch(p -> p.settings().contains(PORT));
     return new Service(settings, originNanos, version,
-        validPort ? HttpServer.bindEarly(settings.port()) : Optional.empty());
+        validPort ? HttpServer.bindEarly(settings.host(), settings.port()) : Optional.empty());
   }
 
   /** Runs the service to its end and returns the exit code: 0 after SIGTERM, else the failure's code. */
@@ -104,13 +105,14 @@ public final class Service {
     startup = new Startup(plan.plan(), BackendPlan.options(settings, originNanos));
     readiness = new Readiness(startup::report, monitor);
     try {
-      http = HttpServer.start(settings.port(), boundPort, readiness, this::routes, version);
+      http = HttpServer.start(settings.host(), settings.port(), boundPort, readiness, this::routes, version);
     } catch (Exception e) {
-      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT),
+      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT, HOST),
           List.of(e.getClass().getName() + ": " + e.getMessage()),
-          "port " + settings.port() + " cannot be bound: another process holds it, or PORT is privileged");
+          "port " + settings.port() + " cannot be bound on " + settings.host() + ": another process holds it, PORT is"
+              + " privileged, or HOST is not an address of this machine");
     }
-    log.info("listening on port {} {} ms after JVM start; starting in {}", http.port(), sinceOriginMs(),
+    log.info("listening on {}:{} {} ms after JVM start; starting in {}", settings.host(), http.port(), sinceOriginMs(),
         settings.environment().label());
     handleSignals();
 
