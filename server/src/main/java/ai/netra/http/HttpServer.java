@@ -75,7 +75,7 @@ public final class HttpServer implements AutoCloseable {
     Handler.Sequence app = new Handler.Sequence(application.apply(server), new NotFound());
     Handler.Sequence root =
         new Handler.Sequence(new HealthEndpoints(readiness, version), new WebUi(), new StartingGate(readiness, app));
-    server.setHandler(new GracefulHandler(root));
+    server.setHandler(new GracefulHandler(new NoSniff(root)));
     server.setErrorHandler(new JsonErrors());
     server.setStopAtShutdown(false);
     server.start();
@@ -116,6 +116,19 @@ public final class HttpServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     stop(Duration.ofSeconds(1));
+  }
+
+  /** Every reply, the API's, the health endpoints', the metrics' and the pages', says {@code nosniff}. */
+  private static final class NoSniff extends Handler.Wrapper {
+    NoSniff(Handler handler) {
+      super(handler);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      response.getHeaders().put(Replies.NOSNIFF, "nosniff");
+      return super.handle(request, response, callback);
+    }
   }
 
   /** 404 in the API's error shape for any path no route took. */
