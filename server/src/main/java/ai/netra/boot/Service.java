@@ -112,8 +112,9 @@ public final class Service {
           "port " + settings.port() + " cannot be bound on " + settings.host() + ": another process holds it, PORT is"
               + " privileged, or HOST is not an address of this machine");
     }
-    log.info("listening on {}:{} {} ms after JVM start; starting in {}", settings.host(), http.port(), sinceOriginMs(),
-        settings.environment().label());
+    // Tests and tools read "listening on port N M ms after JVM start": the address comes after it.
+    log.info("listening on port {} {} ms after JVM start; starting in {} (address {})", http.port(), sinceOriginMs(),
+        settings.environment().label(), settings.host());
     handleSignals();
 
     StartupReport report = startup.run();

@@ -23,7 +23,7 @@ final class Scrubbed {
       Pattern.CASE_INSENSITIVE);
   private static final Pattern HOST_PORT = Pattern.compile(
       "\\[[0-9a-fA-F:.]{2,45}+\\](?::\\d{1,5}+)?|\\b(?:\\d{1,3}+\\.){3}+\\d{1,3}+(?::\\d{1,5}+)?\\b"
-          + "|\\b(?:[A-Za-z0-9-]{1,63}+\\.){0,10}+[A-Za-z0-9-]{1,63}+:\\d{1,5}+\\b|\\blocalhost\\b");
+          + "|\\b[A-Za-z][A-Za-z0-9-]{0,62}+(?:\\.[A-Za-z0-9-]{1,63}+){0,10}+:\\d{1,5}+\\b|\\blocalhost\\b");
   private static final Pattern PATH = Pattern.compile("(?<![\\w.:/])/(?!health\\b|api\\b|ws\\b)[^\\s,;)\"']++");
 
   private Scrubbed() { }

@@ -22,7 +22,8 @@ class ScrubbedTest {
       "socket /cloudsql/proj:europe-west1:db/.s.PGSQL.5432 missing|socket <path> missing",
       "GET /health/live on port 8080 answered 200 in 14 ms|GET /health/live on port 8080 answered 200 in 14 ms",
       "timed out after 8.0 s of 8.0 s (attempt 3)|timed out after 8.0 s of 8.0 s (attempt 3)",
-      "localhost refused the connection|<host> refused the connection"})
+      "localhost refused the connection|<host> refused the connection",
+      "analyzed at 2026-11-20T14:30:00Z, 15:24:33 UTC|analyzed at 2026-11-20T14:30:00Z, 15:24:33 UTC"})
   void addressesPathsAndNamesAreReplacedWhileKindsAndTimingsStay(String raw, String shown) {
     assertThat(Scrubbed.text(raw)).isEqualTo(shown);
   }
