@@ -98,16 +98,20 @@ public final class Supervisor implements Agent {
       if (e.kind() == LlmException.Kind.INTERRUPTED || run.stopped()) {
         return null;
       }
+      // The endpoint and the provider's words go to the log only: the user gets the kind of failure in plain words.
       if (fallback == null || fallback == model) {
-        throw new AgentException("llm_unavailable", "the language model could not answer: " + e.getMessage(), e);
+        log.warn("run of user {}: the model failed: {}", run.userId(), e.getMessage());
+        throw new AgentException("llm_unavailable", "the language model could not answer: " + e.userMessage()
+            + "; try again in a minute", e);
       }
       log.warn("run of user {}: the model failed ({}); answering with the fallback model", run.userId(), e.getMessage());
       run.emit(new RunEvent.Thought("fallback",
-          "The language model could not answer (" + e.getMessage() + "); answering with the offline model instead."));
+          "The language model could not answer (" + e.userMessage() + "); answering with the offline model instead."));
       try {
         return converse(fallback, message, run);
       } catch (LlmException again) {
-        throw new AgentException("agent_failed", "the offline model could not answer: " + again.getMessage(), again);
+        log.warn("run of user {}: the fallback model failed too: {}", run.userId(), again.getMessage());
+        throw new AgentException("agent_failed", "the offline model could not answer: " + again.userMessage(), again);
       }
     }
   }

@@ -47,7 +47,7 @@ final class ChatSteps {
           ChatRepository chats = new ChatRepository(database.get().dataSource(), Clock.systemUTC());
           ChatService service = new ChatService(chats, messaging.bus(), messaging.limiter(), p.agent.require(),
               new ChatService.Limits(p.settings.chat().runsPerUser(), p.settings.pool().poolSize(),
-                  p.settings.chat().socketsPerUser(), Supervisor.RUN_TIMEOUT));
+                  p.settings.chat().socketsPerUser(), Supervisor.RUN_TIMEOUT, runThreads(p.settings)));
           ApiRoutes api = new ApiRoutes(p.authenticator(), chats, p.usageImport.require(),
               new OtlpReceiver(p.usageImport.require(), p.settings.ingest()), origins(p.settings),
               apiLimits(messaging, p.settings.limits()));
@@ -59,6 +59,17 @@ final class ChatSteps {
   static ApiRoutes.Limits apiLimits(BackendPlan.Messaging messaging, LimitSettings limits) {
     return new ApiRoutes.Limits(messaging.apiLimiter(), limits.apiBurst(), limits.apiPerSecond(),
         limits.uploadMinBytesPerSecond(), limits.uploadRateWindow());
+  }
+
+  /**
+   * The offline model computes for all of a run but its database calls, so its runs get one thread per CPU and the
+   * carrier of the virtual threads (every HTTP request, health included) keeps its share; an LLM's runs mostly wait on
+   * the endpoint, so each gets a thread, as many as may run at once.
+   */
+  static int runThreads(Settings settings) {
+    int cpus = Runtime.getRuntime().availableProcessors();
+    int runs = settings.pool().poolSize();
+    return settings.llm().offline() ? Math.min(runs, cpus) : runs;
   }
 
   /** Which browser origins may open the chat socket and call the API. */

@@ -1,5 +1,6 @@
 package ai.netra.boot;
 
+import static ai.netra.config.SettingNames.HOST;
 import static ai.netra.config.SettingNames.PORT;
 
 import ai.netra.chat.ChatService;
@@ -86,7 +87,7 @@ public final class Service {
   public static Service portFirst(Settings settings, long originNanos, String version) {
     boolean validPort = settings.problems().stream().noneMatch(p -> p.settings().contains(PORT));
     return new Service(settings, originNanos, version,
-        validPort ? HttpServer.bindEarly(settings.port()) : Optional.empty());
+        validPort ? HttpServer.bindEarly(settings.host(), settings.port()) : Optional.empty());
   }
 
   /** Runs the service to its end and returns the exit code: 0 after SIGTERM, else the failure's code. */
@@ -109,14 +110,16 @@ public final class Service {
     startup = new Startup(plan.plan(), BackendPlan.options(settings, originNanos));
     readiness = new Readiness(startup::report, monitor);
     try {
-      http = HttpServer.start(settings.port(), boundPort, readiness, recentStarts, this::routes, version);
+      http = HttpServer.start(settings.host(), settings.port(), boundPort, readiness, recentStarts, this::routes, version);
     } catch (Exception e) {
-      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT), List.of(bindProblem(e)),
-          "choose another port: PORT=8081 ./netra serve (or ./netra serve --port 8081), or stop the process that"
+      return failBeforeBind(FailureKind.DEPENDENCY, "bind", "http", List.of(PORT, HOST), List.of(bindProblem(e)),
+          (settings.host().equals("127.0.0.1") || settings.host().equals("0.0.0.0") ? "" : "check that HOST " + settings.host() + " is an address of this machine, or ")
+              + "choose another port: PORT=8081 ./netra serve (or ./netra serve --port 8081), or stop the process that"
               + " holds " + settings.port() + " (ss -ltnp 'sport = :" + settings.port() + "' names it)");
     }
-    log.info("listening on port {} {} ms after JVM start; starting in {}", http.port(), sinceOriginMs(),
-        settings.environment().label());
+    // Tests and tools read "listening on port N M ms after JVM start": the address comes after it.
+    log.info("listening on port {} {} ms after JVM start; starting in {} (address {})", http.port(), sinceOriginMs(),
+        settings.environment().label(), settings.host());
     handleSignals();
 
     StartupReport report = startup.run();

@@ -17,7 +17,14 @@ final class ChatMetrics {
 
   private volatile MeterRegistry registry;
   private final Map<String, Counter> sent = new ConcurrentHashMap<>();
-  private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
+  private final Map<String, Counter> closes = new ConcurrentHashMap<>();
+  /**
+   * The close codes the label may carry; any other becomes {@code other}. A client chooses the code it closes with
+   * (any of 3000-4999 is allowed), and each new label value is a new series kept forever: a few clients could grow
+   * the registry without bound.
+   */
+  static final java.util.Set<Integer> KNOWN_CLOSE_CODES =
+      java.util.Set.of(1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 1015);
   private final Map<String, Timer> runs = new ConcurrentHashMap<>();
 
   void bind(MeterRegistry registry, IntSupplier openSockets) {
@@ -38,9 +45,14 @@ final class ChatMetrics {
   void closed(int code) {
     MeterRegistry r = registry;
     if (r != null) {
-      closes.computeIfAbsent(code, c -> Counter.builder("netra.websocket.closes").tag("code", Integer.toString(c))
+      closes.computeIfAbsent(closeLabel(code), c -> Counter.builder("netra.websocket.closes").tag("code", c)
           .description("Chat sockets closed, by close code (1011: a server fault)").register(r)).increment();
     }
+  }
+
+  /** The {@code code} label of a close: the code when it is a known one, else {@code other}. */
+  static String closeLabel(int code) {
+    return KNOWN_CLOSE_CODES.contains(code) ? Integer.toString(code) : "other";
   }
 
   /** One agent run from the acknowledgement to its end, by how it ended (completed, stopped, failed, interrupted). */

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chat: reads client messages, persists each user message before acknowledging it, runs the
- * agent on its own virtual thread, persists every event of the run and delivers it to all of the
+ * agent on a platform thread, persists every event of the run and delivers it to all of the
  * user's sockets on every instance. A user only ever receives events published for that user.
  *
  * <p>What it promises while its dependencies come and go:
@@ -79,8 +79,15 @@ public final class ChatService implements AutoCloseable {
   private final ChatMetrics metrics = new ChatMetrics();
   private final Map<String, Set<ChatSocket>> sockets = new ConcurrentHashMap<>();
   private final Map<UUID, ActiveRun> runs = new ConcurrentHashMap<>();
-  private final ExecutorService runThreads =
-      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-run-", 0).factory());
+  /**
+   * Runs go on platform threads, {@code runThreads} of them. Jetty serves every request, health probes included, on
+   * virtual threads, and a virtual thread that computes is never preempted: on one CPU the scheduler has one carrier,
+   * and a run busy with the model held every probe behind it for seconds. The kernel time-slices platform threads,
+   * but fairly: twenty runs computing at once left the carrier a twentieth of the CPU, and probes still waited a
+   * second. So runs that compute (the offline model) get as many threads as there are CPUs, and the others wait
+   * their turn in order; runs that mostly wait on an LLM endpoint get one thread each.
+   */
+  private final ExecutorService runThreads;
   private final AutoCloseable subscription;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicBoolean housekeeping = new AtomicBoolean();
@@ -97,12 +104,14 @@ public final class ChatService implements AutoCloseable {
    * @param runsPerInstance runs going at once on this instance (each holds database connections while its tools run)
    * @param socketsPerUser a user's sockets open on this instance; one more is refused before the upgrade
    * @param runTimeout how long a run may take; its deadline for the sweepers is this plus {@link #END_GRACE}
+   * @param runThreads the platform threads runs go on: the CPUs for a model that computes, {@code runsPerInstance} for
+   *     one that waits on an endpoint; runs past it wait for a thread in order
    */
-  public record Limits(int runsPerUser, int runsPerInstance, int socketsPerUser, Duration runTimeout) {
+  public record Limits(int runsPerUser, int runsPerInstance, int socketsPerUser, Duration runTimeout, int runThreads) {
     public Limits {
-      if (runsPerUser < 1 || runsPerInstance < 1 || socketsPerUser < 1) {
+      if (runsPerUser < 1 || runsPerInstance < 1 || socketsPerUser < 1 || runThreads < 1) {
         throw new IllegalArgumentException("chat limits must be at least 1: " + runsPerUser + ", " + runsPerInstance
-            + ", " + socketsPerUser);
+            + ", " + socketsPerUser + ", " + runThreads);
       }
     }
   }
@@ -114,6 +123,8 @@ public final class ChatService implements AutoCloseable {
     this.agent = agent;
     this.limits = limits;
     this.runSlots = new java.util.concurrent.Semaphore(limits.runsPerInstance());
+    this.runThreads = Executors.newFixedThreadPool(limits.runThreads(),
+        Thread.ofPlatform().daemon().name("agent-run-", 0).factory());
     this.subscription = bus.subscribe(CHANNEL, this::deliver);
     this.repairSubscription = bus.subscribe(REPAIR_CHANNEL, this::repairRequested);
     bus.whenReconnected(lostAt -> Thread.ofVirtual().name("chat-repair").start(() -> repairAll(lostAt)));
@@ -433,7 +444,7 @@ public final class ChatService implements AutoCloseable {
 
   /**
    * The agent's answer, with the interrupt that stopped it (at shutdown, or at the run's time limit)
-   * cleared: the end of the run must still be stored, and an interrupted virtual thread cannot wait
+   * cleared: the end of the run must still be stored, and an interrupted thread cannot wait
    * for the database (the interrupt closes the connection's socket under it).
    */
   private Agent.Answer answer(String content, ActiveRun run) throws Exception {

@@ -25,6 +25,7 @@ import static ai.netra.config.SettingNames.MAX_INSTANCES;
 import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
 import static ai.netra.config.SettingNames.NETRA_ENV;
 import static ai.netra.config.SettingNames.NETRA_LOG_FORMAT;
+import static ai.netra.config.SettingNames.HOST;
 import static ai.netra.config.SettingNames.PORT;
 import static ai.netra.config.SettingNames.POSTGRES_DB;
 import static ai.netra.config.SettingNames.POSTGRES_HOST;
@@ -57,6 +58,7 @@ final class Catalog {
   static final List<Setting> ALL = List.of(
       new Setting(NETRA_ENV, false, "development, staging or production"),
       new Setting(PORT, false, "HTTP port"),
+      new Setting(HOST, false, "bind address: 127.0.0.1 in development, 0.0.0.0 on a platform or outside development"),
       new Setting(NETRA_DATA_DIR, false, "folder for the embedded database and development keys"),
       new Setting(NETRA_LOG_FORMAT, false, "text or json"),
       new Setting(DATABASE_URL, true, "PostgreSQL URL (postgres://user:password@host:port/db)"),

@@ -10,6 +10,7 @@ public final class SettingNames {
 
   public static final String NETRA_ENV = "NETRA_ENV";
   public static final String PORT = "PORT";
+  public static final String HOST = "HOST";
   public static final String NETRA_DATA_DIR = "NETRA_DATA_DIR";
   public static final String NETRA_LOG_FORMAT = "NETRA_LOG_FORMAT";
   public static final String DATABASE_URL = "DATABASE_URL";

@@ -22,6 +22,7 @@ import static ai.netra.config.SettingNames.LLM_FALLBACK;
 import static ai.netra.config.SettingNames.LLM_MODEL;
 import static ai.netra.config.SettingNames.MAX_INSTANCES;
 import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
+import static ai.netra.config.SettingNames.HOST;
 import static ai.netra.config.SettingNames.NETRA_ENV;
 import static ai.netra.config.SettingNames.NETRA_LOG_FORMAT;
 import static ai.netra.config.SettingNames.PORT;
@@ -87,6 +88,9 @@ public record Settings(
     List<Problem> problems,
     Map<String, String> env) {
 
+  /** What {@code HOST} may be: an IPv4 or IPv6 literal or a host name, nothing else. */
+  private static final java.util.regex.Pattern BIND_ADDRESS = java.util.regex.Pattern.compile("[A-Za-z0-9.:-]{1,253}");
+
   /** Components whose unavailability the environment may allow ({@code STARTUP_ALLOW_DEGRADED}). */
   public static final Set<String> DEGRADABLE = Set.of("database", "redis", "llm");
   /** Cloud Run gives a start at most 240 s of initial delay plus 240 s of probing. */
@@ -136,6 +140,19 @@ public record Settings(
 
   public boolean production() {
     return environment == Environment.PRODUCTION;
+  }
+
+  /**
+   * The address the HTTP port is bound on ({@code HOST}): by default {@code 127.0.0.1} in development on a developer's
+   * machine, so the development token and database are not offered to the network, and {@code 0.0.0.0} on a platform
+   * or outside development, where the platform's proxy must reach it.
+   */
+  public String host() {
+    String host = env.get(HOST);
+    if (host != null && !host.isBlank() && BIND_ADDRESS.matcher(host.strip()).matches()) {
+      return host.strip();
+    }
+    return environment == Environment.DEVELOPMENT && platform.kind() == Platform.Kind.LOCAL ? "127.0.0.1" : "0.0.0.0";
   }
 
   /** True when no database is configured and the embedded PostgreSQL is used (development only). */
@@ -238,7 +255,16 @@ public record Settings(
       }
       boolean deployed = environment != Environment.DEVELOPMENT;
       Platform platform = Platform.detect(env);
+      if (envName == null && platform.kind() != Platform.Kind.LOCAL) {
+        // Development here would generate a key, print a token, allow localhost origins and start an embedded database.
+        problem("NETRA_ENV is required on " + platform.describe() + ": set NETRA_ENV=production (or staging, or"
+            + " development on purpose); the service does not fall back to development on a platform", NETRA_ENV);
+      }
       int port = integer(PORT, 8080, 1, 65535);
+      String host = get(HOST);
+      if (host != null && !BIND_ADDRESS.matcher(host).matches()) {
+        problem("HOST='" + host + "' must be an address to bind, such as 0.0.0.0, 127.0.0.1, :: or a host name", HOST);
+      }
       Path dataDir = Path.of(getOr(NETRA_DATA_DIR, "data"));
       LogFormat logFormat = platform.kind() == Platform.Kind.CLOUD_RUN ? LogFormat.JSON : LogFormat.TEXT;
       String format = get(NETRA_LOG_FORMAT);

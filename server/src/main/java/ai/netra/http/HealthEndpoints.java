@@ -16,8 +16,9 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * {@code /health/live}, {@code /health/startup}, {@code /health/startup/history}, {@code /health/ready} and
- * {@code /health}. They
- * answer from memory ({@link Readiness}), so they never wait on a dependency, and never cache.
+ * {@code /health}. They answer from memory ({@link Readiness}), so they never wait on a dependency, and never cache.
+ * They are public, so they show what failed and how, never where: addresses, paths and names are {@link Scrubbed}
+ * (the log has them).
  */
 final class HealthEndpoints extends Handler.Abstract.NonBlocking {
 
@@ -48,7 +49,7 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
           Map.of("status", "alive", "uptime_ms", System.currentTimeMillis() - startedAtMs));
       case "/health/startup" -> {
         StartupReport report = readiness.startup();
-        yield Replies.json(response, callback, report.outcome().serving() ? 200 : 503, report);
+        yield Replies.json(response, callback, report.outcome().serving() ? 200 : 503, Scrubbed.report(report));
       }
       case "/health/startup/history" -> Replies.json(response, callback, 200, StartHistoryJson.of(recent));
       case "/health/ready" -> ready(response, callback);
@@ -61,7 +62,7 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
 
   private boolean ready(Response response, Callback callback) {
     boolean ready = readiness.ready();
-    List<CheckStatus> checks = readiness.checks();
+    List<CheckStatus> checks = Scrubbed.checks(readiness.checks());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("ready", ready);
     body.put("outcome", readiness.startup().outcome());
@@ -89,7 +90,7 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
     body.put("budget_ms", report.budgetMs());
     body.put("uptime_ms", ManagementFactory.getRuntimeMXBean().getUptime());
     body.put("version", version);
-    body.put("checks", readiness.checks());
+    body.put("checks", Scrubbed.checks(readiness.checks()));
     String reason = readiness.notServingReason();
     if (reason != null) {
       body.put("reason", reason);

@@ -44,20 +44,21 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Binds {@code port} (0 picks a free one), or adopts {@code bound} when the caller bound it
+   * Binds {@code port} (0 picks a free one) on {@code host}, or adopts {@code bound} when the caller bound it
    * already, and starts serving.
    *
    * @param application makes the business routes for the server; they see a request only while the service is serving, and
    *     returns false for a path it does not know (answered 404 in the API's error shape)
    * @throws IOException when the port cannot be bound
    */
-  public static HttpServer start(int port, Optional<ServerSocketChannel> bound, Readiness readiness,
+  public static HttpServer start(String host, int port, Optional<ServerSocketChannel> bound, Readiness readiness,
       Function<Server, Handler> application, String version) throws Exception {
-    return start(port, bound, readiness, new RecentStarts(), application, version);
+    return start(host, port, bound, readiness, new RecentStarts(), application, version);
   }
 
   /** {@link #start}, with the last starts of the service that {@code /health/startup/history} shows. */
-  public static HttpServer start(int port, Optional<ServerSocketChannel> bound, Readiness readiness, RecentStarts recent,
+  public static HttpServer start(String host, int port, Optional<ServerSocketChannel> bound, Readiness readiness,
+      RecentStarts recent,
       Function<Server, Handler> application, String version) throws Exception {
     // Every Jetty task on a virtual thread, the selector's included: a pool of platform threads that
     // hands each read to a new virtual thread cost ~12% more CPU per WebSocket message (bench/README.md).
@@ -71,6 +72,7 @@ public final class HttpServer implements AutoCloseable {
     config.setSendServerVersion(false);
     config.setSendXPoweredBy(false);
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
+    connector.setHost(host);
     connector.setPort(port);
     connector.setAcceptQueueSize(ACCEPT_QUEUE);
     if (bound.isPresent()) {
@@ -81,7 +83,7 @@ public final class HttpServer implements AutoCloseable {
     Handler.Sequence app = new Handler.Sequence(application.apply(server), new NotFound());
     Handler.Sequence root =
         new Handler.Sequence(new HealthEndpoints(readiness, recent, version), new WebUi(), new StartingGate(readiness, app));
-    server.setHandler(new GracefulHandler(root));
+    server.setHandler(new GracefulHandler(new NoSniff(root)));
     server.setErrorHandler(new JsonErrors());
     server.setStopAtShutdown(false);
     server.start();
@@ -89,15 +91,15 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * The listening socket for {@code port}, bound before anything else of the service loads, or empty when
+   * The listening socket for {@code port} on {@code host}, bound before anything else of the service loads, or empty when
    * that cannot be done here: {@link #start} then binds, and reports why it cannot.
    */
-  public static Optional<ServerSocketChannel> bindEarly(int port) {
+  public static Optional<ServerSocketChannel> bindEarly(String host, int port) {
     try {
       ServerSocketChannel channel = ServerSocketChannel.open();
       try {
         channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        channel.bind(new InetSocketAddress(port), ACCEPT_QUEUE);
+        channel.bind(new InetSocketAddress(host, port), ACCEPT_QUEUE);
         return Optional.of(channel);
       } catch (IOException | RuntimeException e) {
         channel.close();
@@ -122,6 +124,19 @@ public final class HttpServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     stop(Duration.ofSeconds(1));
+  }
+
+  /** Every reply, the API's, the health endpoints', the metrics' and the pages', says {@code nosniff}. */
+  private static final class NoSniff extends Handler.Wrapper {
+    NoSniff(Handler handler) {
+      super(handler);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      response.getHeaders().put(Replies.NOSNIFF, "nosniff");
+      return super.handle(request, response, callback);
+    }
   }
 
   /** 404 in the API's error shape for any path no route took. */

@@ -12,6 +12,9 @@ import org.eclipse.jetty.util.Callback;
 /** Writes JSON replies, and errors in the one shape the API uses: {@code {"error": {"code", "message"}}}. */
 public final class Replies {
 
+  /** Tells browsers to take the declared type at its word: a JSON reply is never run as a script or a page. */
+  static final String NOSNIFF = "X-Content-Type-Options";
+
   private Replies() { }
 
   /** Writes {@code body} as JSON with {@code status}, never cached, and completes {@code callback}. */
@@ -19,6 +22,7 @@ public final class Replies {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.getHeaders().put(NOSNIFF, "nosniff");
     Content.Sink.write(response, true, Json.write(body), callback);
     return true;
   }

@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * A chat model call that produced no complete reply. The message says what happened in words fit
- * for an operator or a user (the endpoint, the status, the provider's own error message); it never
- * contains the API key.
+ * for an operator (the endpoint, the status, the provider's own error message) and goes to the log;
+ * it never contains the API key. A user is shown {@link #userMessage()} only.
  */
 public final class LlmException extends Exception {
 
@@ -47,6 +47,21 @@ public final class LlmException extends Exception {
 
   public Kind kind() {
     return kind;
+  }
+
+  /**
+   * What happened, in plain words for a user: the kind of failure and the HTTP status, never the endpoint's address
+   * nor the provider's own text, which may echo a key, an account or an internal host.
+   */
+  public String userMessage() {
+    return switch (kind) {
+      case UNREACHABLE -> "the language model could not be reached";
+      case TIMEOUT -> "the language model did not answer in time";
+      case REJECTED -> "the language model refused the request" + (status > 0 ? " (HTTP " + status + ")" : "");
+      case OVERLOADED -> "the language model is overloaded or failing" + (status > 0 ? " (HTTP " + status + ")" : "");
+      case MALFORMED -> "the language model sent a reply this service cannot read";
+      case INTERRUPTED -> "the call to the language model was stopped";
+    };
   }
 
   /** The HTTP status the endpoint answered, or 0 when the failure was not an HTTP answer. */

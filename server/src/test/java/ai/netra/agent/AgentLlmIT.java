@@ -3,6 +3,7 @@ package ai.netra.agent;
 import static ai.netra.testing.FakeOpenAiServer.error;
 import static ai.netra.testing.FakeOpenAiServer.stream;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ai.netra.auth.SigningKey;
 import ai.netra.auth.Tokens;
@@ -144,16 +145,38 @@ class AgentLlmIT {
     }
   }
 
+  /** Issue 16: the user saw the endpoint's URL and the provider's error text, which may echo a key or an account. */
   @Test
-  void withoutAFallbackTheRunEndsWithAClearError() throws Exception {
+  void withoutAFallbackTheRunEndsWithACodeAndPlainWordsAndTheDetailsGoToTheLog() throws Exception {
+    String providerText = "Incorrect API key provided: sk-live-Secr3tAcc0unt-4242 for org-internal-billing";
     try (FakeOpenAiServer llm = new FakeOpenAiServer()) {
-      llm.reply(error(401, "Incorrect API key provided", "invalid_request_error", "invalid_api_key"));
+      llm.reply(error(401, providerText, "invalid_request_error", "invalid_api_key"));
       try (ServiceProcess service = ServiceProcess.start(env(llm))) {
         service.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));
-        JsonNode error = ask(service, "how much did we spend?", "error").getLast().path("payload");
+        List<JsonNode> events = ask(service, "how much did we spend?", "error");
+        JsonNode error = events.getLast().path("payload");
         assertThat(error.path("code").asText()).isEqualTo("llm_unavailable");
-        assertThat(error.path("message").asText()).contains("Incorrect API key provided").doesNotContain(KEY);
+        assertThat(error.path("message").asText()).contains("refused the request (HTTP 401)");
+        assertThat(events.toString()).as("what the user was sent")
+            .doesNotContain("Secr3tAcc0unt", "org-internal-billing", llm.baseUrl(), "127.0.0.1:" + llm.port(), KEY);
         assertThat(llm.chatRequests()).as("a rejected key is not retried").hasSize(1);
+        await("the failure in the log").atMost(WAIT)
+            .until(() -> service.outputText().contains("Secr3tAcc0unt") && service.outputText().contains(llm.baseUrl()));
+        assertThat(service.outputText()).as("the log").doesNotContain(KEY);
+      }
+    }
+  }
+
+  @Test
+  void aFallbackSaysWhyInPlainWordsOnly() throws Exception {
+    try (FakeOpenAiServer llm = new FakeOpenAiServer()) {
+      llm.reply(error(503, "upstream pool db-7.internal.example:6432 exhausted (tenant acme-secret)", "server_error", null));
+      try (ServiceProcess service = ServiceProcess.start(env(llm, "LLM_FALLBACK", "offline"))) {
+        service.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));
+        List<JsonNode> events = ask(service, "how much did we spend?", "agent_completed");
+        assertThat(ofType(events, "agent_thinking").toString()).contains("overloaded or failing");
+        assertThat(events.toString()).as("what the user was sent")
+            .doesNotContain("db-7.internal", "acme-secret", llm.baseUrl());
       }
     }
   }

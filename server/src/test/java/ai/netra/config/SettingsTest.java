@@ -164,4 +164,38 @@ class SettingsTest {
         .isEqualTo("https://idp.example (path and query not shown)");
     assertThat(shown.auth().jwksOrigin()).isEqualTo("https://idp.example");
   }
+
+  /** Issue 16: on Cloud Run the service fell back to development: a generated key, a printed token, an embedded database. */
+  @Test
+  void onAPlatformWithoutNetraEnvTheSettingsNameNetraEnv() {
+    for (Map<String, String> env : List.of(Map.of("K_SERVICE", "netra"), Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"))) {
+      Settings s = Settings.read(env);
+      assertThat(s.problems()).as("problems on %s", env).anySatisfy(p -> {
+        assertThat(p.settings()).containsExactly("NETRA_ENV");
+        assertThat(p.message()).contains("NETRA_ENV is required on", "does not fall back to development");
+      });
+    }
+    assertThat(Settings.read(Map.of("K_SERVICE", "netra", "NETRA_ENV", "development")).problems())
+        .as("development chosen on purpose on a platform").isEmpty();
+  }
+
+  @Test
+  void theServiceListensOnLoopbackInDevelopmentAndEverywhereOnAPlatformOrOutsideDevelopment() {
+    assertThat(Settings.read(Map.of()).host()).isEqualTo("127.0.0.1");
+    assertThat(Settings.read(Map.of("NETRA_ENV", "development")).host()).isEqualTo("127.0.0.1");
+    assertThat(Settings.read(Map.of("K_SERVICE", "netra", "NETRA_ENV", "development")).host()).isEqualTo("0.0.0.0");
+    assertThat(Settings.read(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1", "NETRA_ENV", "development")).host())
+        .isEqualTo("0.0.0.0");
+    assertThat(Settings.read(Map.of("NETRA_ENV", "staging")).host()).isEqualTo("0.0.0.0");
+    assertThat(Settings.read(Map.of("NETRA_ENV", "production")).host()).isEqualTo("0.0.0.0");
+    assertThat(Settings.read(Map.of("HOST", "0.0.0.0")).host()).as("HOST set in development").isEqualTo("0.0.0.0");
+    assertThat(Settings.read(Map.of("HOST", "::1", "NETRA_ENV", "production")).host()).isEqualTo("::1");
+  }
+
+  @Test
+  void aHostThatIsNoAddressIsAProblemNamingHost() {
+    Settings s = Settings.read(Map.of("HOST", "0.0.0.0; rm -rf /"));
+    assertThat(s.problems()).singleElement().satisfies(p -> assertThat(p.settings()).containsExactly("HOST"));
+    assertThat(s.host()).as("the default meanwhile").isEqualTo("127.0.0.1");
+  }
 }

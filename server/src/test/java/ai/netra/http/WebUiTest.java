@@ -48,7 +48,7 @@ class WebUiTest {
     Readiness readiness = new Readiness(() -> new StartupReport(outcome.get(), "DATABASE", 1200, 240_000, List.of(), null),
         monitor);
     readiness.open(); // the gate then follows the outcome alone
-    server = HttpServer.start(0, Optional.empty(), readiness, jetty -> new Handler.Abstract.NonBlocking() {
+    server = HttpServer.start("127.0.0.1", 0, Optional.empty(), readiness, jetty -> new Handler.Abstract.NonBlocking() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) {
         return Replies.json(response, callback, 200, java.util.Map.of("route", "application"));

@@ -16,7 +16,7 @@ class CloudLoggingIT {
 
   @Test
   void onCloudRunEveryLineIsJsonWithSeverityMessageLoggerAndTime() throws Exception {
-    Map<String, String> env = new HashMap<>(Map.of("K_SERVICE", "netra", "K_REVISION", "netra-00042-abc",
+    Map<String, String> env = new HashMap<>(Map.of("K_SERVICE", "netra", "K_REVISION", "netra-00042-abc", "NETRA_ENV", "development",
         "JWT_SECRET_KEY", SECRET));
     try (ServiceProcess service = ServiceProcess.start(env)) {
       service.awaitStatus("/health/ready", 200, Duration.ofSeconds(60));

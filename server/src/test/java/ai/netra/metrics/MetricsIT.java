@@ -124,4 +124,24 @@ class MetricsIT {
         .isGreaterThan(value(before, "netra_llm_calls_seconds_count{model=\"offline\",outcome=\"ok\"}"));
     assertThat(after.keySet()).noneMatch(k -> k.contains("code=\"1011\"") && after.get(k) > 0);
   }
+
+  /** Issue 16: a client chooses its close code, and every new code was a new series kept forever. */
+  @Test
+  void closeCodesAClientMakesUpAreCountedAsOther() throws Exception {
+    Map<String, Double> before = scrapeWhenUp();
+    String token = tokens.mint("metrics-codes-" + TestDependencies.RUN, Duration.ofMinutes(5));
+    URI uri = URI.create("ws://127.0.0.1:" + service.port() + "/ws/chat");
+    for (int code : new int[] {4001, 4002, 3999}) {
+      try (ChatClient chat = ChatClient.connect(uri, token, null)) {
+        chat.next(WAIT);
+        chat.socket().sendClose(code, "made up").join();
+        chat.closeCode(WAIT);
+      }
+    }
+    Map<String, Double> after = await().atMost(WAIT).until(MetricsIT::scrape,
+        s -> value(s, "netra_websocket_closes_total{code=\"other\"}")
+            >= value(before, "netra_websocket_closes_total{code=\"other\"}") + 3);
+    assertThat(after.keySet()).as("series").noneMatch(k -> k.contains("code=\"4001\"") || k.contains("code=\"4002\"")
+        || k.contains("code=\"3999\""));
+  }
 }

@@ -6,6 +6,7 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAdjusters;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,6 +14,11 @@ import java.util.regex.Pattern;
  * What a user asked, as the offline model understands it: the intent (from keywords) and the
  * period (from phrases like "last week", "past 14 days", "since 2026-10-01"). The same text on the
  * same day always reads the same way.
+ *
+ * <p>Reading is linear in the text and bounded: only the first {@link #READ_LIMIT} characters are read, and every
+ * pattern is a choice of fixed words with bounded repeats, so an attempt at one position looks at a few dozen
+ * characters at most. The one phrase with a gap, "did ... cost", is found by a scan, not by {@code did .* cost},
+ * whose backtracking took most of a second on a message of {@code "did "} repeated 8,000 times.
  */
 record Question(String text, Intent intent, LocalDate from, LocalDate to, String periodWords) {
 
@@ -36,14 +42,18 @@ record Question(String text, Intent intent, LocalDate from, LocalDate to, String
   }
 
   static final int DEFAULT_DAYS = 30;
+  /** Characters of a message the planner reads; a question is said in far fewer, the rest cannot change the plan much. */
+  static final int READ_LIMIT = 2_000;
   private static final int MAX_DAYS = 400;
 
   // Checked in this order: "cut the cost of caching" is about savings, "cost of summarize" a breakdown.
   private static final List<Rule> RULES = List.of(
-      new Rule(Intent.ANOMALIES, Pattern.compile("anomal|spike|unusual|outlier|strange|weird|sudden|surge|jump")),
-      new Rule(Intent.CACHING, Pattern.compile("cach|repeat|duplicat|same prompt")),
-      new Rule(Intent.SAVINGS, Pattern.compile("\\bcut|sav(e|ing)|reduc|cheap|lower|optimi[sz]|spend less|wast|trim")),
-      new Rule(Intent.BREAKDOWN, Pattern.compile("feature|break ?down|by model|per model|which model|each model|cost of|did .* cost")));
+      new Rule(Intent.ANOMALIES, found("anomal|spike|unusual|outlier|strange|weird|sudden|surge|jump")),
+      new Rule(Intent.CACHING, found("cach|repeat|duplicat|same prompt")),
+      new Rule(Intent.SAVINGS, found("\\bcut|sav(e|ing)|reduc|cheap|lower|optimi[sz]|spend less|wast|trim")),
+      new Rule(Intent.BREAKDOWN, found("feature|break ?down|by model|per model|which model|each model|cost of")
+          .or(Question::didCost)));
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   /** Words that tie a message to usage data; a message with none of them is small talk or off topic. */
   private static final Pattern ABOUT_USAGE = Pattern.compile("\\b(use[ds]?|usage|using)\\b|spen[dt]|cost|pric|bill|budget|money|dollar|"
@@ -60,13 +70,37 @@ record Question(String text, Intent intent, LocalDate from, LocalDate to, String
   private static final Pattern BETWEEN = Pattern.compile("(?:from|between) (\\d{4}-\\d{2}-\\d{2}) (?:to|and|until) (\\d{4}-\\d{2}-\\d{2})");
   private static final Pattern SINCE = Pattern.compile("since (\\d{4}-\\d{2}-\\d{2})");
 
-  private record Rule(Intent intent, Pattern pattern) { }
+  private record Rule(Intent intent, Predicate<CharSequence> test) { }
+
+  private static Predicate<CharSequence> found(String regex) {
+    Pattern pattern = Pattern.compile(regex);
+    return text -> pattern.matcher(text).find();
+  }
 
   static Question read(String text, LocalDate today) {
-    String lower = text.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+    String read = prefix(text);
+    return read(read, lower(read), today);
+  }
+
+  /** The part of {@code text} the planner reads: its first {@link #READ_LIMIT} characters, never half a character. */
+  static String prefix(String text) {
+    if (text.length() <= READ_LIMIT) {
+      return text;
+    }
+    int end = Character.isHighSurrogate(text.charAt(READ_LIMIT - 1)) ? READ_LIMIT - 1 : READ_LIMIT;
+    return text.substring(0, end);
+  }
+
+  /** {@code text} in lower case with each run of white space as one space: what the patterns read. */
+  static String lower(String text) {
+    return WHITESPACE.matcher(text.toLowerCase(Locale.ROOT)).replaceAll(" ");
+  }
+
+  /** Reads {@code text} through {@code lower}, its {@link #lower} form (a test counts what the patterns read). */
+  static Question read(String text, CharSequence lower, LocalDate today) {
     Intent intent = null;
     for (Rule rule : RULES) {
-      if (rule.pattern().matcher(lower).find()) {
+      if (rule.test().test(lower)) {
         intent = rule.intent();
         break;
       }
@@ -82,17 +116,49 @@ record Question(String text, Intent intent, LocalDate from, LocalDate to, String
    * capital of France?"), when no word ties the message to usage. A statement that names nothing ("show me
    * everything") still gets the summary: it is more likely a terse request than a chat.
    */
-  private static boolean offTopic(String lower) {
+  private static boolean offTopic(CharSequence lower) {
     if (ABOUT_USAGE.matcher(lower).find()) {
       return false;
     }
-    String trimmed = lower.strip();
+    String trimmed = lower.toString().strip();
     return SMALL_TALK.matcher(trimmed).find() || trimmed.endsWith("?");
   }
 
-  private static Question period(String text, String lower, LocalDate today, Intent intent) {
+  /**
+   * Whether "did " comes before " cost" on one line: what {@code did .* cost} found, in one pass. The regex tried every
+   * "did " against every later position, quadratic in the text's length.
+   */
+  static boolean didCost(CharSequence text) {
+    int afterDid = -1;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+        afterDid = -1; // '.' does not cross a line
+      } else if (afterDid >= 0 && i >= afterDid && startsWith(text, i, " cost")) {
+        return true;
+      } else if (afterDid < 0 && startsWith(text, i, "did ")) {
+        afterDid = i + 4;
+      }
+    }
+    return false;
+  }
+
+  private static boolean startsWith(CharSequence text, int at, String word) {
+    if (at + word.length() > text.length()) {
+      return false;
+    }
+    for (int k = 0; k < word.length(); k++) {
+      if (text.charAt(at + k) != word.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Question period(String text, CharSequence lowerChars, LocalDate today, Intent intent) {
+    String lower = lowerChars.toString();
     LocalDate tomorrow = today.plusDays(1);
-    Matcher between = BETWEEN.matcher(lower);
+    Matcher between = BETWEEN.matcher(lowerChars);
     if (between.find()) {
       LocalDate from = date(between.group(1));
       LocalDate last = date(between.group(2));
@@ -100,14 +166,14 @@ record Question(String text, Intent intent, LocalDate from, LocalDate to, String
         return new Question(text, intent, from, last.plusDays(1), from + " to " + last);
       }
     }
-    Matcher since = SINCE.matcher(lower);
+    Matcher since = SINCE.matcher(lowerChars);
     if (since.find()) {
       LocalDate from = date(since.group(1));
       if (from != null && from.isBefore(tomorrow) && tomorrow.toEpochDay() - from.toEpochDay() <= MAX_DAYS) {
         return new Question(text, intent, from, tomorrow, "since " + from);
       }
     }
-    Matcher lastN = LAST_N.matcher(lower);
+    Matcher lastN = LAST_N.matcher(lowerChars);
     if (lastN.find()) {
       int n = Integer.parseInt(lastN.group(1));
       int days = switch (lastN.group(2)) {

@@ -1,0 +1,120 @@
+// The load client of bench/health-under-load.sh: while USERS users each send one adversarial
+// message over their own chat socket, probes GET /health/live and /health/ready every PROBE_MS
+// (each probe on a new connection, as a platform's prober does) and times every probe.
+//
+//   node bench/health_under_load.js BASE_URL SECRET USERS PROBE_MS OUT_TSV
+//
+// Tokens are HS256 JWTs signed with SECRET (the server's JWT_SECRET_KEY), one per user load-0..N.
+// The messages cycle through the adversarial families of issue 16: a repeated prefix ("did "
+// 8,000 times), a long run of one letter, and nested optional phrases of the period parser.
+// Probing starts IDLE_MS before the messages (counted apart as `idle`); the messages come in two
+// bursts, `cold` (the first after the start) and `warm` (IDLE_MS after the first burst is answered,
+// from 20 other users), and probing stops when every message has its answer (agent_completed or error). OUT_TSV: phase, path, ms, status.
+// The last line on stdout is a summary: answered=N errors=N codes=... load_s=S
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const crypto = require('crypto');
+const WebSocket = require(require.resolve('ws', { paths: [process.env.CLIENT_MODULES || process.cwd()] }));
+
+const [base, secret, usersArg, probeArg, outTsv] = process.argv.slice(2);
+const users = Number(usersArg);
+const probeMs = Number(probeArg);
+const IDLE_MS = 2000;
+const ANSWER_TIMEOUT_MS = 300_000;
+const families = [
+  'did '.repeat(8000),
+  'a'.repeat(32000),
+  'from 2026-10-03 to '.repeat(1600) + 'what did it cost',
+  'did it cost '.repeat(2600),
+  'last past previous 1 '.repeat(1500),
+];
+
+const b64 = value => Buffer.from(value).toString('base64url');
+function token(user) {
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64(JSON.stringify({ sub: user, iat: now, exp: now + 3600 }));
+  const sig = crypto.createHmac('sha256', Buffer.from(secret, 'utf8')).update(head + '.' + body).digest('base64url');
+  return head + '.' + body + '.' + sig;
+}
+
+const out = fs.createWriteStream(outTsv);
+out.write('phase\tpath\tms\tstatus\n');
+let phase = 'idle';
+let probing = true;
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+function probe(path) {
+  return new Promise(resolve => {
+    const started = nowMs();
+    const request = http.get(base + path, { agent: false, timeout: 10_000 }, response => {
+      response.resume();
+      response.on('end', () => resolve([nowMs() - started, response.statusCode]));
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => resolve([nowMs() - started, 0]));
+  });
+}
+
+async function probeLoop(path) {
+  while (probing) {
+    const tick = nowMs();
+    const current = phase;
+    const [ms, status] = await probe(path);
+    out.write(`${current}\t${path}\t${ms.toFixed(3)}\t${status}\n`);
+    const wait = probeMs - (nowMs() - tick);
+    if (wait > 0) await new Promise(r => setTimeout(r, wait));
+  }
+}
+
+function ask(round, index) {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(base.replace(/^http/, 'ws') + '/ws/chat',
+      { headers: { Authorization: 'Bearer ' + token('load-' + round + '-' + index) }, perMessageDeflate: false, maxPayload: 8 << 20 });
+    const timer = setTimeout(() => reject(new Error(`message ${index}: no answer within ${ANSWER_TIMEOUT_MS} ms`)),
+      ANSWER_TIMEOUT_MS);
+    socket.on('message', data => {
+      const event = JSON.parse(data.toString());
+      if (event.type === 'connection_established') {
+        socket.send(JSON.stringify({ type: 'user_message', payload: { content: families[index % families.length] } }));
+      } else if (event.type === 'agent_completed' || event.type === 'error') {
+        clearTimeout(timer);
+        socket.close();
+        resolve(event.type === 'error' ? 'error:' + (event.payload && event.payload.code) : 'completed');
+      }
+    });
+    socket.on('error', e => { clearTimeout(timer); reject(e); });
+    socket.on('close', code => { clearTimeout(timer); reject(new Error(`message ${index}: socket closed ${code}`)); });
+  });
+}
+
+(async () => {
+  const loops = [probeLoop('/health/live'), probeLoop('/health/ready')];
+  await new Promise(r => setTimeout(r, IDLE_MS));
+  const started = nowMs();
+  let answers;
+  try {
+    // The first burst meets a JVM that has not yet compiled the chat's code; the second a warm one.
+    phase = 'cold';
+    answers = await Promise.all(Array.from({ length: users }, (_, i) => ask(1, i)));
+    phase = 'pause';
+    await new Promise(r => setTimeout(r, IDLE_MS));
+    phase = 'warm';
+    answers = answers.concat(await Promise.all(Array.from({ length: users }, (_, i) => ask(2, i))));
+  } catch (e) {
+    console.error(e.message);
+    probing = false;
+    await Promise.all(loops);
+    out.end();
+    process.exit(1);
+  }
+  const loadS = (nowMs() - started) / 1000;
+  probing = false;
+  await Promise.all(loops);
+  out.end();
+  const codes = {};
+  answers.forEach(a => { codes[a] = (codes[a] || 0) + 1; });
+  const errors = answers.filter(a => a !== 'completed').length;
+  console.log(`answered=${answers.length} errors=${errors} codes=${JSON.stringify(codes)} load_s=${loadS.toFixed(2)}`);
+})();
