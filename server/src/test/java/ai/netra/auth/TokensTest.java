@@ -228,7 +228,8 @@ class TokensTest {
 
   @Test
   void shortKeyIsRejectedWhenTheMinterIsBuilt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-    java.nio.file.Files.writeString(dir.resolve("dev-jwt-secret"), "short");
+    java.nio.file.Path key = java.nio.file.Files.writeString(dir.resolve("dev-jwt-secret"), "short");
+    java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     SigningKey shortKey = SigningKey.load(Settings.read(Map.of("NETRA_DATA_DIR", dir.toString())));
     assertThatThrownBy(() -> new Tokens(shortKey)).as("a 5-byte key cannot sign HS256")
         .isInstanceOf(IllegalArgumentException.class)
