@@ -94,7 +94,8 @@ final class StartupHistory {
     if (settings.logFormat() == Settings.LogFormat.JSON) {
       log.info(Markers.appendEntries(fields), "startup report: {} after {} ms", report.outcome(), report.elapsedMs());
     } else {
-      log.info("startup report: {}", Json.write(fields));
+      // A text console has the startup table already, and `netra history` reads JSON logs: the line is for debugging.
+      log.debug("startup report: {}", Json.write(fields));
     }
   }
 
