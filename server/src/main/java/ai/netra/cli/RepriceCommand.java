@@ -33,10 +33,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code netra reprice}: puts the current price catalog in place and reprices the whole usage history, in one transaction. */
 @Command(name = "reprice", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = {"Reprices every user's usage history at the current price catalog (the shipped",
-        "prices and PRICE_CATALOG_FILE, CSV or LiteLLM JSON), in one transaction: model_prices",
-        "becomes exactly the catalog (rows it lacks are removed), and the history's spend before",
-        "and after is printed. On any failure nothing changes.",
+    description = {"Reprices every user's usage history at the current price catalog, in one transaction.",
+        "",
+        "The catalog is the shipped prices and PRICE_CATALOG_FILE (CSV or LiteLLM JSON): model_prices becomes"
+            + " exactly the catalog (rows it lacks are removed), and the history's spend before and after is printed."
+            + " On any failure nothing changes.",
         "Uses the database `netra serve` uses, and applies pending migrations first."})
 public final class RepriceCommand implements Callable<Integer> {
 
