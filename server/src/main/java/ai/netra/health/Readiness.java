@@ -31,6 +31,14 @@ public final class Readiness {
     return opened && !draining && startup.get().outcome().serving();
   }
 
+  /**
+   * The start finished READY or DEGRADED and the service opened: what {@code /health/startup} answers 200 for. Not
+   * before {@link #open}: a startup probe that passed while the gate still answered 503 would send traffic too soon.
+   */
+  public boolean started() {
+    return opened && startup.get().outcome().serving();
+  }
+
   /** {@link #serving()} and every critical check currently healthy. */
   public boolean ready() {
     return serving() && checks().stream().allMatch(c -> c.healthy() || !c.critical());

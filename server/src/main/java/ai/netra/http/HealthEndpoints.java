@@ -49,7 +49,7 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
           Map.of("status", "alive", "uptime_ms", System.currentTimeMillis() - startedAtMs));
       case "/health/startup" -> {
         StartupReport report = readiness.startup();
-        yield Replies.json(response, callback, report.outcome().serving() ? 200 : 503, Scrubbed.report(report));
+        yield Replies.json(response, callback, readiness.started() ? 200 : 503, Scrubbed.report(report));
       }
       case "/health/startup/history" -> Replies.json(response, callback, 200, StartHistoryJson.of(recent));
       case "/health/ready" -> ready(response, callback);

@@ -152,7 +152,8 @@ class DependencyFaultsIT {
             .isEqualTo("DEGRADED");
         assertThat(ServiceProcess.step(report, "database").path("status").asText()).as("database step").isEqualTo("DEGRADED");
         assertThat(service.get("/health/live").statusCode()).as("liveness while degraded").isEqualTo(200);
-        assertThat(service.get("/health/ready").statusCode()).as("the degraded service takes traffic").isEqualTo(200);
+        var ready = service.get("/health/ready");
+        assertThat(ready.statusCode()).as("the degraded service takes traffic: %s", ready.body()).isEqualTo(200);
         assertThat(service.alive()).as("the degraded service keeps running").isTrue();
         assertThat(service.outputText()).as("degradation is logged loudly")
             .contains("DEGRADED: critical step database (database) failed");
