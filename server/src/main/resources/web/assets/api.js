@@ -33,19 +33,11 @@ async function bodyOf(response) {
 }
 
 /** GETs an API path with the token; resolves to the JSON body or throws one of the errors above. */
-export async function apiGet(path, token) {
-  const response = await fetch(path, {
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
-    cache: 'no-store',
-  });
-  const body = await bodyOf(response);
-  if (response.ok) return body;
-  if (response.status === 503) throw new ServiceUnavailable(body);
-  if (response.status === 401) throw new Unauthorized(body);
-  throw new ApiError(response.status, body, `${path} answered ${response.status}`);
+export function apiGet(path, token) {
+  return apiSend('GET', path, token);
 }
 
-/** Sends {@code body} (JSON, or nothing) with {@code method} to an API path; resolves to the JSON body, null for none. */
+/** Sends `body` (JSON, or nothing) with `method` to an API path; resolves to the JSON body (null for none) or throws one of the errors above. */
 export async function apiSend(method, path, token, body) {
   const response = await fetch(path, {
     method,

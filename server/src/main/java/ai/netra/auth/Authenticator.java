@@ -35,12 +35,7 @@ public final class Authenticator implements TokenVerifier {
 
   @Override
   public Identity verify(String token) {
-    if (token == null || token.isBlank()) {
-      throw new InvalidTokenException(Reason.MISSING);
-    }
-    if (token.length() > Tokens.MAX_TOKEN_CHARS) {
-      throw new InvalidTokenException(Reason.MALFORMED, "the token is longer than " + Tokens.MAX_TOKEN_CHARS + " characters");
-    }
+    Tokens.requirePresentAndBounded(token);
     String alg = Tokens.algorithm(token);
     if (JWSAlgorithm.HS256.getName().equals(alg) && selfIssued.isPresent()) {
       return selfIssued.get().verify(token);

@@ -177,12 +177,7 @@ public final class ProviderTokens implements TokenVerifier {
    */
   @Override
   public Identity verify(String token) {
-    if (token == null || token.isBlank()) {
-      throw new InvalidTokenException(Reason.MISSING);
-    }
-    if (token.length() > Tokens.MAX_TOKEN_CHARS) {
-      throw new InvalidTokenException(Reason.MALFORMED, "the token is longer than " + Tokens.MAX_TOKEN_CHARS + " characters");
-    }
+    Tokens.requirePresentAndBounded(token);
     JWTClaimsSet claims;
     try {
       claims = processor.process(token, null);

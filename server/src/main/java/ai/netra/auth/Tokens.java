@@ -115,6 +115,16 @@ public final class Tokens implements TokenVerifier {
     return jwt.serialize();
   }
 
+  /** The checks every verifier makes first, whoever signed the token: there is one, and it is not oversized. */
+  static void requirePresentAndBounded(String token) {
+    if (token == null || token.isBlank()) {
+      throw new InvalidTokenException(Reason.MISSING);
+    }
+    if (token.length() > MAX_TOKEN_CHARS) {
+      throw new InvalidTokenException(Reason.MALFORMED, "the token is longer than " + MAX_TOKEN_CHARS + " characters");
+    }
+  }
+
   /**
    * The identity {@code token} speaks for. Checks, in order: present, well formed, algorithm
    * HS256 (anything else, {@code none} included, is refused before the signature is looked at),
@@ -125,12 +135,7 @@ public final class Tokens implements TokenVerifier {
    */
   @Override
   public Identity verify(String token) {
-    if (token == null || token.isBlank()) {
-      throw new InvalidTokenException(Reason.MISSING);
-    }
-    if (token.length() > MAX_TOKEN_CHARS) {
-      throw new InvalidTokenException(Reason.MALFORMED, "the token is longer than " + MAX_TOKEN_CHARS + " characters");
-    }
+    requirePresentAndBounded(token);
     requireHs256(token);
     SignedJWT jwt;
     JWTClaimsSet claims;

@@ -36,8 +36,6 @@ import javax.sql.DataSource;
  */
 public final class ChatRepository implements ChatStore {
 
-  /** Titles are the first this many chars of the first message, on one line. */
-  public static final int TITLE_CHARS = MAX_TITLE_CHARS;
   /** Bounds every statement, so a stuck database fails the request instead of hanging it. */
   static final int QUERY_TIMEOUT_SECONDS = 10;
 
@@ -92,29 +90,7 @@ public final class ChatRepository implements ChatStore {
     // One statement, so one round trip and all or nothing. A given thread that is the user's proves
     // the user exists; one that is not leaves nothing written.
     OffsetDateTime now = now();
-    Long messageId = withConnection("save a user message", c -> {
-      try (PreparedStatement s = prepare(c, newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
-        if (newThread) {
-          s.setString(1, userId);
-          s.setObject(2, threadId);
-          s.setString(3, userId);
-          s.setString(4, title(content));
-          s.setObject(5, now);
-          s.setObject(6, now);
-          s.setString(7, content);
-          s.setObject(8, now);
-        } else {
-          s.setObject(1, now);
-          s.setObject(2, threadId);
-          s.setString(3, userId);
-          s.setString(4, content);
-          s.setObject(5, now);
-        }
-        try (ResultSet rs = s.executeQuery()) {
-          return rs.next() ? rs.getLong(1) : null;
-        }
-      }
-    });
+    Long messageId = withConnection("save a user message", c -> insertUserMessage(c, userId, threadId, newThread, content, now));
     if (messageId == null) {
       throw new ThreadNotFoundException(threadId);
     }
@@ -269,28 +245,7 @@ public final class ChatRepository implements ChatStore {
           }
         }
       }
-      Long messageId;
-      try (PreparedStatement s = prepare(c, newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
-        if (newThread) {
-          s.setString(1, userId);
-          s.setObject(2, threadId);
-          s.setString(3, userId);
-          s.setString(4, title(content));
-          s.setObject(5, now);
-          s.setObject(6, now);
-          s.setString(7, content);
-          s.setObject(8, now);
-        } else {
-          s.setObject(1, now);
-          s.setObject(2, threadId);
-          s.setString(3, userId);
-          s.setString(4, content);
-          s.setObject(5, now);
-        }
-        try (ResultSet rs = s.executeQuery()) {
-          messageId = rs.next() ? rs.getLong(1) : null;
-        }
-      }
+      Long messageId = insertUserMessage(c, userId, threadId, newThread, content, now);
       if (messageId == null) {
         throw new ThreadNotFoundException(threadId);
       }
@@ -715,10 +670,10 @@ public final class ChatRepository implements ChatStore {
     return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
   }
 
-  /** The first {@value #TITLE_CHARS} chars of the content on one line: line breaks and runs of spaces become one space. */
+  /** The first {@value #MAX_TITLE_CHARS} chars of the content on one line: line breaks and runs of spaces become one space. */
   static String title(String content) {
     String line = LINE_BREAKS_AND_SPACES.matcher(content).replaceAll(" ").strip();
-    return cut(line, TITLE_CHARS).stripTrailing();
+    return cut(line, MAX_TITLE_CHARS).stripTrailing();
   }
 
   /** At most {@code max} chars, never splitting a surrogate pair. */
@@ -758,6 +713,35 @@ public final class ChatRepository implements ChatStore {
     }
     if (content.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("message content holds a NUL char, which PostgreSQL text cannot store");
+    }
+  }
+
+  /**
+   * Inserts the user's message, and its thread when {@code newThread}, in one statement; null when the given thread
+   * is not the user's (nothing is written then).
+   */
+  private static Long insertUserMessage(Connection c, String userId, UUID threadId, boolean newThread, String content,
+      OffsetDateTime now) throws SQLException {
+    try (PreparedStatement s = prepare(c, newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
+      if (newThread) {
+        s.setString(1, userId);
+        s.setObject(2, threadId);
+        s.setString(3, userId);
+        s.setString(4, title(content));
+        s.setObject(5, now);
+        s.setObject(6, now);
+        s.setString(7, content);
+        s.setObject(8, now);
+      } else {
+        s.setObject(1, now);
+        s.setObject(2, threadId);
+        s.setString(3, userId);
+        s.setString(4, content);
+        s.setObject(5, now);
+      }
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : null;
+      }
     }
   }
 

@@ -395,7 +395,7 @@ class ChatRepositoryTest {
     SavedMessage saved = chat.saveUserMessage(alice, null, longest);
     assertThat(chat.messages(alice, saved.threadId(), 0, 1000)).singleElement()
         .extracting(StoredMessage::content).isEqualTo(longest);
-    assertThat(chat.thread(alice, saved.threadId()).title()).hasSize(ChatRepository.TITLE_CHARS);
+    assertThat(chat.thread(alice, saved.threadId()).title()).hasSize(ChatStore.MAX_TITLE_CHARS);
 
     assertThatThrownBy(() -> chat.saveAssistantMessage(saved.threadId(), " "))
         .isInstanceOf(IllegalArgumentException.class);
