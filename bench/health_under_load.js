@@ -1,6 +1,8 @@
 // The load client of bench/health-under-load.sh: while USERS users each send one adversarial
 // message over their own chat socket, probes GET /health/live and /health/ready every PROBE_MS
-// (each probe on a new connection, as a platform's prober does) and times every probe.
+// (each probe on a new connection, as a platform's prober does) and times every probe. The probes run
+// on their own thread (a worker with its own event loop), so the chat clients' work in this process
+// never delays a probe's timing.
 //
 //   node bench/health_under_load.js BASE_URL SECRET USERS PROBE_MS OUT_TSV
 //
@@ -9,10 +11,11 @@
 // 8,000 times), a long run of one letter, and nested optional phrases of the period parser.
 // Probing starts IDLE_MS before the messages (counted apart as `idle`); the messages come in two
 // bursts, `cold` (the first after the start) and `warm` (IDLE_MS after the first burst is answered,
-// from 20 other users), and probing stops when every message has its answer (agent_completed or error). OUT_TSV: phase, path, ms, status.
+// from 20 other users), and probing stops when every message has its answer (agent_completed or error). OUT_TSV: phase, path, ms, status, started (UTC, to match a JFR recording).
 // The last line on stdout is a summary: answered=N errors=N codes=... load_s=S
 'use strict';
 const fs = require('fs');
+const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 const http = require('http');
 const crypto = require('crypto');
 const WebSocket = require(require.resolve('ws', { paths: [process.env.CLIENT_MODULES || process.cwd()] }));
@@ -22,6 +25,40 @@ const users = Number(usersArg);
 const probeMs = Number(probeArg);
 const IDLE_MS = 2000;
 const ANSWER_TIMEOUT_MS = 300_000;
+
+if (!isMainThread) {
+  // The prober: probes both paths until told to stop, tagging each probe with the phase it was told last.
+  const out = fs.createWriteStream(workerData.outTsv);
+  out.write('phase\tpath\tms\tstatus\tstarted\n');
+  let phase = 'idle';
+  let probing = true;
+  parentPort.on('message', message => {
+    if (message === 'stop') probing = false; else phase = message;
+  });
+  const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+  const probe = path => new Promise(resolve => {
+    const started = nowMs();
+    const wall = Date.now();
+    const request = http.get(workerData.base + path, { agent: false, timeout: 10_000 }, response => {
+      response.resume();
+      response.on('end', () => resolve([nowMs() - started, response.statusCode, wall]));
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => resolve([nowMs() - started, 0, wall]));
+  });
+  const probeLoop = async path => {
+    while (probing) {
+      const tick = nowMs();
+      const current = phase;
+      const [ms, status, wall] = await probe(path);
+      out.write(`${current}\t${path}\t${ms.toFixed(3)}\t${status}\t${new Date(wall).toISOString()}\n`);
+      const wait = workerData.probeMs - (nowMs() - tick);
+      if (wait > 0) await new Promise(r => setTimeout(r, wait));
+    }
+  };
+  Promise.all([probeLoop('/health/live'), probeLoop('/health/ready')]).then(() => out.end(() => process.exit(0)));
+}
+
 const families = [
   'did '.repeat(8000),
   'a'.repeat(32000),
@@ -39,34 +76,7 @@ function token(user) {
   return head + '.' + body + '.' + sig;
 }
 
-const out = fs.createWriteStream(outTsv);
-out.write('phase\tpath\tms\tstatus\n');
-let phase = 'idle';
-let probing = true;
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-function probe(path) {
-  return new Promise(resolve => {
-    const started = nowMs();
-    const request = http.get(base + path, { agent: false, timeout: 10_000 }, response => {
-      response.resume();
-      response.on('end', () => resolve([nowMs() - started, response.statusCode]));
-    });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', () => resolve([nowMs() - started, 0]));
-  });
-}
-
-async function probeLoop(path) {
-  while (probing) {
-    const tick = nowMs();
-    const current = phase;
-    const [ms, status] = await probe(path);
-    out.write(`${current}\t${path}\t${ms.toFixed(3)}\t${status}\n`);
-    const wait = probeMs - (nowMs() - tick);
-    if (wait > 0) await new Promise(r => setTimeout(r, wait));
-  }
-}
 
 function ask(round, index) {
   return new Promise((resolve, reject) => {
@@ -89,32 +99,33 @@ function ask(round, index) {
   });
 }
 
-(async () => {
-  const loops = [probeLoop('/health/live'), probeLoop('/health/ready')];
+async function main() {
+  const prober = new Worker(__filename, { workerData: { base, probeMs, outTsv } });
+  const probed = new Promise(resolve => prober.on('exit', resolve));
+  const stopProbing = () => { prober.postMessage('stop'); return probed; };
+  const setPhase = name => prober.postMessage(name);
   await new Promise(r => setTimeout(r, IDLE_MS));
   const started = nowMs();
   let answers;
   try {
     // The first burst meets a JVM that has not yet compiled the chat's code; the second a warm one.
-    phase = 'cold';
+    setPhase('cold');
     answers = await Promise.all(Array.from({ length: users }, (_, i) => ask(1, i)));
-    phase = 'pause';
+    setPhase('pause');
     await new Promise(r => setTimeout(r, IDLE_MS));
-    phase = 'warm';
+    setPhase('warm');
     answers = answers.concat(await Promise.all(Array.from({ length: users }, (_, i) => ask(2, i))));
   } catch (e) {
     console.error(e.message);
-    probing = false;
-    await Promise.all(loops);
-    out.end();
+    await stopProbing();
     process.exit(1);
   }
   const loadS = (nowMs() - started) / 1000;
-  probing = false;
-  await Promise.all(loops);
-  out.end();
+  await stopProbing();
   const codes = {};
   answers.forEach(a => { codes[a] = (codes[a] || 0) + 1; });
   const errors = answers.filter(a => a !== 'completed').length;
   console.log(`answered=${answers.length} errors=${errors} codes=${JSON.stringify(codes)} load_s=${loadS.toFixed(2)}`);
-})();
+}
+
+if (isMainThread) main();
