@@ -20,6 +20,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +52,7 @@ public final class Supervisor implements Agent {
   private final int maxSteps;
   private final Duration runTimeout;
   private final int toolCallsPerTurn;
+  private final ExecutorService toolThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("agent-tool-", 0).factory());
 
   /**
    * @param fallback the model that answers when {@code model} fails (the offline model), or null to
@@ -143,13 +149,13 @@ public final class Supervisor implements Agent {
             + toolCallsPerTurn + " are run and the other " + refused + " refused (at most " + toolCallsPerTurn
             + " per turn)."));
       }
+      List<String> results = runTools(calls.subList(0, calls.size() - refused), step, run, figures);
+      if (results == null) {
+        return null;
+      }
       for (int i = 0; i < calls.size(); i++) {
-        ToolCall call = calls.get(i);
-        if (run.stopped()) {
-          return null;
-        }
         // Every call gets a result, or an OpenAI-compatible endpoint rejects the next turn.
-        conversation.add(Message.toolResult(call.id(), i < toolCallsPerTurn ? runTool(call, step, run, figures)
+        conversation.add(Message.toolResult(calls.get(i).id(), i < results.size() ? results.get(i)
             : "{\"error\": " + quote("refused: at most " + toolCallsPerTurn + " tool calls are run per turn and this"
                 + " turn asked for " + calls.size() + "; ask again for what is still needed, or answer with what you have")
                 + "}"));
@@ -157,37 +163,100 @@ public final class Supervisor implements Agent {
     }
   }
 
-  /** Runs one tool call and reports it; returns what the model reads back: the figures, or the error in words. */
-  private String runTool(ToolCall call, int step, AgentRun run, Map<String, Record> figures) {
-    Map<String, Object> arguments;
-    try {
-      arguments = call.parsedArguments();
-    } catch (IllegalArgumentException e) {
-      run.emit(RunEvent.ToolExecuting.unparsed(call, step));
-      return failed(call, run, e.getMessage());
+  /**
+   * Runs one turn's calls at the same time, each on a virtual thread of its own (they wait on the database), and
+   * reports them in the order the model asked for them: every {@code tool_executing} first, then each call's
+   * {@code tool_completed} or {@code tool_failed} once it and all before it are done. So the events, the figures
+   * and what the model reads back are the same whichever call finishes first. Returns what the model reads back
+   * for each call, or null when the run was stopped.
+   */
+  private List<String> runTools(List<ToolCall> calls, int step, AgentRun run, Map<String, Record> figures) {
+    if (run.stopped()) {
+      return null;
     }
-    run.emit(RunEvent.ToolExecuting.of(call, step, arguments));
-    long started = System.nanoTime();
-    Tool.Result result;
+    List<Object> parsed = new ArrayList<>(calls.size()); // each call's arguments, or the reason they could not be read
+    for (ToolCall call : calls) {
+      try {
+        Map<String, Object> arguments = call.parsedArguments();
+        run.emit(RunEvent.ToolExecuting.of(call, step, arguments));
+        parsed.add(arguments);
+      } catch (IllegalArgumentException e) {
+        run.emit(RunEvent.ToolExecuting.unparsed(call, step));
+        parsed.add(e);
+      }
+    }
+    List<Future<Outcome>> running = new ArrayList<>(calls.size());
+    for (int i = 0; i < calls.size(); i++) {
+      ToolCall call = calls.get(i);
+      if (!(parsed.get(i) instanceof Map<?, ?> arguments)) {
+        running.add(CompletableFuture.completedFuture(new Outcome(null, ((Exception) parsed.get(i)).getMessage(), 0)));
+      } else if (calls.size() == 1) { // nothing to overlap with: it runs on the run's own thread
+        running.add(CompletableFuture.completedFuture(runTool(call, run.userId(), cast(arguments))));
+      } else {
+        running.add(toolThreads.submit(() -> runTool(call, run.userId(), cast(arguments))));
+      }
+    }
+    List<String> results = new ArrayList<>(calls.size());
     try {
-      result = tools.run(call.name(), run.userId(), arguments);
-    } catch (IllegalArgumentException e) {
-      return failed(call, run, e.getMessage());
+      for (int i = 0; i < calls.size(); i++) {
+        ToolCall call = calls.get(i);
+        Outcome outcome = outcome(running.get(i));
+        if (run.stopped()) {
+          return null;
+        }
+        results.add(outcome.result() == null ? failed(call, run, outcome.error()) : completed(call, run, outcome, figures));
+      }
+      return results;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return failed(call, run, "the run was stopped");
-    } catch (Exception e) {
-      log.warn("tool {} failed for user {}: {}", call.name(), run.userId(), e.toString());
-      return failed(call, run, "the " + call.name() + " tool failed on our side; it can be tried again later");
+      return null;
+    } finally {
+      running.forEach(f -> f.cancel(true)); // the run was stopped or timed out: the rest are not waited for
     }
-    run.emit(new RunEvent.ToolCompleted(call.name(), call.id(), result.summary(), result.data(),
-        (System.nanoTime() - started) / 1_000_000));
+  }
+
+  /** What one call came to: the tool's result, or the reason in words for the user and the model. */
+  private record Outcome(Tool.Result result, String error, long millis) { }
+
+  private Outcome runTool(ToolCall call, String userId, Map<String, Object> arguments) {
+    long started = System.nanoTime();
+    try {
+      return new Outcome(tools.run(call.name(), userId, arguments), null, (System.nanoTime() - started) / 1_000_000);
+    } catch (IllegalArgumentException e) {
+      return new Outcome(null, e.getMessage(), 0);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Outcome(null, "the run was stopped", 0);
+    } catch (Exception e) {
+      log.warn("tool {} failed for user {}: {}", call.name(), userId, e.toString());
+      return new Outcome(null, "the " + call.name() + " tool failed on our side; it can be tried again later", 0);
+    }
+  }
+
+  private static Outcome outcome(Future<Outcome> running) throws InterruptedException {
+    try {
+      return running.get();
+    } catch (ExecutionException e) { // runTool catches everything a tool throws; this is a bug of ours
+      log.error("a tool call failed unexpectedly", e.getCause());
+      return new Outcome(null, "the tool failed on our side; it can be tried again later", 0);
+    }
+  }
+
+  /** Reports a call that succeeded; returns what the model reads back: the figures. */
+  private static String completed(ToolCall call, AgentRun run, Outcome outcome, Map<String, Record> figures) {
+    Tool.Result result = outcome.result();
+    run.emit(new RunEvent.ToolCompleted(call.name(), call.id(), result.summary(), result.data(), outcome.millis()));
     figures.put(call.name(), result.data());
     try {
       return Json.mapper().writeValueAsString(result.data());
     } catch (JsonProcessingException e) {
       return "{\"summary\": " + quote(result.summary()) + "}";
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Map<?, ?> arguments) {
+    return (Map<String, Object>) arguments;
   }
 
   private static String failed(ToolCall call, AgentRun run, String error) {

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -208,6 +210,58 @@ class SupervisorTest {
     assertThat(run.payloads.toString()).as("the user is told too")
         .contains("asked for 20 tool calls at once; the first 8 are run and the other 12 refused");
     assertThat(answer.text()).isEqualTo("done with what I got");
+  }
+
+  /** Two tools that each wait until the other has started: run one after the other, the first would wait in vain. */
+  @Test
+  void theCallsOfOneTurnRunAtTheSameTimeAndAreReportedInTheOrderAsked() throws Exception {
+    CountDownLatch bothStarted = new CountDownLatch(2);
+    List<String> finished = new CopyOnWriteArrayList<>();
+    Tool meet = new Tool() {
+      @Override
+      public String name() {
+        return "meet";
+      }
+
+      @Override
+      public String description() {
+        return "waits for the other call, then answers after `ms` milliseconds";
+      }
+
+      @Override
+      public Map<String, Object> parameters() {
+        return Map.of("type", "object", "properties", Map.of("ms", Map.of("type", "number")));
+      }
+
+      @Override
+      public Result run(String userId, Map<String, Object> arguments) throws Exception {
+        bothStarted.countDown();
+        if (!bothStarted.await(5, TimeUnit.SECONDS)) {
+          throw new IllegalArgumentException("the other call never started");
+        }
+        int ms = ((Number) arguments.get("ms")).intValue();
+        Thread.sleep(ms);
+        finished.add("waited " + ms);
+        return new Result("waited " + ms, new Sum(ms));
+      }
+    };
+    List<Message> secondTurn = new ArrayList<>();
+    Scripted model = new Scripted(List.of(
+        m -> calls(new ToolCall("slow", "meet", "{\"ms\": 300}"), new ToolCall("quick", "meet", "{\"ms\": 0}")),
+        m -> {
+          secondTurn.addAll(m);
+          return text("done");
+        }));
+    RecordingRun run = new RecordingRun();
+
+    new Supervisor(model, null, new ToolRegistry(List.of(meet)), CLOCK).answer("q", run);
+
+    assertThat(finished).as("the quick call finished first").containsExactly("waited 0", "waited 300");
+    assertThat(run.types).containsSubsequence("tool_executing", "tool_executing", "tool_completed", "tool_completed");
+    assertThat(run.payload("tool_completed", 0)).containsEntry("call_id", "slow").containsEntry("status", "ok");
+    assertThat(run.payload("tool_completed", 1)).containsEntry("call_id", "quick").containsEntry("status", "ok");
+    assertThat(secondTurn.stream().filter(x -> x.role() == Message.Role.TOOL).map(Message::content))
+        .as("the model reads the results in the order it asked").containsExactly("{\"sum\":300}", "{\"sum\":0}");
   }
 
   @Test
