@@ -282,6 +282,8 @@ public final class Supervisor implements Agent {
         + "coverage from the result's price_coverage: how many requests were priced exactly, by a fallback, or not at "
         + "all, naming the unpriced models; never present unpriced usage as free. Savings that overlap (moving traffic "
         + "to a cheaper model and caching the same requests) are never added up: use the combined figure a tool "
-        + "returns, or offer them as alternatives. Be brief.";
+        + "returns, or offer them as alternatives. Requests imported from a provider's aggregate usage export count in "
+        + "spend, tokens and requests but carry no prompt hash or latency: when a result has aggregates, state its "
+        + "statement (what share of requests the caching or latency figures do not cover). Be brief.";
   }
 }

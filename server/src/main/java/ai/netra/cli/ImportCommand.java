@@ -47,7 +47,9 @@ import picocli.CommandLine.Spec;
     description = {"Imports a file of LLM calls (CSV or JSON lines) as one user's usage.",
         "CSV has a header row; JSON lines hold one object per line. Fields: occurred_at,",
         "provider, model, feature, prompt_tokens, completion_tokens, and optionally",
-        "latency_ms, prompt_hash, status. All rows or none: a file with any bad row",
+        "latency_ms, prompt_hash, status. Also OpenAI's organization usage export",
+        "(the pages of /v1/organization/usage/completions, grouped by model), told",
+        "from JSON lines by its text. All rows or none: a file with any bad row",
         "is refused and every problem is listed with its line.",
         "Uses the database `netra serve` uses (DATABASE_URL or POSTGRES_*; in",
         "development without them, the embedded one under NETRA_DATA_DIR, shared with",
@@ -60,13 +62,14 @@ public final class ImportCommand implements Callable<Integer> {
   private static final List<String> USED_SETTINGS = List.of(NETRA_ENV, NETRA_DATA_DIR, DATABASE_URL, POSTGRES_HOST,
       POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_SSLMODE, PriceCatalog.SETTING);
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the file to import (.csv, .jsonl or .ndjson)")
+  @Parameters(index = "0", paramLabel = "FILE", description = "the file to import (.csv, .jsonl, .ndjson, or .json for OpenAI's usage export)")
   Path file;
 
   @Option(names = "--user", required = true, paramLabel = "ID", description = "the user whose usage the rows are")
   String user;
 
-  @Option(names = "--format", paramLabel = "csv|jsonl", description = "the file's format; default: from its extension")
+  @Option(names = "--format", paramLabel = "csv|jsonl|openai",
+      description = "the file's format; default: from its extension (JSON lines and OpenAI's export also from the text)")
   String format;
 
   @Spec
@@ -91,8 +94,8 @@ public final class ImportCommand implements Callable<Integer> {
     }
     Optional<UsageFormat> chosen = format != null ? UsageFormat.fromName(format) : fromExtension(file);
     if (chosen.isEmpty()) {
-      return fail(err, ExitCode.INVALID, format != null ? "--format must be csv or jsonl, not '" + format + "'"
-          : "cannot tell the format of " + file + " from its name; add --format csv or --format jsonl");
+      return fail(err, ExitCode.INVALID, format != null ? "--format must be csv, jsonl or openai, not '" + format + "'"
+          : "cannot tell the format of " + file + " from its name; add --format csv or --format jsonl (or openai)");
     }
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
       return fail(err, ExitCode.INVALID, "no readable file " + file);

@@ -1,10 +1,12 @@
 package ai.netra.usage;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.BufferedReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +35,8 @@ import java.util.regex.Pattern;
 
 /**
  * Imports a user's LLM calls from an upload: CSV with a header row, or JSON lines, with the fields
- * of {@code llm_usage} ({@value #COLUMN_LIST}).
+ * of {@code llm_usage} ({@value #COLUMN_LIST}); or OpenAI's organization usage export, whose results become
+ * aggregate rows (see {@link OpenAiUsageExport}).
  *
  * <p>All or nothing: every row is checked and every problem is collected with its line and field
  * (the first {@value #LISTED_PROBLEMS} are kept, all are counted); if any row is bad nothing is
@@ -66,6 +69,8 @@ public final class UsageImport {
       "completion_tokens");
   static final List<String> OPTIONAL = List.of("latency_ms", "prompt_hash", "status", "cached_tokens", "cache_write_tokens",
       "reasoning_tokens");
+  /** How much of a JSON upload is read ahead to tell JSON lines from OpenAI's usage export. */
+  static final int SNIFF_CHARS = 8_192;
   /** A row (or line) longer than this is refused: real rows are ~100-300 characters. */
   static final int MAX_RECORD_CHARS = 4_096;
   static final int MAX_FEATURE_CHARS = 100;
@@ -80,7 +85,7 @@ public final class UsageImport {
       .toFormatter(Locale.ROOT).withResolverStyle(ResolverStyle.STRICT);
   private static final Pattern DIGITS = Pattern.compile("[0-9]+");
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[!-~]+");
-  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._:/-]*");
+  static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._:/-]*");
   /** Built on first use: a mapper costs ~80 ms of a one-CPU start, and the importer is built while starting. */
   private static final class Lines {
     static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -217,20 +222,68 @@ public final class UsageImport {
     }
   }
 
-  private void read(InputStream upload, UsageFormat format, UsageBatch batch, Problems problems) throws IOException {
-    InputStreamReader text = new InputStreamReader(upload, StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+  private void read(InputStream upload, UsageFormat declared, UsageBatch batch, Problems problems) throws IOException {
+    BufferedReader text = new BufferedReader(new InputStreamReader(upload, StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), SNIFF_CHARS);
     RecordReader reader = new RecordReader(text, MAX_RECORD_CHARS);
     try {
-      if (format == UsageFormat.CSV) {
-        readCsv(reader, batch, problems);
-      } else {
-        readJsonLines(reader, batch, problems);
+      UsageFormat format = declared == UsageFormat.CSV ? declared : UsageFormat.ofJson(start(text));
+      switch (format) {
+        case CSV -> readCsv(reader, batch, problems);
+        case JSONL -> readJsonLines(reader, batch, problems);
+        case OPENAI_USAGE -> readOpenAiExport(text, batch, problems);
       }
     } catch (CharacterCodingException e) {
       problems.add(new RowProblem(reader.line(), null, "the text is not UTF-8 (at or just after this line); save the file"
           + " as UTF-8 and upload it again"));
       batch.discard();
+    }
+  }
+
+  /** The first {@value #SNIFF_CHARS} characters of {@code text} (or all of a shorter one), left unread. */
+  private static String start(BufferedReader text) throws IOException {
+    char[] start = new char[SNIFF_CHARS];
+    text.mark(SNIFF_CHARS);
+    int n = 0;
+    for (int r; n < start.length && (r = text.read(start, n, start.length - n)) >= 0; ) {
+      n += r;
+    }
+    text.reset();
+    return new String(start, 0, n);
+  }
+
+  /** OpenAI's organization usage export; each result counts as a row against the limit. */
+  private void readOpenAiExport(BufferedReader text, UsageBatch batch, Problems problems) throws IOException {
+    text.mark(1);
+    if (text.read() != '\uFEFF') {
+      text.reset();
+    }
+    int[] results = {0};
+    OpenAiUsageExport.Sink sink = new OpenAiUsageExport.Sink() {
+      @Override
+      public void result() {
+        results[0] = countRow(results[0]);
+      }
+
+      @Override
+      public void row(UsageRecord row) {
+        if (problems.total == 0) {
+          batch.add(row);
+        }
+      }
+
+      @Override
+      public void problem(RowProblem problem) {
+        reject(batch, problems, problem);
+      }
+    };
+    try (JsonParser parser = Lines.JSON.createParser(text)) {
+      parser.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE); // the caller closes the upload
+      new OpenAiUsageExport(EARLIEST, clock.instant().plus(FUTURE_TOLERANCE)).read(parser, sink);
+    }
+    if (problems.total == 0 && batch.rows() == 0) {
+      problems.add(new RowProblem(1, null, "the export holds no usage: " + (results[0] == 0 ? "no results"
+          : "each of its " + results[0] + " results has 0 requests")));
     }
   }
 

@@ -174,4 +174,44 @@ class ImportCommandTest {
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(rows("select count(*) from model_prices where provider = ?", "acme")).isEqualTo(1);
   }
+
+  @Test
+  void openAisUsageExportIsImportedAndItsSpendIsTheCatalogPriceOfItsTokens() throws Exception {
+    Path export = dir.resolve("usage.json");
+    try (java.io.InputStream in = getClass().getResourceAsStream("/usage/openai-completions-usage.json")) {
+      Files.copy(in, export);
+    }
+
+    Run run = run(env(), export.toString(), "--user", "hank");
+
+    assertThat(run.exit()).as("exit code; stderr: %s", run.err()).isZero();
+    assertThat(run.out()).contains("imported 5 rows for user hank", "2025-09-01T00:00:00Z", "2025-09-02T00:00:00Z");
+    assertThat(rows("select sum(requests) from llm_usage where user_id = ?", "hank")).isEqualTo(4_600);
+    // By hand, at the bundled catalog's prices per 1M tokens (input / cached input / output), dated names priced as
+    // their model and the batch result at the list price:
+    //   Sep 1 gpt-4o        800,000 x 2.50 + 400,000 x 1.25 + 150,000 x 10.00 = 2.00 + 0.50 + 1.50 = 4.00
+    //   Sep 1 gpt-4o-mini 3,000,000 x 0.15 + 500,000 x 0.60                   = 0.45 + 0.30        = 0.75
+    //   Sep 1 gpt-4.1-mini  800,000 x 0.40 + 80,000 x 1.60                    = 0.32 + 0.128       = 0.448
+    //   Sep 2 gpt-4o        750,000 x 2.50 + 250,000 x 1.25 + 120,000 x 10.00 = 1.875 + 0.3125 + 1.20 = 3.3875
+    //   Sep 2 o3-mini       150,000 x 1.10 + 50,000 x 0.55 + 300,000 x 4.40   = 0.165 + 0.0275 + 1.32 = 1.5125
+    assertThat(spend("hank")).isEqualByComparingTo("10.098");
+  }
+
+  /** The user's spend as the tools price it. */
+  private java.math.BigDecimal spend(String userId) throws SQLException {
+    String sql = ai.netra.usage.PricedSql.WITH_PRICES + ", groups as (select day, provider, model, prompt_tokens,"
+        + " completion_tokens, " + ai.netra.usage.PricedSql.COMPONENTS + " from llm_usage_daily where user_id = ?), "
+        + ai.netra.usage.PricedSql.priced("priced", "groups") + " select sum(cost_usd), count(*) filter (where cost_usd is null)"
+        + " from priced";
+    URI url = URI.create(databaseUrl);
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + url.getHost() + ":" + url.getPort()
+        + url.getPath() + "?user=" + url.getUserInfo()); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        assertThat(rs.getLong(2)).as("unpriced groups").isZero();
+        return rs.getBigDecimal(1);
+      }
+    }
+  }
 }

@@ -770,13 +770,38 @@ class ApiRoutesTest {
   }
 
   @Test
+  void openAisUsageExportIsImportedAsJsonOrAsJsonLinesAndABadResultIsNamed() throws Exception {
+    String erin = user();
+    String export;
+    try (java.io.InputStream in = getClass().getResourceAsStream("/usage/openai-completions-usage.json")) {
+      export = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    for (String type : List.of("application/json", "application/x-ndjson")) {
+      HttpResponse<String> response = post(base, "/api/usage", token(erin), type, export);
+      assertThat(response.statusCode()).as(type + ": " + response.body()).isEqualTo(200);
+      assertThat(body(response).path("imported").asInt()).as(type).isEqualTo(5);
+      assertThat(body(response).path("first").asText()).isEqualTo("2025-09-01T00:00:00Z");
+    }
+    assertThat(usageRows(erin)).isEqualTo(10);
+
+    String frank = user();
+    HttpResponse<String> refused = post(base, "/api/usage", token(frank), "application/json",
+        export.replace("\"model\": \"gpt-4o-mini-2024-07-18\"", "\"model\": null"));
+    assertError(refused, 422, "invalid_rows");
+    JsonNode problem = JSON.readTree(refused.body()).path("rows").get(0);
+    assertThat(problem.path("field").asText()).isEqualTo("data[0].results[1].model");
+    assertThat(problem.path("message").asText()).contains("group_by=model");
+    assertThat(usageRows(frank)).as("rows stored after a refused export").isZero();
+  }
+
+  @Test
   void otherContentTypesAre415NamingTheAcceptedOnes() throws Exception {
     String token = token(user());
-    for (String type : new String[] {"application/json", "text/plain", "text/csv; charset=iso-8859-1", null}) {
+    for (String type : new String[] {"application/xml", "text/plain", "text/csv; charset=iso-8859-1", null}) {
       HttpResponse<String> response = post(base, "/api/usage", token, type, USAGE_HEADER + USAGE_ROW);
       assertError(response, 415, "unsupported_media_type");
       assertThat(JSON.readTree(response.body()).path("error").path("message").asText()).as(String.valueOf(type))
-          .contains("text/csv", "application/x-ndjson", "application/jsonl");
+          .contains("text/csv", "application/x-ndjson", "application/jsonl", "application/json");
     }
   }
 

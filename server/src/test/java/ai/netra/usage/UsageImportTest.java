@@ -136,6 +136,38 @@ class UsageImportTest {
   }
 
   @Test
+  void openAisUsageExportIsStoredAsAggregateRowsWhicheverJsonTypeItIsSentAs() throws Exception {
+    String dana = user();
+    String export = OpenAiUsageExportTest.sample();
+
+    UsageImport.Imported imported = importer.importFrom(dana, text(export), UsageFormat.JSONL);
+
+    assertThat(imported.imported()).as("six results, one of them empty").isEqualTo(5);
+    assertThat(imported.first()).isEqualTo(Instant.parse("2025-09-01T00:00:00Z"));
+    assertThat(imported.last()).isEqualTo(Instant.parse("2025-09-02T00:00:00Z"));
+    try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+        "select sum(requests), sum(aggregated_requests), sum(hashed_requests), sum(latency_count), sum(prompt_tokens),"
+            + " sum(cached_tokens) from llm_usage_daily where user_id = ?")) {
+      s.setString(1, dana);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)))
+            .containsExactly(4_600L, 4_600L, 0L, 0L, 6_200_000L, 700_000L);
+      }
+    }
+    assertThat(importer.importFrom(user(), text(export), UsageFormat.OPENAI_USAGE).imported()).isEqualTo(5);
+  }
+
+  @Test
+  void anExportWithOneBadResultStoresNothing() throws Exception {
+    String export = OpenAiUsageExportTest.sample().replace("\"model\": \"o3-mini-2025-01-31\"", "\"model\": null");
+
+    ImportRejectedException e = rejected(export, UsageFormat.OPENAI_USAGE);
+
+    assertThat(described(e)).containsExactly("93 page 2 data[0].results[1].model");
+  }
+
+  @Test
   void anUploadOfExactlyTheByteLimitIsAccepted() throws Exception {
     String row = "2025-09-01T10:00:00Z,openai,gpt-4o-mini,summarize,100,10,,,\n";
     String csv = HEADER + row + row;

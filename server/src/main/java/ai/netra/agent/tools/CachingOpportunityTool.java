@@ -1,6 +1,7 @@
 package ai.netra.agent.tools;
 
 import ai.netra.usage.PricedSql;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.math.BigDecimal;
 import java.sql.Array;
 import java.sql.Connection;
@@ -19,7 +20,8 @@ import javax.sql.DataSource;
  * {@code min_repeats} times, its first occurrence pays and every later one would have been served
  * from the cache, saving that request's tokens and cost. The cache is keyed on the prompt hash alone
  * (the hash stands for the whole request), starts empty at the period's start, and never expires.
- * Requests without a hash cannot be matched and are counted apart.
+ * Requests without a hash cannot be matched and are counted apart; those of a provider's aggregate export never have
+ * one, and {@code aggregates} says what share of the requests they are.
  */
 public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTool.Question> {
 
@@ -127,7 +129,8 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
       BigDecimal spendUsd, long repeatedRequests, long repeatedPrompts, long repeatedPromptTokens,
       long repeatedCompletionTokens, long repeatedTokens, BigDecimal savedUsd, BigDecimal savedSharePct,
       long unpricedRepeatedRequests, List<TopFeature> topFeatures, List<TopPrompt> topPrompts,
-      PricedUsage.Unpriced unpriced, ProviderCache providerCache) { }
+      PricedUsage.Unpriced unpriced, ProviderCache providerCache,
+      @JsonInclude(JsonInclude.Include.NON_NULL) PricedUsage.Aggregates aggregates) { }
 
   /**
    * What the provider's own prompt cache already served in the period: input tokens read from it (priced at the cached
@@ -216,9 +219,10 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
       }
     }
     PricedUsage.Unpriced unpriced = unpricedRows.done();
+    PricedUsage.Aggregates aggregates = PricedUsage.aggregates(c, scope, "prompt hashes", "caching advice covers");
     Estimate data = new Estimate(period, scope.feature(), minRepeats, requests, hashedRequests, Figures.usd(spend), repeated,
         prompts, promptTokens, completionTokens, promptTokens + completionTokens, Figures.usd(saved),
-        Figures.percent(saved, spend), unpricedRepeats, topFeatures, topPrompts, unpriced, providerCache(c, scope));
+        Figures.percent(saved, spend), unpricedRepeats, topFeatures, topPrompts, unpriced, providerCache(c, scope), aggregates);
 
     String where = (scope.feature() == null ? "" : " for " + scope.feature()) + " in " + period.words();
     String summary;
@@ -231,6 +235,9 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
           + Figures.percentText(Figures.percent(saved, spend)) + " of spend) on " + Figures.count(repeated) + " repeated "
           + (repeated == 1 ? "request" : "requests") + " of " + Figures.count(prompts) + (prompts == 1 ? " prompt" : " prompts")
           + unpriced.suffix();
+    }
+    if (aggregates != null) {
+      summary += "; " + aggregates.statement();
     }
     return new Result(summary, data);
   }

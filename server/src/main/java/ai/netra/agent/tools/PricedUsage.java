@@ -217,6 +217,43 @@ final class PricedUsage {
     }
   }
 
+  /**
+   * Requests that came from aggregate rows (a provider's usage export, a row standing for several requests): they
+   * count in every sum of requests, tokens and spend, but carry no per-request detail (prompt hash, latency, status),
+   * so a figure that needs it covers only the others. Null in a result when there are none.
+   *
+   * @param lacking what the aggregates have not ("prompt hashes")
+   * @param coveredBy what covers only the other requests, with its verb ("caching advice covers")
+   */
+  record Aggregates(long aggregatedRequests, long requests, long otherRequests, java.math.BigDecimal sharePct,
+      String statement) {
+
+    static Aggregates of(long aggregated, long requests, String lacking, String coveredBy) {
+      if (aggregated == 0) {
+        return null;
+      }
+      long others = requests - aggregated;
+      return new Aggregates(aggregated, requests, others,
+          Figures.percent(java.math.BigDecimal.valueOf(aggregated), java.math.BigDecimal.valueOf(requests)),
+          Figures.count(aggregated) + " of " + Figures.count(requests) + " requests came from an aggregate export without "
+              + lacking + "; " + coveredBy + (others == 0 ? " none of them" : " the other " + Figures.count(others)));
+    }
+  }
+
+  private static final String AGGREGATED = "select coalesce(sum(aggregated_requests), 0)::bigint, coalesce(sum(requests), 0)::bigint"
+      + " from llm_usage_daily where " + IN_SCOPE;
+
+  /** The scope's {@link Aggregates}, on the caller's snapshot; null when no request of it is an aggregate's. */
+  static Aggregates aggregates(Connection c, Scope scope, String lacking, String coveredBy) throws SQLException {
+    try (PreparedStatement s = prepare(c, AGGREGATED)) {
+      scope.bind(s, 1);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        return Aggregates.of(r.getLong(1), r.getLong(2), lacking, coveredBy);
+      }
+    }
+  }
+
   /** The models listed by name in a price coverage, at most. */
   static final int COVERAGE_MODELS = 10;
 

@@ -1,5 +1,6 @@
 package ai.netra.agent.tools;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,7 +12,8 @@ import javax.sql.DataSource;
 /**
  * {@code usage_summary}: a user's requests, tokens, cost, error rate and latency over a period,
  * with the model and the feature that served the most requests. A request is an error when its
- * status is anything but {@code ok}; latency figures leave out requests without a latency.
+ * status is anything but {@code ok}; latency figures leave out requests without a latency, as those of a provider's
+ * aggregate export are, and {@code aggregates} says what share of the requests they are.
  */
 public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question> {
 
@@ -80,7 +82,8 @@ public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question>
   /** The figures of {@code usage_summary}. */
   record Summary(UsagePeriod period, long requests, long promptTokens, long completionTokens, long totalTokens,
       BigDecimal costUsd, long errors, BigDecimal errorRatePct, BigDecimal avgLatencyMs, Long p95LatencyMs,
-      BusiestModel busiestModel, BusiestFeature busiestFeature, PricedUsage.Unpriced unpriced) { }
+      BusiestModel busiestModel, BusiestFeature busiestFeature, PricedUsage.Unpriced unpriced,
+      @JsonInclude(JsonInclude.Include.NON_NULL) PricedUsage.Aggregates aggregates) { }
 
   /** The model that served the most requests, with its share of them and its cost. */
   record BusiestModel(String provider, String model, long requests, BigDecimal requestsPct, BigDecimal costUsd) { }
@@ -133,19 +136,20 @@ public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question>
       }
     }
     PricedUsage.Unpriced unpriced = unpricedRows.done();
+    PricedUsage.Aggregates aggregates = PricedUsage.aggregates(c, scope, "latency", "latency figures cover");
     BigDecimal errorRate = Figures.percent(BigDecimal.valueOf(errors), BigDecimal.valueOf(requests));
     Summary data = new Summary(period, requests, prompt, completion, prompt + completion, Figures.usd(cost), errors,
         errorRate, averageLatency == null ? null : Figures.oneDecimal(averageLatency), p95,
         busiestModel == null ? null : busiestModel.asModel(requests),
         busiestFeature == null ? null : busiestFeature.asFeature(requests),
-        unpriced);
+        unpriced, aggregates);
 
     String summary = requests == 0
         ? "No LLM requests " + (period.days() == 1 ? "on " : "from ") + period.words()
         : Figures.dollars(Figures.usd(cost)) + " over " + period.days() + (period.days() == 1 ? " day, " : " days, ")
             + Figures.count(requests) + (requests == 1 ? " request, " : " requests, ")
             + Figures.percentText(errorRate) + " errors"
-            + unpriced.suffix();
+            + unpriced.suffix() + (aggregates == null ? "" : "; " + aggregates.statement());
     return new Result(summary, data);
   }
 

@@ -175,6 +175,7 @@ final class AnswerWriter {
           + pct(provider.path("cached_share_pct")) + " of input), billed at its cached price; the figures above count that"
           + " discount, so the exact-match cache would save only what is still paid.");
     }
+    aggregates(caching);
     List<String> features = new ArrayList<>();
     for (JsonNode row : caching.path("top_features")) {
       if (features.size() < 3) {
@@ -233,8 +234,11 @@ final class AnswerWriter {
     line("Over " + q.periodLabel() + ": " + count(summary.path("requests")) + " requests, " + count(summary.path("total_tokens"))
         + " tokens (" + count(summary.path("prompt_tokens")) + " in, " + count(summary.path("completion_tokens")) + " out), "
         + usd(summary.path("cost_usd")) + ".");
-    line("Error rate " + pct(summary.path("error_rate_pct")) + ", average latency " + summary.path("avg_latency_ms").asText()
-        + " ms (p95 " + summary.path("p95_latency_ms").asText() + " ms).");
+    line("Error rate " + pct(summary.path("error_rate_pct")) + ", " + (summary.path("avg_latency_ms").isNumber()
+        ? "average latency " + summary.path("avg_latency_ms").asText() + " ms (p95 " + summary.path("p95_latency_ms").asText()
+            + " ms)."
+        : "no latency recorded."));
+    aggregates(summary);
     JsonNode feature = summary.path("busiest_feature");
     if (feature.isObject()) {
       line("Busiest feature: " + feature.path("feature").asText() + " (" + pct(feature.path("requests_pct")) + " of requests, "
@@ -308,6 +312,21 @@ final class AnswerWriter {
     line("occurred_at,provider,model,feature,prompt_tokens,completion_tokens,latency_ms,prompt_hash,status");
     line("2025-06-01T14:30:00Z,openai,gpt-4o,support-chat,1200,250,1800,9f2c41d0,ok");
     line("```");
+  }
+
+  /**
+   * What share of the requests came from a provider's aggregate export, without the per-request detail (prompt hash,
+   * latency) the figures above need, from the tool's {@code aggregates}; nothing when there are none.
+   */
+  private void aggregates(JsonNode data) {
+    JsonNode aggregates = data.path("aggregates");
+    if (aggregates.isObject()) {
+      line(capitalized(aggregates.path("statement").asText()) + ".");
+    }
+  }
+
+  private static String capitalized(String text) {
+    return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
   }
 
   /**
