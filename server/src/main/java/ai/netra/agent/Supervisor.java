@@ -213,6 +213,8 @@ public final class Supervisor implements Agent {
         + "coverage from the result's price_coverage: how many requests were priced exactly, by a fallback, or not at "
         + "all, naming the unpriced models; never present unpriced usage as free. Savings that overlap (moving traffic "
         + "to a cheaper model and caching the same requests) are never added up: use the combined figure a tool "
-        + "returns, or offer them as alternatives. Be brief.";
+        + "returns, or offer them as alternatives. Explain a spend anomaly by its causes as the result splits them (volume, "
+        + "model mix, price, tokens per request: dollars that add up to the change), largest first, with the figures "
+        + "behind them; name no cause the result does not give. Be brief.";
   }
 }

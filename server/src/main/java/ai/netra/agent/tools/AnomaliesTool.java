@@ -81,7 +81,9 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
 
   public AnomaliesTool(DataSource dataSource, Clock clock) {
     super(NAME, "Finds days whose LLM spend jumped far above the trailing baseline (mean of the previous days), and for each"
-        + " names the feature and the model that caused most of the excess; also returns the daily spend of the period.",
+        + " names the feature and the model that caused most of the excess, and splits the excess into its causes (causes:"
+        + " volume, model mix, price and tokens per request, in dollars that add up to it, with the requests, tokens per"
+        + " request and the models whose share or price moved); also returns the daily spend of the period.",
         PARAMETERS, dataSource, clock);
   }
 
