@@ -284,6 +284,8 @@ public final class Supervisor implements Agent {
         + "to a cheaper model and caching the same requests) are never added up: use the combined figure a tool "
         + "returns, or offer them as alternatives. Requests imported from a provider's aggregate usage export count in "
         + "spend, tokens and requests but carry no prompt hash or latency: when a result has aggregates, state its "
-        + "statement (what share of requests the caching or latency figures do not cover). Be brief.";
+        + "statement (what share of requests the caching or latency figures do not cover). Explain a spend anomaly by "
+        + "its causes as the result splits them (volume, model mix, price, tokens per request: dollars that add up to the "
+        + "change), largest first, with the figures behind them; name no cause the result does not give. Be brief.";
   }
 }

@@ -1,5 +1,7 @@
 package ai.netra.usage;
 
+import java.util.List;
+
 /**
  * The SQL that prices usage at {@code model_prices}, shared by the usage tools, the price coverage
  * report and {@code netra reprice}, so every figure prices the same components the same way as
@@ -66,6 +68,10 @@ public final class PricedSql {
    * million keeps every cost exact in numeric.
    */
   public static String priced(String name, String groups) {
+    return priced(name, groups, "");
+  }
+
+  private static String priced(String name, String groups, String moreColumns) {
     return name + " as (\n"
         + "  select g.*, p.model as price_model, p.effective_from as price_effective_from, p.input_usd_per_mtok,\n"
         + "         p.output_usd_per_mtok, p.cached_input_usd_per_mtok,\n"
@@ -73,7 +79,7 @@ public final class PricedSql {
         + "         case when p.model is null then null\n"
         + "              when p.model = g.model and (g.cached_tokens = 0 or p.cached_input_usd_per_mtok is not null)\n"
         + "               and (g.cache_write_tokens = 0 or p.cache_write_usd_per_mtok is not null) then 'exact'\n"
-        + "              else 'fallback' end as pricing\n"
+        + "              else 'fallback' end as pricing" + moreColumns + "\n"
         + "    from " + groups + " g\n"
         + "    left join lateral (\n"
         + "      select * from prices p\n"
@@ -86,9 +92,38 @@ public final class PricedSql {
   /**
    * The exact cost in US dollars of the tokens of group {@code g} at price {@code p}, as
    * {@link ModelPrice#costUsd(ModelPrice.Tokens)} computes it per request: the tokens below the long-context tier at the
-   * base prices, those of the requests above it at the tier's.
+   * base prices, those of the requests above it at the tier's. The sum of the {@link #components}.
    */
   public static String cost(String g, String p) {
+    return "(" + String.join("\n         + ", components(g, p).stream().map(c -> c.tokens() + " * " + c.price()).toList())
+        + ") * 0.000001";
+  }
+
+  /**
+   * A CTE named {@code name} like {@link #priced}, with two more columns: {@code component_tokens} (bigint[]) and
+   * {@code component_costs} (numeric[], exact, null elements when unpriced), the tokens and the cost of each of the
+   * {@link #components} in their order. The costs add up to {@code cost_usd} exactly.
+   */
+  public static String pricedByComponent(String name, String groups) {
+    List<Component> parts = components("g", "p");
+    return priced(name, groups, ",\n         array[" + String.join(", ", parts.stream().map(Component::tokens).toList())
+        + "]::bigint[] as component_tokens,\n         array["
+        + String.join(", ", parts.stream().map(c -> c.tokens() + " * " + c.price() + " * 0.000001").toList())
+        + "]::numeric[] as component_costs");
+  }
+
+  /**
+   * A kind of token with a price of its own: an SQL expression for how many tokens of group {@code g} are of it, the one
+   * for its price per 1M tokens at price {@code p}, and whether the model wrote them (output) or read them (input).
+   */
+  public record Component(String name, String tokens, String price, boolean output) { }
+
+  /**
+   * The kinds of token a group's cost is made of, each at its own price: input, cached input, cache writes, output and
+   * reasoning below the long-context tier; input, cached input, cache writes and output (reasoning included) above it.
+   * A token of a group is in exactly one of them.
+   */
+  public static List<Component> components(String g, String p) {
     String in = p + ".input_usd_per_mtok";
     String out = p + ".output_usd_per_mtok";
     String cachedIn = "coalesce(" + p + ".cached_input_usd_per_mtok, " + in + ")";
@@ -102,14 +137,18 @@ public final class PricedSql {
     String shortCached = "(" + g + ".cached_tokens - " + g + ".long_cached_tokens)";
     String shortCacheWrite = "(" + g + ".cache_write_tokens - " + g + ".long_cache_write_tokens)";
     String shortReasoning = "(" + g + ".reasoning_tokens - " + g + ".long_reasoning_tokens)";
-    return "(((" + g + ".prompt_tokens - " + g + ".long_prompt_tokens) - " + shortCached + " - " + shortCacheWrite + ") * " + in
-        + " + " + shortCached + " * " + cachedIn
-        + " + " + shortCacheWrite + " * " + cacheWrite
-        + " + ((" + g + ".completion_tokens - " + g + ".long_completion_tokens) - " + shortReasoning + ") * " + out
-        + " + " + shortReasoning + " * " + reasoning
-        + " + (" + g + ".long_prompt_tokens - " + g + ".long_cached_tokens - " + g + ".long_cache_write_tokens) * " + longIn
-        + " + " + g + ".long_cached_tokens * " + longCached
-        + " + " + g + ".long_cache_write_tokens * " + longCacheWrite
-        + " + " + g + ".long_completion_tokens * " + longOut + ") * 0.000001";
+    return List.of(
+        new Component("input", "((" + g + ".prompt_tokens - " + g + ".long_prompt_tokens) - " + shortCached + " - "
+            + shortCacheWrite + ")", in, false),
+        new Component("cached_input", shortCached, cachedIn, false),
+        new Component("cache_write", shortCacheWrite, cacheWrite, false),
+        new Component("output", "((" + g + ".completion_tokens - " + g + ".long_completion_tokens) - " + shortReasoning + ")",
+            out, true),
+        new Component("reasoning", shortReasoning, reasoning, true),
+        new Component("long_input", "(" + g + ".long_prompt_tokens - " + g + ".long_cached_tokens - " + g
+            + ".long_cache_write_tokens)", longIn, false),
+        new Component("long_cached_input", g + ".long_cached_tokens", longCached, false),
+        new Component("long_cache_write", g + ".long_cache_write_tokens", longCacheWrite, false),
+        new Component("long_output", g + ".long_completion_tokens", longOut, true));
   }
 }

@@ -222,9 +222,17 @@ class AgentsIT {
           .isLessThanOrEqualTo(new BigDecimal("0.01"));
       assertThat(spend).as("%s is more than twice its baseline", date).isGreaterThan(baseline.multiply(BigDecimal.TWO));
       assertThat(answer(events)).contains(date.toString()).contains(usd(spend));
+      // issue 22: the change splits into four causes that add up to it to the cent
+      JsonNode causes = day.path("causes");
+      assertThat(causes.path("volume_usd").decimalValue().add(causes.path("model_mix_usd").decimalValue())
+          .add(causes.path("price_usd").decimalValue()).add(causes.path("tokens_per_request_usd").decimalValue()))
+          .as("the causes of %s: %s", date, causes).isEqualByComparingTo(day.path("excess_usd").decimalValue());
       recent |= !date.isBefore(today().minusDays(7));
     }
     assertThat(recent).as("the spike planted in the last week is among them").isTrue();
+    // the planted spike is one feature making six times its calls: more requests, and, as that feature runs on a
+    // dearer model than most, a model mix that moves toward it
+    assertThat(answer(events)).contains("above the usual").contains("more requests +$").contains("model mix +$");
   }
 
   @Test

@@ -1,8 +1,10 @@
 package ai.netra.agent.tools;
 
+import ai.netra.usage.PricedSql;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -67,18 +69,21 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
         select * from priced where day >= ?
       ), %3$s
       select 'day' as part, 0::bigint as place, day, provider, model, feature, cost_usd,
-             null::bigint as requests, null::bigint as prompt_tokens, null::bigint as completion_tokens
+             requests::bigint as requests, null::bigint as prompt_tokens, null::bigint as completion_tokens,
+             component_tokens, component_costs
         from priced
       union all
-      select 'unpriced', place, null, provider, model, null, null, requests, prompt_tokens, completion_tokens
+      select 'unpriced', place, null, provider, model, null, null, requests, prompt_tokens, completion_tokens, null, null
         from unpriced
       order by part, place
-      """.formatted(PricedUsage.IN_SCOPE, PricedUsage.priced("priced", "groups"), PricedUsage.unpriced("in_period"),
+      """.formatted(PricedUsage.IN_SCOPE, PricedSql.pricedByComponent("priced", "groups"), PricedUsage.unpriced("in_period"),
           PricedUsage.COMPONENTS);
 
   public AnomaliesTool(DataSource dataSource, Clock clock) {
     super(NAME, "Finds days whose LLM spend jumped far above the trailing baseline (mean of the previous days), and for each"
-        + " names the feature and the model that caused most of the excess; also returns the daily spend of the period.",
+        + " names the feature and the model that caused most of the excess, and splits the excess into its causes (causes:"
+        + " volume, model mix, price and tokens per request, in dollars that add up to it, with the requests, tokens per"
+        + " request and the models whose share or price moved); also returns the daily spend of the period.",
         PARAMETERS, dataSource, clock);
   }
 
@@ -99,7 +104,7 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
 
   /** A day whose spend jumped: by how much, and the feature and model that jumped most. */
   record Anomaly(String date, BigDecimal spendUsd, BigDecimal baselineUsd, BigDecimal excessUsd, BigDecimal ratio,
-      BigDecimal zScore, BigDecimal baselineSdUsd, Contributor topFeature, Contributor topModel) { }
+      BigDecimal zScore, BigDecimal baselineSdUsd, Contributor topFeature, Contributor topModel, SpendChange causes) { }
 
   /** A feature (or a provider and model: the keys that do not apply are left out) and its rise above its own baseline. */
   record Contributor(@JsonInclude(JsonInclude.Include.NON_NULL) String provider,
@@ -142,6 +147,7 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
     Daily byFeature = new Daily();
     Daily byModel = new Daily();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
+    Map<LocalDate, List<SpendChange.ModelUsage>> byComponent = new HashMap<>();
     try (PreparedStatement s = PricedUsage.prepare(c, DAILY)) {
       s.setObject(withBaseline.bind(s, 1), period.from());
       try (ResultSet r = s.executeQuery()) {
@@ -154,6 +160,11 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
           BigDecimal cost = Figures.nullToZero(r.getBigDecimal("cost_usd"));
           byFeature.add(day, List.of(r.getString("feature"), ""), cost);
           byModel.add(day, List.of(r.getString("provider"), r.getString("model")), cost);
+          if (r.getBigDecimal("cost_usd") != null) {
+            byComponent.computeIfAbsent(day, d -> new ArrayList<>()).add(new SpendChange.ModelUsage(r.getString("provider"),
+                r.getString("model"), r.getLong("requests"), longs(r.getArray("component_tokens")),
+                decimals(r.getArray("component_costs"))));
+          }
         }
       }
     }
@@ -192,7 +203,8 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
       }
       anomalies.add(new Anomaly(day.toString(), Figures.usd(spend), Figures.usd(mean), Figures.usd(excess),
           Figures.ratio(spend, mean), sd.signum() == 0 ? null : Figures.oneDecimal(Figures.divide(excess, sd)), Figures.usd(sd),
-          topContributor(byFeature, day, baselineDays, false), topContributor(byModel, day, baselineDays, true)));
+          topContributor(byFeature, day, baselineDays, false), topContributor(byModel, day, baselineDays, true),
+          causes(byComponent, day, baselineDays)));
     }
 
     PricedUsage.Unpriced unpriced = unpricedRows.done();
@@ -228,6 +240,47 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
         return first == null ? null : LocalDate.ofInstant(first.toInstant(), ZoneOffset.UTC);
       }
     }
+  }
+
+  /** The token kinds of {@link PricedSql#components}: whether each is written by the model (output). */
+  private static final boolean[] OUTPUT_KINDS = outputKinds();
+
+  private static boolean[] outputKinds() {
+    List<PricedSql.Component> kinds = PricedSql.components("g", "p");
+    boolean[] output = new boolean[kinds.size()];
+    for (int k = 0; k < output.length; k++) {
+      output[k] = kinds.get(k).output();
+    }
+    return output;
+  }
+
+  /** The day against the mean day of the {@code baselineDays} days before it, split into its causes. */
+  private static SpendChange causes(Map<LocalDate, List<SpendChange.ModelUsage>> byComponent, LocalDate day, int baselineDays) {
+    SpendChange.Period base = new SpendChange.Period(baselineDays, OUTPUT_KINDS.length);
+    for (int i = 1; i <= baselineDays; i++) {
+      byComponent.getOrDefault(day.minusDays(i), List.of()).forEach(base::add);
+    }
+    SpendChange.Period spike = new SpendChange.Period(1, OUTPUT_KINDS.length);
+    byComponent.getOrDefault(day, List.of()).forEach(spike::add);
+    return SpendChange.of(base, spike, OUTPUT_KINDS);
+  }
+
+  private static long[] longs(Array array) throws SQLException {
+    Object[] values = (Object[]) array.getArray();
+    long[] longs = new long[values.length];
+    for (int i = 0; i < values.length; i++) {
+      longs[i] = ((Number) values[i]).longValue();
+    }
+    return longs;
+  }
+
+  private static BigDecimal[] decimals(Array array) throws SQLException {
+    Object[] values = (Object[]) array.getArray();
+    BigDecimal[] decimals = new BigDecimal[values.length];
+    for (int i = 0; i < values.length; i++) {
+      decimals[i] = (BigDecimal) values[i];
+    }
+    return decimals;
   }
 
   /** The key whose spend on the day rose most above its own mean over the same baseline days. */

@@ -201,25 +201,83 @@ final class AnswerWriter {
     }
     line(days.size() + (days.size() == 1 ? " day stands" : " days stand") + " out over " + q.periodLabel() + ":");
     for (JsonNode day : days) {
-      StringBuilder text = new StringBuilder("- " + day.path("date").asText() + ": " + usd(day.path("spend_usd"))
-          + " against a baseline of " + usd(day.path("baseline_usd")) + " (" + day.path("ratio").asText() + "x, "
-          + usd(day.path("excess_usd")) + " above it)");
+      JsonNode causes = day.path("causes");
+      StringBuilder text;
+      if (causes.isObject()) {
+        text = new StringBuilder("- Spend on " + day.path("date").asText() + " was " + usd(day.path("spend_usd")) + ", "
+            + usd(causes.path("change_usd")) + " above the usual " + usd(day.path("baseline_usd")) + " ("
+            + day.path("ratio").asText() + "x): " + causes(causes) + ".");
+      } else {
+        text = new StringBuilder("- " + day.path("date").asText() + ": " + usd(day.path("spend_usd"))
+            + " against a baseline of " + usd(day.path("baseline_usd")) + " (" + day.path("ratio").asText() + "x, "
+            + usd(day.path("excess_usd")) + " above it).");
+      }
       JsonNode feature = day.path("top_feature");
       JsonNode model = day.path("top_model");
       if (feature.isObject()) {
-        text.append("; most of the excess from ").append(feature.path("feature").asText()).append(" (")
+        text.append(" Most of it from ").append(feature.path("feature").asText()).append(" (")
             .append(usd(feature.path("excess_usd"))).append(" above its usual)");
         if (model.isObject()) {
           text.append(", mostly on ").append(model.path("model").asText());
         }
+        text.append('.');
       }
-      line(text + ".");
+      line(text.toString());
     }
     line("");
     line("Each day is judged against the mean daily spend of the " + anomalies.path("baseline_days").asInt(7)
         + " days before it: flagged when it is over " + anomalies.path("threshold_ratio").asText() + "x that and also "
         + anomalies.path("threshold_z").asText() + " standard deviations above it.");
     coverage(anomalies);
+  }
+
+  /** One cause of a spike: its words, its dollars, and what it names in brackets (or nothing). */
+  private record Cause(String words, BigDecimal usd, String detail) {
+    @Override
+    public String toString() {
+      return words + " " + signed(usd) + (detail.isEmpty() ? "" : " (" + detail + ")");
+    }
+  }
+
+  /**
+   * The four causes of a spike from the tool's {@code causes}, largest first (by size, a tie in the tool's order), in
+   * words a person takes in at a glance: "more requests +$18.10 (2,100 vs 740), longer prompts +$9.30, model mix +$2.40
+   * (more gpt-4o), price $0.00".
+   */
+  private static String causes(JsonNode causes) {
+    BigDecimal volume = causes.path("volume_usd").decimalValue();
+    BigDecimal tokens = causes.path("tokens_per_request_usd").decimalValue();
+    BigDecimal mix = causes.path("model_mix_usd").decimalValue();
+    BigDecimal price = causes.path("price_usd").decimalValue();
+    String side = causes.path("tokens_side").asText().equals("completion") ? "answers" : "prompts";
+    String moreModel = "";
+    for (JsonNode model : causes.path("shares")) {
+      if (model.path("share_spike_pct").decimalValue().compareTo(model.path("share_base_pct").decimalValue()) > 0) {
+        moreModel = "more " + model.path("model").asText();
+        break;
+      }
+    }
+    JsonNode priced = causes.path("prices").path(0);
+    String priceModel = price.signum() == 0 || !priced.isObject() ? ""
+        : priced.path("model").asText() + (priced.path("price_usd").decimalValue().signum() > 0 ? " dearer" : " cheaper");
+    List<Cause> all = new ArrayList<>(List.of(
+        new Cause(volume.signum() > 0 ? "more requests" : volume.signum() < 0 ? "fewer requests" : "requests", volume,
+            count(whole(causes.path("requests_spike"))) + " vs " + count(whole(causes.path("requests_base")))),
+        new Cause(tokens.signum() > 0 ? "longer " + side : tokens.signum() < 0 ? "shorter " + side : "tokens per request",
+            tokens, ""),
+        new Cause("model mix", mix, mix.signum() == 0 ? "" : moreModel),
+        new Cause("price", price, priceModel)));
+    all.sort(java.util.Comparator.comparing((Cause c) -> c.usd().abs()).reversed());
+    return String.join(", ", all.stream().map(Cause::toString).toList());
+  }
+
+  /** "+$18.10", "-$2.40", "$0.00". */
+  private static String signed(BigDecimal amount) {
+    return (amount.signum() > 0 ? "+" : amount.signum() < 0 ? "-" : "") + usd(amount.abs());
+  }
+
+  private static long whole(JsonNode node) {
+    return node.decimalValue().setScale(0, RoundingMode.HALF_UP).longValueExact();
   }
 
   private void summary() {

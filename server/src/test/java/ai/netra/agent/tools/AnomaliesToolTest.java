@@ -78,6 +78,11 @@ class AnomaliesToolTest {
         "baseline_usd", new BigDecimal("48.57"), "excess_usd", new BigDecimal("191.43")));
     assertThat(map(spike.get("top_model"))).isEqualTo(Map.of("provider", "acme", "model", "unit-a",
         "spend_usd", new BigDecimal("240.00"), "baseline_usd", new BigDecimal("48.57"), "excess_usd", new BigDecimal("191.43")));
+    // the same two requests a day, on the same models at the same prices: the chat request was four times as long
+    assertThat(map(spike.get("causes"))).containsEntry("change_usd", new BigDecimal("200.00"))
+        .containsEntry("volume_usd", new BigDecimal("0.00")).containsEntry("model_mix_usd", new BigDecimal("0.00"))
+        .containsEntry("price_usd", new BigDecimal("0.00")).containsEntry("tokens_per_request_usd", new BigDecimal("200.00"))
+        .containsEntry("tokens_side", "prompt");
     assertThat(data(result)).containsEntry("days_judged", 30).containsEntry("baseline_days", 7)
         .containsEntry("threshold_ratio", new BigDecimal("2")).containsEntry("threshold_z", 3.0);
 
@@ -89,6 +94,55 @@ class AnomaliesToolTest {
     assertThat(daily.get(23)).isEqualTo(Map.of("date", "2026-11-14", "spend_usd", new BigDecimal("30.00"),
         "baseline_usd", new BigDecimal("105.71")));
     assertThat(result.summary()).isEqualTo("1 anomalous day in 2026-10-22 to 2026-11-20: 2026-11-10 $280.00 vs $80.00 baseline (3.5x)");
+  }
+
+  /**
+   * Issue 22: a spike is split into its causes from the stored rows. Rows of 10 and 20 requests each (an export's
+   * aggregates), a price that doubles on the spike day (its effective date) and a model that appears that day.
+   */
+  @Test
+  void aSpikeIsSplitIntoVolumeModelMixPriceAndTokensPerRequest() {
+    db.price("acme", "spike-x", "10.00", "0.00", "2024-01-01");
+    db.price("acme", "spike-x", "20.00", "0.00", "2026-11-18");
+    db.price("acme", "spike-y", "10.00", "0.00", "2024-01-01");
+    String tess = db.newUser("tess");
+    for (LocalDate day = LocalDate.parse("2026-11-01"); !day.isAfter(LocalDate.parse("2026-11-20")); day = day.plusDays(1)) {
+      boolean spike = day.equals(LocalDate.parse("2026-11-18"));
+      // spike-x: 10 requests of 100k prompt tokens a day ($10, $20 from 11-18); on the spike day 20 of 200k ($80)
+      aggregate(tess, day, "spike-x", spike ? 20 : 10, spike ? 4_000_000 : 1_000_000);
+      if (spike) {
+        aggregate(tess, day, "spike-y", 10, 1_000_000); // $10
+      }
+    }
+
+    Tool.Result result = tool.run(tess, Map.of());
+
+    Map<String, Object> spike = list(data(result).get("anomalies")).stream()
+        .filter(a -> a.get("date").equals("2026-11-18")).findFirst().orElseThrow();
+    assertThat(spike).containsEntry("spend_usd", new BigDecimal("90.00")).containsEntry("baseline_usd", new BigDecimal("10.00"))
+        .containsEntry("excess_usd", new BigDecimal("80.00"));
+    Map<String, Object> causes = map(spike.get("causes"));
+    // one token kind: spike-x's cell goes from $10 to $80, L = 70 / ln 8 = 33.66; the requests tripled (10 -> 30):
+    // volume L ln 3 = 36.98; spike-x's share fell to 2/3: L ln(2/3) = -13.65, and spike-y came: its $10 is model mix,
+    // -3.65 in all; its requests are twice as long and its price doubled: L ln 2 = 23.33 each, and the cent the
+    // rounding leaves goes to one of them. 36.98 - 3.65 + 23.34 + 23.33 = 80.00
+    assertThat(causes).containsEntry("change_usd", new BigDecimal("80.00"))
+        .containsEntry("volume_usd", new BigDecimal("36.98")).containsEntry("model_mix_usd", new BigDecimal("-3.65"))
+        .containsEntry("requests_base", new BigDecimal("10.0")).containsEntry("requests_spike", new BigDecimal("30.0"))
+        .containsEntry("prompt_tokens_per_request_base", new BigDecimal("100000.0"))
+        .containsEntry("prompt_tokens_per_request_spike", new BigDecimal("166666.7"));
+    assertThat(List.of(causes.get("price_usd"), causes.get("tokens_per_request_usd")))
+        .containsExactlyInAnyOrder(new BigDecimal("23.33"), new BigDecimal("23.34"));
+    assertThat(list(causes.get("shares"))).extracting(m -> m.get("model") + " " + m.get("share_base_pct") + " " + m.get("share_spike_pct"))
+        .as("both moved by a third; a tie goes to the first name").containsExactly("spike-x 100.0 66.7", "spike-y 0.0 33.3");
+    assertThat(list(causes.get("prices"))).extracting(m -> m.get("model")).containsExactly("spike-x");
+  }
+
+  /** One stored row for {@code requests} requests of {@code model} on {@code day}, with their prompt tokens summed. */
+  private void aggregate(String user, LocalDate day, String model, int requests, int promptTokens) {
+    db.update("insert into llm_usage (user_id, occurred_at, provider, model, feature, prompt_tokens, completion_tokens, status,"
+        + " requests) values (?, ?, 'acme', ?, 'chat', ?, 0, 'ok', ?)", user, day.atTime(9, 0).atOffset(java.time.ZoneOffset.UTC),
+        model, promptTokens, requests);
   }
 
   @Test
