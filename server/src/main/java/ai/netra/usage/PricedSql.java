@@ -43,14 +43,13 @@ public final class PricedSql {
       + " as long_reasoning_tokens";
 
   /**
-   * A CTE named {@code prices}: each catalog price with the day it stops applying, the next price's
-   * {@code effective_from} for the same provider and model (null while it is the latest).
+   * A CTE named {@code prices}: the catalog, {@code model_prices}, never materialized, so that each lookup of
+   * {@link #priced} is one probe of its primary key (provider, model, effective_from). The price in effect on a day is
+   * the one with the latest {@code effective_from} not after it: no window over the whole catalog is needed, which
+   * with a catalog of thousands of models (LiteLLM's) cost more than the rest of a query.
    */
   public static final String WITH_PRICES = """
-      with prices as (
-        select m.*, lead(effective_from) over (partition by provider, model order by effective_from) as effective_until
-          from model_prices m
-      )
+      with prices as not materialized (select * from model_prices)
       """;
 
   /** A model's name without a date or {@code -latest} suffix: the fallback a price is looked up by. */
@@ -84,8 +83,8 @@ public final class PricedSql {
         + "    left join lateral (\n"
         + "      select * from prices p\n"
         + "       where p.provider = g.provider and p.model in (g.model, " + BASE_MODEL + ")\n"
-        + "         and p.effective_from <= g.day and (p.effective_until is null or g.day < p.effective_until)\n"
-        + "       order by p.model = g.model desc limit 1) p on true\n"
+        + "         and p.effective_from <= g.day\n"
+        + "       order by p.model = g.model desc, p.effective_from desc limit 1) p on true\n"
         + ")";
   }
 
