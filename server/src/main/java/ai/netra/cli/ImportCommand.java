@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code netra import}: loads a file of LLM calls into one user's usage, all rows or none. */
 @Command(name = "import", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = {"Imports a file of LLM calls (CSV or JSON lines) as one user's usage.",
+    description = {"Imports a file of LLM calls (CSV, JSON lines, or OpenAI's usage export) as one user's usage.",
         "CSV has a header row; JSON lines hold one object per line. Fields: occurred_at,",
         "provider, model, feature, prompt_tokens, completion_tokens, and optionally",
         "latency_ms, prompt_hash, status. Also OpenAI's organization usage export",
