@@ -72,14 +72,22 @@ build_netra() {
   fi
 }
 
-# Builds the baseline from a copy in $out/springboot-ws (the shared folder is read-only) with our
-# Maven wrapper; sets spring_jar. Needs $peer_src.
+# Builds the shared peer $1 (a folder name under $shared/peers) from a copy in $out/$1 (the shared
+# folder is read-only) with our Maven wrapper; the build log goes to $logs/build-$1.log.
+build_peer() {
+  local name=$1
+  [ -f "$shared/peers/$name/pom.xml" ] || die "peer $name not found at $shared/peers/$name"
+  say "$name: copying and building"
+  rm -rf "${out:?}/$name"
+  cp -r "$shared/peers/$name" "$out/$name"
+  chmod -R u+w "$out/$name"
+  "$root/mvnw" -q -B -f "$out/$name/pom.xml" package -DskipTests >"$logs/build-$name.log" 2>&1 \
+    || { tail -n 30 "$logs/build-$name.log" >&2; die "$name build failed (log: $logs/build-$name.log)"; }
+}
+
+# The Spring Boot baseline, built like every peer; sets spring_jar.
 build_baseline() {
-  say "spring-boot: copying and building the baseline"
-  cp -r "$peer_src" "$out/springboot-ws"
-  chmod -R u+w "$out/springboot-ws"
-  "$root/mvnw" -q -B -f "$out/springboot-ws/pom.xml" package -DskipTests >"$logs/build-springboot.log" 2>&1 \
-    || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
+  build_peer springboot-ws
   spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
 }
 
