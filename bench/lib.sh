@@ -72,17 +72,19 @@ build_netra() {
   fi
 }
 
-# Builds the shared peer $1 (a folder name under $shared/peers) from a copy in $out/$1 (the shared
-# folder is read-only) with our Maven wrapper; the build log goes to $logs/build-$1.log.
+# Builds the shared peer $1 (a folder name under $shared/peers) from a copy in $out/$2 (default $1;
+# the shared folder is read-only) with our Maven wrapper and any further Maven arguments $3...;
+# the build log goes to $logs/build-$2.log.
 build_peer() {
-  local name=$1
+  local name=$1 dest=${2:-$1}
+  shift $(($# < 2 ? $# : 2))
   [ -f "$shared/peers/$name/pom.xml" ] || die "peer $name not found at $shared/peers/$name"
-  say "$name: copying and building"
-  rm -rf "${out:?}/$name"
-  cp -r "$shared/peers/$name" "$out/$name"
-  chmod -R u+w "$out/$name"
-  "$root/mvnw" -q -B -f "$out/$name/pom.xml" package -DskipTests >"$logs/build-$name.log" 2>&1 \
-    || { tail -n 30 "$logs/build-$name.log" >&2; die "$name build failed (log: $logs/build-$name.log)"; }
+  say "$dest: copying and building"
+  rm -rf "${out:?}/$dest"
+  cp -r "$shared/peers/$name" "$out/$dest"
+  chmod -R u+w "$out/$dest"
+  "$root/mvnw" -q -B -f "$out/$dest/pom.xml" package -DskipTests "$@" >"$logs/build-$dest.log" 2>&1 \
+    || { tail -n 30 "$logs/build-$dest.log" >&2; die "$dest build failed (log: $logs/build-$dest.log)"; }
 }
 
 # The Spring Boot baseline, built like every peer; sets spring_jar.

@@ -12,7 +12,8 @@
 #                           contain spaces). Unset: netra uses the machine's PostgreSQL and Redis, like
 #                           the baseline (see default_netra_env); set but empty: development defaults.
 #   BENCH_NETRA_JAR=path    measure this jar instead of building server/target/netra.jar
-#   BENCH_REFERENCE=1       also measure the Spring variants the main rows do not use (0 to skip)
+#   BENCH_REFERENCE=1       also measure the peer variants the main rows do not use (0 to skip): Spring's
+#                           other two jar/cache combinations, and Quarkus with the cache its build makes
 #   BENCH_PEERS="spring quarkus"  the peers measured beside netra (a quick try can leave one out)
 #   BENCH_SHARED=dir        the shared folder with tools/ and peers/ (default: ../shared next to the repo)
 set -euo pipefail
@@ -36,7 +37,6 @@ for peer in $peers; do
   case $peer in spring|quarkus) ;; *) die "BENCH_PEERS: unknown peer '$peer' (spring, quarkus)" ;; esac
 done
 has_peer() { [[ "$peers" == *" $1 "* ]]; }
-has_peer spring || reference=0 # the reference rows are Spring variants
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
 for tool in python3 taskset curl pgrep; do
   command -v "$tool" >/dev/null || die "$tool is required"
@@ -85,7 +85,7 @@ probe_pin=("${other_pin[@]}")
 # ---------------------------------------------------------------------------------------------
 # Fresh working folder. The copied baseline is read-only like its source, so make it writable first.
 [ ! -d "$out" ] || chmod -R u+w "$out"
-rm -rf "$out"/springboot-ws "$out"/quarkus-ws "$out"/netra "$out"/aot "$out"/logs "$out"/runs "$out"/startup
+rm -rf "$out"/springboot-ws "$out"/quarkus-ws "$out"/quarkus-ws-appcds "$out"/netra "$out"/aot "$out"/logs "$out"/runs "$out"/startup
 mkdir -p "$out"/netra "$out"/aot "$out"/logs "$out"/runs "$out"/startup
 logs=$out/logs
 
@@ -113,13 +113,21 @@ fi
 # quarkus.package.jar.aot.enabled came later); its quarkus.package.jar.appcds.use-aot builds the
 # cache from this same quarkus-run.jar with the JDK's record/create flags during the build, where
 # the app stops before it connects anywhere. The AOT row trains the fast-jar like the other rows
-# instead: a full start to ready, the health requests, SIGTERM.
+# instead: a full start to ready, the health requests, SIGTERM; a reference row runs the cache
+# Quarkus's build makes, from its folder (the cache names the jar by a relative path).
 quarkus_jar=$out/quarkus-ws/target/quarkus-app/quarkus-run.jar
+quarkus_build_dir=$out/quarkus-ws-appcds/target/quarkus-app
+quarkus_build_flags=(-Dquarkus.package.jar.appcds.enabled=true -Dquarkus.package.jar.appcds.use-aot=true)
 quarkus_env=(QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://127.0.0.1:5432/postgres QUARKUS_DATASOURCE_USERNAME=postgres
   QUARKUS_REDIS_HOSTS=redis://127.0.0.1:6379)
 if has_peer quarkus; then
   build_peer quarkus-ws
   [ -f "$quarkus_jar" ] || die "the Quarkus build made no $quarkus_jar (log: $logs/build-quarkus-ws.log)"
+  if [ "$reference" = 1 ] && [ $aot -eq 1 ]; then
+    build_peer quarkus-ws quarkus-ws-appcds "${quarkus_build_flags[@]}"
+    [ -s "$quarkus_build_dir/app.aot" ] \
+      || die "the Quarkus build made no AOT cache $quarkus_build_dir/app.aot (log: $logs/build-quarkus-ws-appcds.log)"
+  fi
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +141,10 @@ if [ $aot -eq 1 ]; then
   ! has_peer quarkus || configs+=("quarkus-aot|quarkus (AOT cache)|quarkus|aot|main")
   ! has_peer spring || configs+=("spring-aot|spring-boot (AOT cache)|spring|aot|main")
 fi
-if [ "$reference" = 1 ]; then
+if [ "$reference" = 1 ] && has_peer quarkus; then
+  [ $aot -eq 0 ] || configs+=("quarkus-aot-build|quarkus (AOT cache made by its build)|quarkus|aot|reference")
+fi
+if [ "$reference" = 1 ] && has_peer spring; then
   configs+=("spring-jvm-extracted|spring-boot (JVM, extracted jar)|spring|jvm|reference")
   [ $aot -eq 0 ] || configs+=("spring-aot-fatjar|spring-boot (AOT cache, fat jar)|spring|aot|reference")
 fi
@@ -151,6 +162,8 @@ build_cmd() {
                     -jar "$netra_jar" serve) ;;
     quarkus-jvm) cmd=(env "${quarkus_env[@]}" "${pin[@]}" "$@" -jar "$quarkus_jar") ;;
     quarkus-aot) cmd=(env "${quarkus_env[@]}" "${pin[@]}" -XX:AOTCache="$out/aot/quarkus.aot" "$@" -jar "$quarkus_jar") ;;
+    quarkus-aot-build) cmd=(env -C "$quarkus_build_dir" "${quarkus_env[@]}" "${pin[@]}" -XX:AOTCache=app.aot "$@"
+                            -jar quarkus-run.jar) ;;
     spring-jvm) cmd=("${pin[@]}" "$@" -jar "$spring_jar") ;;
     spring-jvm-extracted) cmd=("${pin[@]}" "$@" -jar "$spring_xjar") ;;
     spring-aot) cmd=("${pin[@]}" -XX:AOTCache="$out/aot/spring-extracted.aot" "$@" -jar "$spring_xjar") ;;
@@ -204,7 +217,7 @@ if [ $aot -eq 1 ]; then
   train netra-aot "$out/aot/netra.aot" /health/ready /health/startup /health /health/live /api/threads
   ! has_peer quarkus || train quarkus-aot "$out/aot/quarkus.aot" /q/health/ready /q/health /q/health/live
   ! has_peer spring || train spring-aot "$out/aot/spring-extracted.aot" /actuator/health/readiness /actuator/health
-  [ "$reference" != 1 ] || train spring-aot-fatjar "$out/aot/spring-fatjar.aot" /actuator/health/readiness /actuator/health
+  [ "$reference" != 1 ] || ! has_peer spring || train spring-aot-fatjar "$out/aot/spring-fatjar.aot" /actuator/health/readiness /actuator/health
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -274,7 +287,13 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
     build_cmd "$id" '<fresh dir>'
     cmdline=$(show "${cmd[@]}")
     cmdline=${cmdline#env }
-    printf '%s\t%s\t%s\t%s\t%s\tPORT=<free port> %s\n' "$id" "$label" "$app" "$mode" "$role" "$cmdline"
+    if [[ "$cmdline" == "-C "* ]]; then # run from a folder: env -C DIR ...
+      cmdline=${cmdline#-C }
+      cmdline="cd ${cmdline%% *} && PORT=<free port> ${cmdline#* }"
+    else
+      cmdline="PORT=<free port> $cmdline"
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$label" "$app" "$mode" "$role" "$cmdline"
   done
 } >"$out/startup/configs.tsv"
 {
@@ -295,6 +314,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
   printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/netra/netra.jar}"
   printf 'train_netra\t%s\n' "$(build_cmd netra-jvm '<fresh dir>' -XX:AOTCacheOutput="$out/aot/netra.aot"; show "${cmd[@]}")"
   printf 'train_quarkus\t%s\n' "$(build_cmd quarkus-jvm x -XX:AOTCacheOutput="$out/aot/quarkus.aot"; show "${cmd[@]}" | sed 's/^env //')"
+  printf 'quarkus_build_flags\t%s\n' "${quarkus_build_flags[*]}"
   printf 'train_spring\t%s\n' "$(build_cmd spring-jvm-extracted x -XX:AOTCacheOutput="$out/aot/spring-extracted.aot"; show "${cmd[@]}")"
   printf 'train_spring_fat\t%s\n' "$(build_cmd spring-jvm x -XX:AOTCacheOutput="$out/aot/spring-fatjar.aot"; show "${cmd[@]}")"
 } >"$out/startup/meta.tsv"
