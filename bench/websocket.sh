@@ -360,7 +360,8 @@ netra_cmd=${netra_cmd//"bench/out/websocket/runs/netra-<port>"/<fresh dir>}
   printf 'netra_cmd\t%s\n' "$netra_cmd"
   printf 'apps\t%s\n' "${apps[*]}"
   for app in "${apps[@]:1}"; do
-    build_cmd "$app" '<port>'; c=$(show "${cmd[@]}"); printf '%s_cmd\t%s\n' "$app" "${c#env }"
+    build_cmd "$app" '<port>'; c=$(show "${cmd[@]}" | sed -E 's#-cp ([^ ]+)#-cp "\1"#') # lib/* is the JVM's, not the shell's
+    printf '%s_cmd\t%s\n' "$app" "${c#env }"
   done
   printf 'echo_cmd\t%s\n' "$(show env WS_PAYLOAD="$payload" WSLOAD_SKIP_TYPES=connection_established "${client_pin[@]}" \
     node -r "$preload" "$wsload" "ws://127.0.0.1:<port>/ws/chat" "$conns" "$msgs" echo "$token" | sed 's/^env //')"
