@@ -72,14 +72,24 @@ build_netra() {
   fi
 }
 
-# Builds the baseline from a copy in $out/springboot-ws (the shared folder is read-only) with our
-# Maven wrapper; sets spring_jar. Needs $peer_src.
+# Builds the shared peer $1 (a folder name under $shared/peers) from a copy in $out/$2 (default $1;
+# the shared folder is read-only) with our Maven wrapper and any further Maven arguments $3...;
+# the build log goes to $logs/build-$2.log.
+build_peer() {
+  local name=$1 dest=${2:-$1}
+  shift $(($# < 2 ? $# : 2))
+  [ -f "$shared/peers/$name/pom.xml" ] || die "peer $name not found at $shared/peers/$name"
+  say "$dest: copying and building"
+  rm -rf "${out:?}/$dest"
+  cp -r "$shared/peers/$name" "$out/$dest"
+  chmod -R u+w "$out/$dest"
+  "$root/mvnw" -q -B -f "$out/$dest/pom.xml" package -DskipTests "$@" >"$logs/build-$dest.log" 2>&1 \
+    || { tail -n 30 "$logs/build-$dest.log" >&2; die "$dest build failed (log: $logs/build-$dest.log)"; }
+}
+
+# The Spring Boot baseline, built like every peer; sets spring_jar.
 build_baseline() {
-  say "spring-boot: copying and building the baseline"
-  cp -r "$peer_src" "$out/springboot-ws"
-  chmod -R u+w "$out/springboot-ws"
-  "$root/mvnw" -q -B -f "$out/springboot-ws/pom.xml" package -DskipTests >"$logs/build-springboot.log" 2>&1 \
-    || { tail -n 30 "$logs/build-springboot.log" >&2; die "baseline build failed (log: $logs/build-springboot.log)"; }
+  build_peer springboot-ws
   spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
 }
 

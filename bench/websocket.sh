@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # WebSocket benchmark: ping/pong round trips on netra's authenticated chat socket against the
-# Spring Boot baseline's echo (same client, same pinning, same run), and many idle authenticated
-# sockets held on a -XX:MaxRAM=512m JVM (failures, RSS, readiness while held).
+# Spring Boot baseline's echo and the bare Helidon SE and Jetty echoes (same client, same pinning,
+# same run; compared by server CPU per message), and many idle authenticated sockets held on a
+# -XX:MaxRAM=512m JVM (failures, RSS, readiness while held).
 # Writes the results section of bench/README.md (between the websocket:begin/end markers).
 #
 #   bench/websocket.sh
 #
 # Environment (all optional):
 #   BENCH_RUNS=3              measured echo runs per server (a fresh JVM each, alternating servers)
+#   BENCH_PEERS="spring helidon jetty"   the echo servers measured beside netra (a quick try can leave some out)
 #   BENCH_CONNS=100 BENCH_MSGS=1000   echo: connections, and pings per connection
 #   BENCH_WARMUP_RUNS=2       unmeasured echo runs before the measured one, on every fresh JVM
 #   BENCH_IDLE_CONNS=10000    idle sockets held at once
@@ -25,7 +27,7 @@ work=$out/websocket
 logs=$work/logs
 shared=${BENCH_SHARED:-$(dirname "$root")/shared}
 wsload_src=$shared/tools/wsload
-peer_src=$shared/peers/springboot-ws
+peers=" ${BENCH_PEERS-spring helidon jetty} "
 runs=${BENCH_RUNS:-3}
 conns=${BENCH_CONNS:-100}
 msgs=${BENCH_MSGS:-1000}
@@ -43,7 +45,11 @@ preload=$bench/websocket_replies.js
 # ---------------------------------------------------------------------------------------------
 # Preconditions
 [ -f "$wsload_src/wsload.js" ] || die "wsload not found at $wsload_src (set BENCH_SHARED to the folder holding tools/ and peers/)"
-[ -f "$peer_src/pom.xml" ] || die "baseline not found at $peer_src"
+for peer in $peers; do
+  case $peer in spring|helidon|jetty) ;; *) die "BENCH_PEERS: unknown peer '$peer' (spring, helidon, jetty)" ;; esac
+done
+has_peer() { [[ "$peers" == *" $1 "* ]]; }
+has_peer spring || hold_baseline=0
 for n in runs conns msgs idle hold_s; do
   [[ "${!n}" =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive integer, got '${!n}'"
 done
@@ -52,7 +58,7 @@ for tool in python3 taskset curl pgrep node npm psql ss timeout; do
 done
 for dep in 5432:PostgreSQL 6379:Redis; do
   (exec 3<>"/dev/tcp/127.0.0.1/${dep%%:*}") 2>/dev/null \
-    || die "${dep#*:} is not reachable on 127.0.0.1:${dep%%:*} (both servers need it)"
+    || die "${dep#*:} is not reachable on 127.0.0.1:${dep%%:*} (netra and the Spring baseline need it)"
 done
 
 # Idle sockets: one descriptor each in the server and in the client (both inherit this shell's
@@ -76,8 +82,13 @@ if [ -z "$(psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "select 1 from pg_d
   psql -w -h 127.0.0.1 -U postgres -d postgres -qc "create database $bench_db" >/dev/null
 fi
 jwt_secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+# Every socket of the run is the one bench user's, and netra lets a user hold 20 at once on an
+# instance by default (one more upgrade gets 429): raise that to what the run opens at once.
+sockets_per_user=$((conns > idle ? conns : idle))
+[ "$sockets_per_user" -le 10000 ] \
+  || die "netra allows at most 10000 sockets per user (CHAT_SOCKETS_PER_USER); lower BENCH_CONNS and BENCH_IDLE_CONNS"
 netra_env=(JWT_SECRET_KEY="$jwt_secret" DATABASE_URL="postgres://postgres@127.0.0.1:5432/$bench_db"
-  REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=netra-bench:)
+  REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=netra-bench: CHAT_SOCKETS_PER_USER=$sockets_per_user)
 
 # A JDK >= 21 (never the java 17 on PATH).
 use_jdk
@@ -88,9 +99,9 @@ pin_cpus
 client_pin=("${other_pin[@]}")
 
 # ---------------------------------------------------------------------------------------------
-# Fresh working folders. The copied baseline and wsload are read-only like their sources.
+# Fresh working folders. The copied peers and wsload are read-only like their sources.
 [ ! -d "$out" ] || chmod -R u+w "$out"
-rm -rf "$work" "$out/springboot-ws" "$out/wsload"
+rm -rf "$work" "$out/springboot-ws" "$out/helidon-echo" "$out/jetty-echo" "$out/wsload"
 mkdir -p "$work" "$logs" "$work/runs"
 
 build_netra "$work/netra.jar"
@@ -98,7 +109,15 @@ netra_jar=$work/netra.jar
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$root" status --porcelain -- startup server pom.xml 2>/dev/null || true)
 
-build_baseline
+spring_jar=$out/springboot-ws/target/springboot-ws-1.jar
+! has_peer spring || build_baseline
+# The bare echoes: their jar and its dependencies copied to target/lib (the JVM expands lib/*).
+helidon_cp="$out/helidon-echo/target/helidon-echo-1.jar:$out/helidon-echo/target/lib/*"
+jetty_cp="$out/jetty-echo/target/jetty-echo-1.jar:$out/jetty-echo/target/lib/*"
+! has_peer helidon || build_peer helidon-echo
+! has_peer jetty || build_peer jetty-echo
+apps=(netra)
+for peer in spring helidon jetty; do ! has_peer $peer || apps+=("$peer"); done
 
 say "wsload: copying and installing (npm ci)"
 cp -r "$wsload_src" "$out/wsload"
@@ -124,10 +143,12 @@ build_cmd() {
     netra) cmd=(env PORT="$port" NETRA_DATA_DIR="$work/runs/netra-$port" "${netra_env[@]}" "${pin[@]}" "$@"
                 -jar "$netra_jar" serve) ;;
     spring) cmd=(env PORT="$port" "${pin[@]}" "$@" -jar "$spring_jar") ;;
+    helidon) cmd=(env PORT="$port" "${pin[@]}" "$@" -cp "$helidon_cp" peer.App) ;;
+    jetty) cmd=(env PORT="$port" "${pin[@]}" "$@" -cp "$jetty_cp" peer.App) ;;
     *) die "unknown app $app" ;;
   esac
 }
-ready_path() { case $1 in netra) echo /health/ready ;; *) echo /actuator/health/readiness ;; esac; }
+ready_path() { case $1 in netra) echo /health/ready ;; spring) echo /actuator/health/readiness ;; *) echo /ready ;; esac; }
 
 # Starts app $1 with log $2 (extra JVM flags $3...); sets server_pid and server_port; waits for ready.
 start_server() {
@@ -150,7 +171,7 @@ stop_server() {
   kill -TERM "$server_pid" 2>/dev/null || true
   for i in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
   kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true # netra exits 0 on SIGTERM, Spring 143
+  wait "$server_pid" 2>/dev/null || true # netra exits 0 on SIGTERM, the peers 143
   untrack "$server_pid"
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime of the whole process
@@ -191,6 +212,8 @@ echo_run() {
   after=$(cpu_ticks "$server_pid")
   client_after=$(children_ticks)
   say "$app run $rep ($kind): $(paste -sd' ' "$line")"
+  # CPU per message means nothing when part of the connections never opened (a smaller load)
+  grep -q ' failed=0 ' "$line" || die "$app: connections failed in the echo run: $(paste -sd' ' "$line")"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$rep" "$kind" "$(echo "scale=3; ($after - $before) / $clk_tck" | bc)" \
     "$(echo "scale=3; ($client_after - $client_before) / $clk_tck" | bc)" "$(echo "scale=3; ($t1 - $t0) / 1" | bc)" \
     "$(paste -sd' ' "$line")" >>"$work/echo.tsv"
@@ -199,7 +222,9 @@ echo_run() {
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
-# Echo: a fresh JVM per server and run, alternating (netra, spring, netra, ...); each gets $warmups
+# Echo: a fresh JVM per server and run, alternating (netra, spring, helidon, jetty, netra, ...);
+# the echoes get the same payload and client as netra (their replies are the ping itself, which the
+# client counts like a pong). Each gets $warmups
 # unmeasured warm-up runs first, then the measured run, then the reference run with wsload as is.
 # Two, not one: every run opens new connections, and their handshakes send other types through the
 # read path the JIT compiled for the previous run's sockets. After a single warm-up run, netra's
@@ -208,7 +233,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 printf 'app\trep\tkind\tserver_cpu_s\tclient_cpu_s\tclient_wall_s\tline\n' >"$work/echo.tsv"
 printf 'app\tphase\tlog\twarn_error_lines\texception_lines\trate_limited_lines\tproblems\n' >"$work/logs.tsv"
 for rep in $(seq 1 "$runs"); do
-  for app in netra spring; do
+  for app in "${apps[@]}"; do
     log=$logs/$app-echo-$rep.log
     say "$app echo $rep/$runs: starting"
     start_server "$app" "$log"
@@ -247,7 +272,7 @@ hold() { # app
   while kill -0 "$hold_pid" 2>/dev/null; do
     code=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 3 \
       "http://127.0.0.1:$server_port$(ready_path "$app")" || true)
-    read -r progress_opened progress_failed progress_open <"$work/hold-progress" 2>/dev/null \
+    read -r progress_opened progress_failed progress_open 2>/dev/null <"$work/hold-progress" \
       || { progress_opened=; progress_failed=; progress_open=; }
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" \
       "$(ss -Htn state established "( sport = :$server_port )" | wc -l)" \
@@ -310,7 +335,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
 }
 build_cmd netra '<port>'; netra_cmd=$(show "${cmd[@]}"); netra_cmd=${netra_cmd#env }
 netra_cmd=${netra_cmd//"bench/out/websocket/runs/netra-<port>"/<fresh dir>}
-build_cmd spring '<port>'; spring_cmd=$(show "${cmd[@]}"); spring_cmd=${spring_cmd#env }
+
 {
   printf 'key\tvalue\n'
   printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -333,7 +358,11 @@ build_cmd spring '<port>'; spring_cmd=$(show "${cmd[@]}"); spring_cmd=${spring_c
   printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/websocket/netra.jar}"
   printf 'token_cmd\t%s\n' "$(show env "${netra_env[@]}" "$java" -jar "$netra_jar" token --user bench-user --ttl 1h | sed 's/^env //')"
   printf 'netra_cmd\t%s\n' "$netra_cmd"
-  printf 'spring_cmd\t%s\n' "$spring_cmd"
+  printf 'apps\t%s\n' "${apps[*]}"
+  for app in "${apps[@]:1}"; do
+    build_cmd "$app" '<port>'; c=$(show "${cmd[@]}" | sed -E 's#-cp ([^ ]+)#-cp "\1"#') # lib/* is the JVM's, not the shell's
+    printf '%s_cmd\t%s\n' "$app" "${c#env }"
+  done
   printf 'echo_cmd\t%s\n' "$(show env WS_PAYLOAD="$payload" WSLOAD_SKIP_TYPES=connection_established "${client_pin[@]}" \
     node -r "$preload" "$wsload" "ws://127.0.0.1:<port>/ws/chat" "$conns" "$msgs" echo "$token" | sed 's/^env //')"
   printf 'asis_cmd\t%s\n' "$(show env WS_PAYLOAD="$payload" "${client_pin[@]}" node "$wsload" "ws://127.0.0.1:<port>/ws/chat" \
