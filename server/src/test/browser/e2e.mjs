@@ -546,6 +546,9 @@ async function followsOnlyAtTheEnd(page, context, url, token, shots, diary) {
     return [...l.querySelectorAll('figure.chart')].every((f) => f.dataset.drawn === 'true')
       && l.scrollHeight - l.scrollTop - l.clientHeight <= 48;
   }, null, { timeout: 5000 }).then(() => true, () => false);
+  if (!followed) console.log('DIAG', JSON.stringify(await page.evaluate(() => { const l = document.getElementById('log');
+    return { gap: l.scrollHeight - l.scrollTop - l.clientHeight, charts: [...l.querySelectorAll('figure.chart')].map((f) => f.dataset.drawn ?? null),
+      jump: document.getElementById('jump-latest')?.className }; })));
   check(followed, 'the log followed the runs to the end');
   await log_.evaluate((l) => { l.scrollTop = 0; });
   await page.waitForTimeout(100);

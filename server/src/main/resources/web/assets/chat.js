@@ -722,16 +722,23 @@ function grew() {
   }
 }
 
+let lastTop = 0;
 page.log.addEventListener('scroll', () => {
+  const top = page.log.scrollTop;
+  const up = top < lastTop - 1;
+  lastTop = top;
   // Content may have grown between our scroll and its event; only a position we did not set is the reader's.
-  if (scrolledTo !== null && Math.abs(page.log.scrollTop - scrolledTo) < 2) return;
+  if (scrolledTo !== null && Math.abs(top - scrolledTo) < 2) return;
   scrolledTo = null;
-  state.following = atBottom();
-  if (state.following) {
+  if (atBottom()) {
+    state.following = true;
     page.jump.hidden = true;
     page.jump.classList.remove('has-new');
-  } else if (page.log.scrollHeight > page.log.clientHeight) {
-    page.jump.hidden = false;
+  } else if (up) {
+    // Only a move up is the reader leaving the end: the browser also moves the position down on its own (scroll
+    // anchoring, while a card above the end grows), and that must not stop the log from following a run.
+    state.following = false;
+    if (page.log.scrollHeight > page.log.clientHeight) page.jump.hidden = false;
   }
 }, { passive: true });
 // Anything that makes the log taller (an event, a chart drawn a frame later, a history) goes through here.
