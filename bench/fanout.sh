@@ -14,7 +14,8 @@
 #
 # Environment (all optional):
 #   BENCH_SECONDS=60          the measured window
-#   BENCH_WARMUP_SECONDS=20   load before it, not counted (the JIT compiles the runs' and the sockets' path)
+#   BENCH_WARMUP_SECONDS=40   load before it, not counted (the JIT compiles the runs' and the sockets' path;
+#                             after 20 s its compiler threads still took 40 % of the instances' CPU)
 #   BENCH_USERS=100           users, each with a demo-sized usage history (a copy of the demo user's)
 #   BENCH_SOCKETS=5           sockets per user, socket k of user u on instance (u + k) mod 2
 #   BENCH_IN_FLIGHT=50        agent runs going at once (each user at most one)
@@ -32,7 +33,7 @@ out=$bench/out
 work=$out/fanout
 logs=$work/logs
 seconds=${BENCH_SECONDS:-60}
-warmup=${BENCH_WARMUP_SECONDS:-20}
+warmup=${BENCH_WARMUP_SECONDS:-40}
 users=${BENCH_USERS:-100}
 per_user=${BENCH_SOCKETS:-5}
 in_flight=${BENCH_IN_FLIGHT:-50}

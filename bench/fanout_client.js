@@ -100,6 +100,7 @@ let phase = 'connect'; // connect, warmup, measure, profile, drain, done
 let windowStart = Infinity;
 let windowEnd = Infinity;
 let runsStarted = 0;
+let runsStartedInWindow = 0;
 let runsEnded = 0;
 let runsEndedInWindow = 0;
 let deliveredInWindow = 0;
@@ -175,6 +176,7 @@ function pump() {
     inFlight++;
     inFlightOn[inst]++;
     runsStarted++;
+    if (phase === 'measure') { runsStartedInWindow++; }
     sock.ws.send(JSON.stringify({ type: 'user_message', payload }));
   }
 }
@@ -261,7 +263,7 @@ async function main() {
   const summary = {
     users: USERS, sockets_per_user: SOCKETS, instances: urls.length, in_flight: IN_FLIGHT, warmup_s: WARMUP_S,
     seconds: SECONDS, profile_s: PROFILE_S, window_s: windowS, wall_s: (nowMs() - t0) / 1000,
-    runs_started: runsStarted, runs_ended: runsEnded, runs_ended_in_window: runsEndedInWindow, runs_unfinished: unfinished,
+    runs_started: runsStarted, runs_started_in_window: runsStartedInWindow, runs_ended: runsEnded, runs_ended_in_window: runsEndedInWindow, runs_unfinished: unfinished,
     delivered_total: deliveredTotal, delivered_in_window: deliveredInWindow, duplicates, not_stored_frames: notStoredFrames,
     errors, close_codes: closeCodes, types_in_window: byType,
     delay_ms: { all: delays.all.stats(), local: delays.local.stats(), remote: delays.remote.stats() },

@@ -7,7 +7,7 @@
 appends one JSON line to MARK_OUT: the wall time; each JVM's utime + stime in clock ticks, in total and by
 thread group (virtual-thread carriers, the agent-run threads, JIT compilers, GC, the rest); the summed
 utime + stime of the PostgreSQL backends connected to MARK_DB and of every PostgreSQL process (other
-databases' included); the Redis server's; pg_stat_database's counters for MARK_DB; and Redis's
+databases' included); the Redis server's; the load client's (this script's parent); pg_stat_database's counters for MARK_DB; and Redis's
 INFO commandstats. With MARK_JFR_PID, label `end` starts a JFR recording of that JVM and `profile_end`
 stops it (both after the line is written, outside the measured window).
 """
@@ -65,9 +65,10 @@ def main():
     line = {"label": label, "wall": time.time()}
     line["jvms"] = [jvm(int(p)) for p in os.environ["MARK_JVMS"].split()]
     backends = [int(p) for p in psql(f"select pid from pg_stat_activity where datname = '{db}' and pid <> pg_backend_pid()").split()]
-    line["db_backends"] = {"count": len(backends), "ticks": sum(ticks(p) for p in backends)}
+    # By process: a backend that exits or starts between two marks must not count its whole life.
+    line["db_backends"] = {str(p): ticks(p) for p in backends}
     every_pg = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
-    line["pg_all"] = {"count": len(every_pg), "ticks": sum(ticks(int(p)) for p in every_pg)}
+    line["pg_all"] = {p: ticks(int(p)) for p in every_pg}
     cols = ["xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_deleted", "tup_fetched", "tup_returned",
             "blks_hit", "blks_read"]
     values = psql(f"select {', '.join(cols)} from pg_stat_database where datname = '{db}'").split("\t")
@@ -80,6 +81,7 @@ def main():
     for m in re.finditer(r"cmdstat_([^:]+):calls=(\d+),usec=(\d+)", out):
         stats[m.group(1)] = {"calls": int(m.group(2)), "usec": int(m.group(3))}
     line["redis_commandstats"] = stats
+    line["client_ticks"] = ticks(os.getppid())  # the load client, which runs this script
     with open(os.environ["MARK_OUT"], "a") as f:
         f.write(json.dumps(line) + "\n")
     jfr_pid = os.environ.get("MARK_JFR_PID")

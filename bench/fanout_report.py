@@ -59,10 +59,15 @@ def jfr_summary(path, top=12):
     if not os.path.exists(path):
         return None
     samples = []
+    threads = []
     frames = None
     for line in open(path):
         s = line.strip()
-        if s.startswith("stackTrace = ["):
+        if s.startswith("sampledThread = "):
+            name = s.split('"')[1]
+            threads.append("agent-run" if name.startswith("agent-run") else "http (Jetty, virtual)" if name.startswith("http")
+                           else "redis-events (subscription)" if name == "redis-events" else "other threads")
+        elif s.startswith("stackTrace = ["):
             frames = []
         elif frames is not None:
             if s.startswith("]"):
@@ -92,9 +97,12 @@ def jfr_summary(path, top=12):
         if "ChatService" in text or "ChatSocket" in text:
             return "chat: fan-out bookkeeping (sockets, dedupe)"
         return "other (JDK, JIT-less runtime, scheduler)"
-    areas = collections.Counter(area(f) for f in samples)
+    areas = collections.Counter(area(f) for _t, f in zip(threads, samples))
+    by_thread = collections.defaultdict(collections.Counter)
+    for t, f in zip(threads, samples):
+        by_thread[area(f)][t] += 1
     return {"samples": len(samples), "tops": tops.most_common(top), "netra": first_netra.most_common(top),
-            "areas": areas.most_common()}
+            "areas": areas.most_common(), "by_thread": by_thread}
 
 
 def fmt(v, digits=1):
@@ -117,9 +125,17 @@ def main():
     groups = []
     for s, e in zip(start["jvms"], end["jvms"]):
         groups.append({g: (e["groups"].get(g, 0) - s["groups"].get(g, 0)) / clk for g in e["groups"]})
-    db = (end["db_backends"]["ticks"] - start["db_backends"]["ticks"]) / clk
-    pg_all = (end["pg_all"]["ticks"] - start["pg_all"]["ticks"]) / clk
+    def by_process(key):
+        """CPU between the marks of the processes alive at the end (one born meanwhile counts from 0); those that
+        exited meanwhile are left out, and counted."""
+        a, b = start[key], end[key]
+        if "ticks" in b:  # an older mark: one sum, not by process
+            return (b["ticks"] - a["ticks"]) / clk, b["count"], 0
+        return sum(t - a.get(p, 0) for p, t in b.items()) / clk, len(b), sum(1 for p in a if p not in b)
+    db, db_count, db_gone = by_process("db_backends")
+    pg_all, pg_count, pg_gone = by_process("pg_all")
     redis = (end["redis_ticks"] - start["redis_ticks"]) / clk if start["redis_ticks"] is not None else None
+    client = (end["client_ticks"] - start["client_ticks"]) / clk if "client_ticks" in start else None
     pgs = {k: end["pg_stat_database"][k] - start["pg_stat_database"][k] for k in start["pg_stat_database"]}
     rs = {}
     for cmd, v in end["redis_commandstats"].items():
@@ -146,12 +162,14 @@ def main():
         f"{summary['runs_started']:,} started, {summary['runs_ended']:,} ended ({summary['runs_ended_in_window']:,} in "
         f"the window), {summary['runs_unfinished']} unfinished; not stored answers: {json.dumps(summary['errors'])}")
     add("")
+    no_jit = sum(sum(v for g, v in gs.items() if g != "jit") for gs in groups)
     add("| events delivered/s (all sockets) | events stored/s | delay p50 ms | p90 ms | p99 ms | max ms | "
-        "server CPU µs per delivered event | lost | duplicates |")
-    add("|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        "server CPU µs per delivered event | without the JIT compilers | PostgreSQL backends µs per delivered event | "
+        "lost | duplicates |")
+    add("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     add(f"| **{per_s:,.0f}** | {emitted / window:,.0f} | {fmt(d['all']['p50'], 2)} | {fmt(d['all']['p90'], 2)} | "
         f"**{fmt(d['all']['p99'], 2)}** | {fmt(d['all']['max'], 1)} | **{fmt(us(sum(jvm), delivered))}** | "
-        f"**{c['lost']}** | **{c['duplicates']}** |")
+        f"{fmt(us(no_jit, delivered))} | {fmt(us(db, delivered))} | **{c['lost']}** | **{c['duplicates']}** |")
     add("")
     add("| delay from the event's timestamp to the socket | deliveries | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |")
     add("|---|--:|--:|--:|--:|--:|--:|")
@@ -170,9 +188,11 @@ def main():
     add("| where | CPU s in the window | µs per stored event | µs per delivered event | busy |")
     add("|---|--:|--:|--:|--:|")
     for name, secs in (("instance a (JVM)", jvm[0]), ("instance b (JVM)", jvm[1]),
-                       (f"PostgreSQL backends of the benchmark's database ({end['db_backends']['count']} at the end)", db),
-                       ("every PostgreSQL process (the machine's other databases and the WAL writer included)", pg_all),
-                       ("the Redis server (shared with the machine's other work)", redis)):
+                       (f"PostgreSQL backends of the benchmark's database ({db_count} at the end, {db_gone} gone meanwhile)", db),
+                       (f"every PostgreSQL process: the machine's other databases, the WAL writer, autovacuum ({pg_count} "
+                        f"at the end; {pg_gone} that exited meanwhile not counted)", pg_all),
+                       ("the Redis server (shared with the machine's other work)", redis),
+                       ("the load client (node)", client)):
         if secs is None:
             continue
         add(f"| {name} | {secs:.2f} | {fmt(us(secs, emitted))} | {fmt(us(secs, delivered))} | {secs / window * 100:.0f} % |")
@@ -184,7 +204,10 @@ def main():
     add("PostgreSQL per stored event (`pg_stat_database` of the benchmark's database): " + ", ".join(
         f"{k} {v / emitted:.2f}" for k, v in pgs.items() if v) + ".")
     add("")
-    add("Redis per stored event (`INFO commandstats`; the machine's other work on the same Redis counts too): " + ", ".join(
+    sent = summary.get("runs_started_in_window")
+    add("Redis per stored event (`INFO commandstats`; the machine's other work on the same Redis counts too" +
+        (f"; the chat's rate limiter runs one `EVAL` per user message, {sent:,} sent in the window, "
+         f"{sent / emitted:.2f} per stored event" if sent else "") + "): " + ", ".join(
         f"`{cmd.upper()}` {calls / emitted:.2f} calls, {usec / emitted:.1f} µs" for cmd, (calls, usec) in
         sorted(rs.items(), key=lambda x: -x[1][1])) + ".")
     add("")
@@ -199,10 +222,11 @@ def main():
         add(f"Profile of instance a (JFR, `method-profiling=max`, {jfr['samples']:,} execution samples over the "
             "profiled load after the window; Java frames only, so time in the kernel and in the JIT is not in it):")
         add("")
-        add("| what the sampled stack is doing | share |")
-        add("|---|--:|")
+        add("| what the sampled stack is doing | share | on which threads |")
+        add("|---|--:|---|")
         for name, n in jfr["areas"]:
-            add(f"| {name} | {n / jfr['samples'] * 100:.1f} % |")
+            where = ", ".join(f"{t} {k / jfr['samples'] * 100:.1f} %" for t, k in jfr["by_thread"][name].most_common())
+            add(f"| {name} | {n / jfr['samples'] * 100:.1f} % | {where} |")
         add("")
         add("| top frame | share | | first netra frame on the stack | share |")
         add("|---|--:|---|---|--:|")
