@@ -188,16 +188,32 @@ function mark(label) {
   });
 }
 
-function open(sock) {
+// A refused upgrade (503 while an instance finishes opening) is tried again, up to 20 times 250 ms apart.
+let upgradeRetries = 0;
+async function open(sock) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openOnce(sock);
+    } catch (err) {
+      if (attempt >= 20 || !/Unexpected server response: 503/.test(err.message)) { throw err; }
+      upgradeRetries++;
+      await sleep(250);
+    }
+  }
+}
+
+function openOnce(sock) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(urls[sock.instance], { headers: { Authorization: 'Bearer ' + token(sock.user.id) }, perMessageDeflate: false });
     sock.ws = ws;
+    let established = false;
     const timer = setTimeout(() => reject(new Error(`socket ${sock.n} not established within 30 s`)), 30_000);
     ws.on('message', data => {
       if (!sock.open) {
         const f = JSON.parse(data.toString());
         if (f.type !== 'connection_established') { reject(new Error(`socket ${sock.n}: first frame ${f.type}`)); return; }
         sock.open = true;
+        established = true;
         clearTimeout(timer);
         resolve();
         return;
@@ -205,12 +221,17 @@ function open(sock) {
       onFrame(sock, data);
     });
     ws.on('close', code => {
+      if (!established) { return; } // an upgrade that failed: tried again on a new connection
       count(closeCodes, code);
       if (phase !== 'done') { sock.whole = false; }
       sock.open = false;
       sock.closeCode = code;
     });
-    ws.on('error', err => { count(errors, 'socket:' + (err.code || err.message)); reject(err); });
+    ws.on('error', err => {
+      if (established) { count(errors, 'socket:' + (err.code || err.message)); }
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
@@ -263,7 +284,7 @@ async function main() {
   const summary = {
     users: USERS, sockets_per_user: SOCKETS, instances: urls.length, in_flight: IN_FLIGHT, warmup_s: WARMUP_S,
     seconds: SECONDS, profile_s: PROFILE_S, window_s: windowS, wall_s: (nowMs() - t0) / 1000,
-    runs_started: runsStarted, runs_started_in_window: runsStartedInWindow, runs_ended: runsEnded, runs_ended_in_window: runsEndedInWindow, runs_unfinished: unfinished,
+    runs_started: runsStarted, runs_started_in_window: runsStartedInWindow, runs_ended: runsEnded, runs_ended_in_window: runsEndedInWindow, runs_unfinished: unfinished, upgrade_retries: upgradeRetries,
     delivered_total: deliveredTotal, delivered_in_window: deliveredInWindow, duplicates, not_stored_frames: notStoredFrames,
     errors, close_codes: closeCodes, types_in_window: byType,
     delay_ms: { all: delays.all.stats(), local: delays.local.stats(), remote: delays.remote.stats() },

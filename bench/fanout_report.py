@@ -214,7 +214,8 @@ def main():
     add(f"Correctness over the whole run (warm-up and drain included): {c['stored']:,} events stored for the bench users; "
         f"{c['sockets_checked']} of {c['sockets']} sockets open the whole time; lost (stored, never delivered to such a "
         f"socket of its user) **{c['lost']}**; duplicates (delivered twice to one socket) **{c['duplicates']}**; "
-        f"delivered but not stored {c['unknown']}; close codes {json.dumps(summary['close_codes'])}; "
+        f"delivered but not stored {c['unknown']}; close codes {json.dumps(summary['close_codes'])}; upgrades refused "
+        f"with 503 and tried again {summary.get('upgrade_retries', 0)}; "
         f"server log WARN/ERROR/exception lines {meta['log_problems']}; RSS at the end (KiB) {meta['rss_kb']}.")
     jfr = jfr_summary(os.path.join(work, "jfr-samples.txt"))
     if jfr:

@@ -106,12 +106,14 @@ pin_cpus() {
   clk_tck=$(getconf CLK_TCK)
 }
 
-# Waits until netra (process $1) answers 200 on /health/ready at port $2; dies with the end of its
-# log $3 when it exits first or is not ready within 180 s.
+# Waits until netra (process $1) answers 200 on /health/ready and on /health/startup (which answers
+# 200 only once the service opened its routes) at port $2; dies with the end of its log $3 when it
+# exits first or is not ready within 180 s.
 wait_ready() {
   local i
   for i in $(seq 1 900); do
-    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$2/health/ready" && return 0
+    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$2/health/ready" \
+      && curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$2/health/startup" && return 0
     kill -0 "$1" 2>/dev/null || { tail -n 20 "$3" >&2; die "netra exited before ready (log: $3)"; }
     sleep 0.2
   done
