@@ -108,6 +108,9 @@ let deliveredTotal = 0;
 let duplicates = 0;
 let notStoredFrames = 0;
 const delays = { all: new Samples(), local: new Samples(), remote: new Samples() };
+const pairs = {}; // "a->b": delays of events of runs on instance a delivered to sockets on instance b
+const SLOW_MS = 50; // deliveries slower than this are listed one by one in slow.tsv
+const slow = [];
 const byType = {};
 
 function count(map, key) { map[key] = (map[key] || 0) + 1; }
@@ -128,7 +131,15 @@ function onFrame(sock, data) {
       const d = at - emitted;
       delays.all.push(d);
       const inst = runInstance.get(f.run_id);
-      if (inst !== undefined) { (inst === sock.instance ? delays.local : delays.remote).push(d); }
+      if (inst !== undefined) {
+        (inst === sock.instance ? delays.local : delays.remote).push(d);
+        const pair = `${'ab'[inst] || inst}->${'ab'[sock.instance] || sock.instance}`;
+        (pairs[pair] = pairs[pair] || new Samples()).push(d);
+      }
+      if (d > SLOW_MS) {
+        slow.push([((emitted - windowStart) / 1000).toFixed(3), d.toFixed(1), f.type, inst === undefined ? '?' : inst,
+          sock.instance, sock.n, user.id, f.thread_id, f.event_id].join('\t'));
+      }
       count(byType, f.type);
     }
     if (at >= windowStart && at < windowEnd) { deliveredInWindow++; }
@@ -278,6 +289,8 @@ async function main() {
     }
   }
   await new Promise(resolve => rec.end(resolve));
+  fs.writeFileSync(path.join(outDir, 'slow.tsv'), 'emitted_s_into_window\tdelay_ms\ttype\trun_instance\tsocket_instance\t' +
+    'socket\tuser\tthread_id\tevent_id\n' + slow.map(l => l + '\n').join(''));
   fs.writeFileSync(path.join(outDir, 'sockets.tsv'), 'socket\tuser\tinstance\topen_whole_time\tclose_code\n' +
     sockets.map(s => `${s.n}\t${s.user.id}\t${s.instance}\t${s.whole ? 1 : 0}\t${s.closeCode}`).join('\n') + '\n');
   const windowS = (windowEnd - windowStart) / 1000;
@@ -288,6 +301,8 @@ async function main() {
     delivered_total: deliveredTotal, delivered_in_window: deliveredInWindow, duplicates, not_stored_frames: notStoredFrames,
     errors, close_codes: closeCodes, types_in_window: byType,
     delay_ms: { all: delays.all.stats(), local: delays.local.stats(), remote: delays.remote.stats() },
+    delay_ms_by_instances: Object.fromEntries(Object.entries(pairs).sort().map(([k, v]) => [k, v.stats()])),
+    slow_ms: SLOW_MS, slow: slow.length,
   };
   fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 1) + '\n');
   for (const s of sockets) { s.ws.close(1000, 'done'); }

@@ -105,6 +105,17 @@ def jfr_summary(path, top=12):
             "areas": areas.most_common(), "by_thread": by_thread}
 
 
+def slow_summary(path):
+    """When the slow deliveries happened (by second of the window) and between which instances."""
+    rows = list(csv.DictReader(open(path), delimiter="\t"))
+    names = {"0": "a", "1": "b"}
+    pairs = collections.Counter(f"{names.get(r['run_instance'], '?')}->{names.get(r['socket_instance'], '?')}" for r in rows)
+    seconds = collections.Counter(int(float(r["emitted_s_into_window"])) for r in rows)
+    busiest = ", ".join(f"second {s}: {n}" for s, n in sorted(seconds.most_common(5)))
+    return (f"by instances (run -> socket) {', '.join(f'{k} {v}' for k, v in sorted(pairs.items()))}; "
+            f"in {len(seconds)} distinct seconds of the window, the most in {busiest}")
+
+
 def fmt(v, digits=1):
     return "n/a" if v is None else f"{v:,.{digits}f}"
 
@@ -178,6 +189,14 @@ def main():
         s = d[key]
         add(f"| {name} | {s['n']:,} | {fmt(s['p50'], 2)} | {fmt(s['p90'], 2)} | {fmt(s['p99'], 2)} | "
             f"{fmt(s['p999'], 2)} | {fmt(s['max'], 1)} |")
+    for pair, s in summary.get("delay_ms_by_instances", {}).items():
+        run_on, to = pair.split("->")
+        add(f"| runs on {run_on}, sockets on {to} | {s['n']:,} | {fmt(s['p50'], 2)} | {fmt(s['p90'], 2)} | "
+            f"{fmt(s['p99'], 2)} | {fmt(s['p999'], 2)} | {fmt(s['max'], 1)} |")
+    if "slow" in summary:
+        add("")
+        add(f"{summary['slow']:,} deliveries took longer than {summary['slow_ms']} ms (listed in `slow.tsv`)" +
+            (": " + slow_summary(os.path.join(work, "slow.tsv")) if summary["slow"] else "") + ".")
     add("")
     add(f"Target p99 ≤ 20 ms, 0 lost, 0 duplicates: p99 **{'met' if d['all']['p99'] is not None and d['all']['p99'] <= 20 else 'missed'}**, "
         f"lost **{'met' if c['lost'] == 0 else 'missed'}**, duplicates **{'met' if c['duplicates'] == 0 else 'missed'}**.")
