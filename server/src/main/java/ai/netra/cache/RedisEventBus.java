@@ -17,11 +17,6 @@ import redis.clients.jedis.JedisPubSub;
  * nothing for a subscriber that is away). A subscription is pinged every few seconds: one whose
  * pongs stop (a connection a network dropped without a word), or whose subscribe is never answered,
  * is closed and made again.
- *
- * <p>The listener is a platform thread of its own, blocked in the socket's read: every event for another
- * instance's sockets passes through it, and as a virtual thread each message waited for the read poller and then
- * for a turn on the carriers behind the requests, which on a 1-CPU instance is one carrier (bench/fanout.sh measured
- * the deliveries through Redis with a p99 up to twice that of the in-process ones).
  */
 public final class RedisEventBus implements EventBus {
 
@@ -41,7 +36,7 @@ public final class RedisEventBus implements EventBus {
 
   public RedisEventBus(Redis redis) {
     this.redis = redis;
-    this.listener = Thread.ofPlatform().daemon().name("redis-events").start(this::listen);
+    this.listener = Thread.ofVirtual().name("redis-events").start(this::listen);
     this.watchdog = Thread.ofVirtual().name("redis-events-ping").start(this::watch);
   }
 
@@ -186,10 +181,6 @@ public final class RedisEventBus implements EventBus {
       } catch (RuntimeException e) {
         log.debug("unsubscribing: {}", e.toString());
       }
-    }
-    if (handler != null && !handler.isSubscribed()) {
-      // A subscribe never answered: a platform thread's read is not ended by an interrupt, closing its socket does.
-      handler.jedis.getClient().disconnect();
     }
     listener.interrupt();
     watchdog.interrupt();

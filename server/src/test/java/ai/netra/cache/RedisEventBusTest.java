@@ -25,7 +25,7 @@ class RedisEventBusTest {
 
   /**
    * What the chat's fan-out relies on: every message published reaches the other instance's subscriber once,
-   * in the order it was published, while the instance's own publishes go on (its listener on its own thread).
+   * in the order it was published, and the sending instance's own subscriber too.
    */
   @Test
   void messagesReachAnotherInstanceOnceAndInOrder() throws Exception {
