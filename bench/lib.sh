@@ -115,3 +115,30 @@ pin_cpus() {
   cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   clk_tck=$(getconf CLK_TCK)
 }
+
+# Waits until netra (process $1) answers 200 on /health/ready and on /health/startup (which answers
+# 200 only once the service opened its routes) at port $2; dies with the end of its log $3 when it
+# exits first or is not ready within 180 s.
+wait_ready() {
+  local i
+  for i in $(seq 1 900); do
+    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$2/health/ready" \
+      && curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$2/health/startup" && return 0
+    kill -0 "$1" 2>/dev/null || { tail -n 20 "$3" >&2; die "netra exited before ready (log: $3)"; }
+    sleep 0.2
+  done
+  die "netra not ready within 180 s (log: $3)"
+}
+
+# Stops process $1 with SIGTERM and waits up to 20 s for it (then SIGKILL); untracks it.
+stop_pid() {
+  local i
+  kill -TERM "$1" 2>/dev/null || true
+  for i in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  untrack "$1"
+}
+
+# The machine's PostgreSQL (127.0.0.1:5432, user postgres, trust): psql on database $1, then the rest.
+pg() { local db=$1; shift; psql -w -h 127.0.0.1 -U postgres -d "$db" -v ON_ERROR_STOP=1 "$@"; }

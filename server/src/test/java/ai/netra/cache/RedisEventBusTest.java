@@ -13,7 +13,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * The event bus's subscription against a path that drops packets: whether it was confirmed before
+ * The event bus: messages reach every instance's subscribers once and in order; and its subscription against a
+ * path that drops packets: whether it was confirmed before
  * (pongs stop) or its subscribe was never answered, it is made again once Redis is back, and the
  * listeners hear since when messages may be missing.
  */
@@ -21,6 +22,48 @@ class RedisEventBusTest {
 
   /** Long enough for the watchdog to take a silent subscription for lost and for a new one to come up. */
   private static final Duration BACK_WITHIN = RedisEventBus.PONG_WITHIN.plus(RedisEventBus.PING_EVERY).plusSeconds(5);
+
+  /**
+   * What the chat's fan-out relies on: every message published reaches the other instance's subscriber once,
+   * in the order it was published, and the sending instance's own subscriber too.
+   */
+  @Test
+  void messagesReachAnotherInstanceOnceAndInOrder() throws Exception {
+    String prefix = TestDependencies.redisPrefix("bus-order");
+    String url = TestDependencies.requireRedis();
+    try (Redis one = Redis.connect(url, prefix, Duration.ofSeconds(5));
+        Redis other = Redis.connect(url, prefix, Duration.ofSeconds(5))) {
+      RedisEventBus sender = new RedisEventBus(one);
+      RedisEventBus receiver = new RedisEventBus(other);
+      try {
+        List<String> got = new CopyOnWriteArrayList<>();
+        List<String> echoed = new CopyOnWriteArrayList<>();
+        receiver.subscribe("events", got::add);
+        sender.subscribe("events", echoed::add);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+          sender.publish("events", "ready?");
+          return got.contains("ready?") && echoed.contains("ready?");
+        });
+        got.clear();
+        echoed.clear();
+        int n = 2_000;
+        for (int i = 0; i < n; i++) {
+          sender.publish("events", "event " + i);
+        }
+        List<String> expected = java.util.stream.IntStream.range(0, n).mapToObj(i -> "event " + i).toList();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+          assertThat(got).as("the other instance's subscriber").filteredOn(m -> m.startsWith("event ")).hasSize(n);
+          assertThat(echoed).as("the sending instance's own subscriber").filteredOn(m -> m.startsWith("event ")).hasSize(n);
+        });
+        assertThat(got.stream().filter(m -> m.startsWith("event ")).toList()).as("once each, in publish order")
+            .isEqualTo(expected);
+        assertThat(echoed.stream().filter(m -> m.startsWith("event ")).toList()).isEqualTo(expected);
+      } finally {
+        sender.close();
+        receiver.close();
+      }
+    }
+  }
 
   @Test
   void aSubscribeNeverAnsweredIsMadeAgainOnceRedisIsBack() throws Exception {
