@@ -20,11 +20,13 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The Jetty server: health endpoints and the browser pages outside the {@link StartingGate}, the
- * application inside it, requests on virtual threads. Started before any startup phase runs, so the port answers at once.
+ * application inside it, on virtual threads (the health endpoints on Jetty's own). Started before any startup phase runs, so the port answers at once.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -60,13 +62,14 @@ public final class HttpServer implements AutoCloseable {
   public static HttpServer start(String host, int port, Optional<ServerSocketChannel> bound, Readiness readiness,
       RecentStarts recent,
       Function<Server, Handler> application, String version) throws Exception {
-    // Every Jetty task on a virtual thread, the selector's included: a pool of platform threads that
-    // hands each read to a new virtual thread cost ~12% more CPU per WebSocket message (bench/README.md).
-    // No cap on concurrent tasks (Jetty's default is 200): a request blocked on a slow database must
-    // never make a health probe wait for a permit.
-    VirtualThreadPool threads = new VirtualThreadPool();
+    // Jetty's own work (accepting, selecting, parsing) and the health endpoints run on platform threads, which the
+    // kernel time-slices; everything else runs on virtual threads. With every task on virtual threads a 1-CPU instance
+    // has one carrier, and a probe waited its turn behind whatever the chat had queued there: 20 users opening sockets
+    // and sending 32 KB messages kept probes waiting 100-300 ms (bench/health-under-load.sh). No cap on the virtual
+    // threads: a request blocked on a slow database must never make a health probe, or another request, wait.
+    QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("http");
-    threads.setMaxConcurrentTasks(0);
+    threads.setVirtualThreadsExecutor(VIRTUAL);
     Server server = new Server(threads);
     HttpConfiguration config = new HttpConfiguration();
     config.setSendServerVersion(false);
@@ -81,8 +84,8 @@ public final class HttpServer implements AutoCloseable {
     connector.setIdleTimeout(Duration.ofMinutes(10).toMillis());
     server.addConnector(connector);
     Handler.Sequence app = new Handler.Sequence(application.apply(server), new NotFound());
-    Handler.Sequence root =
-        new Handler.Sequence(new HealthEndpoints(readiness, recent, version), new WebUi(), new StartingGate(readiness, app));
+    Handler.Sequence root = new Handler.Sequence(new HealthEndpoints(readiness, recent, version),
+        new OnVirtualThread(new Handler.Sequence(new WebUi(), new StartingGate(readiness, app))));
     server.setHandler(new GracefulHandler(new NoSniff(root)));
     server.setErrorHandler(new JsonErrors());
     server.setStopAtShutdown(false);
@@ -136,6 +139,38 @@ public final class HttpServer implements AutoCloseable {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
       response.getHeaders().put(Replies.NOSNIFF, "nosniff");
       return super.handle(request, response, callback);
+    }
+  }
+
+  /** Where requests other than the health endpoints' run, and the WebSocket frames. */
+  private static final Executor VIRTUAL = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory());
+
+  /**
+   * Hands a request to a virtual thread of its own and returns at once, so the platform thread that parsed it goes
+   * back to Jetty: non-blocking to Jetty, which therefore calls the health endpoints in place, on its own threads.
+   */
+  private static final class OnVirtualThread extends Handler.Wrapper {
+    OnVirtualThread(Handler handler) {
+      super(handler);
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return InvocationType.NON_BLOCKING;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      VIRTUAL.execute(() -> {
+        try {
+          if (!super.handle(request, response, callback)) {
+            Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+          }
+        } catch (Throwable failure) {
+          Response.writeError(request, response, callback, failure);
+        }
+      });
+      return true;
     }
   }
 
