@@ -8,6 +8,8 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -20,13 +22,12 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The Jetty server: health endpoints and the browser pages outside the {@link StartingGate}, the
- * application inside it, on virtual threads (the health endpoints on Jetty's own). Started before any startup phase runs, so the port answers at once.
+ * application inside it, on virtual threads (the health endpoints on Jetty's own platform threads). Started before
+ * any startup phase runs, so the port answers at once.
  */
 public final class HttpServer implements AutoCloseable {
 
