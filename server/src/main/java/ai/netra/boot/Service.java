@@ -85,17 +85,17 @@ public final class Service {
    * Jetty answers them, 503 while starting. Without a valid port nothing is bound: {@link #run} reports why.
    */
   public static Service portFirst(Settings settings, long originNanos, String version) {
-    boolean validPort = settings.problems().stream().noneMatch(p -> p.settings().contains(PORT));
+    boolean validPort = settings.problemsWith(List.of(PORT)).isEmpty();
     return new Service(settings, originNanos, version,
         validPort ? HttpServer.bindEarly(settings.host(), settings.port()) : Optional.empty());
   }
 
   /** Runs the service to its end and returns the exit code: 0 after SIGTERM, else the failure's code. */
   public int run() {
-    if (settings.problems().stream().anyMatch(p -> p.settings().contains(PORT))) {
+    List<String> portProblems = settings.problemsWith(List.of(PORT));
+    if (!portProblems.isEmpty()) {
       // Without a valid port there is nothing to bind; fail before anything else, as the contract says.
-      return failBeforeBind(FailureKind.CONFIGURATION, "settings", "settings", List.of(PORT),
-          settings.problems().stream().filter(p -> p.settings().contains(PORT)).map(Settings.Problem::message).toList(),
+      return failBeforeBind(FailureKind.CONFIGURATION, "settings", "settings", List.of(PORT), portProblems,
           "set PORT to the port the platform routes to (Cloud Run sets it for you)");
     }
     monitor = new HealthMonitor(Duration.ofMillis(1000), Duration.ofMillis(800));

@@ -59,8 +59,7 @@ final class HistorySource {
       List<StartRecord> starts = new StartupHistoryRepository(db.dataSource(READ_TIMEOUT)).read(filter, MAX_STARTS);
       return new Starts(starts, "the database at " + db.describe());
     } catch (StartupException e) {
-      throw new HistoryUnavailableException("cannot open the database: " + e.getMessage()
-          + (e.hint().isEmpty() ? "" : " (" + e.hint() + ")"), e);
+      throw new HistoryUnavailableException("cannot open the database: " + e.withHint(), e);
     } catch (SQLException e) {
       throw new HistoryUnavailableException("42P01".equals(e.getSQLState())
           ? "the database has no startup history yet: no revision that keeps it (migration V7) has started against it"

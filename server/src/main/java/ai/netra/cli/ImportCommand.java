@@ -15,7 +15,6 @@ import ai.netra.boot.OpenDatabase;
 import ai.netra.config.Settings;
 import ai.netra.startup.ConfigurationException;
 import ai.netra.startup.DependencyException;
-import ai.netra.startup.StartupException;
 import ai.netra.usage.ImportRejectedException;
 import ai.netra.usage.ImportTooLargeException;
 import ai.netra.usage.PriceCatalog;
@@ -58,8 +57,11 @@ public final class ImportCommand implements Callable<Integer> {
 
   /** Bounds connecting (and each read) to the database, like a start's database step. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
-  /** Settings this command depends on; a problem with any other (Redis, JWT) does not stop an import. */
-  private static final List<String> USED_SETTINGS = List.of(NETRA_ENV, NETRA_DATA_DIR, DATABASE_URL, POSTGRES_HOST,
+  /**
+   * Settings an import depends on (and {@code reprice}: the database and the price catalog); a problem with any other
+   * (Redis, JWT) does not stop it.
+   */
+  static final List<String> DATABASE_SETTINGS = List.of(NETRA_ENV, NETRA_DATA_DIR, DATABASE_URL, POSTGRES_HOST,
       POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_SSLMODE, PriceCatalog.SETTING);
 
   @Parameters(index = "0", paramLabel = "FILE", description = "the file to import (.csv, .jsonl, .ndjson, or .json for OpenAI's usage export)")
@@ -101,9 +103,7 @@ public final class ImportCommand implements Callable<Integer> {
       return fail(err, ExitCode.INVALID, "no readable file " + file);
     }
     Settings settings = Settings.read(env);
-    List<String> problems = settings.problems().stream()
-        .filter(p -> p.settings().stream().anyMatch(USED_SETTINGS::contains))
-        .map(Settings.Problem::message).toList();
+    List<String> problems = settings.problemsWith(DATABASE_SETTINGS);
     if (!problems.isEmpty()) {
       return fail(err, ExitCode.INVALID, String.join("; ", problems));
     }
@@ -111,7 +111,7 @@ public final class ImportCommand implements Callable<Integer> {
     try {
       catalog = PriceCatalog.load(settings.priceCatalogFile());
     } catch (ConfigurationException e) {
-      return fail(err, ExitCode.INVALID, describe(e));
+      return fail(err, ExitCode.INVALID, e.withHint());
     }
 
     long started = System.nanoTime();
@@ -137,9 +137,9 @@ public final class ImportCommand implements Callable<Integer> {
     } catch (ImportTooLargeException e) {
       return fail(err, ExitCode.FAILED, file + ": " + e.getMessage() + "; nothing was imported");
     } catch (ConfigurationException e) {
-      return fail(err, ExitCode.INVALID, describe(e));
+      return fail(err, ExitCode.INVALID, e.withHint());
     } catch (DependencyException e) {
-      return fail(err, ExitCode.UNAVAILABLE, describe(e));
+      return fail(err, ExitCode.UNAVAILABLE, e.withHint());
     } catch (UsageStorageException e) {
       return fail(err, ExitCode.UNAVAILABLE, e.getMessage() + "; nothing was imported");
     } catch (SQLException e) {
@@ -157,10 +157,6 @@ public final class ImportCommand implements Callable<Integer> {
     String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
     int dot = name.lastIndexOf('.');
     return dot < 0 ? Optional.empty() : UsageFormat.fromName(name.substring(dot + 1));
-  }
-
-  private static String describe(StartupException e) {
-    return e.hint().isEmpty() ? e.getMessage() : e.getMessage() + " (" + e.hint() + ")";
   }
 
   private static int fail(PrintWriter err, ExitCode code, String message) {

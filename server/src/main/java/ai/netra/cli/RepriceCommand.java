@@ -1,27 +1,15 @@
 package ai.netra.cli;
 
-import static ai.netra.config.SettingNames.DATABASE_URL;
-import static ai.netra.config.SettingNames.NETRA_DATA_DIR;
-import static ai.netra.config.SettingNames.NETRA_ENV;
-import static ai.netra.config.SettingNames.POSTGRES_DB;
-import static ai.netra.config.SettingNames.POSTGRES_HOST;
-import static ai.netra.config.SettingNames.POSTGRES_PASSWORD;
-import static ai.netra.config.SettingNames.POSTGRES_PORT;
-import static ai.netra.config.SettingNames.POSTGRES_SSLMODE;
-import static ai.netra.config.SettingNames.POSTGRES_USER;
-
 import ai.netra.boot.ExitCode;
 import ai.netra.boot.OpenDatabase;
 import ai.netra.config.Settings;
 import ai.netra.startup.ConfigurationException;
 import ai.netra.startup.DependencyException;
-import ai.netra.startup.StartupException;
 import ai.netra.usage.PriceCatalog;
 import ai.netra.usage.Repricing;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,10 +29,6 @@ import picocli.CommandLine.Spec;
         "Uses the database `netra serve` uses, and applies pending migrations first."})
 public final class RepriceCommand implements Callable<Integer> {
 
-  /** Settings this command depends on. */
-  private static final List<String> USED_SETTINGS = List.of(NETRA_ENV, NETRA_DATA_DIR, DATABASE_URL, POSTGRES_HOST,
-      POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_SSLMODE, PriceCatalog.SETTING);
-
   @Spec
   CommandSpec spec;
 
@@ -63,9 +47,7 @@ public final class RepriceCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Settings settings = Settings.read(env);
-    List<String> problems = settings.problems().stream()
-        .filter(p -> p.settings().stream().anyMatch(USED_SETTINGS::contains))
-        .map(Settings.Problem::message).toList();
+    List<String> problems = settings.problemsWith(ImportCommand.DATABASE_SETTINGS);
     if (!problems.isEmpty()) {
       return fail(err, ExitCode.INVALID, String.join("; ", problems));
     }
@@ -73,7 +55,7 @@ public final class RepriceCommand implements Callable<Integer> {
     try {
       catalog = PriceCatalog.load(settings.priceCatalogFile());
     } catch (ConfigurationException e) {
-      return fail(err, ExitCode.INVALID, describe(e));
+      return fail(err, ExitCode.INVALID, e.withHint());
     }
     long started = System.nanoTime();
     try (OpenDatabase database = OpenDatabase.open(settings, ImportCommand.CONNECT_TIMEOUT)) {
@@ -89,9 +71,9 @@ public final class RepriceCommand implements Callable<Integer> {
       out.flush();
       return ExitCode.OK.code();
     } catch (ConfigurationException e) {
-      return fail(err, ExitCode.INVALID, describe(e));
+      return fail(err, ExitCode.INVALID, e.withHint());
     } catch (DependencyException e) {
-      return fail(err, ExitCode.UNAVAILABLE, describe(e));
+      return fail(err, ExitCode.UNAVAILABLE, e.withHint());
     } catch (SQLException e) {
       return fail(err, ExitCode.UNAVAILABLE, "the database refused the repricing, nothing changed: " + e.getMessage()
           + " (SQLState " + e.getSQLState() + ")");
@@ -101,10 +83,6 @@ public final class RepriceCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return fail(err, ExitCode.UNAVAILABLE, "interrupted while starting the embedded database");
     }
-  }
-
-  private static String describe(StartupException e) {
-    return e.hint().isEmpty() ? e.getMessage() : e.getMessage() + " (" + e.hint() + ")";
   }
 
   private static int fail(PrintWriter err, ExitCode code, String message) {

@@ -77,18 +77,16 @@ public final class TokenCommand implements Callable<Integer> {
       return fail(err, ExitCode.INVALID, "--user must not be blank");
     }
     Settings settings = Settings.read(env);
-    List<Settings.Problem> keyProblems = settings.problems().stream()
-        .filter(p -> p.settings().stream().anyMatch(KEY_SETTINGS::contains))
-        .toList();
+    List<String> keyProblems = settings.problemsWith(KEY_SETTINGS);
     if (!keyProblems.isEmpty()) {
       // Serve would refuse to start with these, so a token minted around them would be for a key it never uses.
-      return fail(err, ExitCode.INVALID, String.join("; ", keyProblems.stream().map(Settings.Problem::message).toList()));
+      return fail(err, ExitCode.INVALID, String.join("; ", keyProblems));
     }
     SigningKey key;
     try {
       key = SigningKey.load(settings);
     } catch (ConfigurationException e) {
-      return fail(err, ExitCode.INVALID, e.hint().isEmpty() ? e.getMessage() : e.getMessage() + " (" + e.hint() + ")");
+      return fail(err, ExitCode.INVALID, e.withHint());
     } catch (IOException e) {
       return fail(err, ExitCode.FAILED, "cannot read or create the development signing key under " + settings.dataDir()
           + ": " + e + " (check NETRA_DATA_DIR and its permissions)");

@@ -52,6 +52,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -107,6 +108,14 @@ public record Settings(
     public Problem {
       settings = List.copyOf(settings);
     }
+  }
+
+  /**
+   * The messages of the problems that involve any of {@code names}: what a command that reads only those settings
+   * must refuse to run with (a problem with Redis does not stop an import, say).
+   */
+  public List<String> problemsWith(Collection<String> names) {
+    return problems.stream().filter(p -> p.settings().stream().anyMatch(names::contains)).map(Problem::message).toList();
   }
 
   public Settings {

@@ -20,6 +20,11 @@ public abstract sealed class StartupException extends RuntimeException
     return hint;
   }
 
+  /** The message and, when there is one, the hint in brackets: one line for an operator. */
+  public String withHint() {
+    return hint.isEmpty() ? getMessage() : getMessage() + " (" + hint + ")";
+  }
+
   /** Names of the settings (environment variables) involved in the failure. */
   public List<String> settings() {
     return settings;
