@@ -99,11 +99,7 @@ netra_jar=$work/netra.jar
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$root" status --porcelain -- startup server pom.xml 2>/dev/null || true)
 
-say "load client: installing ws $ws_version (npm)"
-printf '{ "name": "agent-bench-client", "private": true, "dependencies": { "ws": "%s" } }\n' "$ws_version" \
-  >"$work/client/package.json"
-(cd "$work/client" && npm install --no-audit --no-fund) >"$logs/npm-install.log" 2>&1 \
-  || { tail -n 30 "$logs/npm-install.log" >&2; die "npm install failed in $work/client (log: $logs/npm-install.log)"; }
+install_ws_client agent-bench-client "$work/client"
 node_version=$(node --version)
 
 if [ -n "$bench_db" ]; then

@@ -62,22 +62,11 @@ cpu_b=${cpus[1]}
 [ ! -d "$out" ] || chmod -R u+w "$out"
 rm -rf "$work"
 mkdir -p "$work" "$logs" "$work/client"
-if [ -n "${BENCH_NETRA_JAR:-}" ]; then
-  cp "$BENCH_NETRA_JAR" "$work/netra.jar"
-else
-  say "netra: packaging server/target/netra.jar"
-  (cd "$root" && ./mvnw -q -B -DskipTests package -pl server -am) >"$logs/build.log" 2>&1 \
-    || { tail -n 30 "$logs/build.log" >&2; die "build failed (log: $logs/build.log)"; }
-  cp "$root/server/target/netra.jar" "$work/netra.jar"
-fi
+build_netra "$work/netra.jar"
 commit=$(git -C "$root" rev-parse --short HEAD)
 dirty=$(git -C "$root" status --porcelain -- server pom.xml 2>/dev/null || true)
 
-say "load client: installing ws $ws_version (npm)"
-printf '{ "name": "fanout-bench-client", "private": true, "dependencies": { "ws": "%s" } }\n' "$ws_version" \
-  >"$work/client/package.json"
-(cd "$work/client" && npm install --no-audit --no-fund --prefer-offline) >"$logs/npm-install.log" 2>&1 \
-  || { tail -n 30 "$logs/npm-install.log" >&2; die "npm install failed (log: $logs/npm-install.log)"; }
+install_ws_client fanout-bench-client "$work/client"
 
 # A fresh database and Redis key prefix (both dropped at exit), on the machine's PostgreSQL and Redis.
 pg postgres -Atc 'select 1' >/dev/null 2>&1 || die "needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust)"

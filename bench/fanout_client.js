@@ -27,7 +27,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
+const { hs256Token } = require('./hs256_token');
 const { execFile } = require('child_process');
 const { performance } = require('perf_hooks');
 const WebSocket = require(require.resolve('ws', { paths: [process.env.FANOUT_MODULES || process.cwd()] }));
@@ -67,14 +67,7 @@ function tsMs(ts) {
   return Date.parse(ts.slice(0, dot) + 'Z') + Number('0.' + frac) * 1000;
 }
 
-const b64 = value => Buffer.from(value).toString('base64url');
-function token(user) {
-  const now = Math.floor(Date.now() / 1000);
-  const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64(JSON.stringify({ sub: user, iat: now, exp: now + 7200 }));
-  const sig = crypto.createHmac('sha256', Buffer.from(secret, 'utf8')).update(head + '.' + body).digest('base64url');
-  return head + '.' + body + '.' + sig;
-}
+const token = user => hs256Token(secret, user, 7200);
 
 // A growable array of doubles.
 class Samples {

@@ -40,20 +40,9 @@ pin_cpus
 [ ! -d "$out" ] || chmod -R u+w "$out"
 rm -rf "$work"
 mkdir -p "$work" "$logs" "$work/client"
-if [ -n "${BENCH_NETRA_JAR:-}" ]; then
-  cp "$BENCH_NETRA_JAR" "$work/netra.jar"
-else
-  say "netra: packaging server/target/netra.jar"
-  (cd "$root" && ./mvnw -q -B -DskipTests package -pl server -am) >"$logs/build.log" 2>&1 \
-    || { tail -n 30 "$logs/build.log" >&2; die "build failed (log: $logs/build.log)"; }
-  cp "$root/server/target/netra.jar" "$work/netra.jar"
-fi
+build_netra "$work/netra.jar"
 
-say "load client: installing ws $ws_version (npm)"
-printf '{ "name": "health-load-client", "private": true, "dependencies": { "ws": "%s" } }\n' "$ws_version" \
-  >"$work/client/package.json"
-(cd "$work/client" && npm install --no-audit --no-fund) >"$logs/npm-install.log" 2>&1 \
-  || { tail -n 30 "$logs/npm-install.log" >&2; die "npm install failed (log: $logs/npm-install.log)"; }
+install_ws_client health-load-client "$work/client"
 
 # A fresh database on the machine's PostgreSQL (dropped at exit), the machine's Redis when it answers.
 psql -w -h 127.0.0.1 -U postgres -d postgres -Atc 'select 1' >/dev/null 2>&1 \
@@ -75,12 +64,7 @@ env PORT="$port" NETRA_DATA_DIR="$work/data" "${netra_env[@]}" \
   >"$logs/netra.log" 2>&1 &
 server_pid=$!
 track "$server_pid"
-for i in $(seq 1 900); do
-  curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/health/ready" && break
-  kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$logs/netra.log" >&2; die "netra exited before ready"; }
-  [ "$i" -lt 900 ] || die "netra not ready within 180 s"
-  sleep 0.2
-done
+wait_ready "$server_pid" "$port" "$logs/netra.log"
 
 say "load: $users adversarial messages, probing every $probe_ms ms"
 load_before=$(cut -d' ' -f1 /proc/loadavg)

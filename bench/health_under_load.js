@@ -17,7 +17,7 @@
 const fs = require('fs');
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 const http = require('http');
-const crypto = require('crypto');
+const { hs256Token } = require('./hs256_token');
 const WebSocket = require(require.resolve('ws', { paths: [process.env.CLIENT_MODULES || process.cwd()] }));
 
 const [base, secret, usersArg, probeArg, outTsv] = process.argv.slice(2);
@@ -67,14 +67,7 @@ const families = [
   'last past previous 1 '.repeat(1500),
 ];
 
-const b64 = value => Buffer.from(value).toString('base64url');
-function token(user) {
-  const now = Math.floor(Date.now() / 1000);
-  const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64(JSON.stringify({ sub: user, iat: now, exp: now + 3600 }));
-  const sig = crypto.createHmac('sha256', Buffer.from(secret, 'utf8')).update(head + '.' + body).digest('base64url');
-  return head + '.' + body + '.' + sig;
-}
+const token = user => hs256Token(secret, user, 3600);
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 

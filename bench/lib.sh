@@ -72,6 +72,16 @@ build_netra() {
   fi
 }
 
+# Installs the npm package ws at $ws_version into $2 (a client folder, as package $1) for a load client.
+install_ws_client() {
+  local name=$1 dir=$2
+  say "load client: installing ws $ws_version (npm)"
+  mkdir -p "$dir"
+  printf '{ "name": "%s", "private": true, "dependencies": { "ws": "%s" } }\n' "$name" "$ws_version" >"$dir/package.json"
+  (cd "$dir" && npm install --no-audit --no-fund --prefer-offline) >"$logs/npm-install.log" 2>&1 \
+    || { tail -n 30 "$logs/npm-install.log" >&2; die "npm install failed in $dir (log: $logs/npm-install.log)"; }
+}
+
 # Builds the shared peer $1 (a folder name under $shared/peers) from a copy in $out/$2 (default $1;
 # the shared folder is read-only) with our Maven wrapper and any further Maven arguments $3...;
 # the build log goes to $logs/build-$2.log.

@@ -166,14 +166,7 @@ start_server() {
   done
   die "$app not ready within 120 s (log: $log)"
 }
-stop_server() {
-  local i
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for i in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true # netra exits 0 on SIGTERM, the peers 143
-  untrack "$server_pid"
-}
+stop_server() { stop_pid "$server_pid"; } # netra exits 0 on SIGTERM, the peers 143: either is fine
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime of the whole process
 # cutime + cstime of this shell: the CPU time of every child it has waited for (the load client among them)
 children_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; } # $$: echo_run runs in the main shell
