@@ -174,27 +174,20 @@ public final class Supervisor implements Agent {
     if (run.stopped()) {
       return null;
     }
-    List<Object> parsed = new ArrayList<>(calls.size()); // each call's arguments, or the reason they could not be read
+    List<Future<Outcome>> running = new ArrayList<>(calls.size());
     for (ToolCall call : calls) {
+      Map<String, Object> arguments;
       try {
-        Map<String, Object> arguments = call.parsedArguments();
-        run.emit(RunEvent.ToolExecuting.of(call, step, arguments));
-        parsed.add(arguments);
+        arguments = call.parsedArguments();
       } catch (IllegalArgumentException e) {
         run.emit(RunEvent.ToolExecuting.unparsed(call, step));
-        parsed.add(e);
+        running.add(CompletableFuture.completedFuture(new Outcome(null, e.getMessage(), 0)));
+        continue;
       }
-    }
-    List<Future<Outcome>> running = new ArrayList<>(calls.size());
-    for (int i = 0; i < calls.size(); i++) {
-      ToolCall call = calls.get(i);
-      if (!(parsed.get(i) instanceof Map<?, ?> arguments)) {
-        running.add(CompletableFuture.completedFuture(new Outcome(null, ((Exception) parsed.get(i)).getMessage(), 0)));
-      } else if (calls.size() == 1) { // nothing to overlap with: it runs on the run's own thread
-        running.add(CompletableFuture.completedFuture(runTool(call, run.userId(), cast(arguments))));
-      } else {
-        running.add(toolThreads.submit(() -> runTool(call, run.userId(), cast(arguments))));
-      }
+      run.emit(RunEvent.ToolExecuting.of(call, step, arguments));
+      running.add(calls.size() == 1 // nothing to overlap with: it runs on the run's own thread
+          ? CompletableFuture.completedFuture(runTool(call, run.userId(), arguments))
+          : toolThreads.submit(() -> runTool(call, run.userId(), arguments)));
     }
     List<String> results = new ArrayList<>(calls.size());
     try {
@@ -252,11 +245,6 @@ public final class Supervisor implements Agent {
     } catch (JsonProcessingException e) {
       return "{\"summary\": " + quote(result.summary()) + "}";
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Map<?, ?> arguments) {
-    return (Map<String, Object>) arguments;
   }
 
   private static String failed(ToolCall call, AgentRun run, String error) {
