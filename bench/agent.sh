@@ -117,7 +117,7 @@ token=$(env "${netra_env[@]}" NETRA_DATA_DIR="$work/token" "$java" -jar "$netra_
 server_port=$(free_port)
 server_log=$logs/netra.log
 server_cmd=(env PORT="$server_port" NETRA_DATA_DIR="$work/data" "${netra_env[@]}"
-  taskset -c "$app_cpu" "$java" -XX:MaxRAM=$maxram -jar "$netra_jar" serve)
+  taskset -c "$app_cpu" "$java" -XX:MaxRAM=$maxram "${netra_jvm[@]}" -jar "$netra_jar" serve)
 say "netra: starting on port $server_port ($database; Redis: $redis)"
 "${server_cmd[@]}" >"$server_log" 2>&1 &
 server_pid=$!

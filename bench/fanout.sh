@@ -87,7 +87,7 @@ start_instance() { # name cpu: starts it, sets pid_<name> and port_<name>
   local name=$1 cpu=$2 port
   port=$(free_port)
   env PORT="$port" NETRA_DATA_DIR="$work/data-$name" "${netra_env[@]}" \
-    taskset -c "$cpu" "$java" -XX:ActiveProcessorCount=1 -XX:MaxRAM=$maxram ${BENCH_JAVA_OPTS:-} -jar "$work/netra.jar" serve \
+    taskset -c "$cpu" "$java" -XX:ActiveProcessorCount=1 -XX:MaxRAM=$maxram "${netra_jvm[@]}" ${BENCH_JAVA_OPTS:-} -jar "$work/netra.jar" serve \
     >"$logs/netra-$name.log" 2>&1 &
   track $!
   printf -v "pid_$name" '%s' $!
@@ -191,7 +191,7 @@ fi
   printf 'rss_kb\t%s %s\n' "$rss_a" "$rss_b"
   printf 'log_problems\t%s\n' "$(cat "$logs"/netra-a.log "$logs"/netra-b.log | grep -cE '\b(WARN|ERROR)\b|Exception' || true)"
   printf 'command\t%s\n' "BENCH_SECONDS=$seconds BENCH_WARMUP_SECONDS=$warmup BENCH_USERS=$users BENCH_SOCKETS=$per_user BENCH_IN_FLIGHT=$in_flight BENCH_JFR=$jfr bench/fanout.sh"
-  printf 'netra_cmd\t%s\n' "PORT=<port> NETRA_DATA_DIR=<fresh dir> NETRA_ENV=development JWT_SECRET_KEY=<32+ chars> DATABASE_URL=postgres://postgres@127.0.0.1:5432/netra_bench_fanout_<pid> REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=netra-bench-fanout-<pid>: DB_POOL_SIZE=$pool MAX_INSTANCES=2 taskset -c <0|1> \$JAVA_HOME/bin/java -XX:ActiveProcessorCount=1 -XX:MaxRAM=$maxram ${BENCH_JAVA_OPTS:-}-jar netra.jar serve"
+  printf 'netra_cmd\t%s\n' "PORT=<port> NETRA_DATA_DIR=<fresh dir> NETRA_ENV=development JWT_SECRET_KEY=<32+ chars> DATABASE_URL=postgres://postgres@127.0.0.1:5432/netra_bench_fanout_<pid> REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=netra-bench-fanout-<pid>: DB_POOL_SIZE=$pool MAX_INSTANCES=2 taskset -c <0|1> \$JAVA_HOME/bin/java -XX:ActiveProcessorCount=1 -XX:MaxRAM=$maxram @deploy/jvm.args ${BENCH_JAVA_OPTS:-}-jar netra.jar serve"
   printf 'client_cmd\t%s\n' "FANOUT_USERS=$users FANOUT_SOCKETS=$per_user FANOUT_IN_FLIGHT=$in_flight FANOUT_WARMUP_S=$warmup FANOUT_SECONDS=$seconds FANOUT_PROFILE_S=$jfr_seconds FANOUT_MARK=bench/fanout_mark.py node bench/fanout_client.js bench/out/fanout <secret> ws://127.0.0.1:<port a>/ws/chat ws://127.0.0.1:<port b>/ws/chat"
 } >"$work/meta.tsv"
 

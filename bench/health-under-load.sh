@@ -60,7 +60,7 @@ trap 'rc=$?; on_exit; psql -w -h 127.0.0.1 -U postgres -d postgres -qc "drop dat
 port=$(free_port)
 say "netra: starting on port $port, pinned to CPU $app_cpu, ActiveProcessorCount=1"
 env PORT="$port" NETRA_DATA_DIR="$work/data" "${netra_env[@]}" \
-  nice -n "$niceness" taskset -c "$app_cpu" "$java" -XX:ActiveProcessorCount=1 -XX:MaxRAM=512m ${BENCH_JAVA_OPTS:-} -jar "$work/netra.jar" serve \
+  nice -n "$niceness" taskset -c "$app_cpu" "$java" -XX:ActiveProcessorCount=1 -XX:MaxRAM=512m "${netra_jvm[@]}" ${BENCH_JAVA_OPTS:-} -jar "$work/netra.jar" serve \
   >"$logs/netra.log" 2>&1 &
 server_pid=$!
 track "$server_pid"

@@ -2,6 +2,9 @@
 # stops everything a script started when it exits, Ctrl-C included, and the two builds both
 # scripts need. Needs $root, $out and $logs.
 
+# The JVM options netra runs with everywhere (see deploy/jvm.args): every netra a benchmark starts gets them.
+netra_jvm=(@"$root/deploy/jvm.args")
+
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 

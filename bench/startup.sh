@@ -157,8 +157,8 @@ build_cmd() {
   local id=$1 data=$2; shift 2
   local pin=(taskset -c "$app_cpu" "$java" -XX:MaxRAM=$maxram)
   case $id in
-    netra-jvm) cmd=(env NETRA_DATA_DIR="$data" "${netra_env[@]}" "${pin[@]}" "$@" -jar "$netra_jar" serve) ;;
-    netra-aot) cmd=(env NETRA_DATA_DIR="$data" "${netra_env[@]}" "${pin[@]}" -XX:AOTCache="$out/aot/netra.aot" "$@"
+    netra-jvm) cmd=(env NETRA_DATA_DIR="$data" "${netra_env[@]}" "${pin[@]}" "${netra_jvm[@]}" "$@" -jar "$netra_jar" serve) ;;
+    netra-aot) cmd=(env NETRA_DATA_DIR="$data" "${netra_env[@]}" "${pin[@]}" "${netra_jvm[@]}" -XX:AOTCache="$out/aot/netra.aot" "$@"
                     -jar "$netra_jar" serve) ;;
     quarkus-jvm) cmd=(env "${quarkus_env[@]}" "${pin[@]}" "$@" -jar "$quarkus_jar") ;;
     quarkus-aot) cmd=(env "${quarkus_env[@]}" "${pin[@]}" -XX:AOTCache="$out/aot/quarkus.aot" "$@" -jar "$quarkus_jar") ;;

@@ -20,7 +20,7 @@ for i in $(seq 1 "$runs"); do
   data=$(mktemp -d "$out/run.XXXXXX"); chmod 755 "$data"
   line=$(DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" REDIS_URL=redis://127.0.0.1:6379 \
     REDIS_KEY_PREFIX=netra-bench-empty: NETRA_DATA_DIR="$data" \
-    taskset -c 1 python3 "$probe" 18399 /health/ready -- taskset -c 0 "$JAVA_HOME/bin/java" -XX:MaxRAM=512m -jar "$jar" serve)
+    taskset -c 1 python3 "$probe" 18399 /health/ready -- taskset -c 0 "$JAVA_HOME/bin/java" -XX:MaxRAM=512m @"$root/deploy/jvm.args" -jar "$jar" serve)
   psql -h 127.0.0.1 -U postgres -qc "drop database if exists $db with (force)" >/dev/null
   echo "empty database, start $i: $line"
   results+=("$(sed -n 's/.*ready_s=\([0-9.]*\).*/\1/p' <<<"$line")")

@@ -140,7 +140,7 @@ build_cmd() {
   local app=$1 port=$2; shift 2
   local pin=(taskset -c "$app_cpu" "$java" -XX:MaxRAM=$maxram)
   case $app in
-    netra) cmd=(env PORT="$port" NETRA_DATA_DIR="$work/runs/netra-$port" "${netra_env[@]}" "${pin[@]}" "$@"
+    netra) cmd=(env PORT="$port" NETRA_DATA_DIR="$work/runs/netra-$port" "${netra_env[@]}" "${pin[@]}" "${netra_jvm[@]}" "$@"
                 -jar "$netra_jar" serve) ;;
     spring) cmd=(env PORT="$port" "${pin[@]}" "$@" -jar "$spring_jar") ;;
     helidon) cmd=(env PORT="$port" "${pin[@]}" "$@" -cp "$helidon_cp" peer.App) ;;

@@ -42,6 +42,9 @@ feature=$(java_major "$JAVA_HOME/bin/java")
 # anyway, and naming it keeps the build machine's choice (G1 on many CPUs) out of the AOT cache.
 # The heap may take 75% of the container's memory; the rest is metaspace, threads and buffers.
 jvm_flags=(-XX:+UseSerialGC -XX:MaxRAMPercentage=75)
+# Then the options netra runs with everywhere (deploy/jvm.args, comments dropped: netra.args is itself
+# an argument file, and one cannot include another).
+mapfile -t -O ${#jvm_flags[@]} jvm_flags < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^[[:space:]]*$/d' "$root/deploy/jvm.args")
 
 # --- 1. the jar --------------------------------------------------------------------------------
 mkdir -p "$out"

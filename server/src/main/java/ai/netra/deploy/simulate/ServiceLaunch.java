@@ -14,13 +14,20 @@ import java.util.stream.Collectors;
 /**
  * The command that starts the service jar inside the simulated instance, and what each of its
  * choices means: CPU pinning ({@code taskset}) or the JVM's CPU view, the JVM's memory view, and
- * the AOT cache the way {@code ./netra} uses it (next to the jar, newer than it, JDK 25 or later).
+ * the AOT cache the way {@code ./netra} uses it (next to the jar, newer than it, JDK 25 or later), and the JVM
+ * options netra runs with everywhere ({@code deploy/jvm.args}, shipped in the jar as {@value #OPTIONS}).
  */
 public record ServiceLaunch(List<String> command, List<String> notes) {
 
-  /** What the launch is built from; {@code taskset} is empty when the machine has none. */
+  /** The resource holding {@code deploy/jvm.args}. */
+  static final String OPTIONS = "/jvm.args";
+
+  /**
+   * What the launch is built from; {@code taskset} is empty when the machine has none, {@code options} are those
+   * of {@code deploy/jvm.args}.
+   */
   record Inputs(Path java, int javaFeature, Path jar, int cpus, MemorySize memory, Optional<Path> taskset,
-      List<Integer> allowedCpus, String javaOpts, boolean aotOff) { }
+      List<Integer> allowedCpus, List<String> options, String javaOpts, boolean aotOff) { }
 
   public ServiceLaunch {
     command = List.copyOf(command);
@@ -34,7 +41,21 @@ public record ServiceLaunch(List<String> command, List<String> notes) {
   public static ServiceLaunch forThisMachine(Path jar, int cpus, MemorySize memory, Map<String, String> env) {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     return of(new Inputs(java, Runtime.version().feature(), jar, cpus, memory, onPath("taskset", env.get("PATH")),
-        allowedCpus(), env.getOrDefault("NETRA_JAVA_OPTS", ""), "off".equalsIgnoreCase(env.get("NETRA_AOT"))));
+        allowedCpus(), shippedOptions(), env.getOrDefault("NETRA_JAVA_OPTS", ""),
+        "off".equalsIgnoreCase(env.get("NETRA_AOT"))));
+  }
+
+  /** The options of {@code deploy/jvm.args}, read from this jar: one per line, {@code #} starts a comment. */
+  static List<String> shippedOptions() {
+    try (var in = ServiceLaunch.class.getResourceAsStream(OPTIONS)) {
+      if (in == null) {
+        throw new IllegalStateException(OPTIONS + " is missing from this build");
+      }
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+          .map(line -> line.replaceFirst("#.*", "").strip()).filter(line -> !line.isEmpty()).toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static ServiceLaunch of(Inputs in) {
@@ -63,6 +84,10 @@ public record ServiceLaunch(List<String> command, List<String> notes) {
     command.add(in.java().toString());
     command.add("-XX:MaxRAM=" + in.memory().bytes());
     command.addAll(jvm);
+    command.addAll(in.options());
+    if (!in.options().isEmpty()) {
+      notes.add("jvm: " + String.join(" ", in.options()) + " (deploy/jvm.args, as ./netra and the image run it)");
+    }
     notes.add("memory: -XX:MaxRAM=" + in.memory().bytes() + " (the JVM sizes its heap and picks its GC as in a "
         + in.memory() + " container); the watchdog kills the service when its RSS reaches " + in.memory()
         + ", as Cloud Run would");
