@@ -3,11 +3,13 @@ package ai.netra.http;
 import ai.netra.health.CheckStatus;
 import ai.netra.health.Readiness;
 import ai.netra.history.RecentStarts;
+import ai.netra.json.Json;
 import ai.netra.startup.StartupReport;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -18,9 +20,11 @@ import org.eclipse.jetty.util.Callback;
  * {@code /health/live}, {@code /health/startup}, {@code /health/startup/history}, {@code /health/ready} and
  * {@code /health}. They answer from memory ({@link Readiness}), so they never wait on a dependency, and never cache.
  * They are public, so they show what failed and how, never where: addresses, paths and names are {@link Scrubbed}
- * (the log has them).
+ * (the log has them). They write with a JSON mapper of their own, which no other work holds while it meets a new type.
  */
 final class HealthEndpoints extends Handler.Abstract.NonBlocking {
+
+  private static final ObjectMapper JSON = Json.separateMapper();
 
   private final Readiness readiness;
   private final RecentStarts recent;
@@ -45,19 +49,23 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
       return Replies.error(response, callback, 405, "method_not_allowed", method + " is not allowed on " + path);
     }
     return switch (path) {
-      case "/health/live" -> Replies.json(response, callback, 200,
+      case "/health/live" -> reply(response, callback, 200,
           Map.of("status", "alive", "uptime_ms", System.currentTimeMillis() - startedAtMs));
       case "/health/startup" -> {
         StartupReport report = readiness.startup();
-        yield Replies.json(response, callback, readiness.started() ? 200 : 503, Scrubbed.report(report));
+        yield reply(response, callback, readiness.started() ? 200 : 503, Scrubbed.report(report));
       }
-      case "/health/startup/history" -> Replies.json(response, callback, 200, StartHistoryJson.of(recent));
+      case "/health/startup/history" -> reply(response, callback, 200, StartHistoryJson.of(recent));
       case "/health/ready" -> ready(response, callback);
       case "/health" -> summary(response, callback);
       default -> Replies.error(response, callback, 404, "not_found",
           "no health endpoint " + path + "; try /health/live, /health/startup, /health/startup/history,"
               + " /health/ready or /health");
     };
+  }
+
+  private static boolean reply(Response response, Callback callback, int status, Object body) {
+    return Replies.jsonText(response, callback, status, Json.write(JSON, body));
   }
 
   private boolean ready(Response response, Callback callback) {
@@ -75,7 +83,7 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
       body.put("failing", failing);
     }
     body.put("checks", checks);
-    return Replies.json(response, callback, ready ? 200 : 503, body);
+    return reply(response, callback, ready ? 200 : 503, body);
   }
 
   private boolean summary(Response response, Callback callback) {
@@ -95,6 +103,6 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
     if (reason != null) {
       body.put("reason", reason);
     }
-    return Replies.json(response, callback, ready ? 200 : 503, body);
+    return reply(response, callback, ready ? 200 : 503, body);
   }
 }

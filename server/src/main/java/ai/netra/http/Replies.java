@@ -19,11 +19,16 @@ public final class Replies {
 
   /** Writes {@code body} as JSON with {@code status}, never cached, and completes {@code callback}. */
   public static boolean json(Response response, Callback callback, int status, Object body) {
+    return jsonText(response, callback, status, Json.write(body));
+  }
+
+  /** Writes {@code json}, a JSON text, with {@code status}, never cached, and completes {@code callback}. */
+  static boolean jsonText(Response response, Callback callback, int status, String json) {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
     response.getHeaders().put(NOSNIFF, "nosniff");
-    Content.Sink.write(response, true, Json.write(body), callback);
+    Content.Sink.write(response, true, json, callback);
     return true;
   }
 
