@@ -80,15 +80,22 @@ rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-lines = ["| phase | path | probes | p50 ms | p99 ms | max ms | over 50 ms | not 200 |", "|---|---|---|---|---|---|---|---|"]
+lines = ["| phase | path | probes | p50 ms | p99 ms | max ms | over 50 ms | not 200 | in the server: max ms | over 50 ms |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
 for phase in ("idle", "cold", "warm"):
     for path in ("/health/live", "/health/ready"):
-        ms = [float(r["ms"]) for r in rows if r["phase"] == phase and r["path"] == path]
-        bad = sum(1 for r in rows if r["phase"] == phase and r["path"] == path and r["status"] != "200")
+        mine = [r for r in rows if r["phase"] == phase and r["path"] == path]
+        ms = [float(r["ms"]) for r in mine]
+        bad = sum(1 for r in mine if r["status"] != "200")
+        server = [float(r["server_ms"]) for r in mine if r["server_ms"] not in ("", "NaN")]
         if ms:
             lines.append(f"| {phase} | `{path}` | {len(ms)} | {pct(ms, 50):.1f} | {pct(ms, 99):.1f} | {max(ms):.1f} | "
-                         f"{sum(1 for m in ms if m > 50)} | {bad} |")
+                         f"{sum(1 for m in ms if m > 50)} | {bad} | {max(server) if server else float('nan'):.1f} | "
+                         f"{sum(1 for m in server if m > 50)} |")
 print("\n".join(lines))
+print()
+print("The first figures are the prober's, from sending a probe to its whole answer; the last two the server's own (its"
+      " Server-Timing header, from the accepted connection to the answer written).")
 print()
 print(f"Messages: {sys.argv[2]}; {sys.argv[3]}.")
 PY

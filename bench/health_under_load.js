@@ -11,7 +11,9 @@
 // 8,000 times), a long run of one letter, and nested optional phrases of the period parser.
 // Probing starts IDLE_MS before the messages (counted apart as `idle`); the messages come in two
 // bursts, `cold` (the first after the start) and `warm` (IDLE_MS after the first burst is answered,
-// from 20 other users), and probing stops when every message has its answer (agent_completed or error). OUT_TSV: phase, path, ms, status, started (UTC, to match a JFR recording).
+// from 20 other users), and probing stops when every message has its answer (agent_completed or error).
+// OUT_TSV: phase, path, ms, status, started (UTC, to match a JFR recording), server_ms (the answer's
+// Server-Timing: how long the probe was in the server, from the accepted connection).
 // The last line on stdout is a summary: answered=N errors=N codes=... load_s=S
 'use strict';
 const fs = require('fs');
@@ -29,7 +31,7 @@ const ANSWER_TIMEOUT_MS = 300_000;
 if (!isMainThread) {
   // The prober: probes both paths until told to stop, tagging each probe with the phase it was told last.
   const out = fs.createWriteStream(workerData.outTsv);
-  out.write('phase\tpath\tms\tstatus\tstarted\n');
+  out.write('phase\tpath\tms\tstatus\tstarted\tserver_ms\n');
   let phase = 'idle';
   let probing = true;
   parentPort.on('message', message => {
@@ -41,17 +43,19 @@ if (!isMainThread) {
     const wall = Date.now();
     const request = http.get(workerData.base + path, { agent: false, timeout: 10_000 }, response => {
       response.resume();
-      response.on('end', () => resolve([nowMs() - started, response.statusCode, wall]));
+      // The server's own account (Server-Timing: server;dur=MS): a probe slow here but not there waited in the prober.
+      const timing = /dur=([0-9.]+)/.exec(response.headers['server-timing'] || '');
+      response.on('end', () => resolve([nowMs() - started, response.statusCode, wall, timing ? Number(timing[1]) : NaN]));
     });
     request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', () => resolve([nowMs() - started, 0, wall]));
+    request.on('error', () => resolve([nowMs() - started, 0, wall, NaN]));
   });
   const probeLoop = async path => {
     while (probing) {
       const tick = nowMs();
       const current = phase;
-      const [ms, status, wall] = await probe(path);
-      out.write(`${current}\t${path}\t${ms.toFixed(3)}\t${status}\t${new Date(wall).toISOString()}\n`);
+      const [ms, status, wall, serverMs] = await probe(path);
+      out.write(`${current}\t${path}\t${ms.toFixed(3)}\t${status}\t${new Date(wall).toISOString()}\t${serverMs}\n`);
       const wait = workerData.probeMs - (nowMs() - tick);
       if (wait > 0) await new Promise(r => setTimeout(r, wait));
     }

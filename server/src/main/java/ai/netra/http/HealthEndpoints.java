@@ -8,9 +8,11 @@ import ai.netra.startup.StartupReport;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -21,6 +23,8 @@ import org.eclipse.jetty.util.Callback;
  * {@code /health}. They answer from memory ({@link Readiness}), so they never wait on a dependency, and never cache.
  * They are public, so they show what failed and how, never where: addresses, paths and names are {@link Scrubbed}
  * (the log has them). They write with a JSON mapper of their own, which no other work holds while it meets a new type.
+ * Each answer says in {@code Server-Timing} how long it took in the server, so a slow probe can be told from a slow
+ * prober.
  */
 final class HealthEndpoints extends Handler.Abstract.NonBlocking {
 
@@ -49,26 +53,42 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
       return Replies.error(response, callback, 405, "method_not_allowed", method + " is not allowed on " + path);
     }
     return switch (path) {
-      case "/health/live" -> reply(response, callback, 200,
+      case "/health/live" -> reply(request, response, callback, 200,
           Map.of("status", "alive", "uptime_ms", System.currentTimeMillis() - startedAtMs));
       case "/health/startup" -> {
         StartupReport report = readiness.startup();
-        yield reply(response, callback, readiness.started() ? 200 : 503, Scrubbed.report(report));
+        yield reply(request, response, callback, readiness.started() ? 200 : 503, Scrubbed.report(report));
       }
-      case "/health/startup/history" -> reply(response, callback, 200, StartHistoryJson.of(recent));
-      case "/health/ready" -> ready(response, callback);
-      case "/health" -> summary(response, callback);
+      case "/health/startup/history" -> reply(request, response, callback, 200, StartHistoryJson.of(recent));
+      case "/health/ready" -> ready(request, response, callback);
+      case "/health" -> summary(request, response, callback);
       default -> Replies.error(response, callback, 404, "not_found",
           "no health endpoint " + path + "; try /health/live, /health/startup, /health/startup/history,"
               + " /health/ready or /health");
     };
   }
 
-  private static boolean reply(Response response, Callback callback, int status, Object body) {
-    return Replies.jsonText(response, callback, status, Json.write(JSON, body));
+  private static boolean reply(Request request, Response response, Callback callback, int status, Object body) {
+    String json = Json.write(JSON, body);
+    response.getHeaders().put("Server-Timing", String.format(Locale.ROOT, "server;dur=%.1f", serverMs(request)));
+    return Replies.jsonText(response, callback, status, json);
   }
 
-  private boolean ready(Response response, Callback callback) {
+  /**
+   * How long {@code request} has been in the server, in milliseconds: since its connection was accepted when it is the
+   * connection's first request (a probe's, on a new connection: the wait for a thread to read it counts), else since it
+   * began.
+   */
+  static double serverMs(Request request) {
+    double sinceBegin = (System.nanoTime() - request.getBeginNanoTime()) / 1e6;
+    Connection connection = request.getConnectionMetaData().getConnection();
+    if (connection.getMessagesIn() > 1) {
+      return sinceBegin;
+    }
+    return Math.max(sinceBegin, System.currentTimeMillis() - connection.getEndPoint().getCreatedTimeStamp());
+  }
+
+  private boolean ready(Request request, Response response, Callback callback) {
     boolean ready = readiness.ready();
     List<CheckStatus> checks = Scrubbed.checks(readiness.checks());
     Map<String, Object> body = new LinkedHashMap<>();
@@ -83,10 +103,10 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
       body.put("failing", failing);
     }
     body.put("checks", checks);
-    return reply(response, callback, ready ? 200 : 503, body);
+    return reply(request, response, callback, ready ? 200 : 503, body);
   }
 
-  private boolean summary(Response response, Callback callback) {
+  private boolean summary(Request request, Response response, Callback callback) {
     StartupReport report = readiness.startup();
     boolean ready = readiness.ready();
     Map<String, Object> body = new LinkedHashMap<>();
@@ -103,6 +123,6 @@ final class HealthEndpoints extends Handler.Abstract.NonBlocking {
     if (reason != null) {
       body.put("reason", reason);
     }
-    return reply(response, callback, ready ? 200 : 503, body);
+    return reply(request, response, callback, ready ? 200 : 503, body);
   }
 }

@@ -91,6 +91,8 @@ class HealthWhileSerializingTest {
             + path)).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path).isIn(200, 503);
         assertThat(response.body()).as(path).startsWith("{");
+        assertThat(response.headers().firstValue("Server-Timing")).as(path).hasValueSatisfying(timing ->
+            assertThat(timing).matches("server;dur=[0-9]+\\.[0-9]"));
         assertThat(Duration.ofNanos(System.nanoTime() - started)).as(path).isLessThan(Duration.ofSeconds(1));
       }
       assertThat(writer.isAlive()).as("the shared mapper was still busy the whole time").isTrue();
