@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code ./netra} launcher as a user runs it, on a copy of the project that holds the script, {@code bin/jdk.sh}
- * and the built jar (no sources, so it never rebuilds): the project's data folder wherever it is run from, and
- * an AOT cache made only from a start that reached READY and stopped cleanly.
+ * The {@code ./netra} launcher as a user runs it, on a copy of the project that holds the script, {@code bin/jdk.sh},
+ * {@code deploy/jvm.args} and the built jar (no sources, so it never rebuilds): the project's data folder wherever it
+ * is run from, and an AOT cache made only from a start that reached READY and stopped cleanly.
  */
 class LauncherIT {
 
@@ -45,6 +45,8 @@ class LauncherIT {
     Files.createDirectories(project.resolve("server/target"));
     Files.copy(repo.resolve("netra"), project.resolve("netra"), StandardCopyOption.COPY_ATTRIBUTES);
     Files.copy(repo.resolve("bin/jdk.sh"), project.resolve("bin/jdk.sh"), StandardCopyOption.COPY_ATTRIBUTES);
+    Files.createDirectories(project.resolve("deploy"));
+    Files.copy(repo.resolve("deploy/jvm.args"), project.resolve("deploy/jvm.args"));
     Path jar = project.resolve("server/target/netra.jar");
     Files.copy(Path.of(System.getProperty("netra.jar", "target/netra.jar")), jar);
     // Sources older than the jar: the launcher finds nothing to build.
@@ -55,6 +57,7 @@ class LauncherIT {
     for (String pom : List.of("pom.xml", "startup/pom.xml", "server/pom.xml")) {
       Files.setLastModifiedTime(Files.createFile(project.resolve(pom)), old);
     }
+    Files.setLastModifiedTime(project.resolve("deploy/jvm.args"), old);
   }
 
   private record Run(int exit, String out, String err) { }
