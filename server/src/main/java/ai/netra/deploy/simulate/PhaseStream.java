@@ -77,17 +77,16 @@ final class PhaseStream {
 
   /**
    * Prints {@code text} stamped at {@code atMs}, or, when that is earlier than a line already
-   * printed (a phase learned from the record after the process exited), at the last stamp with
-   * the time it happened: the stamps never go backwards.
+   * printed, at the last stamp: the stamps never go backwards. The service's times count from its
+   * own start and the simulation's from the launch, so a phase can end a few milliseconds before a
+   * line already printed; when it is earlier by more (a phase learned from the record after the
+   * process exited), the line says when it happened.
    */
   private void line(long atMs, String text) {
     lastLineNanos = System.nanoTime();
-    if (atMs + 50 < lastStampMs) {
-      out.accept(stamp(lastStampMs) + text + " (ended at " + String.format(Locale.ROOT, "%.2f s", atMs / 1000.0) + ")");
-      return;
-    }
+    String late = atMs + 50 < lastStampMs ? " (ended at " + String.format(Locale.ROOT, "%.2f s", atMs / 1000.0) + ")" : "";
     lastStampMs = Math.max(lastStampMs, atMs);
-    out.accept(stamp(atMs) + text);
+    out.accept(stamp(lastStampMs) + text + late);
   }
 
   static String stamp(long ms) {
