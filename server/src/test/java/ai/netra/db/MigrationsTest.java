@@ -58,4 +58,32 @@ class MigrationsTest {
           .hasMessageContaining("lacks tables [run_events, llm_usage]");
     }
   }
+
+  @Test
+  void anEmptyDatabaseIsMigratedAndCheckedAtTheShippedVersion() {
+    HikariConfig config = TestDependencies.freshDatabasePool("migrations", 2);
+    try (HikariDataSource dataSource = new HikariDataSource(config)) {
+      Migrations migrations = new Migrations(dataSource);
+      migrations.migrate();
+      assertThat(migrations.verify()).isEqualTo("schema at version " + Migrations.shippedVersions().last() + " ("
+          + Migrations.shippedVersions().size() + " migrations); required tables present");
+    }
+  }
+
+  @Test
+  void aDatabaseANewerRevisionMigratedStillStartsThisOne() throws SQLException {
+    // Revisions overlap during a rollout: the newer one migrates, the older keeps starting.
+    HikariConfig config = TestDependencies.freshDatabasePool("migrations", 2);
+    try (HikariDataSource dataSource = new HikariDataSource(config)) {
+      new Migrations(dataSource).migrate();
+      try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        s.execute("insert into flyway_schema_history (installed_rank, version, description, type, script, checksum,"
+            + " installed_by, execution_time, success) select max(installed_rank) + 1, '999', 'from a newer revision',"
+            + " 'SQL', 'V999__from_a_newer_revision.sql', 1, current_user, 1, true from flyway_schema_history");
+      }
+      Migrations migrations = new Migrations(dataSource);
+      assertThat(migrations.migrate()).isEqualTo("schema up to date at version 999");
+      assertThat(migrations.verify()).isEqualTo("999; required tables present");
+    }
+  }
 }
