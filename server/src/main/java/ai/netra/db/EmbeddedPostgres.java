@@ -155,9 +155,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
       Files.createFile(logFile);
       chownTree(logFile);
     }
-    List<String> command = command(root, bin.resolve("bin/postgres").toString(), "-D", data.toString(), "-p",
+    List<String> command = new ArrayList<>(ownSession());
+    command.addAll(command(root, bin.resolve("bin/postgres").toString(), "-D", data.toString(), "-p",
         String.valueOf(port), "-c", "listen_addresses=" + (loopbackPort > 0 ? "127.0.0.1" : ""), "-c", "unix_socket_directories=" + data, "-c",
-        "unix_socket_permissions=0700", "-c", "max_connections=100", "-c", "synchronous_commit=off");
+        "unix_socket_permissions=0700", "-c", "max_connections=100", "-c", "synchronous_commit=off"));
     Process server = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
     EmbeddedPostgres pg = new EmbeddedPostgres(server, settingsFor(data, password, port), logFile, lock);
@@ -389,6 +390,23 @@ public final class EmbeddedPostgres implements AutoCloseable {
       throw new DependencyException("cannot set the embedded PostgreSQL's password (postgres --single exit "
           + p.exitValue() + "): " + tail(logFile), "read " + logFile, List.of(NETRA_DATA_DIR), null);
     }
+  }
+
+  /**
+   * {@code setsid}, where there is one: the server then runs in a session of its own, out of the terminal's
+   * process group. Ctrl-C in a terminal signals that whole group; PostgreSQL, on SIGINT, disconnects everyone at
+   * once, so the service's orderly stop met a dead database (a stack trace on every Ctrl-C, and the runs in
+   * flight could not store their end). Out of the group, the service stops first and stops the server last.
+   * The server keeps its process id ({@code setsid} only forks for a process group leader, which a child of the
+   * JVM is not), so stopping it by that id still works.
+   */
+  private static List<String> ownSession() {
+    for (String dir : List.of("/usr/bin", "/bin", "/usr/local/bin")) {
+      if (Files.isExecutable(Path.of(dir, "setsid"))) {
+        return List.of(dir + "/setsid");
+      }
+    }
+    return List.of();
   }
 
   private static List<String> command(boolean root, String... args) {

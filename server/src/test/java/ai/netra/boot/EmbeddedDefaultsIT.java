@@ -40,6 +40,11 @@ class EmbeddedDefaultsIT {
           .as("a restart finds the schema it left: the data folder was kept").contains("no migration pending");
       postgres = second.children();
       assertThat(postgres).as("the embedded PostgreSQL runs under the service").isNotEmpty();
+      // Ctrl-C signals the terminal's whole process group: PostgreSQL must not be in it, or it drops every
+      // connection at once while the service is still stopping in order.
+      long servicesGroup = processGroup(second.pid());
+      assertThat(postgres).as("the embedded PostgreSQL's processes, out of the service's process group")
+          .allSatisfy(p -> assertThat(processGroup(p.pid())).isNotEqualTo(servicesGroup));
     }
     // close() kills the service: the test harness, not the service, must then stop what the service started
     assertThat(postgres).as("processes left running after the killed service was closed")
@@ -109,5 +114,11 @@ class EmbeddedDefaultsIT {
         assertThat(c.isValid(5)).as("a connection with the password").isTrue();
       }
     }
+  }
+
+  /** The process group of {@code pid}, from {@code /proc/PID/stat} (its fields after the command's closing parenthesis). */
+  private static long processGroup(long pid) throws java.io.IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
   }
 }
