@@ -60,7 +60,9 @@ public final class DependencyRoutes implements AutoCloseable {
             ? "database: the settings cannot be read (the service will say why at start); not proxied, "
                 + latencyNotApplied("--db-latency", databaseLatency)
             : "database: none configured, so the service runs its embedded development PostgreSQL inside itself; "
-                + latencyNotApplied("--db-latency", databaseLatency));
+                + latencyNotApplied("--db-latency", databaseLatency)
+                + (databaseLatency.isZero() ? "" : " (set DATABASE_URL to a PostgreSQL server, such as"
+                    + " postgres://postgres@127.0.0.1:5432/postgres, to put the latency on its path)"));
       } else if (db.unixSocket()) {
         notes.add("database: " + db.host() + " is a unix socket, which a TCP proxy cannot stand in front of; the service"
             + " connects to it directly, " + latencyNotApplied("--db-latency", databaseLatency));
@@ -83,7 +85,8 @@ public final class DependencyRoutes implements AutoCloseable {
       String redisUrl = settings.redisUrl();
       if (redisUrl == null) {
         notes.add("redis: none configured (the service uses its in-process cache and event bus); "
-            + latencyNotApplied("--redis-latency", redisLatency));
+            + latencyNotApplied("--redis-latency", redisLatency)
+            + (redisLatency.isZero() ? "" : " (set REDIS_URL, such as redis://127.0.0.1:6379, to put the latency on its path)"));
       } else {
         URI uri = URI.create(redisUrl);
         int port = uri.getPort() > 0 ? uri.getPort() : 6379;

@@ -63,8 +63,10 @@ class DependencyRoutesTest {
       assertThat(routes.notes()).anySatisfy(n -> assertThat(n).contains("unix socket", "--db-latency 20 s is NOT applied"));
     }
     try (DependencyRoutes routes = DependencyRoutes.open(Map.of(), Duration.ofSeconds(5), Duration.ofSeconds(1))) {
-      assertThat(routes.notes()).anySatisfy(n -> assertThat(n).contains("embedded", "--db-latency 5 s is NOT applied"))
-          .anySatisfy(n -> assertThat(n).contains("redis: none configured", "--redis-latency 1 s is NOT applied"));
+      assertThat(routes.notes()).anySatisfy(n -> assertThat(n).contains("embedded", "--db-latency 5 s is NOT applied",
+              "set DATABASE_URL"))
+          .anySatisfy(n -> assertThat(n).contains("redis: none configured", "--redis-latency 1 s is NOT applied",
+              "set REDIS_URL"));
     }
   }
 }
