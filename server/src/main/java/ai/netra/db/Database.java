@@ -285,6 +285,12 @@ public final class Database implements AutoCloseable {
               : "check the user and password the service is given (Secret Manager version?)", names, e);
     }
     String where = db.unixSocket() ? "unix socket " + db.host() + "/.s.PGSQL." + db.port() : db.host() + ":" + db.port();
+    if (state.equals("08P01")) { // the driver's protocol violation: what answered there is not PostgreSQL
+      return new DependencyException("PostgreSQL at " + where + " not reachable: something answered there, but not as"
+          + " PostgreSQL does (the driver: " + e.getMessage() + ")",
+          "check that " + where + " is PostgreSQL's address and port: another service, or a proxy that does not speak"
+              + " PostgreSQL's protocol, listens there", names, e);
+    }
     return new DependencyException("PostgreSQL at " + where + " not reachable: " + DriverErrors.describe(e, target),
         db.host().startsWith("/cloudsql/")
             ? "check the Cloud SQL instance annotation (run.googleapis.com/cloudsql-instances) and that the instance runs"
