@@ -46,15 +46,18 @@ public final class Redis implements AutoCloseable {
   private final LongAdder errors = new LongAdder();
   private final DefaultJedisClientConfig.Builder settings;
   private final HostAndPort address;
+  private final boolean tls;
   private final String prefix;
   /** How long a new connection may take to answer its first PING; see the class comment. */
   private volatile Duration setupBound;
   private final Client client;
   private final PooledConnectionProvider connections;
 
-  private Redis(DefaultJedisClientConfig.Builder settings, HostAndPort address, String prefix, Duration setupBound) {
+  private Redis(DefaultJedisClientConfig.Builder settings, HostAndPort address, boolean tls, String prefix,
+      Duration setupBound) {
     this.settings = settings;
     this.address = address;
+    this.tls = tls;
     this.prefix = prefix;
     this.setupBound = setupBound;
     GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
@@ -85,8 +88,9 @@ public final class Redis implements AutoCloseable {
   public static Redis connect(String url, String prefix, Duration within) {
     URI uri = URI.create(url);
     HostAndPort address = new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379);
+    boolean tls = "rediss".equals(uri.getScheme());
     DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder()
-        .ssl("rediss".equals(uri.getScheme()))
+        .ssl(tls)
         .clientName("netra")
         // Jedis also sends CLIENT SETINFO on every new connection, which servers before Redis 7.2 refuse:
         // two wasted round trips and exceptions per connection. The client name above is what operators see.
@@ -104,7 +108,7 @@ public final class Redis implements AutoCloseable {
       builder.database(Integer.parseInt(uri.getPath().substring(1)));
     }
     Duration first = within.minus(DRIVER_MARGIN);
-    Redis redis = new Redis(builder, address, prefix, first.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : first);
+    Redis redis = new Redis(builder, address, tls, prefix, first.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : first);
     long started = System.nanoTime();
     // Directly, not through the pool: a failed create inside the pool's borrow can cost the wait twice.
     try (Connection probe = redis.newConnection()) {
@@ -229,6 +233,11 @@ public final class Redis implements AutoCloseable {
       if (t instanceof java.net.UnknownHostException) {
         return "the host name does not resolve (" + t.getMessage() + ")";
       }
+    }
+    if (String.valueOf(e.getMessage()).contains("Unexpected end of stream")) {
+      // Jedis read the end of the connection where an answer should be.
+      return "the server closed the connection without answering: either it is not Redis, or it accepts only TLS"
+          + (tls ? "" : " (then use rediss:// in REDIS_URL)") + " (the client: " + e.getMessage() + ")";
     }
     return e.getMessage();
   }
