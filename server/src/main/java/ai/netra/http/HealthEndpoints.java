@@ -28,7 +28,10 @@ import org.eclipse.jetty.util.Callback;
  */
 final class HealthEndpoints extends Handler.Abstract.NonBlocking {
 
-  /** Made on the first answer, not while the server is built: Jackson takes 150 ms of one CPU that the bind would wait for. */
+  /**
+   * Made on the first answer, not while the server is built: Jackson's first load takes about 150 ms of one CPU,
+   * which Jetty's start (and so every request already waiting on the bound port) waited for.
+   */
   private static final class Mapper {
     static final ObjectMapper JSON = Json.separateMapper();
   }
