@@ -210,10 +210,11 @@ public final class Service {
     } catch (Exception e) {
       log.warn("HTTP server did not stop cleanly: {}", e.toString());
     }
-    resources.closeAll(SHUTDOWN_GRACE.dividedBy(2));
+    // Before the resources: checking a pool or a client being closed only logs false alarms.
     if (monitor != null) {
       monitor.close();
     }
+    resources.closeAll(SHUTDOWN_GRACE.dividedBy(2));
     log.info("stopped in {} ms", (System.nanoTime() - begin) / 1_000_000);
     stopped.countDown();
   }
