@@ -42,8 +42,16 @@ final class OpenResources {
           }
         }, Thread.ofVirtual()::start).get(Math.max(left, 1), TimeUnit.NANOSECONDS);
         log.info("closed {}", entry.name());
+      } catch (java.util.concurrent.TimeoutException e) {
+        log.warn("closing {}: not done within the {} ms of the shutdown left for it; the process exits without waiting"
+            + " longer", entry.name(), TimeUnit.NANOSECONDS.toMillis(Math.max(left, 0)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        log.warn("closing {}: interrupted", entry.name());
       } catch (Exception e) {
-        log.warn("closing {} failed or took too long: {}", entry.name(), e.toString());
+        Throwable cause = e.getCause() instanceof IllegalStateException wrapped && wrapped.getCause() != null
+            ? wrapped.getCause() : e.getCause() == null ? e : e.getCause();
+        log.warn("closing {} failed: {}", entry.name(), cause.toString());
       }
     }
   }
