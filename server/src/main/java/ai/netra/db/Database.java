@@ -291,11 +291,15 @@ public final class Database implements AutoCloseable {
           "check that " + where + " is PostgreSQL's address and port: another service, or a proxy that does not speak"
               + " PostgreSQL's protocol, listens there", names, e);
     }
-    return new DependencyException("PostgreSQL at " + where + " not reachable: " + DriverErrors.describe(e, target),
-        db.host().startsWith("/cloudsql/")
-            ? "check the Cloud SQL instance annotation (run.googleapis.com/cloudsql-instances) and that the instance runs"
-            : "check that PostgreSQL runs at " + where + " and that this instance's network can reach it",
-        names, e);
+    String described = DriverErrors.describe(e, target);
+    String hint = db.host().startsWith("/cloudsql/")
+        ? "check the Cloud SQL instance annotation (run.googleapis.com/cloudsql-instances) and that the instance runs"
+        : described.startsWith("read timed out")
+            ? "the connection was made but the answer did not come in time: a path slow to its first byte (Cloud SQL over"
+                + " a VPC connector takes 10-30 s) needs STARTUP_TIMEOUT_DATABASE_S above its delay (netra simulate"
+                + " --db-latency tries one); otherwise check that PostgreSQL at " + where + " is up and not overloaded"
+            : "check that PostgreSQL runs at " + where + " and that this instance's network can reach it";
+    return new DependencyException("PostgreSQL at " + where + " not reachable: " + described, hint, names, e);
   }
 
   @Override

@@ -191,7 +191,12 @@ public final class Startup {
     Attempts attempts = new Attempts();
     StepContext context = new Context(entry, startNanos + timeout.toNanos(), timeout);
     long deadlineNanos = startNanos + timeout.toNanos();
-    CompletableFuture<Void> future = Failsafe.with(policies(step, timeout, deadlineNanos))
+    java.util.function.IntSupplier made = () -> {
+      synchronized (lock) {
+        return entry.attempts;
+      }
+    };
+    CompletableFuture<Void> future = Failsafe.with(policies(step, timeout, deadlineNanos, made))
         .with(stepThreads)
         .runAsync(() -> attempt(step, entry, context, attempts));
     synchronized (lock) {
@@ -211,7 +216,7 @@ public final class Startup {
       if (cause instanceof TimeoutExceededException) {
         fail(phase, step, entry, timedOut(timeout, entry, attempts, deadlineNanos));
       } else if (step.retry() != Retry.NONE && FailureKind.classify(cause) == FailureKind.DEPENDENCY) {
-        fail(phase, step, entry, gaveUp(timeout, entry, cause, deadlineNanos));
+        fail(phase, step, entry, gaveUp(timeout, entry, attempts, cause, deadlineNanos));
       } else {
         fail(phase, step, entry, cause);
       }
@@ -252,8 +257,10 @@ public final class Startup {
         throw t;
       }
       attempts.lastFailure.set(t);
+      attempts.failed(attempt, System.nanoTime() - startNanos, t);
       if (FailureKind.classify(t) == FailureKind.DEPENDENCY) {
-        boolean again = step.retry() != Retry.NONE && context.remaining().isPositive();
+        boolean again = step.retry() != Retry.NONE && (step.retry().maxAttempts() == -1 || attempt < step.retry().maxAttempts())
+            && context.remaining().compareTo(leastForAnAttempt(context.timeout()).plus(longestDelayAfter(step.retry(), attempt))) > 0;
         log.warn("step {} ({}) attempt {} failed after {}: {}{}", step.name(), step.component(), attempt,
             TimeoutPolicy.seconds(Duration.ofNanos(System.nanoTime() - startNanos)), oneLine(t),
             again ? "; retrying within " + TimeoutPolicy.seconds(context.remaining()) + " left" : "");
@@ -306,17 +313,32 @@ public final class Startup {
     return eighth.compareTo(Duration.ofSeconds(1)) < 0 ? eighth : Duration.ofSeconds(1);
   }
 
-  private static List<Policy<Void>> policies(Step step, Duration timeout, long deadlineNanos) {
+  /**
+   * The longest pause Failsafe may make before the next attempt once {@code made} attempts failed: the backoff
+   * doubles from {@code initialDelay} up to {@code maxDelay}, and the jitter may add its share.
+   */
+  static Duration longestDelayAfter(Retry retry, int made) {
+    Duration delay = retry.initialDelay();
+    for (int i = 1; i < made && delay.compareTo(retry.maxDelay()) < 0; i++) {
+      delay = delay.multipliedBy(2);
+    }
+    Duration capped = delay.compareTo(retry.maxDelay()) < 0 ? delay : retry.maxDelay();
+    return Duration.ofNanos((long) (capped.toNanos() * (1 + retry.jitter())));
+  }
+
+  private static List<Policy<Void>> policies(Step step, Duration timeout, long deadlineNanos,
+      java.util.function.IntSupplier attemptsMade) {
     Timeout<Void> limit = Timeout.<Void>builder(timeout).withInterrupt().build();
     if (step.retry() == Retry.NONE) {
       return List.of(limit);
     }
     Retry retry = step.retry();
     // Only a dependency failure may pass by itself; a configuration error or a defect fails the same way every time.
+    // And only when the next attempt, after its pause, still starts with time worth having.
     long least = leastForAnAttempt(timeout).toNanos();
     var builder = RetryPolicy.<Void>builder()
         .handleIf((result, failure) -> failure != null && FailureKind.classify(failure) == FailureKind.DEPENDENCY
-            && deadlineNanos - System.nanoTime() > least)
+            && deadlineNanos - System.nanoTime() > least + longestDelayAfter(retry, attemptsMade.getAsInt()).toNanos())
         .withBackoff(retry.initialDelay(), retry.maxDelay());
     if (retry.jitter() > 0) {
       builder.withJitter(retry.jitter());
@@ -345,19 +367,21 @@ public final class Startup {
         message.append("; the one before failed: ").append(oneLine(last));
       }
     } else if (last != null) {
-      message.append("; last error: ").append(oneLine(last));
+      message.append(attempts.longestIfTelling()).append("; last error: ").append(oneLine(last));
     }
     return new DependencyException(message.toString(), "", List.of(), last);
   }
 
   /** A retried step that stopped before its deadline: too little time was left for another attempt, or it made its most. */
-  private static DependencyException gaveUp(Duration timeout, Entry entry, Throwable last, long deadlineNanos) {
+  private static DependencyException gaveUp(Duration timeout, Entry entry, Attempts attempts, Throwable last,
+      long deadlineNanos) {
     int count = entry.attempts;
     Duration left = Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
     String message = "no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after " + count
-        + (count == 1 ? " attempt" : " attempts") + (left.compareTo(leastForAnAttempt(timeout)) <= 0
-            ? "; " + TimeoutPolicy.seconds(left) + " was left, too little for another" : ", its most")
-        + "; last error: " + oneLine(last);
+        + (count == 1 ? " attempt" : " attempts")
+        + (left.compareTo(leastForAnAttempt(timeout).plus(longestDelayAfter(entry.step.retry(), count))) <= 0
+            ? "; " + TimeoutPolicy.seconds(left) + " was left, too little for another after its pause" : ", its most")
+        + attempts.longestIfTelling() + "; last error: " + oneLine(last);
     return new DependencyException(message, "", List.of(), last);
   }
 
@@ -525,6 +549,33 @@ public final class Startup {
     final java.util.concurrent.atomic.AtomicBoolean cutOff = new java.util.concurrent.atomic.AtomicBoolean();
     /** When the last attempt ended, by {@link System#nanoTime()}; far in the past while none has. */
     volatile long endedNanos = Long.MIN_VALUE / 2;
+    private int lastAttempt;
+    private long lastNanos;
+    private int longestAttempt;
+    private long longestNanos;
+    private Throwable longestFailure;
+
+    synchronized void failed(int attempt, long tookNanos, Throwable failure) {
+      lastAttempt = attempt;
+      lastNanos = tookNanos;
+      if (tookNanos > longestNanos) {
+        longestAttempt = attempt;
+        longestNanos = tookNanos;
+        longestFailure = failure;
+      }
+    }
+
+    /**
+     * "; its longest attempt (1, 4.3 s) failed: ..." when an earlier attempt waited at least twice as long as the last
+     * one: its error says more about a slow path than that of a last attempt that had only the rest of the time.
+     */
+    synchronized String longestIfTelling() {
+      if (longestFailure == null || longestAttempt == lastAttempt || longestNanos < 2 * lastNanos) {
+        return "";
+      }
+      return "; its longest attempt (" + longestAttempt + ", " + TimeoutPolicy.seconds(Duration.ofNanos(longestNanos))
+          + ") failed: " + oneLine(longestFailure);
+    }
   }
 
   /** One step's mutable state; guarded by {@link #lock}. */
