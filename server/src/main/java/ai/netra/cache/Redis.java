@@ -212,8 +212,13 @@ public final class Redis implements AutoCloseable {
       return new ConfigurationException("Redis at " + address + " refused the credentials: " + e.getMessage(),
           "check the user and password in REDIS_URL", List.of("REDIS_URL"), e);
     }
-    return new DependencyException("Redis at " + address + " not reachable: " + describe(e),
-        "check that Redis runs at " + address + " and that this instance's network (VPC connector) reaches it",
+    String described = describe(e);
+    return new DependencyException("Redis at " + address + " not reachable: " + described,
+        described.startsWith("read timed out")
+            ? "the connection was made but the answer did not come in time: a path slow to its first byte (a VPC"
+                + " connector) needs STARTUP_TIMEOUT_REDIS_S above its delay (netra simulate --redis-latency tries one);"
+                + " otherwise check that Redis at " + address + " is up and not overloaded"
+            : "check that Redis runs at " + address + " and that this instance's network (VPC connector) reaches it",
         List.of("REDIS_URL"), e);
   }
 
