@@ -83,9 +83,13 @@ public final class Recommendations {
     });
     TimeoutModel.Assessment model = TimeoutModel.assess(plan,
         TimeoutModel.Inputs.recorded(report, BackendPlan.CLOUD_RUN_WINDOW).withFloors(floors));
+    // One item per setting and value: the steps of one component share its setting, and each would say the same.
+    Map<String, Item> bySetting = new java.util.LinkedHashMap<>();
     for (TimeoutModel.Finding f : model.findings()) {
-      f.changes().forEach((setting, value) -> items.add(new Item(setting, value, f.message())));
+      f.changes().forEach((setting, value) -> bySetting.merge(setting + "=" + value, new Item(setting, value, f.message()),
+          (a, b) -> new Item(a.subject(), a.value(), a.why() + "; " + b.why())));
     }
+    items.addAll(bySetting.values());
     if (failure != null && !floors.containsKey(failure.component())
         && items.stream().noneMatch(i -> i.subject().equals(TimeoutModel.timeoutSetting(failure.component())))) {
       Duration timeout = plan.policy().timeoutFor(failure.component());

@@ -103,6 +103,8 @@ class VerdictAndRecommendationsTest {
     assertThat(r.headline()).startsWith("FAIL").contains("exited with code 3", "step database",
         "no success within its 2.0 s timeout");
     List<Recommendations.Item> items = Recommendations.of(r, PLAN, Map.of("database", Duration.ofSeconds(6)));
+    assertThat(items).as("one recommendation per setting, however many steps share it")
+        .filteredOn(i -> i.subject().equals("STARTUP_TIMEOUT_DATABASE_S")).hasSize(1);
     assertThat(items).anySatisfy(i -> {
       assertThat(i.subject()).isEqualTo("STARTUP_TIMEOUT_DATABASE_S");
       assertThat(i.value()).as("the 6 s latency + 25 %").isEqualTo("7.5");
