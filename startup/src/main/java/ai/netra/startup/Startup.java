@@ -191,12 +191,7 @@ public final class Startup {
     Attempts attempts = new Attempts();
     StepContext context = new Context(entry, startNanos + timeout.toNanos(), timeout);
     long deadlineNanos = startNanos + timeout.toNanos();
-    java.util.function.IntSupplier made = () -> {
-      synchronized (lock) {
-        return entry.attempts;
-      }
-    };
-    CompletableFuture<Void> future = Failsafe.with(policies(step, timeout, deadlineNanos, made))
+    CompletableFuture<Void> future = Failsafe.with(policies(step, timeout, deadlineNanos))
         .with(stepThreads)
         .runAsync(() -> attempt(step, entry, context, attempts));
     synchronized (lock) {
@@ -259,8 +254,7 @@ public final class Startup {
       attempts.lastFailure.set(t);
       attempts.failed(attempt, System.nanoTime() - startNanos, t);
       if (FailureKind.classify(t) == FailureKind.DEPENDENCY) {
-        boolean again = step.retry() != Retry.NONE && (step.retry().maxAttempts() == -1 || attempt < step.retry().maxAttempts())
-            && context.remaining().compareTo(leastForAnAttempt(context.timeout()).plus(longestDelayAfter(step.retry(), attempt))) > 0;
+        boolean again = step.retry() != Retry.NONE && context.remaining().isPositive();
         log.warn("step {} ({}) attempt {} failed after {}: {}{}", step.name(), step.component(), attempt,
             TimeoutPolicy.seconds(Duration.ofNanos(System.nanoTime() - startNanos)), oneLine(t),
             again ? "; retrying within " + TimeoutPolicy.seconds(context.remaining()) + " left" : "");
@@ -313,32 +307,17 @@ public final class Startup {
     return eighth.compareTo(Duration.ofSeconds(1)) < 0 ? eighth : Duration.ofSeconds(1);
   }
 
-  /**
-   * The longest pause Failsafe may make before the next attempt once {@code made} attempts failed: the backoff
-   * doubles from {@code initialDelay} up to {@code maxDelay}, and the jitter may add its share.
-   */
-  static Duration longestDelayAfter(Retry retry, int made) {
-    Duration delay = retry.initialDelay();
-    for (int i = 1; i < made && delay.compareTo(retry.maxDelay()) < 0; i++) {
-      delay = delay.multipliedBy(2);
-    }
-    Duration capped = delay.compareTo(retry.maxDelay()) < 0 ? delay : retry.maxDelay();
-    return Duration.ofNanos((long) (capped.toNanos() * (1 + retry.jitter())));
-  }
-
-  private static List<Policy<Void>> policies(Step step, Duration timeout, long deadlineNanos,
-      java.util.function.IntSupplier attemptsMade) {
+  private static List<Policy<Void>> policies(Step step, Duration timeout, long deadlineNanos) {
     Timeout<Void> limit = Timeout.<Void>builder(timeout).withInterrupt().build();
     if (step.retry() == Retry.NONE) {
       return List.of(limit);
     }
     Retry retry = step.retry();
     // Only a dependency failure may pass by itself; a configuration error or a defect fails the same way every time.
-    // And only when the next attempt, after its pause, still starts with time worth having.
     long least = leastForAnAttempt(timeout).toNanos();
     var builder = RetryPolicy.<Void>builder()
         .handleIf((result, failure) -> failure != null && FailureKind.classify(failure) == FailureKind.DEPENDENCY
-            && deadlineNanos - System.nanoTime() > least + longestDelayAfter(retry, attemptsMade.getAsInt()).toNanos())
+            && deadlineNanos - System.nanoTime() > least)
         .withBackoff(retry.initialDelay(), retry.maxDelay());
     if (retry.jitter() > 0) {
       builder.withJitter(retry.jitter());
@@ -378,9 +357,8 @@ public final class Startup {
     int count = entry.attempts;
     Duration left = Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
     String message = "no success within its " + TimeoutPolicy.seconds(timeout) + " timeout after " + count
-        + (count == 1 ? " attempt" : " attempts")
-        + (left.compareTo(leastForAnAttempt(timeout).plus(longestDelayAfter(entry.step.retry(), count))) <= 0
-            ? "; " + TimeoutPolicy.seconds(left) + " was left, too little for another after its pause" : ", its most")
+        + (count == 1 ? " attempt" : " attempts") + (left.compareTo(leastForAnAttempt(timeout)) <= 0
+            ? "; " + TimeoutPolicy.seconds(left) + " was left, too little for another" : ", its most")
         + attempts.longestIfTelling() + "; last error: " + oneLine(last);
     return new DependencyException(message, "", List.of(), last);
   }
