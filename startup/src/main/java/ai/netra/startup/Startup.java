@@ -545,10 +545,12 @@ public final class Startup {
 
     /**
      * "; its longest attempt (1, 4.3 s) failed: ..." when an earlier attempt waited at least twice as long as the last
-     * one: its error says more about a slow path than that of a last attempt that had only the rest of the time.
+     * one, and a tenth of a second longer at least (attempts refused at once differ by microseconds): its error says
+     * more about a slow path than that of a last attempt that had only the rest of the time.
      */
     synchronized String longestIfTelling() {
-      if (longestFailure == null || longestAttempt == lastAttempt || longestNanos < 2 * lastNanos) {
+      if (longestFailure == null || longestAttempt == lastAttempt || longestNanos < 2 * lastNanos
+          || longestNanos - lastNanos < Duration.ofMillis(100).toNanos()) {
         return "";
       }
       return "; its longest attempt (" + longestAttempt + ", " + TimeoutPolicy.seconds(Duration.ofNanos(longestNanos))
