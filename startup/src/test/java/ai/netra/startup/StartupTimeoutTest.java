@@ -229,15 +229,14 @@ class StartupTimeoutTest {
 
     @Test
     void theLongestAttemptIsNamedWhenTheLastOneHadOnlyTheRestOfTheTime() {
-      AtomicInteger calls = new AtomicInteger();
       StartupReport report = runOne(Plans.policy(Duration.ofMillis(1000)), Step.critical("connect-database", "database")
           .retry(Retry.untilTimeout(Duration.ofMillis(10), Duration.ofMillis(20)))
           .run(context -> {
-            if (calls.incrementAndGet() == 1) {
+            if (context.attempt() == 1) {
               Thread.sleep(600);
               throw new IOException("read timed out after 0.6 s waiting for the server's answer to the SSL request");
             }
-            throw new ConnectException("connection refused (call " + calls.get() + ")");
+            throw new ConnectException("connection refused (attempt " + context.attempt() + ")");
           }));
 
       assertThat(step(report, "connect-database").error())
