@@ -11,9 +11,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +73,51 @@ class MigrationsTest {
       migrations.migrate();
       assertThat(migrations.verify()).isEqualTo("schema at version " + Migrations.shippedVersions().last() + " ("
           + Migrations.shippedVersions().size() + " migrations); required tables present");
+    }
+  }
+
+  @Test
+  void anEmptyDatabaseIsMigratedOnOneConnection() {
+    // The start's pool holds one open connection when the migrations run; each further one may take
+    // as long as the first did. A pool of one stands for that: a second connection is never there.
+    HikariConfig config = TestDependencies.freshDatabasePool("migrations", 1);
+    config.setConnectionTimeout(2_000);
+    try (HikariDataSource dataSource = new HikariDataSource(config)) {
+      Migrations migrations = new Migrations(dataSource);
+      assertThat(migrations.migrate()).containsPattern("empty database -> version [0-9]+");
+      assertThat(migrations.verify()).endsWith("; required tables present");
+    }
+  }
+
+  @Test
+  void twoInstancesMigratingOneEmptyDatabaseAtOnceApplyEachMigrationOnce() throws Exception {
+    // A new service's first revision scales out: its instances start on the new database together.
+    HikariConfig first = TestDependencies.freshDatabasePool("migrations", 1);
+    HikariConfig second = new HikariConfig();
+    second.setJdbcUrl(first.getJdbcUrl());
+    second.setUsername(first.getUsername());
+    second.setMaximumPoolSize(1);
+    try (HikariDataSource a = new HikariDataSource(first); HikariDataSource b = new HikariDataSource(second);
+        ExecutorService both = Executors.newFixedThreadPool(2)) {
+      CountDownLatch go = new CountDownLatch(1);
+      Future<String> one = both.submit(() -> {
+        go.await();
+        return new Migrations(a).migrate();
+      });
+      Future<String> other = both.submit(() -> {
+        go.await();
+        return new Migrations(b).migrate();
+      });
+      go.countDown();
+      assertThat(List.of(one.get(60, TimeUnit.SECONDS), other.get(60, TimeUnit.SECONDS)))
+          .as("one instance migrates, the other finds the schema up to date once the lock is free")
+          .anyMatch(line -> line.contains("empty database -> version"));
+      try (Connection c = a.getConnection(); Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("select count(*), count(distinct version) from flyway_schema_history where version is not null")) {
+        r.next();
+        assertThat(r.getInt(1)).isEqualTo(Migrations.shippedVersions().size()).isEqualTo(r.getInt(2));
+      }
+      assertThat(new Migrations(b).verify()).endsWith("; required tables present");
     }
   }
 
