@@ -67,8 +67,9 @@ public final class PricedSql {
    * million keeps every cost exact in numeric.
    *
    * <p>Each group looks its model's price up first and its base name's only when that finds none: two
-   * lookups joined by {@code union all} under one {@code limit 1}, so the second (and its regular
-   * expression) never runs for a model priced under its own name. One lookup for both names, ordered
+   * lookups joined by {@code union all} under one {@code limit 1}. PostgreSQL runs a union's parts in
+   * order and stops at the limit (the catalog is far too small for a parallel plan), so the second (and
+   * its regular expression) never runs for a model priced under its own name. One lookup for both names, ordered
    * by which name matched, sorted every group's candidates and made {@code caching_opportunity}'s
    * statement a quarter slower (bench/README.md, "Agent latency").
    */
