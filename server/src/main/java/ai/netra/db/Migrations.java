@@ -177,15 +177,15 @@ public final class Migrations {
   private Flyway flyway() {
     if (flyway == null) {
       flyway = Flyway.configure()
-          .dataSource(dataSource)
-          .locations("classpath:" + LOCATION)
-          .cleanDisabled(true)
-          .failOnMissingLocations(true)
           // One connection instead of two: Flyway locks with a session-level advisory lock on the
           // connection that migrates, not a transaction's lock on a second one. The database step
           // leaves the pool one open connection; on a path slow to its first byte (20 s per new
           // connection, as in the incidents) a second one doubled a new database's start.
           .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
+          .dataSource(dataSource)
+          .locations("classpath:" + LOCATION)
+          .cleanDisabled(true)
+          .failOnMissingLocations(true)
           .load();
     }
     return flyway;
