@@ -16,6 +16,8 @@ public final class Readiness {
   private final HealthMonitor monitor;
   private volatile boolean opened;
   private volatile boolean draining;
+  /** {@link System#nanoTime()} when shutdown began; written before {@link #draining}, so it is set when that is. */
+  private volatile long drainedAtNanos;
 
   public Readiness(Supplier<StartupReport> startup, HealthMonitor monitor) {
     this.startup = startup;
@@ -59,7 +61,17 @@ public final class Readiness {
 
   /** Shutdown began: readiness is false from now on and new work is refused. */
   public void drain() {
+    drainedAtNanos = System.nanoTime();
     draining = true;
+  }
+
+  /**
+   * True for a request that began to arrive ({@link System#nanoTime()} {@code beganNanos}) before shutdown began, to a
+   * service that had started: it is in flight and gets its answer, however late its handler runs. A request that began
+   * after is new work, and refused.
+   */
+  public boolean inFlightAtDrain(long beganNanos) {
+    return draining && started() && beganNanos - drainedAtNanos < 0;
   }
 
   /** Why the service is not serving, in one line, or null when it is. */

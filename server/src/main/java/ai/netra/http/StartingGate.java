@@ -10,8 +10,10 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Answers 503 with {@code Retry-After} and the current phase for every business route (WebSocket
- * upgrades included) until the service is serving, and again once shutdown begins. It asks only
- * {@link Readiness}, which answers from memory, so a request here never waits.
+ * upgrades included) until the service is serving, and again once shutdown begins for requests that
+ * began to arrive after it: one whose first bytes came before is in flight and is answered, even when
+ * its handler is reached only after the SIGTERM. It asks only {@link Readiness}, which answers from
+ * memory, so a request here never waits.
  */
 final class StartingGate extends Handler.Wrapper {
 
@@ -24,7 +26,7 @@ final class StartingGate extends Handler.Wrapper {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
-    if (readiness.serving()) {
+    if (readiness.serving() || readiness.inFlightAtDrain(request.getBeginNanoTime())) {
       return super.handle(request, response, callback);
     }
     StartupReport report = readiness.startup();
