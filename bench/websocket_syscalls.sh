@@ -95,9 +95,11 @@ for round in $(seq 1 "$runs"); do
     for _ in $(seq 1 "$warmups"); do echo_run "$port" >/dev/null; done
     perf stat -x, -e "${events%,}" -p "$pid" -o "$work/$app-$round.perf" &
     counter=$!
+    track "$counter"
     sleep 0.5
     line=$(echo_run "$port")
     kill -INT "$counter"; wait "$counter" || true
+    untrack "$counter"
     stop_pid "$pid"
     [[ "$line" == *"failed=0"* ]] || die "$app round $round: connections failed: $line"
     say "$app round $round: $line"
