@@ -251,7 +251,6 @@ public final class Startup {
         attempts.cutOff.set(true); // the timeout's interrupt is not the step's error: keep the one before it
         throw t;
       }
-      attempts.lastFailure.set(t);
       attempts.failed(attempt, System.nanoTime() - startNanos, t);
       if (FailureKind.classify(t) == FailureKind.DEPENDENCY) {
         boolean again = step.retry() != Retry.NONE && context.remaining().isPositive();
@@ -533,7 +532,9 @@ public final class Startup {
     private long longestNanos;
     private Throwable longestFailure;
 
+    /** Attempt {@code attempt} failed with {@code failure} after {@code tookNanos}. */
     synchronized void failed(int attempt, long tookNanos, Throwable failure) {
+      lastFailure.set(failure);
       lastAttempt = attempt;
       lastNanos = tookNanos;
       if (tookNanos > longestNanos) {
