@@ -3,10 +3,8 @@ package ai.netra.cache;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.netra.startup.DependencyException;
+import ai.netra.testing.OneReplyServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -18,20 +16,10 @@ class NotRedisTest {
 
   @Test
   void aServerThatHangsUpIsNamedWithTheTlsPossibility() throws IOException {
-    try (ServerSocket hangsUp = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-      Thread.ofVirtual().start(() -> {
-        while (!hangsUp.isClosed()) {
-          try (Socket s = hangsUp.accept()) {
-            s.getInputStream().read(new byte[64]);
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
-
-      assertThatThrownBy(() -> Redis.connect("redis://127.0.0.1:" + hangsUp.getLocalPort(), "test:", Duration.ofSeconds(3)))
+    try (OneReplyServer hangsUp = OneReplyServer.hangingUp()) {
+      assertThatThrownBy(() -> Redis.connect("redis://127.0.0.1:" + hangsUp.port(), "test:", Duration.ofSeconds(3)))
           .isInstanceOf(DependencyException.class)
-          .hasMessageContaining("Redis at 127.0.0.1:" + hangsUp.getLocalPort() + " not reachable: the server closed the"
+          .hasMessageContaining("Redis at 127.0.0.1:" + hangsUp.port() + " not reachable: the server closed the"
               + " connection without answering: either it is not Redis, or it accepts only TLS (then use rediss:// in"
               + " REDIS_URL)");
     }

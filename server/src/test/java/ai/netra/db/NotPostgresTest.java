@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.netra.config.DatabaseSettings;
 import ai.netra.config.PoolSettings;
 import ai.netra.startup.DependencyException;
+import ai.netra.testing.OneReplyServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -23,23 +20,14 @@ class NotPostgresTest {
 
   @Test
   void anAddressWhereAWebServerAnswersIsNamedAsNotPostgres() throws IOException {
-    try (ServerSocket web = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-      Thread.ofVirtual().start(() -> {
-        while (!web.isClosed()) {
-          try (Socket s = web.accept(); OutputStream out = s.getOutputStream()) {
-            s.getInputStream().read(new byte[64]);
-            out.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
-      DatabaseSettings settings = new DatabaseSettings("127.0.0.1", web.getLocalPort(), "netra", "app", "secret", false,
+    try (OneReplyServer web = OneReplyServer.answering(
+        "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII))) {
+      DatabaseSettings settings = new DatabaseSettings("127.0.0.1", web.port(), "netra", "app", "secret", false,
           null, "DATABASE_URL");
 
       assertThatThrownBy(() -> Database.connect(settings, new PoolSettings(2, 0, 1, 100), Duration.ofSeconds(5)))
           .isInstanceOf(DependencyException.class)
-          .hasMessageContaining("PostgreSQL at 127.0.0.1:" + web.getLocalPort() + " not reachable: something answered"
+          .hasMessageContaining("PostgreSQL at 127.0.0.1:" + web.port() + " not reachable: something answered"
               + " there, but not as PostgreSQL does")
           .satisfies(e -> assertThat(((DependencyException) e).hint())
               .contains("another service, or a proxy that does not speak PostgreSQL's protocol"));
