@@ -230,7 +230,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
   printf 'jfr\t%s\n' "$jfr"
   printf 'jfr_runs\t%s\n' "$jfr_runs"
   for i in "${!questions[@]}"; do printf 'question%s\t%s\n' "$i" "${questions[$i]}"; done
-  printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/agent/netra.jar}"
+  printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $(netra_jar_shown) bench/out/agent/netra.jar}"
   printf 'token_cmd\t%s\n' "$(show env "${netra_env[@]}" "$java" -jar "$netra_jar" token --user dev --ttl 2h | sed 's/^env //')"
   printf 'netra_cmd\t%s\n' "$(show "${server_cmd[@]}" | sed 's/^env //; s#NETRA_DATA_DIR=[^ ]*#NETRA_DATA_DIR=<fresh dir>#')"
   printf 'client_cmd\t%s\n' "$(show env AGENT_CLIENT_MODULES="$work/client" AGENT_MARK="$bench/agent_mark.sh" "${client_pin[@]}" \

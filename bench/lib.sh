@@ -75,6 +75,14 @@ build_netra() {
   fi
 }
 
+# BENCH_NETRA_JAR as a report shows it: inside the project, its path there; elsewhere, its name only
+# (a path on this machine means nothing to a reader).
+netra_jar_shown() {
+  local given=${BENCH_NETRA_JAR#"$root"/}
+  [[ "$given" != /* ]] || given="<BENCH_NETRA_JAR: $(basename "$given")>"
+  printf '%s' "$given"
+}
+
 # Installs the npm package ws at $ws_version into $2 (a client folder, as package $1) for a load client.
 install_ws_client() {
   local name=$1 dir=$2

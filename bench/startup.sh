@@ -311,7 +311,7 @@ show() { # a command line for humans: repository-relative paths, $JAVA_HOME for 
   printf 'netra_env\t%s\n' "$(echo "$netra_env_text" | mask)"
   printf 'peers\t%s\n' "$(echo $peers)"
   printf 'probe\t%s\n' "$(show "${probe_pin[@]}" python3 ../shared/tools/startup_probe.py) PORT READY_PATH -- CMD..."  # the path as written from the repo root, not this machine's
-  printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/netra/netra.jar}"
+  printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $(netra_jar_shown) bench/out/netra/netra.jar}"
   printf 'train_netra\t%s\n' "$(build_cmd netra-jvm '<fresh dir>' -XX:AOTCacheOutput="$out/aot/netra.aot"; show "${cmd[@]}")"
   printf 'train_quarkus\t%s\n' "$(build_cmd quarkus-jvm x -XX:AOTCacheOutput="$out/aot/quarkus.aot"; show "${cmd[@]}" | sed 's/^env //')"
   printf 'quarkus_build_flags\t%s\n' "${quarkus_build_flags[*]}"

@@ -348,7 +348,7 @@ netra_cmd=${netra_cmd//"bench/out/websocket/runs/netra-<port>"/<fresh dir>}
   printf 'hold_deadline\t%s\n' "$hold_deadline"
   printf 'nofile\t%s (hard %s)\n' "$nofile" "$nofile_hard"
   printf 'jfr\t%s\n' "$jfr"
-  printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $BENCH_NETRA_JAR bench/out/websocket/netra.jar}"
+  printf 'netra_build\t%s\n' "${BENCH_NETRA_JAR:+cp $(netra_jar_shown) bench/out/websocket/netra.jar}"
   printf 'token_cmd\t%s\n' "$(show env "${netra_env[@]}" "$java" -jar "$netra_jar" token --user bench-user --ttl 1h | sed 's/^env //')"
   printf 'netra_cmd\t%s\n' "$netra_cmd"
   printf 'apps\t%s\n' "${apps[*]}"
