@@ -12,6 +12,7 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -90,6 +91,8 @@ public final class FaultProxy implements AutoCloseable {
   /** Guards {@link #stalled}; pipes wait on it while open connections are black-holed. */
   private final Object flow = new Object();
   private boolean stalled; // guarded by flow
+  private final Object failures = new Object();
+  private UpstreamFailures upstreamFailures; // guarded by failures; null until a connect to the upstream fails
 
   /** A proxy to {@code upstreamHost:upstreamPort}, forwarding. */
   public FaultProxy(String upstreamHost, int upstreamPort) {
@@ -127,6 +130,19 @@ public final class FaultProxy implements AutoCloseable {
 
   public Mode mode() {
     return mode;
+  }
+
+  /**
+   * How often forwarding a connection failed because the upstream could not be reached, and the last
+   * reason. The client of such a connection only sees it closed, so this is the one place that knows why.
+   */
+  public record UpstreamFailures(int count, String lastReason) { }
+
+  /** The upstream connects that failed so far; empty when none did. */
+  public Optional<UpstreamFailures> upstreamFailures() {
+    synchronized (failures) {
+      return Optional.ofNullable(upstreamFailures);
+    }
   }
 
   /** Switches the behaviour for connections accepted from now on; open connections are left alone. */
@@ -313,7 +329,17 @@ public final class FaultProxy implements AutoCloseable {
     if (!c.attach(upstream)) {
       return;
     }
-    upstream.connect(new InetSocketAddress(upstreamHost, upstreamPort), (int) UPSTREAM_CONNECT_TIMEOUT.toMillis());
+    try {
+      upstream.connect(new InetSocketAddress(upstreamHost, upstreamPort), (int) UPSTREAM_CONNECT_TIMEOUT.toMillis());
+    } catch (IOException e) {
+      if (!c.isCut() && !closed) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        synchronized (failures) {
+          upstreamFailures = new UpstreamFailures(upstreamFailures == null ? 1 : upstreamFailures.count() + 1, reason);
+        }
+      }
+      throw e;
+    }
     upstream.setTcpNoDelay(true);
     c.client.setTcpNoDelay(true);
     Thread back = spawn("pipe", () -> pipe(upstream, c.client, c));

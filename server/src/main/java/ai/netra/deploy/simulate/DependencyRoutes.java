@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 
 /**
  * The service's PostgreSQL and Redis reached through latency proxies on this machine: the
@@ -24,13 +25,13 @@ public final class DependencyRoutes implements AutoCloseable {
   /** One dependency behind a proxy; {@code upstream} is {@code host:port}, never a credential. */
   public record Route(String component, String upstream, int proxyPort, Duration latency) {
     public String describe() {
-      return component + " " + upstream + " via 127.0.0.1:" + proxyPort
+      return component + " " + upstream + " through a proxy on local port " + proxyPort
           + (latency.isZero() ? " (no added latency)" : " (+" + DurationText.format(latency) + " per new connection)");
     }
   }
 
   private final Map<String, String> env;
-  private final List<FaultProxy> proxies;
+  private final List<FaultProxy> proxies; // proxies.get(i) serves routes.get(i)
   private final List<Route> routes;
   private final List<String> notes;
 
@@ -113,6 +114,36 @@ public final class DependencyRoutes implements AutoCloseable {
 
   public List<Route> routes() {
     return routes;
+  }
+
+  /**
+   * {@code text} (a line of the service's, or of the verdict) with each proxy's address put back to its
+   * dependency's: the service only knows the proxies, and a diagnosis naming one would send its reader
+   * to an address they never configured.
+   */
+  public String unproxied(String text) {
+    String result = text;
+    for (Route r : routes) {
+      result = result.replaceAll("(?<![\\d.])(127\\.0\\.0\\.1|localhost):" + r.proxyPort() + "(?!\\d)",
+          Matcher.quoteReplacement(r.upstream()));
+    }
+    return result;
+  }
+
+  /**
+   * A line for each dependency its proxy could not reach so far, with the reason: the service saw
+   * those connections accepted and closed at once, so its own message (an end of stream) cannot say why.
+   */
+  public List<String> unreachable() {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < routes.size(); i++) {
+      Route r = routes.get(i);
+      proxies.get(i).upstreamFailures().ifPresent(f -> lines.add(r.component() + ": " + r.upstream()
+          + " could not be reached from this machine (" + f.lastReason() + "; " + f.count()
+          + (f.count() == 1 ? " connection" : " connections") + "); the proxy closed each of the service's connections"
+          + " it could not forward, which the service sees as a connection closed at once"));
+    }
+    return lines;
   }
 
   /** What could not be routed, and what differs from production because of the proxies. */

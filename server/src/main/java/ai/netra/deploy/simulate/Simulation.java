@@ -97,7 +97,8 @@ public final class Simulation {
       output.awaitEnd(Duration.ofSeconds(5));
       prober.close();
       ProbeRunner.Result probed = prober.result().orElse(null);
-      List<String> record = output.failureRecord();
+      // the service names its dependencies by the proxies' addresses; the reader knows them by their own
+      List<String> record = output.failureRecord().stream().map(routes::unproxied).toList();
       StartupFailure failure = ServiceOutput.parseFailure(record).orElse(null);
       StartupReport report = merge(watch.last(), failure, ending.exitCode());
       if (report != null && report != watch.last()) {
@@ -106,6 +107,7 @@ public final class Simulation {
       List<String> notes = new ArrayList<>(launch.notes());
       routes.routes().forEach(r -> notes.add(r.describe()));
       notes.addAll(routes.notes());
+      notes.addAll(routes.unreachable());
       output.copyFailure().ifPresent(e -> notes.add("service log: could not be written: " + e));
       return new SimulationResult(cpus, memory, probe, notes, watch.listenMs(), probed != null && probed.passed(),
           probed == null ? null : ms(origin, probed.atNanos()), probed == null ? 0 : probed.attempts(),
@@ -150,7 +152,7 @@ public final class Simulation {
           phases.event(listenMs, "listening on port " + port);
         }
       } else {
-        Optional<StartupReport> report = startupReport(http, port);
+        Optional<StartupReport> report = startupReport(http, port, routes);
         if (report.isPresent()) {
           last = report.get();
           phases.update(last);
@@ -273,10 +275,11 @@ public final class Simulation {
     new PhaseStream(line -> { }).update(sample);
   }
 
-  private static Optional<StartupReport> startupReport(HttpClient http, int port) throws InterruptedException {
+  private static Optional<StartupReport> startupReport(HttpClient http, int port, DependencyRoutes routes)
+      throws InterruptedException {
     try {
       HttpResponse<String> response = http.send(request(port, "/health/startup"), HttpResponse.BodyHandlers.ofString());
-      return Optional.of(StartupReportJson.parse(response.body()));
+      return Optional.of(StartupReportJson.parse(routes.unproxied(response.body())));
     } catch (IOException e) {
       return Optional.empty(); // not answering yet, or going away: the next poll or the exit tells
     } catch (IllegalArgumentException e) {

@@ -2,6 +2,10 @@ package ai.netra.deploy.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -67,6 +71,37 @@ class DependencyRoutesTest {
               "set DATABASE_URL"))
           .anySatisfy(n -> assertThat(n).contains("redis: none configured", "--redis-latency 1 s is NOT applied",
               "set REDIS_URL"));
+    }
+  }
+
+  @Test
+  void anUnreachableDependencyIsNamedByItsOwnAddressAndWhyTheServiceSawItsConnectionsClosed() throws Exception {
+    int nothing;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      nothing = s.getLocalPort(); // free once closed: connects to it are refused
+    }
+    Map<String, String> env = Map.of("DATABASE_URL", "postgres://app@127.0.0.1:" + nothing + "/netra");
+    try (DependencyRoutes routes = DependencyRoutes.open(env, Duration.ZERO, Duration.ZERO)) {
+      int proxy = routes.routes().getFirst().proxyPort();
+      assertThat(routes.unreachable()).as("nothing tried yet").isEmpty();
+      try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy)) {
+        client.setSoTimeout(10_000);
+        int first;
+        try {
+          first = client.getInputStream().read();
+        } catch (SocketException reset) {
+          first = -1;
+        }
+        assertThat(first).as("the proxy accepted, then closed: all the service can see").isEqualTo(-1);
+      }
+      assertThat(routes.unreachable()).singleElement().asString()
+          .startsWith("database: 127.0.0.1:" + nothing + " could not be reached from this machine (")
+          .contains("1 connection)");
+
+      assertThat(routes.unproxied("PostgreSQL at 127.0.0.1:" + proxy + " not reachable; check localhost:" + proxy))
+          .isEqualTo("PostgreSQL at 127.0.0.1:" + nothing + " not reachable; check 127.0.0.1:" + nothing);
+      assertThat(routes.unproxied("port 127.0.0.1:" + proxy + "1 and 10.0.0.1:" + proxy))
+          .as("only the proxy's own address").isEqualTo("port 127.0.0.1:" + proxy + "1 and 10.0.0.1:" + proxy);
     }
   }
 }
