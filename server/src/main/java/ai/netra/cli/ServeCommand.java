@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         "",
         "Configured by environment variables (see README); with none, it runs on embedded development defaults."
             + " --env-file puts a file's settings (KEY=VALUE a line, the format netra check reads) on top of the"
-            + " environment; a secret written there as sm://NAME takes its value from the environment.",
+            + " environment; a secret written there as KEY=sm://NAME takes its value from KEY in the environment.",
         ""})
 public final class ServeCommand implements Callable<Integer> {
 

@@ -98,7 +98,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--env-file", paramLabel = "FILE", description = "settings for the service, KEY=VALUE a line, put on top"
       + " of this shell's environment (netra check and netra plan read theirs instead of the environment); a secret"
-      + " written as sm://NAME takes its value from this shell's environment")
+      + " written as KEY=sm://NAME takes its value from KEY in this shell's environment")
   Path envFile;
 
   @Option(names = "--report", paramLabel = "FILE", description = "write the final /health/startup report (JSON) here,"
