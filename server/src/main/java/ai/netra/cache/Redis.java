@@ -224,7 +224,7 @@ public final class Redis implements AutoCloseable {
 
   /** Which wait ended a failed call, in words. */
   private String describe(JedisException e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t : causes(e)) {
       if (t instanceof java.net.SocketTimeoutException timeout) {
         boolean connecting = String.valueOf(timeout.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect");
         return (connecting ? "no TCP connection within " : "read timed out after ")
@@ -245,6 +245,19 @@ public final class Redis implements AutoCloseable {
           + (tls ? "" : " (then use rediss:// in REDIS_URL)") + " (the client: " + e.getMessage() + ")";
     }
     return e.getMessage();
+  }
+
+  /**
+   * {@code e}, its causes and what each suppressed, in that order: Jedis reports a failed connect as
+   * "Failed to connect to host:port." and keeps why (refused, timed out) as a suppressed exception.
+   */
+  private static List<Throwable> causes(Throwable e) {
+    List<Throwable> all = new java.util.ArrayList<>();
+    for (Throwable t = e; t != null && !all.contains(t); t = t.getCause()) {
+      all.add(t);
+      all.addAll(List.of(t.getSuppressed()));
+    }
+    return all;
   }
 
   /** A readiness check that PINGs. */
