@@ -324,7 +324,8 @@ public final class SimulateCommand implements Callable<Integer> {
     for (Recommendations.Item item : recommendations) {
       out.printf(Locale.ROOT, "  %-28s %s%n  %-28s   %s%n", item.subject(), item.value(), "", item.why());
     }
-    r.notes().stream().filter(n -> n.contains("NOT applied") || n.contains("could not be reached"))
+    r.notes().stream().filter(n -> n.contains("NOT applied") || n.contains("could not be reached")
+        || n.contains("refused connections"))
         .forEach(n -> out.println("note: " + n));
     if (!written.isEmpty()) {
       out.println("wrote " + String.join(", ", written));

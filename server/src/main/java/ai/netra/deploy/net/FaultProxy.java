@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -142,6 +143,22 @@ public final class FaultProxy implements AutoCloseable {
   public Optional<UpstreamFailures> upstreamFailures() {
     synchronized (failures) {
       return Optional.ofNullable(upstreamFailures);
+    }
+  }
+
+  /**
+   * Why the upstream refuses a connection now (nothing listens there, no route to it), or empty when
+   * it accepts one or does not answer within {@code timeout}. The probe connection is closed at once,
+   * without a byte.
+   */
+  public Optional<String> upstreamRefusal(Duration timeout) {
+    try (Socket probe = new Socket()) {
+      probe.connect(new InetSocketAddress(upstreamHost, upstreamPort), (int) timeout.toMillis());
+      return Optional.empty();
+    } catch (SocketTimeoutException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.of(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     }
   }
 

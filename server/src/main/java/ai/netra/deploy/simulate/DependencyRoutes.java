@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 
 /**
@@ -30,16 +32,68 @@ public final class DependencyRoutes implements AutoCloseable {
     }
   }
 
+  private static final Duration REPROBE = Duration.ofMillis(250);
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+
   private final Map<String, String> env;
   private final List<FaultProxy> proxies; // proxies.get(i) serves routes.get(i)
   private final List<Route> routes;
   private final List<String> notes;
+
+  private final Map<String, String> refusals = new ConcurrentHashMap<>(); // component -> why its upstream refused
+  private final List<Thread> mirrors = new ArrayList<>();
+  private volatile boolean closed;
 
   private DependencyRoutes(Map<String, String> env, List<FaultProxy> proxies, List<Route> routes, List<String> notes) {
     this.env = Map.copyOf(env);
     this.proxies = List.copyOf(proxies);
     this.routes = List.copyOf(routes);
     this.notes = List.copyOf(notes);
+    for (int i = 0; i < routes.size(); i++) {
+      Route route = routes.get(i);
+      FaultProxy proxy = proxies.get(i);
+      FaultProxy.Mode configured = proxy.mode();
+      refusedNow(route, proxy).ifPresent(why -> proxy.mode(FaultProxy.Mode.ABSENT));
+      mirrors.add(Thread.ofVirtual().name("mirror-" + route.component())
+          .start(() -> mirrorRefusals(route, proxy, configured)));
+    }
+  }
+
+  /**
+   * Keeps {@code proxy} refusing connections while its upstream refuses them (nothing listens there),
+   * so the service sees what it would see directly: a refused connection, not one accepted and closed
+   * at once, which reads like a server that is not PostgreSQL or Redis. The upstream is probed only
+   * after a connection could not be forwarded, and while refusing, every {@link #REPROBE}; the
+   * proxy's own mode comes back once it accepts.
+   */
+  private void mirrorRefusals(Route route, FaultProxy proxy, FaultProxy.Mode configured) {
+    int seen = 0;
+    try {
+      while (!closed) {
+        if (proxy.mode().kind() == FaultProxy.Kind.ABSENT) {
+          if (refusedNow(route, proxy).isEmpty()) {
+            proxy.mode(configured);
+          }
+        } else {
+          int failed = proxy.upstreamFailures().map(FaultProxy.UpstreamFailures::count).orElse(0);
+          if (failed > seen) {
+            seen = failed;
+            if (refusedNow(route, proxy).isPresent()) {
+              proxy.mode(FaultProxy.Mode.ABSENT);
+            }
+          }
+        }
+        Thread.sleep(REPROBE);
+      }
+    } catch (InterruptedException | IllegalStateException e) {
+      // closed
+    }
+  }
+
+  private Optional<String> refusedNow(Route route, FaultProxy proxy) {
+    Optional<String> why = proxy.upstreamRefusal(PROBE_TIMEOUT);
+    why.ifPresent(w -> refusals.put(route.component(), w));
+    return why;
   }
 
   /**
@@ -131,17 +185,23 @@ public final class DependencyRoutes implements AutoCloseable {
   }
 
   /**
-   * A line for each dependency its proxy could not reach so far, with the reason: the service saw
-   * those connections accepted and closed at once, so its own message (an end of stream) cannot say why.
+   * A line for each dependency that refused connections or could not be reached, with the reason: the
+   * service only talks to the proxies, so its own messages cannot say what lay behind them.
    */
   public List<String> unreachable() {
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < routes.size(); i++) {
       Route r = routes.get(i);
-      proxies.get(i).upstreamFailures().ifPresent(f -> lines.add(r.component() + ": " + r.upstream()
-          + " could not be reached from this machine (" + f.lastReason() + "; " + f.count()
-          + (f.count() == 1 ? " connection" : " connections") + "); the proxy closed each of the service's connections"
-          + " it could not forward, which the service sees as a connection closed at once"));
+      String refused = refusals.get(r.component());
+      if (refused != null) {
+        lines.add(r.component() + ": " + r.upstream() + " refused connections from this machine (" + refused
+            + "), so its proxy refused the service's connections too while it did");
+      } else {
+        proxies.get(i).upstreamFailures().ifPresent(f -> lines.add(r.component() + ": " + r.upstream()
+            + " could not be reached from this machine (" + f.lastReason() + "; " + f.count()
+            + (f.count() == 1 ? " connection" : " connections") + "); the proxy closed each of the service's connections"
+            + " it could not forward, which the service sees as a connection closed at once"));
+      }
     }
     return lines;
   }
@@ -153,6 +213,16 @@ public final class DependencyRoutes implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    for (Thread mirror : mirrors) {
+      mirror.interrupt();
+      try {
+        mirror.join(PROBE_TIMEOUT.multipliedBy(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     proxies.forEach(FaultProxy::close);
   }
 

@@ -1,11 +1,13 @@
 package ai.netra.deploy.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -75,33 +77,54 @@ class DependencyRoutesTest {
   }
 
   @Test
-  void anUnreachableDependencyIsNamedByItsOwnAddressAndWhyTheServiceSawItsConnectionsClosed() throws Exception {
-    int nothing;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      nothing = s.getLocalPort(); // free once closed: connects to it are refused
+  void aDependencyThatRefusesIsRefusedThroughItsProxyTooUntilItListensAndIsNamedByItsOwnAddress() throws Exception {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    int upstream;
+    try (ServerSocket s = new ServerSocket(0, 1, loopback)) {
+      upstream = s.getLocalPort(); // free once closed: connects to it are refused
     }
-    Map<String, String> env = Map.of("DATABASE_URL", "postgres://app@127.0.0.1:" + nothing + "/netra");
+    Map<String, String> env = Map.of("DATABASE_URL", "postgres://app@127.0.0.1:" + upstream + "/netra");
     try (DependencyRoutes routes = DependencyRoutes.open(env, Duration.ZERO, Duration.ZERO)) {
       int proxy = routes.routes().getFirst().proxyPort();
-      assertThat(routes.unreachable()).as("nothing tried yet").isEmpty();
-      try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy)) {
-        client.setSoTimeout(10_000);
-        int first;
-        try {
-          first = client.getInputStream().read();
-        } catch (SocketException reset) {
-          first = -1;
-        }
-        assertThat(first).as("the proxy accepted, then closed: all the service can see").isEqualTo(-1);
-      }
+      assertThatThrownBy(() -> new Socket(loopback, proxy).close())
+          .as("refused, as the service would be without the proxy; not accepted and closed, which reads like another server")
+          .isInstanceOf(ConnectException.class);
       assertThat(routes.unreachable()).singleElement().asString()
-          .startsWith("database: 127.0.0.1:" + nothing + " could not be reached from this machine (")
-          .contains("1 connection)");
+          .startsWith("database: 127.0.0.1:" + upstream + " refused connections from this machine (");
+
+      try (ServerSocket started = new ServerSocket()) {
+        started.setReuseAddress(true);
+        started.bind(new InetSocketAddress(loopback, upstream));
+        started.setSoTimeout(10_000);
+        try (Socket client = connectWithin(loopback, proxy, Duration.ofSeconds(10))) {
+          client.getOutputStream().write(42);
+          int received = -1;
+          while (received == -1) { // the probe that found it listening came first, and closed without a byte
+            try (Socket forwarded = started.accept()) {
+              received = forwarded.getInputStream().read();
+            }
+          }
+          assertThat(received).isEqualTo(42);
+        }
+      }
 
       assertThat(routes.unproxied("PostgreSQL at 127.0.0.1:" + proxy + " not reachable; check localhost:" + proxy))
-          .isEqualTo("PostgreSQL at 127.0.0.1:" + nothing + " not reachable; check 127.0.0.1:" + nothing);
-      assertThat(routes.unproxied("port 127.0.0.1:" + proxy + "1 and 10.0.0.1:" + proxy))
-          .as("only the proxy's own address").isEqualTo("port 127.0.0.1:" + proxy + "1 and 10.0.0.1:" + proxy);
+          .isEqualTo("PostgreSQL at 127.0.0.1:" + upstream + " not reachable; check 127.0.0.1:" + upstream);
+      assertThat(routes.unproxied("port 127.0.0.1:" + proxy + "1 and 10.127.0.0.1:" + proxy))
+          .as("only the proxy's own address").isEqualTo("port 127.0.0.1:" + proxy + "1 and 10.127.0.0.1:" + proxy);
+    }
+  }
+
+  /** A connection to {@code port}, tried until it is no longer refused. */
+  private static Socket connectWithin(InetAddress host, int port, Duration limit) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (true) {
+      try {
+        return new Socket(host, port);
+      } catch (ConnectException refused) {
+        assertThat(System.nanoTime()).as("the proxy forwards again once the dependency listens").isLessThan(deadline);
+        Thread.sleep(50);
+      }
     }
   }
 }
