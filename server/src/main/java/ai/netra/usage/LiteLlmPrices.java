@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads LiteLLM's {@code model_prices_and_context_window.json}: an object of models, each with
@@ -33,6 +34,8 @@ final class LiteLlmPrices {
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  /** A place Jackson names inside a message: "[Source: REDACTED (...); line: 1, column: 12]". */
+  private static final Pattern JACKSON_PLACE = Pattern.compile("\\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]");
   private static final Map<String, String> COMPONENTS = Map.of(
       "cache_read_input_token_cost", "cached_input_usd_per_mtok",
       "cache_creation_input_token_cost", "cache_write_usd_per_mtok",
@@ -61,8 +64,10 @@ final class LiteLlmPrices {
     try {
       root = JSON.readTree(in);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(source + " is not valid JSON (LiteLLM's model_prices_and_context_window.json is"
-          + " expected for a .json file): " + PriceCatalog.cut(e.getOriginalMessage(), 160));
+      throw new IllegalArgumentException(source + " is not valid JSON" + (e.getLocation() == null ? "" : " at line "
+          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()) + ": "
+          + PriceCatalog.cut(JACKSON_PLACE.matcher(e.getOriginalMessage()).replaceAll("line $1, column $2"), 160)
+          + " (LiteLLM's model_prices_and_context_window.json is expected for a .json file)");
     }
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException(source + " must be one JSON object of models, as LiteLLM's"

@@ -112,11 +112,14 @@ public final class PriceCatalog {
       override = liteLlm ? LiteLlmPrices.parse(in, SETTING + "=" + overrideOrNull) : parse(in, SETTING + "=" + overrideOrNull);
     } catch (IOException e) {
       throw new ConfigurationException(SETTING + "=" + overrideOrNull + " cannot be read: " + e,
-          "point " + SETTING + " at a readable CSV file with the header " + HEADER + ", or unset it", List.of(SETTING), e);
+          "point " + SETTING + " at a readable CSV file with the header " + HEADER + " or a LiteLLM .json file, or unset it",
+          List.of(SETTING), e);
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationException(e.getMessage(),
-          "fix the lines named (header " + HEADER + "; prices in US dollars per million tokens; dates as 2025-01-31),"
-              + " or unset " + SETTING + " to use the shipped prices",
+      throw new ConfigurationException(e.getMessage(), (LiteLlmPrices.looksLikeJson(overrideOrNull)
+          ? "fix the file where named (a copy of LiteLLM's model_prices_and_context_window.json: one JSON object of models,"
+              + " prices in US dollars per token as LiteLLM writes them)"
+          : "fix the lines named (header " + HEADER + "; prices in US dollars per million tokens; dates as 2025-01-31)")
+              + ", or unset " + SETTING + " to use the shipped prices",
           List.of(SETTING), e);
     }
     return new PriceCatalog(liteLlm ? replaceModels(rows, override) : merge(rows, override));

@@ -210,4 +210,16 @@ class PriceCatalogTest {
     assertThatThrownBy(() -> PriceCatalog.load(none)).isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("prices no model");
   }
+
+  @Test
+  void aBrokenJsonFileIsNamedByLineAndColumnWithAHintForItsFormat(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("prices.json"), "{\"gpt-4o\": [ {\"a\": 1}\n");
+    assertThatThrownBy(() -> PriceCatalog.load(file)).isInstanceOfSatisfying(ConfigurationException.class, e -> {
+      assertThat(e.getMessage()).startsWith("PRICE_CATALOG_FILE=" + file + " is not valid JSON at line 2, column 1: ")
+          .contains("expected close marker for Array (start marker at line 1, column 12)")
+          .doesNotContain("Source:");
+      assertThat(e.hint()).startsWith("fix the file where named (a copy of LiteLLM's model_prices_and_context_window.json")
+          .doesNotContain("header");
+    });
+  }
 }
