@@ -220,6 +220,8 @@ public final class BackendPlan {
   private static void checkPolicy(StartupPlan plan, Settings settings, StepContext context) {
     TimeoutModel.Assessment model = TimeoutModel.assess(plan, TimeoutModel.Inputs.declared(platformWindow(settings)));
     model.warnings().forEach(w -> log.warn("timeout policy: {}{}", w.message(), w.fix().isEmpty() ? "" : "; " + w.fix()));
+    List<String> unused = unusedTimeouts(plan, settings.startup());
+    unused.forEach(u -> log.warn("timeout policy: {}", u));
     if (model.fails()) {
       List<String> names = new ArrayList<>(List.of("STARTUP_TOTAL_BUDGET_S", "STARTUP_TIMEOUT_MULTIPLIER", "STARTUP_SAFETY_MARGIN"));
       model.failures().forEach(f -> f.changes().keySet().stream().filter(n -> !names.contains(n)).forEach(names::add));
@@ -228,10 +230,26 @@ public final class BackendPlan {
           String.join("; ", model.failures().stream().map(TimeoutModel.Finding::fix).filter(f -> !f.isEmpty()).distinct()
               .toList()) + " (netra check --env-file shows the same before a deploy)", names);
     }
+    int warnings = model.warnings().size() + unused.size();
     context.detail("the critical steps fit the " + TimeoutPolicy.seconds(plan.policy().totalBudget())
         + " budget: the slowest start the timeouts allow takes " + TimeoutPolicy.seconds(model.slowestStart())
-        + (model.warnings().isEmpty() ? "" : "; " + model.warnings().size() + " warning"
-            + (model.warnings().size() == 1 ? "" : "s") + " logged"));
+        + (warnings == 0 ? "" : "; " + warnings + " warning" + (warnings == 1 ? "" : "s") + " logged"));
+  }
+
+  /**
+   * A sentence for each {@code STARTUP_TIMEOUT_<COMPONENT>_S} that names no component of {@code plan}'s steps: a
+   * misspelt one ({@code STARTUP_TIMEOUT_DB_S}) or one this start does not run ({@code STARTUP_TIMEOUT_JWKS_S} without
+   * {@code AUTH_JWKS_URL}) changes nothing, while whoever set it believes it gives a step more time. The start and
+   * {@code netra check} both say so.
+   */
+  public static List<String> unusedTimeouts(StartupPlan plan, StartupSettings startup) {
+    Set<String> components = new java.util.TreeSet<>();
+    plan.steps().forEach(step -> components.add(step.component()));
+    return startup.baseTimeouts().keySet().stream().filter(c -> !components.contains(c)).sorted()
+        .map(c -> SettingNames.startupTimeout(c) + " is set, but no step of this start has the component '" + c
+            + "', so it changes nothing; the components are " + String.join(", ", components) + " (set "
+            + SettingNames.startupTimeout("<component>") + ", e.g. " + SettingNames.startupTimeout("database") + ")")
+        .toList();
   }
 
   /** How long the platform waits for a start: Cloud Run's 240 s, or null where no fixed window is known. */

@@ -56,6 +56,8 @@ public final class DeployCheck {
     Settings settings = env.settings();
     List<Finding> findings = new ArrayList<>(SettingsCheck.run(env, settings));
     StartupPlan plan = BackendPlan.describe(settings);
+    BackendPlan.unusedTimeouts(plan, settings.startup())
+        .forEach(u -> findings.add(Finding.warn(Area.TIMEOUTS, u, "remove it, or name the component meant")));
     MemorySize peakRss = options.peakRss();
     if (options.history() == null) {
       findings.addAll(TimeoutCheck.run(plan, report, BackendPlan.CLOUD_RUN_WINDOW, options.margin()));

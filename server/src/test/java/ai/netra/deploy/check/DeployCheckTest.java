@@ -86,6 +86,17 @@ class DeployCheckTest {
   }
 
   @Test
+  void aTimeoutForAComponentTheStartDoesNotHaveWarnsThatItChangesNothing() {
+    CheckReport result = check(with(healthy(), "STARTUP_TIMEOUT_DB_S", "60", "STARTUP_TIMEOUT_DATABASE_S", "20"), null, null,
+        null);
+    assertThat(findings(result, Area.TIMEOUTS, Verdict.WARN)).as("the misspelt one only").singleElement().satisfies(f -> {
+      assertThat(f.message()).startsWith("STARTUP_TIMEOUT_DB_S is set, but no step of this start has the component 'db',"
+          + " so it changes nothing; the components are ").contains("database, ");
+      assertThat(f.fix()).isEqualTo("remove it, or name the component meant");
+    });
+  }
+
+  @Test
   void seedPoolAcrossTenInstancesFailsWithAPoolThatFits() {
     Map<String, String> seed = with(healthy(), "DB_POOL_SIZE", "20", "DB_POOL_MAX_OVERFLOW", "30", "MAX_INSTANCES", "10");
     CheckReport result = check(seed, null, null, 100);
