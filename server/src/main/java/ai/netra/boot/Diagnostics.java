@@ -37,6 +37,7 @@ final class Diagnostics {
     }
     // One record over indented lines, each value escaped: a setting's value cannot pass for a line of its own.
     log.info(settings.logFormat() == Settings.LogFormat.TEXT ? LogText.BLOCK : null, text.toString().stripTrailing());
+    settings.nearMisses().forEach(m -> log.warn("settings: {}", LogText.escape(m)));
     return settings.platform().kind() + ", " + runtime.availableProcessors() + " cpu, memory limit " + mib(memoryLimit)
         + ", heap " + mib(runtime.maxMemory()) + ", java " + Runtime.version().feature();
   }

@@ -92,6 +92,10 @@ public record Settings(
   /** What {@code HOST} may be: an IPv4 or IPv6 literal or a host name, nothing else. */
   private static final java.util.regex.Pattern BIND_ADDRESS = java.util.regex.Pattern.compile("[A-Za-z0-9.:-]{1,253}");
 
+  /** The variables Kubernetes sets for every service of a namespace: KUBERNETES_SERVICE_PORT is not a misspelt _HOST. */
+  private static final java.util.regex.Pattern KUBERNETES_SERVICE_LINK = java.util.regex.Pattern.compile(
+      "[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)");
+
   /** Components whose unavailability the environment may allow ({@code STARTUP_ALLOW_DEGRADED}). */
   public static final Set<String> DEGRADABLE = Set.of("database", "redis", "llm");
   /** Cloud Run gives a start at most 240 s of initial delay plus 240 s of probing. */
@@ -231,6 +235,57 @@ public record Settings(
   /** True when the service reads {@code name}: a listed setting or a per-component {@code STARTUP_TIMEOUT_<COMPONENT>_S}. */
   public static boolean isKnown(String name) {
     return Catalog.find(name).isPresent();
+  }
+
+  /**
+   * A sentence for each variable of the environment that netra does not read but that is one slip away from a setting
+   * it does ({@code REDIS_URI}, {@code DB_POOLSIZE}, {@code STARTUP_TOTAL_BUDGET}): such a setting is missing, or has
+   * its default, while whoever set it believes otherwise. The start logs them and {@code netra check} shows them.
+   */
+  public List<String> nearMisses() {
+    List<String> sentences = new ArrayList<>();
+    for (String name : new TreeMap<>(env).keySet()) {
+      if (isKnown(name) || KUBERNETES_SERVICE_LINK.matcher(name).matches()) {
+        continue;
+      }
+      Catalog.ALL.stream().map(Setting::name).filter(known -> nearMiss(name, known)).findFirst()
+          .ifPresent(known -> sentences.add(name + " is set, but netra reads no such setting: did you mean " + known + "?"));
+    }
+    return sentences;
+  }
+
+  /**
+   * True when {@code name} is {@code known} with one or two characters changed, added or dropped, or with a word added
+   * or dropped at its end ({@code STARTUP_TOTAL_BUDGET} for {@code STARTUP_TOTAL_BUDGET_S}).
+   */
+  static boolean nearMiss(String name, String known) {
+    String n = name.toUpperCase(Locale.ROOT);
+    if (n.length() < 5 || Math.abs(n.length() - known.length()) > 4) {
+      return false;
+    }
+    boolean sameStart = n.substring(0, n.indexOf('_') < 0 ? n.length() : n.indexOf('_'))
+        .equals(known.substring(0, known.indexOf('_') < 0 ? known.length() : known.indexOf('_')));
+    return sameStart && (n.startsWith(known) || known.startsWith(n) || edits(n, known) <= 2);
+  }
+
+  /** Levenshtein's distance: the fewest characters changed, added or dropped that turn {@code a} into {@code b}. */
+  private static int edits(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int change = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(change, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   private static boolean looksSecret(String name) {

@@ -198,4 +198,19 @@ class SettingsTest {
     assertThat(s.problems()).singleElement().satisfies(p -> assertThat(p.settings()).containsExactly("HOST"));
     assertThat(s.host()).as("the default meanwhile").isEqualTo("127.0.0.1");
   }
+
+  @Test
+  void aVariableOneSlipAwayFromASettingIsNamedWithTheSettingMeant() {
+    Map<String, String> env = new java.util.HashMap<>(Map.of("REDIS_URI", "redis://10.0.0.3", "DB_POOLSIZE", "9",
+        "STARTUP_TOTAL_BUDGET", "120", "llm_model", "offline"));
+    // what platforms and shells set, which must not read as slips
+    env.putAll(Map.of("HOSTNAME", "netra-7f9c", "KUBERNETES_SERVICE_PORT", "443", "KUBERNETES_SERVICE_HOST", "10.0.0.1",
+        "K_CONFIGURATION", "netra", "REDIS_PORT_6379_TCP_ADDR", "10.0.0.3", "JAVA_HOME", "/opt/java", "PATH", "/usr/bin",
+        "STARTUP_TIMEOUT_FOO_S", "5", "NETRA_ENV", "staging"));
+    assertThat(Settings.read(env).nearMisses()).containsExactly(
+        "DB_POOLSIZE is set, but netra reads no such setting: did you mean DB_POOL_SIZE?",
+        "REDIS_URI is set, but netra reads no such setting: did you mean REDIS_URL?",
+        "STARTUP_TOTAL_BUDGET is set, but netra reads no such setting: did you mean STARTUP_TOTAL_BUDGET_S?",
+        "llm_model is set, but netra reads no such setting: did you mean LLM_MODEL?");
+  }
 }

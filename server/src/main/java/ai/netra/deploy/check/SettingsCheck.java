@@ -21,6 +21,7 @@ final class SettingsCheck {
       findings.add(Finding.fail(Area.SETTINGS, p.message(), "set " + String.join(" / ", p.settings())
           + " in " + env.source() + " as the message says"));
     }
+    settings.nearMisses().forEach(m -> findings.add(Finding.warn(Area.SETTINGS, m, "rename it to the setting meant, or remove it")));
     if (settings.production() && settings.startup().bypassValidation()) {
       findings.add(Finding.warn(Area.SETTINGS, "BYPASS_STARTUP_VALIDATION=true is ignored in production:"
           + " every validation step runs", "remove BYPASS_STARTUP_VALIDATION"));
