@@ -4,12 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -148,17 +149,17 @@ public final class FaultProxy implements AutoCloseable {
 
   /**
    * Why the upstream refuses a connection now (nothing listens there, no route to it), or empty when
-   * it accepts one or does not answer within {@code timeout}. The probe connection is closed at once,
-   * without a byte.
+   * it accepts one, does not answer within {@code timeout}, or fails otherwise (a name that does not
+   * resolve is not a refusal). The probe connection is closed at once, without a byte.
    */
   public Optional<String> upstreamRefusal(Duration timeout) {
     try (Socket probe = new Socket()) {
       probe.connect(new InetSocketAddress(upstreamHost, upstreamPort), (int) timeout.toMillis());
       return Optional.empty();
-    } catch (SocketTimeoutException e) {
-      return Optional.empty();
-    } catch (IOException e) {
+    } catch (ConnectException | NoRouteToHostException e) {
       return Optional.of(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    } catch (IOException e) {
+      return Optional.empty();
     }
   }
 
