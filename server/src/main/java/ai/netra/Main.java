@@ -29,6 +29,11 @@ public final class Main {
       // Everything else, `serve --help` included, goes through picocli below.
       System.exit(ServeCommand.portFirst(origin));
     }
+    System.exit(ExitCode.install(commandLine(origin)).execute(args));
+  }
+
+  /** The {@code netra} command and its subcommands; {@code origin} is the JVM's start, as {@code serve} reports it. */
+  static CommandLine commandLine(long origin) {
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand(new ServeCommand(origin));
     cli.addSubcommand(new TokenCommand());
@@ -39,6 +44,6 @@ public final class Main {
     cli.addSubcommand(new RepriceCommand());
     cli.addSubcommand(new SimulateCommand());
     cli.addSubcommand(new VerifyCommand());
-    System.exit(ExitCode.install(cli).execute(args));
+    return cli;
   }
 }

@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
         "",
         "Progressive delivery, by the engines that do it: --format clouddeploy writes a directory (-o) with a Cloud"
             + " Deploy pipeline and target (clouddeploy.yaml, for gcloud deploy apply) and a release's source"
-            + " (skaffold.yaml, service.yaml): 10% then 50% of the traffic, then all, each phase checked by netra verify"
+            + " (skaffold.yaml, service.yaml): 10%% then 50%% of the traffic, then all, each phase checked by netra verify"
             + " from the same image. --format k8s --canary writes the Deployment with a Flagger Canary instead of the"
             + " Service: netra verify before any traffic (through Flagger's load tester), then success-rate and latency"
             + " checks while the traffic grows.",
