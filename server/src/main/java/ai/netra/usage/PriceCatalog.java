@@ -106,16 +106,15 @@ public final class PriceCatalog {
       return new PriceCatalog(rows);
     }
     List<ModelPrice> override;
-    boolean liteLlm;
+    boolean liteLlm = LiteLlmPrices.looksLikeJson(overrideOrNull);
     try (InputStream in = Files.newInputStream(overrideOrNull)) {
-      liteLlm = LiteLlmPrices.looksLikeJson(overrideOrNull);
       override = liteLlm ? LiteLlmPrices.parse(in, SETTING + "=" + overrideOrNull) : parse(in, SETTING + "=" + overrideOrNull);
     } catch (IOException e) {
       throw new ConfigurationException(SETTING + "=" + overrideOrNull + " cannot be read: " + e,
           "point " + SETTING + " at a readable CSV file with the header " + HEADER + " or a LiteLLM .json file, or unset it",
           List.of(SETTING), e);
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationException(e.getMessage(), (LiteLlmPrices.looksLikeJson(overrideOrNull)
+      throw new ConfigurationException(e.getMessage(), (liteLlm
           ? "fix the file where named (a copy of LiteLLM's model_prices_and_context_window.json: one JSON object of models,"
               + " prices in US dollars per token as LiteLLM writes them)"
           : "fix the lines named (header " + HEADER + "; prices in US dollars per million tokens; dates as 2025-01-31)")

@@ -157,7 +157,7 @@ public final class FaultProxy implements AutoCloseable {
       probe.connect(new InetSocketAddress(upstreamHost, upstreamPort), (int) timeout.toMillis());
       return Optional.empty();
     } catch (ConnectException | NoRouteToHostException e) {
-      return Optional.of(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      return Optional.of(reason(e));
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -332,6 +332,11 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
+  /** Why a connect to the upstream failed, in the JDK's words ("Connection refused"). */
+  private static String reason(IOException e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
   private static void discard(InputStream in) throws IOException {
     byte[] buffer = new byte[8192];
     while (in.read(buffer) >= 0) {
@@ -351,9 +356,8 @@ public final class FaultProxy implements AutoCloseable {
       upstream.connect(new InetSocketAddress(upstreamHost, upstreamPort), (int) UPSTREAM_CONNECT_TIMEOUT.toMillis());
     } catch (IOException e) {
       if (!c.isCut() && !closed) {
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         synchronized (failures) {
-          upstreamFailures = new UpstreamFailures(upstreamFailures == null ? 1 : upstreamFailures.count() + 1, reason);
+          upstreamFailures = new UpstreamFailures(upstreamFailures == null ? 1 : upstreamFailures.count() + 1, reason(e));
         }
       }
       throw e;
