@@ -36,7 +36,7 @@ public final class Migrations {
   /** Tables the service cannot run without; checked after migrating. */
   static final List<String> REQUIRED_TABLES =
       List.of("users", "threads", "messages", "agent_runs", "run_events", "model_prices", "llm_usage", "llm_usage_daily",
-          "llm_usage_repeats", "chat_instances");
+          "llm_usage_repeats", "chat_instances", "usage_versions", "all_users_version");
   static final String LOCATION = "db/migration";
   /** Every file in {@link #LOCATION}, one per line; MigrationsTest holds it to the folder's contents. */
   static final String INDEX = "db/migration-index.txt";

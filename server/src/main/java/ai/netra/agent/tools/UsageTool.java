@@ -12,7 +12,8 @@ import javax.sql.DataSource;
 /**
  * What the five usage tools share: a name, declared parameters, the database and the clock, and the
  * shape of a call. A call checks the user and the arguments (with the period they name) before it
- * touches the database, then answers from one read-only snapshot of that user's usage.
+ * touches the database, then answers from one read-only snapshot of that user's usage, or with the result it computed
+ * for the same question when that snapshot shows the user's figures unchanged since ({@link ToolResults}).
  *
  * @param <Q> one call's question, read from its arguments
  */
@@ -23,6 +24,7 @@ abstract class UsageTool<Q extends UsageTool.Scoped> implements Tool {
   private final ToolParameters parameters;
   private final DataSource dataSource;
   private final Clock clock;
+  private final ToolResults results = new ToolResults();
 
   UsageTool(String name, String description, ToolParameters parameters, DataSource dataSource, Clock clock) {
     this.name = name;
@@ -52,10 +54,19 @@ abstract class UsageTool<Q extends UsageTool.Scoped> implements Tool {
     PricedUsage.requireUser(name, userId);
     ToolArguments args = parameters.read(arguments);
     Q question = question(userId, args, UsagePeriod.of(args, clock), clock);
-    return PricedUsage.read(dataSource, name, c -> covered(answer(c, question), PricedUsage.coverage(c, question.scope())));
+    return PricedUsage.read(dataSource, name, c -> results.answer(c, userId, question,
+        fresh -> covered(answer(fresh, question), PricedUsage.coverage(fresh, question.scope()))));
   }
 
-  /** A question names the user, the days and perhaps the feature its figures cover. */
+  /** This tool's kept results. */
+  final ToolResults results() {
+    return results;
+  }
+
+  /**
+   * A question names the user, the days and perhaps the feature its figures cover. It is a record of everything the
+   * answer depends on besides the data: two equal questions have the same answer while the data is unchanged.
+   */
   interface Scoped {
     PricedUsage.Scope scope();
   }
