@@ -1,15 +1,11 @@
 package ai.netra.agent;
 
-import ai.netra.llm.ToolSpec;
 import static org.assertj.core.api.Assertions.assertThat;
-import ai.netra.llm.ToolSpec;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.netra.llm.ToolSpec;
 import java.util.List;
-import ai.netra.llm.ToolSpec;
 import java.util.Map;
-import ai.netra.llm.ToolSpec;
 import org.junit.jupiter.api.Test;
 
 class ToolRegistryTest {

@@ -1,48 +1,28 @@
 package ai.netra.agent.tools;
 
 import static ai.netra.agent.tools.UsageDatabase.data;
-import ai.netra.llm.ToolSpec;
 import static ai.netra.agent.tools.UsageDatabase.map;
-import ai.netra.llm.ToolSpec;
 import static org.assertj.core.api.Assertions.assertThat;
-import ai.netra.llm.ToolSpec;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.netra.llm.ToolSpec;
 import ai.netra.agent.Tool;
-import ai.netra.llm.ToolSpec;
 import ai.netra.agent.ToolRegistry;
 import ai.netra.llm.ToolSpec;
 import com.fasterxml.jackson.databind.JsonNode;
-import ai.netra.llm.ToolSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import ai.netra.llm.ToolSpec;
 import com.networknt.schema.JsonSchema;
-import ai.netra.llm.ToolSpec;
 import com.networknt.schema.JsonSchemaFactory;
-import ai.netra.llm.ToolSpec;
 import com.networknt.schema.SchemaId;
-import ai.netra.llm.ToolSpec;
 import com.networknt.schema.SchemaLocation;
-import ai.netra.llm.ToolSpec;
 import com.networknt.schema.SchemaValidatorsConfig;
-import ai.netra.llm.ToolSpec;
 import com.networknt.schema.SpecVersion;
-import ai.netra.llm.ToolSpec;
 import com.networknt.schema.ValidationMessage;
-import ai.netra.llm.ToolSpec;
 import java.util.HashMap;
-import ai.netra.llm.ToolSpec;
 import java.util.List;
-import ai.netra.llm.ToolSpec;
 import java.util.Map;
-import ai.netra.llm.ToolSpec;
 import java.util.Set;
-import ai.netra.llm.ToolSpec;
 import org.junit.jupiter.api.BeforeAll;
-import ai.netra.llm.ToolSpec;
 import org.junit.jupiter.api.Test;
-import ai.netra.llm.ToolSpec;
 import org.junit.jupiter.api.TestInstance;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
