@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ToolResults {
 
-  /** Results kept per tool; each is a few kilobytes at most (the tools return sums and top-N lists). */
+  /**
+   * Results kept per tool. Each holds sums and capped lists: its size follows the days and models asked about, not
+   * the number of requests.
+   */
   static final int MAX_RESULTS = 256;
 
   private static final String VERSIONS = "select (select version from usage_versions where user_id = ?),"
