@@ -263,9 +263,14 @@ public record Settings(
     if (n.length() < 5 || Math.abs(n.length() - known.length()) > 4) {
       return false;
     }
-    boolean sameStart = n.substring(0, n.indexOf('_') < 0 ? n.length() : n.indexOf('_'))
-        .equals(known.substring(0, known.indexOf('_') < 0 ? known.length() : known.indexOf('_')));
-    return sameStart && (n.startsWith(known) || known.startsWith(n) || edits(n, known) <= 2);
+    return firstWord(n).equals(firstWord(known))
+        && (n.startsWith(known) || known.startsWith(n) || edits(n, known) <= 2);
+  }
+
+  /** {@code name} up to its first underscore: {@code REDIS} of {@code REDIS_URL}. */
+  private static String firstWord(String name) {
+    int underscore = name.indexOf('_');
+    return underscore < 0 ? name : name.substring(0, underscore);
   }
 
   /** Levenshtein's distance: the fewest characters changed, added or dropped that turn {@code a} into {@code b}. */
