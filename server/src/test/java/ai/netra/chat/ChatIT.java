@@ -110,6 +110,44 @@ class ChatIT {
     assertThat(messages.toString()).as("the answer is persisted").contains("how much did we spend?", "no usage recorded");
   }
 
+  /**
+   * A question asked again over unchanged usage gets the same figures from the tools' kept results; after an upload,
+   * the next answer counts the new requests.
+   */
+  @Test
+  void aQuestionAskedAgainCountsTheRequestsUploadedMeanwhile() throws Exception {
+    String token = tokens.mint(user("carol"), Duration.ofMinutes(5));
+    String yesterday = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1) + "T10:00:00Z";
+    String row = yesterday + ",openai,gpt-4o,support-chat,1200,250\n";
+    upload(token, "occurred_at,provider,model,feature,prompt_tokens,completion_tokens\n" + row + row);
+    try (ChatClient chat = ChatClient.connect(ws(service), token, null)) {
+      chat.next(WAIT);
+      JsonNode first = summary(chat);
+      assertThat(first.path("requests").asLong()).as("usage_summary of %s", first).isEqualTo(2);
+      assertThat(summary(chat)).as("the same question on the same data").isEqualTo(first);
+
+      upload(token, "occurred_at,provider,model,feature,prompt_tokens,completion_tokens\n" + row);
+
+      assertThat(summary(chat).path("requests").asLong()).as("after one more request was uploaded").isEqualTo(3);
+    }
+  }
+
+  private static void upload(String token, String csv) throws Exception {
+    java.net.http.HttpResponse<String> response = service.send(java.net.http.HttpRequest.newBuilder(
+            service.uri("/api/usage")).header("Authorization", "Bearer " + token).header("Content-Type", "text/csv")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(csv)).timeout(WAIT).build());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  /** Asks how much was spent and returns the figures of the run's usage_summary call. */
+  private static JsonNode summary(ChatClient chat) throws Exception {
+    chat.send("{\"type\":\"user_message\",\"payload\":{\"content\":\"how much did we spend?\"}}");
+    return chat.until("agent_completed", WAIT).stream()
+        .filter(e -> e.path("type").asText().equals("tool_completed"))
+        .filter(e -> e.path("payload").path("tool").asText().equals("usage_summary"))
+        .map(e -> e.path("payload").path("result")).findFirst().orElseThrow();
+  }
+
   @Test
   void browsersAuthenticateWithTheSubprotocolPairAndOnlyJwtAuthIsSelected() throws Exception {
     String token = tokens.mint(user("browser"), Duration.ofMinutes(5));
