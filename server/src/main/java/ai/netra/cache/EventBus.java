@@ -11,6 +11,13 @@ public interface EventBus extends AutoCloseable {
 
   void publish(String channel, String message);
 
+  /** Publishes {@code messages} in their order; a bus across instances sends them in one round trip. */
+  default void publish(String channel, java.util.List<String> messages) {
+    for (String message : messages) {
+      publish(channel, message);
+    }
+  }
+
   /** Calls {@code listener} for each message on {@code channel} until the returned handle is closed. */
   AutoCloseable subscribe(String channel, Consumer<String> listener);
 

@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.PipelineBase;
+import redis.clients.jedis.Protocol;
 
 /**
  * Redis pub/sub between instances. One connection per process listens to every channel under the
@@ -44,6 +46,24 @@ public final class RedisEventBus implements EventBus {
   public void publish(String channel, String message) {
     try {
       redis.client().publish(redis.key(channel), message);
+    } catch (RuntimeException e) {
+      redis.failed();
+      throw e;
+    }
+  }
+
+  @Override
+  public void publish(String channel, List<String> messages) {
+    if (messages.size() == 1) {
+      publish(channel, messages.getFirst());
+      return;
+    }
+    String key = redis.key(channel);
+    try (PipelineBase pipeline = redis.client().pipelined()) {
+      for (String message : messages) {
+        pipeline.sendCommand(Protocol.Command.PUBLISH, key, message); // this Jedis pipeline has no publish of its own
+      }
+      pipeline.sync();
     } catch (RuntimeException e) {
       redis.failed();
       throw e;

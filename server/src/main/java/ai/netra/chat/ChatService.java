@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chat: reads client messages, persists each user message before acknowledging it, runs the
- * agent on a platform thread, persists every event of the run and delivers it to all of the
- * user's sockets on every instance. A user only ever receives events published for that user.
+ * agent on a platform thread, persists every event of the run (in batches, beside the run) and
+ * delivers it to all of the user's sockets on every instance. A user only ever receives events published for that user.
  *
  * <p>What it promises while its dependencies come and go:
  * <ul>
@@ -266,6 +266,10 @@ public final class ChatService implements AutoCloseable {
     String answerText = null;
     try {
       Agent.Answer answer = answer(content, run);
+      RuntimeException lost = run.settle();
+      if (lost != null) {
+        throw lost;
+      }
       if (answer == null || run.stopped()) {
         status = closing.get() ? "interrupted" : "stopped";
         end = ChatEvent.AgentCompleted.without(status);
@@ -274,6 +278,7 @@ public final class ChatService implements AutoCloseable {
         end = new ChatEvent.AgentCompleted("completed", answer.text(), answer.figures());
       }
     } catch (Exception e) {
+      run.settle();
       status = closing.get() ? "interrupted" : "failed";
       error = e.toString();
       log.warn("agent run {} failed: {}", run.runId, e.toString());
@@ -353,19 +358,28 @@ public final class ChatService implements AutoCloseable {
   }
 
   /**
-   * Sends a stored event to the user's sockets on this instance at once, and to the other instances
-   * through the bus. A failed publish never fails the caller: the event is stored, and the other
+   * Sends stored events to the user's sockets on this instance at once, and to the other instances
+   * through the bus, in their order. A failed publish never fails the caller: the events are stored, and the other
    * instances are asked to send the user's events again from the database once the bus answers.
    */
-  private void distribute(String userId, ChatStore.StoredEvent stored) {
-    String wire = wire(stored);
-    deliverLocally(userId, stored.threadId(), stored.eventId(), wire);
-    try {
-      bus.publish(CHANNEL, userId + "\n" + wire);
-    } catch (RuntimeException e) {
-      unpublished.merge(userId, stored.timestamp(), (a, b) -> a.isBefore(b) ? a : b);
-      log.debug("event {} of thread {} not published: {}", stored.eventId(), stored.threadId(), e.toString());
+  private void distribute(String userId, List<ChatStore.StoredEvent> events) {
+    List<String> messages = new java.util.ArrayList<>(events.size());
+    for (ChatStore.StoredEvent stored : events) {
+      String wire = wire(stored);
+      deliverLocally(userId, stored.threadId(), stored.eventId(), wire);
+      messages.add(userId + "\n" + wire);
     }
+    try {
+      bus.publish(CHANNEL, messages);
+    } catch (RuntimeException e) {
+      unpublished.merge(userId, events.getFirst().timestamp(), (a, b) -> a.isBefore(b) ? a : b);
+      log.debug("events {} to {} of thread {} not published: {}", events.getFirst().eventId(), events.getLast().eventId(),
+          events.getFirst().threadId(), e.toString());
+    }
+  }
+
+  private void distribute(String userId, ChatStore.StoredEvent stored) {
+    distribute(userId, List.of(stored));
   }
 
   /** Asks the other instances to repair the users whose events could not be published, once the bus takes it. */
@@ -690,18 +704,78 @@ public final class ChatService implements AutoCloseable {
       return userId;
     }
 
+    /** Events emitted and not yet stored, in order; a writer takes them all at once. Guarded by {@code this}. */
+    private final List<ChatStore.NewEvent> unstored = new java.util.ArrayList<>();
+    /** Whether a writer is storing events now. Guarded by {@code this}. */
+    private boolean writing;
+    /** Why storing the run's events failed; nothing more is stored, and the run's next step fails with it. */
+    private RuntimeException lost;
+
+    /**
+     * Hands the event to the run's writer and returns at once: the run goes on while the events are stored. Each
+     * event is stored before it is sent to any socket, and the events a run emits while a write is under way go in
+     * the next write, together: one round trip for several events.
+     *
+     * @throws RuntimeException what made an earlier event of the run fail to store
+     */
     @Override
     public void emit(RunEvent event) {
-      store(event.type(), event);
+      String payload = EventJson.write(event);
+      synchronized (this) {
+        if (lost != null) {
+          throw lost;
+        }
+        unstored.add(new ChatStore.NewEvent(event.type(), Instant.now(), payload));
+        if (writing) {
+          return;
+        }
+        writing = true;
+      }
+      Thread.ofVirtual().name("chat-events").start(this::write);
     }
 
-    /** Stores and delivers one of the chat's own events of this run. */
-    void record(ChatEvent event) {
-      store(event.type(), event);
+    /** Stores and delivers the waiting events, in batches, until there are none. */
+    private void write() {
+      while (true) {
+        List<ChatStore.NewEvent> batch;
+        synchronized (this) {
+          if (unstored.isEmpty()) {
+            writing = false;
+            notifyAll();
+            return;
+          }
+          batch = List.copyOf(unstored);
+          unstored.clear();
+        }
+        try {
+          distribute(userId, chats.appendEvents(threadId, runId, batch));
+        } catch (RuntimeException e) {
+          synchronized (this) {
+            lost = e;
+            unstored.clear();
+            writing = false;
+            notifyAll();
+          }
+          return;
+        }
+      }
     }
 
-    private void store(String type, Object payload) {
-      distribute(userId, chats.appendEvent(threadId, runId, type, Instant.now(), EventJson.write(payload)));
+    /**
+     * Waits until every event emitted so far is stored and sent, or failed: the run's end must be the last event of
+     * its thread. An interrupt does not cut the wait short (each write is bounded by its statement timeout).
+     *
+     * @return what made an event fail to store, or null when all of them are stored
+     */
+    synchronized RuntimeException settle() {
+      while (writing) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          // the run was stopped or ran out of time: its end still goes after its events
+        }
+      }
+      return lost;
     }
 
     @Override

@@ -86,7 +86,22 @@ public interface ChatStore {
    * @throws ThreadNotFoundException when the thread does not exist
    * @throws IllegalArgumentException when the payload is not JSON that can be stored, or the run does not exist
    */
-  StoredEvent appendEvent(UUID threadId, UUID runIdOrNull, String type, Instant timestamp, String payloadJson);
+  default StoredEvent appendEvent(UUID threadId, UUID runIdOrNull, String type, Instant timestamp, String payloadJson) {
+    return appendEvents(threadId, runIdOrNull, List.of(new NewEvent(type, timestamp, payloadJson))).getFirst();
+  }
+
+  /** An event to be stored: its type, when it happened, and its payload as JSON. */
+  record NewEvent(String type, Instant timestamp, String payloadJson) { }
+
+  /**
+   * Persists events of a thread in one transaction, all or none, under the thread's next event ids in
+   * their order, and returns them as stored (see {@link #appendEvent}), in that order.
+   *
+   * @throws ThreadNotFoundException when the thread does not exist
+   * @throws IllegalArgumentException when there is no event, a payload is not JSON that can be stored, or the run
+   *     does not exist
+   */
+  List<StoredEvent> appendEvents(UUID threadId, UUID runIdOrNull, List<NewEvent> events);
 
   /**
    * Begins a run with the user's message, all or nothing: persists the message (in a new thread

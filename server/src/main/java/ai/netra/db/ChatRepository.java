@@ -33,27 +33,30 @@ import javax.sql.DataSource;
  *
  * <p>Database failures surface as {@link StorageException}, whose message names the operation and
  * the SQLState only: the driver's message may quote row values and is kept in the cause, for logs.
+ *
+ * <p>Its connections bound every statement (the server's {@code statement_timeout} and a read timeout,
+ * see {@code Database.dataSource}). A per-statement {@code setQueryTimeout} would add nothing but a
+ * driver timer task scheduled and purged around every statement, which cost an eighth of the JVM's CPU
+ * on the agent's path.
  */
 public final class ChatRepository implements ChatStore {
-
-  /** Bounds every statement, so a stuck database fails the request instead of hanging it. */
-  static final int QUERY_TIMEOUT_SECONDS = 10;
 
   private static final Set<String> FINAL_STATUSES = Set.of("completed", "failed", "stopped", "interrupted");
   private static final int MAX_ERROR_CHARS = 4_000;
   private static final Pattern LINE_BREAKS_AND_SPACES = Pattern.compile("[\\s\\p{Z}\\p{Cntrl}]+");
   private static final String INTERRUPTED_ERROR = "interrupted: the service stopped before the run finished";
 
-  private static final String APPEND_EVENT = """
+  /** Events {@code last - n + 1 .. last} of a thread, in the order of the arrays, under one row lock on the thread. */
+  private static final String APPEND_EVENTS = """
       with next as (
-        update threads set last_event_id = last_event_id + 1, updated_at = ?
+        update threads set last_event_id = last_event_id + ?, updated_at = ?
          where id = ?
         returning id, last_event_id
       )
       insert into run_events (thread_id, event_id, run_id, type, payload, created_at)
-      select next.id, next.last_event_id, ?, ?, ?::jsonb, ?
-        from next
-      returning event_id, created_at, payload::text""";
+      select next.id, next.last_event_id - ? + e.n, ?, e.type, e.payload::jsonb, e.at::timestamptz
+        from next, unnest(?::text[], ?::text[], ?::text[]) with ordinality as e(type, payload, at, n)
+      returning event_id, type, created_at, payload::text""";
 
   private static final String SAVE_IN_NEW_THREAD = """
       with new_user as (insert into users (id) values (?) on conflict do nothing),
@@ -109,7 +112,7 @@ public final class ChatRepository implements ChatStore {
     requireThread(threadId);
     UUID runId = UUID.randomUUID();
     int inserted = withConnection("start a run", c -> {
-      try (PreparedStatement s = prepare(c, "insert into agent_runs (id, thread_id, user_id, status)"
+      try (PreparedStatement s = c.prepareStatement("insert into agent_runs (id, thread_id, user_id, status)"
           + " select ?, t.id, t.user_id, 'running' from threads t where t.id = ? and t.user_id = ?")) {
         s.setObject(1, runId);
         s.setObject(2, threadId);
@@ -139,7 +142,7 @@ public final class ChatRepository implements ChatStore {
     }
     String error = errorOrNull == null ? null : cut(errorOrNull.replace('\0', ' '), MAX_ERROR_CHARS);
     boolean known = withConnection("finish a run", c -> {
-      try (PreparedStatement s = prepare(c, "update agent_runs set status = ?, finished_at = now(), error = ?"
+      try (PreparedStatement s = c.prepareStatement("update agent_runs set status = ?, finished_at = now(), error = ?"
           + " where id = ? and status = 'running'")) {
         s.setString(1, status);
         s.setString(2, error);
@@ -148,7 +151,7 @@ public final class ChatRepository implements ChatStore {
           return true;
         }
       }
-      try (PreparedStatement s = prepare(c, "select 1 from agent_runs where id = ?")) {
+      try (PreparedStatement s = c.prepareStatement("select 1 from agent_runs where id = ?")) {
         s.setObject(1, runId);
         try (ResultSet rs = s.executeQuery()) {
           return rs.next();
@@ -169,7 +172,7 @@ public final class ChatRepository implements ChatStore {
    */
   public int interruptRunning() {
     return withConnection("interrupt running runs", c -> {
-      try (PreparedStatement s = prepare(c, "update agent_runs set status = 'interrupted', finished_at = now(),"
+      try (PreparedStatement s = c.prepareStatement("update agent_runs set status = 'interrupted', finished_at = now(),"
           + " error = coalesce(error, ?) where status = 'running'")) {
         s.setString(1, INTERRUPTED_ERROR);
         return s.executeUpdate();
@@ -178,27 +181,33 @@ public final class ChatRepository implements ChatStore {
   }
 
   /**
-   * Persists an event of a thread under the thread's next event id, in one statement: the row lock
-   * on the thread serializes concurrent appends, so the ids of a thread are 1, 2, 3, ... without
-   * gaps or duplicates, and a failed insert takes no id. The timestamp is kept to the microsecond,
-   * and the returned payload is the stored jsonb text (keys may be reordered, spaces dropped).
+   * Persists events of a thread under the thread's next event ids, in one statement: the row lock on
+   * the thread serializes concurrent appends, so the ids of a thread are 1, 2, 3, ... without gaps or
+   * duplicates, and a failed insert takes no id. Timestamps are kept to the microsecond, and the
+   * returned payloads are the stored jsonb text (keys may be reordered, spaces dropped).
    *
-   * @param runIdOrNull the run that produced it, or null for an event outside a run
+   * @param runIdOrNull the run that produced them, or null for events outside a run
    * @throws ThreadNotFoundException when the thread does not exist
-   * @throws IllegalArgumentException when the payload is not JSON PostgreSQL can store, or the run does not exist
+   * @throws IllegalArgumentException when there is no event, a payload is not JSON PostgreSQL can store, or the run
+   *     does not exist
    */
   @Override
-  public StoredEvent appendEvent(UUID threadId, UUID runIdOrNull, String type, Instant timestamp, String payloadJson) {
+  public List<StoredEvent> appendEvents(UUID threadId, UUID runIdOrNull, List<NewEvent> events) {
     requireThread(threadId);
-    if (type == null || type.isBlank()) {
-      throw new IllegalArgumentException("an event needs a type");
+    if (events.isEmpty()) {
+      throw new IllegalArgumentException("no event to append");
     }
-    Objects.requireNonNull(timestamp, "timestamp");
-    if (payloadJson == null) {
-      throw new IllegalArgumentException("an event needs a payload (JSON, e.g. {})");
+    for (NewEvent e : events) {
+      if (e.type() == null || e.type().isBlank()) {
+        throw new IllegalArgumentException("an event needs a type");
+      }
+      Objects.requireNonNull(e.timestamp(), "timestamp");
+      if (e.payloadJson() == null) {
+        throw new IllegalArgumentException("an event needs a payload (JSON, e.g. {})");
+      }
     }
     try (Connection c = dataSource.getConnection()) {
-      return append(c, threadId, runIdOrNull, type, timestamp, payloadJson);
+      return append(c, threadId, runIdOrNull, events);
     } catch (SQLException e) {
       String state = e.getSQLState();
       if ("22P02".equals(state) || "22P05".equals(state) || "22021".equals(state)) {
@@ -226,15 +235,15 @@ public final class ChatRepository implements ChatStore {
     OffsetDateTime now = now();
     BegunRun begun = inTransaction("begin a run", c -> {
       // The user's row is the lock that serializes their runs' starts across instances.
-      try (PreparedStatement s = prepare(c, "insert into users (id) values (?) on conflict do nothing")) {
+      try (PreparedStatement s = c.prepareStatement("insert into users (id) values (?) on conflict do nothing")) {
         s.setString(1, userId);
         s.executeUpdate();
       }
-      try (PreparedStatement s = prepare(c, "select 1 from users where id = ? for update")) {
+      try (PreparedStatement s = c.prepareStatement("select 1 from users where id = ? for update")) {
         s.setString(1, userId);
         s.executeQuery().close();
       }
-      try (PreparedStatement s = prepare(c, "select count(*) from agent_runs where user_id = ? and status = 'running'"
+      try (PreparedStatement s = c.prepareStatement("select count(*) from agent_runs where user_id = ? and status = 'running'"
           + " and coalesce(deadline_at, started_at + interval '5 minutes') > now()")) {
         s.setString(1, userId);
         try (ResultSet rs = s.executeQuery()) {
@@ -249,7 +258,7 @@ public final class ChatRepository implements ChatStore {
       if (messageId == null) {
         throw new ThreadNotFoundException(threadId);
       }
-      try (PreparedStatement s = prepare(c, "insert into agent_runs (id, thread_id, user_id, status, instance_id,"
+      try (PreparedStatement s = c.prepareStatement("insert into agent_runs (id, thread_id, user_id, status, instance_id,"
           + " deadline_at) values (?, ?, ?, 'running', ?, ?)")) {
         s.setObject(1, runId);
         s.setObject(2, threadId);
@@ -278,7 +287,7 @@ public final class ChatRepository implements ChatStore {
     String error = errorOrNull == null ? null : cut(errorOrNull.replace('\0', ' '), MAX_ERROR_CHARS);
     return inTransaction("end a run", c -> {
       UUID threadId;
-      try (PreparedStatement s = prepare(c, "update agent_runs set status = ?, finished_at = now(), error = ?"
+      try (PreparedStatement s = c.prepareStatement("update agent_runs set status = ?, finished_at = now(), error = ?"
           + " where id = ? and status = 'running' returning thread_id")) {
         s.setString(1, status);
         s.setString(2, error);
@@ -288,7 +297,7 @@ public final class ChatRepository implements ChatStore {
         }
       }
       if (threadId == null) {
-        try (PreparedStatement s = prepare(c, "select 1 from agent_runs where id = ?")) {
+        try (PreparedStatement s = c.prepareStatement("select 1 from agent_runs where id = ?")) {
           s.setObject(1, runId);
           try (ResultSet rs = s.executeQuery()) {
             if (!rs.next()) {
@@ -299,7 +308,7 @@ public final class ChatRepository implements ChatStore {
         return Optional.empty();
       }
       if (answerOrNull != null) {
-        try (PreparedStatement s = prepare(c, "insert into messages (thread_id, role, content, created_at)"
+        try (PreparedStatement s = c.prepareStatement("insert into messages (thread_id, role, content, created_at)"
             + " values (?, 'assistant', ?, ?)")) {
           s.setObject(1, threadId);
           s.setString(2, answerOrNull);
@@ -314,7 +323,7 @@ public final class ChatRepository implements ChatStore {
   @Override
   public void heartbeat(String instanceId) {
     withConnection("report this instance", c -> {
-      try (PreparedStatement s = prepare(c, "insert into chat_instances (id) values (?)"
+      try (PreparedStatement s = c.prepareStatement("insert into chat_instances (id) values (?)"
           + " on conflict (id) do update set seen_at = now()")) {
         s.setString(1, instanceId);
         return s.executeUpdate();
@@ -325,7 +334,7 @@ public final class ChatRepository implements ChatStore {
   @Override
   public void leave(String instanceId) {
     withConnection("forget this instance", c -> {
-      try (PreparedStatement s = prepare(c, "delete from chat_instances where id = ?")) {
+      try (PreparedStatement s = c.prepareStatement("delete from chat_instances where id = ?")) {
         s.setString(1, instanceId);
         return s.executeUpdate();
       }
@@ -339,7 +348,7 @@ public final class ChatRepository implements ChatStore {
     return inTransaction("sweep runs left open", c -> {
       List<UUID> runs = new ArrayList<>();
       // Skip locked: another instance sweeping (or the owner ending its run) holds those rows.
-      try (PreparedStatement s = prepare(c, """
+      try (PreparedStatement s = c.prepareStatement("""
           select r.id
             from agent_runs r
             left join chat_instances i on i.id = r.instance_id
@@ -366,7 +375,7 @@ public final class ChatRepository implements ChatStore {
       for (UUID runId : runs) {
         UUID threadId;
         String userId;
-        try (PreparedStatement s = prepare(c, "update agent_runs set status = 'interrupted', finished_at = now(),"
+        try (PreparedStatement s = c.prepareStatement("update agent_runs set status = 'interrupted', finished_at = now(),"
             + " error = coalesce(error, ?) where id = ? returning thread_id, user_id")) {
           s.setString(1, "interrupted: its instance stopped, or it ran past its deadline");
           s.setObject(2, runId);
@@ -388,7 +397,7 @@ public final class ChatRepository implements ChatStore {
     requireLimit(limit);
     return withConnection("read recent events", c -> {
       // A thread's updated_at moves with each of its events, so only the threads touched since are read.
-      try (PreparedStatement s = prepare(c, """
+      try (PreparedStatement s = c.prepareStatement("""
           select e.thread_id, e.event_id, e.run_id, e.type, e.created_at, e.payload::text
             from threads t
             join run_events e on e.thread_id = t.id
@@ -412,27 +421,49 @@ public final class ChatRepository implements ChatStore {
     });
   }
 
-  /** Appends one event on {@code c}, under the thread's next id; see {@link #appendEvent}. */
+  /** Appends one event on {@code c}, under the thread's next id; see {@link #appendEvents}. */
   private static StoredEvent append(Connection c, UUID threadId, UUID runId, String type, Instant timestamp,
       String payloadJson) throws SQLException {
-    Instant at = timestamp.truncatedTo(ChronoUnit.MICROS);
-    try (PreparedStatement s = prepare(c, APPEND_EVENT)) {
-      s.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
-      s.setObject(2, threadId);
+    return append(c, threadId, runId, List.of(new NewEvent(type, timestamp, payloadJson))).getFirst();
+  }
+
+  /** Appends events on {@code c}, under the thread's next ids; see {@link #appendEvents}. */
+  private static List<StoredEvent> append(Connection c, UUID threadId, UUID runId, List<NewEvent> events)
+      throws SQLException {
+    int n = events.size();
+    String[] types = new String[n];
+    String[] payloads = new String[n];
+    String[] times = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewEvent e = events.get(i);
+      types[i] = e.type();
+      payloads[i] = e.payloadJson();
+      times[i] = e.timestamp().truncatedTo(ChronoUnit.MICROS).toString();
+    }
+    try (PreparedStatement s = c.prepareStatement(APPEND_EVENTS)) {
+      s.setInt(1, n);
+      s.setObject(2, OffsetDateTime.ofInstant(events.getLast().timestamp().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+      s.setObject(3, threadId);
+      s.setInt(4, n);
       if (runId == null) {
-        s.setNull(3, Types.OTHER);
+        s.setNull(5, Types.OTHER);
       } else {
-        s.setObject(3, runId);
+        s.setObject(5, runId);
       }
-      s.setString(4, type);
-      s.setString(5, payloadJson);
-      s.setObject(6, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+      s.setArray(6, c.createArrayOf("text", types));
+      s.setArray(7, c.createArrayOf("text", payloads));
+      s.setArray(8, c.createArrayOf("text", times));
+      List<StoredEvent> stored = new ArrayList<>(n);
       try (ResultSet rs = s.executeQuery()) {
-        if (!rs.next()) {
-          throw new ThreadNotFoundException(threadId);
+        while (rs.next()) {
+          stored.add(new StoredEvent(threadId, rs.getLong(1), runId, rs.getString(2), instant(rs, 3), rs.getString(4)));
         }
-        return new StoredEvent(threadId, rs.getLong(1), runId, type, instant(rs, 2), rs.getString(3));
       }
+      if (stored.isEmpty()) {
+        throw new ThreadNotFoundException(threadId);
+      }
+      stored.sort(java.util.Comparator.comparingLong(StoredEvent::eventId)); // RETURNING promises no order
+      return stored;
     }
   }
 
@@ -447,7 +478,7 @@ public final class ChatRepository implements ChatStore {
     requireThread(threadId);
     requireContent(content);
     int inserted = withConnection("save an assistant message", c -> {
-      try (PreparedStatement s = prepare(c, """
+      try (PreparedStatement s = c.prepareStatement("""
           with t as (update threads set updated_at = ? where id = ? returning id)
           insert into messages (thread_id, role, content, created_at) select t.id, 'assistant', ?, ? from t""")) {
         OffsetDateTime now = now();
@@ -473,7 +504,7 @@ public final class ChatRepository implements ChatStore {
     requireUser(userId);
     requireLimit(limit);
     return withConnection("list threads", c -> {
-      try (PreparedStatement s = prepare(c, "select id, title, created_at, updated_at, last_event_id from threads"
+      try (PreparedStatement s = c.prepareStatement("select id, title, created_at, updated_at, last_event_id from threads"
           + " where user_id = ?" + (after == null ? "" : " and (updated_at, id) < (?, ?)")
           + " order by updated_at desc, id desc limit ?")) {
         int i = 1;
@@ -503,7 +534,7 @@ public final class ChatRepository implements ChatStore {
     requireUser(userId);
     requireThread(threadId);
     ThreadSummary found = withConnection("read a thread", c -> {
-      try (PreparedStatement s = prepare(c, "select id, title, created_at, updated_at, last_event_id from threads"
+      try (PreparedStatement s = c.prepareStatement("select id, title, created_at, updated_at, last_event_id from threads"
           + " where id = ? and user_id = ?")) {
         s.setObject(1, threadId);
         s.setString(2, userId);
@@ -527,7 +558,7 @@ public final class ChatRepository implements ChatStore {
       throw new IllegalArgumentException("a title is 1 to " + MAX_TITLE_CHARS + " characters on one line");
     }
     ThreadSummary renamed = withConnection("rename a thread", c -> {
-      try (PreparedStatement s = prepare(c, "update threads set title = ? where id = ? and user_id = ?"
+      try (PreparedStatement s = c.prepareStatement("update threads set title = ? where id = ? and user_id = ?"
           + " returning id, title, created_at, updated_at, last_event_id")) {
         s.setString(1, clean);
         s.setObject(2, threadId);
@@ -555,7 +586,7 @@ public final class ChatRepository implements ChatStore {
     // One statement, so one transaction: the schema's "on delete cascade" takes the messages, runs and events with it,
     // and the owner check is in the same statement.
     int deleted = withConnection("delete a thread", c -> {
-      try (PreparedStatement s = prepare(c, "delete from threads where id = ? and user_id = ?")) {
+      try (PreparedStatement s = c.prepareStatement("delete from threads where id = ? and user_id = ?")) {
         s.setObject(1, threadId);
         s.setString(2, userId);
         return s.executeUpdate();
@@ -578,7 +609,7 @@ public final class ChatRepository implements ChatStore {
     requireLimit(limit);
     // One statement: the owner check and the read see the same snapshot, and no row means no thread.
     List<StoredMessage> messages = withConnection("read messages", c -> {
-      try (PreparedStatement s = prepare(c, """
+      try (PreparedStatement s = c.prepareStatement("""
           select m.id, m.role, m.content, m.created_at
             from threads t
             left join lateral (
@@ -627,7 +658,7 @@ public final class ChatRepository implements ChatStore {
     requireThread(threadId);
     requireLimit(limit);
     List<StoredEvent> events = withConnection("read events", c -> {
-      try (PreparedStatement s = prepare(c, """
+      try (PreparedStatement s = c.prepareStatement("""
           select e.event_id, e.run_id, e.type, e.created_at, e.payload::text
             from threads t
             left join lateral (
@@ -722,7 +753,7 @@ public final class ChatRepository implements ChatStore {
    */
   private static Long insertUserMessage(Connection c, String userId, UUID threadId, boolean newThread, String content,
       OffsetDateTime now) throws SQLException {
-    try (PreparedStatement s = prepare(c, newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
+    try (PreparedStatement s = c.prepareStatement(newThread ? SAVE_IN_NEW_THREAD : SAVE_IN_THREAD)) {
       if (newThread) {
         s.setString(1, userId);
         s.setObject(2, threadId);
@@ -752,17 +783,6 @@ public final class ChatRepository implements ChatStore {
   private static Instant instant(ResultSet rs, int column) throws SQLException {
     OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
-  }
-
-  private static PreparedStatement prepare(Connection c, String sql) throws SQLException {
-    PreparedStatement s = c.prepareStatement(sql);
-    try {
-      s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-    } catch (SQLException e) {
-      s.close();
-      throw e;
-    }
-    return s;
   }
 
   private static StorageException failure(String what, SQLException e) {

@@ -258,6 +258,71 @@ class ChatRepositoryTest {
   }
 
   @Test
+  void aBatchOfEventsTakesTheNextIdsInItsOrderAllOrNone() throws Exception {
+    String alice = user();
+    UUID thread = chat.saveUserMessage(alice, null, "a batch").threadId();
+    UUID run = chat.startRun(alice, thread);
+    chat.appendEvent(thread, run, "agent_started", Instant.now(), "{}");
+    Instant first = Instant.parse("2025-01-02T03:04:05.000001Z");
+    List<ChatStore.NewEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 30; i++) { // more than one network packet, so an order kept only by luck would show
+      batch.add(new ChatStore.NewEvent(i % 2 == 0 ? "agent_thinking" : "tool_executing", first.plusMillis(i),
+          "{\"i\": " + i + "}"));
+    }
+
+    List<StoredEvent> stored = chat.appendEvents(thread, run, batch);
+
+    assertThat(stored).extracting(StoredEvent::eventId).containsExactlyElementsOf(LongStream.rangeClosed(2, 31).boxed().toList());
+    for (int i = 0; i < 30; i++) {
+      assertThat(stored.get(i).type()).isEqualTo(batch.get(i).type());
+      assertThat(stored.get(i).timestamp()).isEqualTo(batch.get(i).timestamp());
+      assertThat(stored.get(i).payloadJson()).isEqualTo("{\"i\": " + i + "}");
+      assertThat(stored.get(i).runId()).isEqualTo(run);
+    }
+    assertThat(chat.events(alice, thread, 1, 100)).isEqualTo(stored);
+
+    // One bad payload refuses the whole batch, which takes no id.
+    List<ChatStore.NewEvent> spoiled = List.of(new ChatStore.NewEvent("agent_thinking", Instant.now(), "{}"),
+        new ChatStore.NewEvent("agent_thinking", Instant.now(), "{not json"));
+    assertThatThrownBy(() -> chat.appendEvents(thread, run, spoiled)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> chat.appendEvents(thread, run, List.of())).isInstanceOf(IllegalArgumentException.class);
+    assertThat(chat.appendEvent(thread, run, "agent_completed", Instant.now(), "{}").eventId()).isEqualTo(32);
+    assertThat(chat.thread(alice, thread).lastEventId()).isEqualTo(32);
+
+    // Batches of two writers on one thread interleave as whole batches, each in its own order.
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<List<StoredEvent>>> writers = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        String mark = "w" + w;
+        writers.add(pool.submit(() -> {
+          List<StoredEvent> mine = new ArrayList<>();
+          for (int b = 0; b < 10; b++) {
+            mine.addAll(chat.appendEvents(thread, null, List.of(
+                new ChatStore.NewEvent(mark, Instant.now(), "{\"n\": 0}"),
+                new ChatStore.NewEvent(mark, Instant.now(), "{\"n\": 1}"),
+                new ChatStore.NewEvent(mark, Instant.now(), "{\"n\": 2}"))));
+          }
+          return mine;
+        }));
+      }
+      for (Future<List<StoredEvent>> f : writers) {
+        List<StoredEvent> mine = f.get(60, TimeUnit.SECONDS);
+        for (int b = 0; b < 10; b++) {
+          long base = mine.get(3 * b).eventId();
+          assertThat(mine.subList(3 * b, 3 * b + 3)).extracting(StoredEvent::eventId).containsExactly(base, base + 1, base + 2);
+          assertThat(mine.subList(3 * b, 3 * b + 3)).extracting(StoredEvent::payloadJson)
+              .containsExactly("{\"n\": 0}", "{\"n\": 1}", "{\"n\": 2}");
+        }
+      }
+      assertThat(chat.events(alice, thread, 0, 1000)).extracting(StoredEvent::eventId)
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, 32 + 120).boxed().toList());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void eventsAfterAnIdReturnExactlyTheLaterOnes() {
     String alice = user();
     UUID thread = chat.saveUserMessage(alice, null, "resume me").threadId();
