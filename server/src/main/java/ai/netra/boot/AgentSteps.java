@@ -71,7 +71,8 @@ final class AgentSteps {
             context.detail("DEGRADED: no database, so no usage data to answer from");
             return;
           }
-          ToolRegistry tools = p.tools.set(UsageTools.create(database.get().dataSource(Database.TOOL_STATEMENTS), clock));
+          ToolRegistry tools = p.tools.set(UsageTools.create(database.get().dataSource(Database.TOOL_STATEMENTS),
+              database.get().dataSource(), clock));
           context.detail(String.join(", ", tools.names()));
         }),
         Step.critical("agent-supervisor", "agents").run(context -> {

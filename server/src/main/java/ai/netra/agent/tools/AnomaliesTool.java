@@ -80,11 +80,16 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
           PricedUsage.COMPONENTS);
 
   public AnomaliesTool(DataSource dataSource, Clock clock) {
+    this(dataSource, dataSource, clock);
+  }
+
+  /** See {@link UsageTool#UsageTool}. */
+  AnomaliesTool(DataSource dataSource, DataSource lookups, Clock clock) {
     super(NAME, "Finds days whose LLM spend jumped far above the trailing baseline (mean of the previous days), and for each"
         + " names the feature and the model that caused most of the excess, and splits the excess into its causes (causes:"
         + " volume, model mix, price and tokens per request, in dollars that add up to it, with the requests, tokens per"
         + " request and the models whose share or price moved); also returns the daily spend of the period.",
-        PARAMETERS, dataSource, clock);
+        PARAMETERS, dataSource, lookups, clock);
   }
 
   /** Whose usage over which days, judged against how many days before each, with what ratio. */
@@ -148,7 +153,7 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
     Daily byModel = new Daily();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
     Map<LocalDate, List<SpendChange.ModelUsage>> byComponent = new HashMap<>();
-    try (PreparedStatement s = PricedUsage.prepare(c, DAILY)) {
+    try (PreparedStatement s = c.prepareStatement(DAILY)) {
       s.setObject(withBaseline.bind(s, 1), period.from());
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
@@ -232,7 +237,7 @@ public final class AnomaliesTool extends UsageTool<AnomaliesTool.Question> {
   }
 
   private static LocalDate firstDay(Connection c, String userId) throws SQLException {
-    try (PreparedStatement s = PricedUsage.prepare(c, FIRST_REQUEST)) {
+    try (PreparedStatement s = c.prepareStatement(FIRST_REQUEST)) {
       s.setString(1, userId);
       try (ResultSet r = s.executeQuery()) {
         r.next();

@@ -117,8 +117,13 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
   }
 
   public CachingOpportunityTool(DataSource dataSource, Clock clock) {
+    this(dataSource, dataSource, clock);
+  }
+
+  /** See {@link UsageTool#UsageTool}. */
+  CachingOpportunityTool(DataSource dataSource, DataSource lookups, Clock clock) {
     super(NAME, "Estimates what an exact-match response cache would have saved: requests whose prompt repeats (same prompt hash),"
-        + " with the repeated requests, tokens and USD saved, their share of spend, and the top features and prompts.", PARAMETERS, dataSource, clock);
+        + " with the repeated requests, tokens and USD saved, their share of spend, and the top features and prompts.", PARAMETERS, dataSource, lookups, clock);
   }
 
   /** Whose requests over which days, counted from how many occurrences. */
@@ -142,7 +147,7 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
       + " from llm_usage_daily where " + PricedUsage.IN_SCOPE;
 
   private static ProviderCache providerCache(Connection c, PricedUsage.Scope scope) throws SQLException {
-    try (PreparedStatement s = PricedUsage.prepare(c, PROVIDER_CACHE)) {
+    try (PreparedStatement s = c.prepareStatement(PROVIDER_CACHE)) {
       scope.bind(s, 1);
       try (ResultSet r = s.executeQuery()) {
         r.next();
@@ -183,7 +188,7 @@ public final class CachingOpportunityTool extends UsageTool<CachingOpportunityTo
     List<TopFeature> topFeatures = new ArrayList<>();
     List<TopPrompt> topPrompts = new ArrayList<>();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
-    try (PreparedStatement s = PricedUsage.prepare(c, scope.feature() == null ? REPEATS : REPEATS_IN_FEATURE)) {
+    try (PreparedStatement s = c.prepareStatement(scope.feature() == null ? REPEATS : REPEATS_IN_FEATURE)) {
       int i = scope.bind(s, 1);
       s.setString(i++, scope.userId());
       s.setObject(i++, scope.start());

@@ -33,8 +33,13 @@ public final class CostBreakdownTool extends UsageTool<CostBreakdownTool.Questio
       .build();
 
   public CostBreakdownTool(DataSource dataSource, Clock clock) {
+    this(dataSource, dataSource, clock);
+  }
+
+  /** See {@link UsageTool#UsageTool}. */
+  CostBreakdownTool(DataSource dataSource, DataSource lookups, Clock clock) {
     super(NAME, "Where the user's LLM spend went over a period: cost in USD, requests and tokens per model, per feature, or"
-        + " per model and feature, sorted by cost with each group's share of the total.", PARAMETERS, dataSource, clock);
+        + " per model and feature, sorted by cost with each group's share of the total.", PARAMETERS, dataSource, lookups, clock);
   }
 
   private static Map<String, List<String>> groupings() {
@@ -109,7 +114,7 @@ public final class CostBreakdownTool extends UsageTool<CostBreakdownTool.Questio
         keys, layout, PricedUsage.COMPONENTS);
     List<Group> groups = new ArrayList<>();
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
-    try (PreparedStatement s = PricedUsage.prepare(c, sql)) {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
       scope.bind(s, 1);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {

@@ -30,11 +30,12 @@ import javax.sql.DataSource;
  * sums per (user, day, provider, model, feature) in {@code llm_usage_daily} (exact at every commit:
  * triggers on {@code llm_usage} maintain it), so the tools read a few rows per day instead of every
  * request of the period. Each tool computes its groups in one statement.
+ *
+ * <p>The tools' connections bound every statement ({@code Database.TOOL_STATEMENTS}, on the server and
+ * on each read), so the statements set no query timeout of their own: the driver's timer task for one
+ * costs more CPU than a cached tool answer.
  */
 final class PricedUsage {
-
-  /** Bounds every statement, so a stuck database fails the tool call instead of hanging the agent. */
-  static final int QUERY_TIMEOUT_SECONDS = 10;
 
   /** Memory for each sort, hash and stored intermediate result of a tool's statement (PostgreSQL's {@code work_mem}). */
   static final String WORK_MEM = "32MB";
@@ -168,12 +169,6 @@ final class PricedUsage {
     }
   }
 
-  static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
-    PreparedStatement statement = connection.prepareStatement(sql);
-    statement.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-    return statement;
-  }
-
   /** A model's requests, for the lists of models without a price. */
   record ModelRequests(String provider, String model, long requests) { }
 
@@ -245,7 +240,7 @@ final class PricedUsage {
 
   /** The scope's {@link Aggregates}, on the caller's snapshot; null when no request of it is an aggregate's. */
   static Aggregates aggregates(Connection c, Scope scope, String lacking, String coveredBy) throws SQLException {
-    try (PreparedStatement s = prepare(c, AGGREGATED)) {
+    try (PreparedStatement s = c.prepareStatement(AGGREGATED)) {
       scope.bind(s, 1);
       try (ResultSet r = s.executeQuery()) {
         r.next();
@@ -319,7 +314,7 @@ final class PricedUsage {
     java.math.BigDecimal fallbackUsd = java.math.BigDecimal.ZERO;
     List<FallbackModel> fallbackModels = new ArrayList<>();
     List<ModelRequests> unpricedModels = new ArrayList<>();
-    try (PreparedStatement s = prepare(c, COVERAGE)) {
+    try (PreparedStatement s = c.prepareStatement(COVERAGE)) {
       scope.bind(s, 1);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {

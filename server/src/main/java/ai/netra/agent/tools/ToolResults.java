@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import javax.sql.DataSource;
 
 /**
  * One tool's results, kept to answer the same question again while the data it was computed from has not changed.
@@ -45,13 +46,40 @@ final class ToolResults {
 
   /** The versions of {@code userId}'s figures in {@code connection}'s snapshot. */
   static Versions versions(Connection connection, String userId) throws SQLException {
-    try (PreparedStatement s = PricedUsage.prepare(connection, VERSIONS)) {
+    try (PreparedStatement s = connection.prepareStatement(VERSIONS)) {
       s.setString(1, userId);
       try (ResultSet rs = s.executeQuery()) {
         rs.next();
         return new Versions(rs.getLong(1), rs.getLong(2)); // no row yet: 0, unchanged since the migration
       }
     }
+  }
+
+  /**
+   * The result kept for {@code question} when the data it was computed from is unchanged now, else null (without a
+   * statement when nothing is kept for it). A question asked again costs this one lookup, on its own: no transaction
+   * to begin and end, no connection to prepare. Versions read now are the versions of a snapshot taken now, so the kept
+   * result is what the statements would compute now.
+   *
+   * @throws UsageQueryException naming the tool and the SQLState when the database fails
+   */
+  Tool.Result stillHeld(DataSource lookups, String tool, String userId, Object question) {
+    Kept found;
+    synchronized (kept) {
+      found = kept.get(question);
+    }
+    if (found == null) {
+      return null;
+    }
+    try (Connection connection = lookups.getConnection()) {
+      if (!found.versions().equals(versions(connection, userId))) {
+        return null;
+      }
+    } catch (SQLException e) {
+      throw new UsageQueryException(tool + ": the usage query failed (SQLState " + e.getSQLState() + ")", e);
+    }
+    reused.increment();
+    return found.result();
   }
 
   /**

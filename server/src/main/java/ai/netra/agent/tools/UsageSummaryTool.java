@@ -71,9 +71,14 @@ public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question>
           PricedUsage.unpriced("priced"), PricedUsage.COMPONENTS);
 
   public UsageSummaryTool(DataSource dataSource, Clock clock) {
+    this(dataSource, dataSource, clock);
+  }
+
+  /** See {@link UsageTool#UsageTool}. */
+  UsageSummaryTool(DataSource dataSource, DataSource lookups, Clock clock) {
     super(NAME, "Totals of the user's LLM usage over a period: requests, prompt and completion tokens, cost in USD, error"
         + " rate, average and p95 latency, and the busiest model and feature. Use it for 'how much did we spend' questions.",
-        PARAMETERS, dataSource, clock);
+        PARAMETERS, dataSource, lookups, clock);
   }
 
   /** Whose usage over which days. */
@@ -112,7 +117,7 @@ public final class UsageSummaryTool extends UsageTool<UsageSummaryTool.Question>
     Busiest busiestModel = null;
     Busiest busiestFeature = null;
     PricedUsage.Unpriced.Rows unpricedRows = new PricedUsage.Unpriced.Rows();
-    try (PreparedStatement s = PricedUsage.prepare(c, SUMMARY)) {
+    try (PreparedStatement s = c.prepareStatement(SUMMARY)) {
       scope.bindRequests(s, scope.bind(s, 1));
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {

@@ -23,14 +23,23 @@ abstract class UsageTool<Q extends UsageTool.Scoped> implements Tool {
   private final String description;
   private final ToolParameters parameters;
   private final DataSource dataSource;
+  private final DataSource lookups;
   private final Clock clock;
   private final ToolResults results = new ToolResults();
 
-  UsageTool(String name, String description, ToolParameters parameters, DataSource dataSource, Clock clock) {
+  /**
+   * @param dataSource where the tool's statements run, in a read-only repeatable-read transaction each
+   * @param lookups where a question asked again first looks whether its kept result still holds: one statement,
+   *     outside a transaction, on a connection as the pool lends it (the tools' own connections are given their
+   *     longer statement timeout when lent and the usual one back when returned, a round trip each)
+   */
+  UsageTool(String name, String description, ToolParameters parameters, DataSource dataSource, DataSource lookups,
+      Clock clock) {
     this.name = name;
     this.description = description;
     this.parameters = parameters;
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.lookups = Objects.requireNonNull(lookups, "lookups");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -54,6 +63,10 @@ abstract class UsageTool<Q extends UsageTool.Scoped> implements Tool {
     PricedUsage.requireUser(name, userId);
     ToolArguments args = parameters.read(arguments);
     Q question = question(userId, args, UsagePeriod.of(args, clock), clock);
+    Result kept = results.stillHeld(lookups, name, userId, question);
+    if (kept != null) {
+      return kept;
+    }
     return PricedUsage.read(dataSource, name, c -> results.answer(c, userId, question,
         fresh -> covered(answer(fresh, question), PricedUsage.coverage(fresh, question.scope()))));
   }

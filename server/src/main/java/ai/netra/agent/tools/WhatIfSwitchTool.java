@@ -81,9 +81,14 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
           PricedUsage.SUM_COMPONENTS.replace(" as ", "::bigint as "));
 
   public WhatIfSwitchTool(DataSource dataSource, Clock clock) {
+    this(dataSource, dataSource, clock);
+  }
+
+  /** See {@link UsageTool#UsageTool}. */
+  WhatIfSwitchTool(DataSource dataSource, DataSource lookups, Clock clock) {
     super(NAME, "Projects the cost of moving a feature's LLM traffic (all of it, or a share, optionally only from one model)"
         + " to another model at that model's current catalog price, with the same tokens; returns cost now, projected cost,"
-        + " savings and the prices assumed.", PARAMETERS, dataSource, clock);
+        + " savings and the prices assumed.", PARAMETERS, dataSource, lookups, clock);
   }
 
   /** Whose traffic over which days, moved where, on the day the target's price is taken from. */
@@ -136,7 +141,7 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
 
   private static List<TrafficRow> traffic(Connection c, PricedUsage.Scope scope, Request request) throws SQLException {
     List<TrafficRow> rows = new ArrayList<>();
-    try (PreparedStatement s = PricedUsage.prepare(c, TRAFFIC)) {
+    try (PreparedStatement s = c.prepareStatement(TRAFFIC)) {
       int i = scope.bind(s, 1);
       s.setString(i, request.fromModel());
       s.setString(i + 1, request.fromModel());
@@ -303,7 +308,7 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
   private static Price targetPrice(Connection c, Request request, LocalDate today) throws SQLException {
     Map<String, Price> current = new TreeMap<>();
     Map<String, LocalDate> firstFuture = new TreeMap<>();
-    try (PreparedStatement s = PricedUsage.prepare(c, TARGET_PRICES)) {
+    try (PreparedStatement s = c.prepareStatement(TARGET_PRICES)) {
       s.setString(1, request.toModel());
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
@@ -354,7 +359,7 @@ public final class WhatIfSwitchTool extends UsageTool<WhatIfSwitchTool.Question>
 
   private static List<String> names(Connection c, String sql, Binder binder) throws SQLException {
     List<String> names = new ArrayList<>();
-    try (PreparedStatement s = PricedUsage.prepare(c, sql)) {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
       binder.bind(s);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
