@@ -1,5 +1,6 @@
 package ai.netra.agent;
 
+import ai.netra.json.JsonText;
 import java.util.Map;
 
 /** Answers one user message in a run, reporting every step through the run's events. */
@@ -13,5 +14,5 @@ public interface Agent {
   Answer answer(String message, AgentRun run) throws Exception;
 
   /** The final answer and the figures it was written from, by the name of the tool that found them. */
-  record Answer(String text, Map<String, Record> figures) { }
+  record Answer(String text, Map<String, JsonText> figures) { }
 }

@@ -2,6 +2,7 @@ package ai.netra.agent;
 
 import ai.netra.llm.ToolCall;
 import ai.netra.json.Json;
+import ai.netra.json.JsonText;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -57,9 +58,9 @@ public sealed interface RunEvent {
   }
 
   /** {@code tool_completed} with {@code status} ok: the tool's one-line summary and its figures. */
-  record ToolCompleted(String tool, String callId, String status, String summary, Record result, long durationMs)
+  record ToolCompleted(String tool, String callId, String status, String summary, JsonText result, long durationMs)
       implements RunEvent {
-    public ToolCompleted(String tool, String callId, String summary, Record result, long durationMs) {
+    public ToolCompleted(String tool, String callId, String summary, JsonText result, long durationMs) {
       this(tool, callId, "ok", summary, result, durationMs);
     }
 

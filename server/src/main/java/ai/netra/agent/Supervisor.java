@@ -1,6 +1,7 @@
 package ai.netra.agent;
 
 import ai.netra.json.Json;
+import ai.netra.json.JsonText;
 import ai.netra.llm.ChatModel;
 import ai.netra.llm.LlmException;
 import ai.netra.llm.Message;
@@ -127,7 +128,7 @@ public final class Supervisor implements Agent {
     List<Message> conversation = new ArrayList<>();
     conversation.add(Message.system(systemPrompt()));
     conversation.add(Message.user(message));
-    Map<String, Record> figures = new LinkedHashMap<>();
+    Map<String, JsonText> figures = new LinkedHashMap<>();
     for (int step = 1; ; step++) {
       if (run.stopped()) {
         return null;
@@ -170,7 +171,7 @@ public final class Supervisor implements Agent {
    * and what the model reads back are the same whichever call finishes first. Returns what the model reads back
    * for each call, or null when the run was stopped.
    */
-  private List<String> runTools(List<ToolCall> calls, int step, AgentRun run, Map<String, Record> figures) {
+  private List<String> runTools(List<ToolCall> calls, int step, AgentRun run, Map<String, JsonText> figures) {
     if (run.stopped()) {
       return null;
     }
@@ -236,15 +237,11 @@ public final class Supervisor implements Agent {
   }
 
   /** Reports a call that succeeded; returns what the model reads back: the figures. */
-  private static String completed(ToolCall call, AgentRun run, Outcome outcome, Map<String, Record> figures) {
+  private static String completed(ToolCall call, AgentRun run, Outcome outcome, Map<String, JsonText> figures) {
     Tool.Result result = outcome.result();
-    run.emit(new RunEvent.ToolCompleted(call.name(), call.id(), result.summary(), result.data(), outcome.millis()));
-    figures.put(call.name(), result.data());
-    try {
-      return Json.mapper().writeValueAsString(result.data());
-    } catch (JsonProcessingException e) {
-      return "{\"summary\": " + quote(result.summary()) + "}";
-    }
+    run.emit(new RunEvent.ToolCompleted(call.name(), call.id(), result.summary(), result.dataJson(), outcome.millis()));
+    figures.put(call.name(), result.dataJson());
+    return result.dataJson().json();
   }
 
   private static String failed(ToolCall call, AgentRun run, String error) {

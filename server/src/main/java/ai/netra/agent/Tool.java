@@ -1,5 +1,6 @@
 package ai.netra.agent;
 
+import ai.netra.json.JsonText;
 import java.util.Map;
 
 /**
@@ -26,7 +27,12 @@ public interface Tool {
 
   /**
    * What a tool found: {@code summary} is one line for the {@code tool_completed} event, {@code data}
-   * the figures the answer is written from, a record the service's JSON mapper writes as it is.
+   * the figures the answer is written from, a record the service's JSON mapper writes as it is, and
+   * {@code dataJson} those figures written once, for the events and the model.
    */
-  record Result(String summary, Record data) { }
+  record Result(String summary, Record data, JsonText dataJson) {
+    public Result(String summary, Record data) {
+      this(summary, data, JsonText.of(data));
+    }
+  }
 }

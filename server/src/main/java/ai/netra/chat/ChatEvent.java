@@ -1,5 +1,6 @@
 package ai.netra.chat;
 
+import ai.netra.json.JsonText;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
@@ -43,7 +44,7 @@ sealed interface ChatEvent {
    * a completed run the figures it was written from.
    */
   record AgentCompleted(String status, String answer,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Record> figures)
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, JsonText> figures)
       implements ChatEvent {
     static AgentCompleted without(String status) {
       return new AgentCompleted(status, "", null);

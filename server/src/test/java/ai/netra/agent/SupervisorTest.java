@@ -43,7 +43,11 @@ class SupervisorTest {
     @Override
     public void emit(RunEvent event) {
       types.add(event.type());
-      payloads.add(Json.mapper().convertValue(event, Map.class)); // the payload as the wire has it
+      try { // the payload as the wire has it: written, then read back
+        payloads.add(Json.mapper().readValue(Json.write(event), Map.class));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
     }
 
     @Override
@@ -135,7 +139,7 @@ class SupervisorTest {
     Agent.Answer answer = new Supervisor(model, null, new ToolRegistry(List.of(add)), CLOCK).answer("add 2 and 3", run);
 
     assertThat(answer.text()).isEqualTo("The sum is {\"sum\":5}");
-    assertThat(answer.figures()).isEqualTo(Map.of("add", new Sum(5)));
+    assertThat(answer.figures()).isEqualTo(Map.of("add", ai.netra.json.JsonText.of(new Sum(5))));
     assertThat(add.lastUser).isEqualTo("alice");
     assertThat(run.types).containsSubsequence("agent_thinking", "tool_executing", "tool_completed");
     assertThat(run.payload("tool_executing", 0)).containsEntry("tool", "add").containsEntry("arguments", Map.of("a", 2, "b", 3));

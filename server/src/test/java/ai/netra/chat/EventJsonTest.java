@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.netra.agent.RunEvent;
 import ai.netra.json.Json;
+import ai.netra.json.JsonText;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.math.BigDecimal;
@@ -73,7 +74,7 @@ class EventJsonTest {
   void toolCompletedCarriesTheSummaryTheFiguresAndTheDuration() {
     record Figures(BigDecimal costUsd, long requests) { }
     RunEvent.ToolCompleted ok = new RunEvent.ToolCompleted("usage_summary", "call-1", "$11.20 over 30 days",
-        new Figures(new BigDecimal("11.20"), 8), 37);
+        JsonText.of(new Figures(new BigDecimal("11.20"), 8)), 37);
     RunEvent.ToolFailed failed = new RunEvent.ToolFailed("add", "call-2", "a and b must be numbers");
 
     assertThat(ok.type()).isEqualTo("tool_completed");
@@ -88,7 +89,7 @@ class EventJsonTest {
   void agentCompletedCarriesFiguresOnlyWhenTheRunCompleted() {
     record Cost(BigDecimal costUsd) { }
     ChatEvent.AgentCompleted completed = new ChatEvent.AgentCompleted("completed", "You spent $11.20.",
-        Map.of("usage_summary", new Cost(new BigDecimal("11.20"))));
+        Map.of("usage_summary", JsonText.of(new Cost(new BigDecimal("11.20")))));
     ChatEvent.AgentCompleted stopped = ChatEvent.AgentCompleted.without("stopped");
 
     assertThat(completed.type()).isEqualTo("agent_completed");
@@ -135,6 +136,11 @@ class EventJsonTest {
     assertThat(EventJson.write(new RunEvent.ToolExecuting("t", "c", 1,
         JsonNodeFactory.instance.objectNode().put("k\u0000", "v\u0000"))))
         .isEqualTo("{\"tool\":\"t\",\"call_id\":\"c\",\"step\":1,\"arguments\":{\"k\uFFFD\":\"v\uFFFD\"}}");
-    assertThat(EventJson.clean("plain")).isSameAs("plain");
+    assertThat(Json.clean("plain")).isSameAs("plain");
+    // Figures written once and embedded as they are were cleaned when they were written.
+    record Named(String name) { }
+    assertThat(EventJson.write(new RunEvent.ToolCompleted("t", "c", "s", JsonText.of(new Named("x\u0000")), 1)))
+        .isEqualTo("{\"tool\":\"t\",\"call_id\":\"c\",\"status\":\"ok\",\"summary\":\"s\","
+            + "\"result\":{\"name\":\"x\uFFFD\"},\"duration_ms\":1}");
   }
 }
