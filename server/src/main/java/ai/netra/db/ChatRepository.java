@@ -58,6 +58,21 @@ public final class ChatRepository implements ChatStore {
         from next, unnest(?::text[], ?::text[], ?::text[]) with ordinality as e(type, payload, at, n)
       returning event_id, type, created_at, payload::text""";
 
+  /** Ends a running run and keeps the answer, when there is one, as the thread's next message: one round trip. */
+  private static final String END_RUN = """
+      with ended as (
+        update agent_runs set status = ?, finished_at = now(), error = ?
+         where id = ? and status = 'running'
+        returning thread_id
+      ),
+      answer as (
+        insert into messages (thread_id, role, content, created_at)
+        select ended.thread_id, 'assistant', a.content, ?
+          from ended, (select ?::text as content) a
+         where a.content is not null
+      )
+      select thread_id from ended""";
+
   private static final String SAVE_IN_NEW_THREAD = """
       with new_user as (insert into users (id) values (?) on conflict do nothing),
       thread as (insert into threads (id, user_id, title, created_at, updated_at) values (?, ?, ?, ?, ?) returning id)
@@ -234,14 +249,14 @@ public final class ChatRepository implements ChatStore {
     UUID runId = UUID.randomUUID();
     OffsetDateTime now = now();
     BegunRun begun = inTransaction("begin a run", c -> {
-      // The user's row is the lock that serializes their runs' starts across instances.
-      try (PreparedStatement s = c.prepareStatement("insert into users (id) values (?) on conflict do nothing")) {
-        s.setString(1, userId);
-        s.executeUpdate();
-      }
-      try (PreparedStatement s = c.prepareStatement("select 1 from users where id = ? for update")) {
-        s.setString(1, userId);
-        s.executeQuery().close();
+      // The user's row is the lock that serializes their runs' starts across instances. It exists from the user's
+      // first message on, so it is created only when locking it finds none.
+      if (!lockUser(c, userId)) {
+        try (PreparedStatement s = c.prepareStatement("insert into users (id) values (?) on conflict do nothing")) {
+          s.setString(1, userId);
+          s.executeUpdate();
+        }
+        lockUser(c, userId);
       }
       try (PreparedStatement s = c.prepareStatement("select count(*) from agent_runs where user_id = ? and status = 'running'"
           + " and coalesce(deadline_at, started_at + interval '5 minutes') > now()")) {
@@ -287,11 +302,12 @@ public final class ChatRepository implements ChatStore {
     String error = errorOrNull == null ? null : cut(errorOrNull.replace('\0', ' '), MAX_ERROR_CHARS);
     return inTransaction("end a run", c -> {
       UUID threadId;
-      try (PreparedStatement s = c.prepareStatement("update agent_runs set status = ?, finished_at = now(), error = ?"
-          + " where id = ? and status = 'running' returning thread_id")) {
+      try (PreparedStatement s = c.prepareStatement(END_RUN)) {
         s.setString(1, status);
         s.setString(2, error);
         s.setObject(3, runId);
+        s.setObject(4, now());
+        s.setString(5, answerOrNull);
         try (ResultSet rs = s.executeQuery()) {
           threadId = rs.next() ? rs.getObject(1, UUID.class) : null;
         }
@@ -306,15 +322,6 @@ public final class ChatRepository implements ChatStore {
           }
         }
         return Optional.empty();
-      }
-      if (answerOrNull != null) {
-        try (PreparedStatement s = c.prepareStatement("insert into messages (thread_id, role, content, created_at)"
-            + " values (?, 'assistant', ?, ?)")) {
-          s.setObject(1, threadId);
-          s.setString(2, answerOrNull);
-          s.setObject(3, now());
-          s.executeUpdate();
-        }
       }
       return Optional.of(append(c, threadId, runId, type, timestamp, payloadJson));
     });
@@ -783,6 +790,16 @@ public final class ChatRepository implements ChatStore {
   private static Instant instant(ResultSet rs, int column) throws SQLException {
     OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
+  }
+
+  /** Locks the user's row for this transaction; false when there is none. */
+  private static boolean lockUser(Connection c, String userId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("select 1 from users where id = ? for update")) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next();
+      }
+    }
   }
 
   private static StorageException failure(String what, SQLException e) {

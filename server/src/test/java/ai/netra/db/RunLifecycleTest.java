@@ -133,13 +133,15 @@ class RunLifecycleTest {
 
     Optional<StoredEvent> end = chat.endRun(run.runId(), "completed", null, "agent_completed", Instant.now(),
         "{\"status\": \"completed\"}", "You spent $12.");
-    Optional<StoredEvent> again = chat.endRun(run.runId(), "failed", "late", "error", Instant.now(), "{}", null);
+    Optional<StoredEvent> again = chat.endRun(run.runId(), "completed", "late", "agent_completed", Instant.now(), "{}",
+        "A late answer, which must not be kept.");
 
     assertThat(end).get().satisfies(e -> assertThat(e.eventId()).isEqualTo(2));
     assertThat(again).as("a second end").isEmpty();
     assertThat(chat.events(dave, run.message().threadId(), 0, 10)).extracting(StoredEvent::type)
         .containsExactly("agent_started", "agent_completed");
     assertThat(chat.messages(dave, run.message().threadId(), 0, 1000)).extracting(m -> m.role()).containsExactly("user", "assistant");
+    assertThat(chat.messages(dave, run.message().threadId(), 0, 1000).get(1).content()).isEqualTo("You spent $12.");
     assertThat(status(run.runId())).isEqualTo("completed|instance-a");
     assertThatThrownBy(() -> chat.endRun(UUID.randomUUID(), "completed", null, "x", Instant.now(), "{}", null))
         .isInstanceOf(IllegalArgumentException.class);
