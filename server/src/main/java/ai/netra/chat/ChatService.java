@@ -88,6 +88,12 @@ public final class ChatService implements AutoCloseable {
    * their turn in order; runs that mostly wait on an LLM endpoint get one thread each.
    */
   private final ExecutorService runThreads;
+  /**
+   * The runs' event writers, on platform threads like the runs: a virtual one waited behind every socket's work for
+   * the one carrier of a 1-CPU instance. One per run at most, while it has events to store.
+   */
+  private final ExecutorService eventWriters = Executors.newCachedThreadPool(
+      Thread.ofPlatform().daemon().name("chat-events-", 0).factory());
   private final AutoCloseable subscription;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicBoolean housekeeping = new AtomicBoolean();
@@ -731,7 +737,7 @@ public final class ChatService implements AutoCloseable {
         }
         writing = true;
       }
-      Thread.ofVirtual().name("chat-events").start(this::write);
+      eventWriters.execute(this::write);
     }
 
     /** Stores and delivers the waiting events, in batches, until there are none. */
