@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The chat: reads client messages, persists each user message before acknowledging it, runs the
  * agent on a platform thread, persists every event of the run (in batches, beside the run) and
- * delivers it to all of the user's sockets on every instance. A user only ever receives events published for that user.
+ * delivers it to all of the user's sockets on every instance. A user only ever receives events
+ * published for that user.
  *
  * <p>What it promises while its dependencies come and go:
  * <ul>
@@ -365,8 +366,9 @@ public final class ChatService implements AutoCloseable {
 
   /**
    * Sends stored events to the user's sockets on this instance at once, and to the other instances
-   * through the bus, in their order. A failed publish never fails the caller: the events are stored, and the other
-   * instances are asked to send the user's events again from the database once the bus answers.
+   * through the bus, in their order. A failed publish never fails the caller: the events are stored,
+   * and the other instances are asked to send the user's events again from the database once the bus
+   * answers.
    */
   private void distribute(String userId, List<ChatStore.StoredEvent> events) {
     List<String> messages = new java.util.ArrayList<>(events.size());
