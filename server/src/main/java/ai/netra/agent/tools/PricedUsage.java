@@ -165,7 +165,7 @@ final class PricedUsage {
         throw e;
       }
     } catch (SQLException e) {
-      throw new UsageQueryException(tool + ": the usage query failed (SQLState " + e.getSQLState() + ")", e);
+      throw new UsageQueryException(tool, e);
     }
   }
 

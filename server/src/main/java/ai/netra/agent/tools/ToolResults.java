@@ -76,27 +76,19 @@ final class ToolResults {
         return null;
       }
     } catch (SQLException e) {
-      throw new UsageQueryException(tool + ": the usage query failed (SQLState " + e.getSQLState() + ")", e);
+      throw new UsageQueryException(tool, e);
     }
     reused.increment();
     return found.result();
   }
 
   /**
-   * The answer to {@code question} in {@code connection}'s snapshot: the kept one when it was computed from the same
-   * versions of its user's figures, else {@code compute}'s, which is then kept.
+   * {@code compute}'s answer to {@code question} in {@code connection}'s snapshot, kept with the versions that snapshot
+   * reads. Called once {@link #stillHeld} found nothing to reuse.
    */
   Tool.Result answer(Connection connection, String userId, Object question, PricedUsage.Work<Tool.Result> compute)
       throws SQLException {
     Versions now = versions(connection, userId);
-    Kept found;
-    synchronized (kept) {
-      found = kept.get(question);
-    }
-    if (found != null && found.versions().equals(now)) {
-      reused.increment();
-      return found.result();
-    }
     Tool.Result result = compute.run(connection);
     computed.increment();
     synchronized (kept) {

@@ -6,7 +6,8 @@ package ai.netra.agent.tools;
  */
 public final class UsageQueryException extends RuntimeException {
 
-  UsageQueryException(String message, Throwable cause) {
-    super(message, cause);
+  /** {@code tool}'s statement failed with {@code e}. */
+  UsageQueryException(String tool, java.sql.SQLException e) {
+    super(tool + ": the usage query failed (SQLState " + e.getSQLState() + ")", e);
   }
 }
