@@ -266,8 +266,8 @@ async function stopButton({ url, token, shots }, context, diary) {
 
 /**
  * A usage history to import: 45 days up to now (UTC) of five features on six models, fewer calls at weekends,
- * repeated prompts in support-chat, and code-review on claude-opus-4 six times its usual volume three days ago, so
- * that every example question has something to find. Deterministic: a fixed seed.
+ * repeated prompts in support-chat, and code-review on claude-opus-4 six times its usual volume on the latest weekday
+ * at least three days ago, so that every example question has something to find. Deterministic: a fixed seed.
  */
 function usageCsv() {
   let seed = 17;
@@ -285,12 +285,16 @@ function usageCsv() {
     ['google', 'gemini-2.0-flash', 'summarize', 6, 3000, 300],
     ['openai', 'gpt-4.1-mini', 'onboarding-email', 3, 600, 400],
   ];
+  // The spike goes on the latest weekday at least three days back: on a weekend day its volume is a quarter, and the
+  // anomalies question found nothing on the days when "three days ago" was a Saturday or a Sunday.
+  let spikeDay = 3;
+  while ([0, 6].includes(new Date(today - spikeDay * 86_400_000).getUTCDay())) spikeDay++;
   for (let day = 44; day >= 0; day--) {
     const start = today - day * 86_400_000;
     const weekday = ![0, 6].includes(new Date(start).getUTCDay());
     for (const [provider, model, feature, perDay, prompt, completion] of mix) {
       let calls = weekday ? perDay : Math.max(1, Math.round(perDay / 4));
-      if (day === 3 && model === 'claude-opus-4') calls *= 6;
+      if (day === spikeDay && model === 'claude-opus-4') calls *= 6;
       for (let i = 0; i < calls; i++) {
         const when = start + Math.floor((8 + 10 * random()) * 3_600_000);
         const at = new Date(when).toISOString().replace(/\.\d+Z$/, 'Z');
