@@ -58,7 +58,10 @@ public final class ChatRepository implements ChatStore {
         from next, unnest(?::text[], ?::text[], ?::text[]) with ordinality as e(type, payload, at, n)
       returning event_id, type, created_at, payload::text""";
 
-  /** Ends a running run and keeps the answer, when there is one, as the thread's next message: one round trip. */
+  /**
+   * Ends a running run, keeps the answer, when there is one, as the thread's next message, and appends the run's last
+   * event under the thread's next id: one statement. Returns nothing when the run was not running.
+   */
   private static final String END_RUN = """
       with ended as (
         update agent_runs set status = ?, finished_at = now(), error = ?
@@ -70,8 +73,41 @@ public final class ChatRepository implements ChatStore {
         select ended.thread_id, 'assistant', a.content, ?
           from ended, (select ?::text as content) a
          where a.content is not null
+      ),
+      next as (
+        update threads set last_event_id = last_event_id + 1, updated_at = ?
+         where id = (select thread_id from ended)
+        returning id, last_event_id, updated_at
       )
-      select thread_id from ended""";
+      insert into run_events (thread_id, event_id, run_id, type, payload, created_at)
+      select next.id, next.last_event_id, ?, ?, ?::jsonb, next.updated_at from next
+      returning thread_id, event_id, type, created_at, payload::text""";
+
+  /**
+   * Counts the user's running runs and, below the limit ({@code ?} after the thread's own parameters), keeps the
+   * message and begins the run in {@code thread}: one round trip. Returns the count and the message's id (null when
+   * nothing was written: the limit was reached, or the thread is not the user's).
+   */
+  private static String beginRunIn(String thread) {
+    return """
+        with running as (
+          select count(*) as n from agent_runs
+           where user_id = ? and status = 'running' and coalesce(deadline_at, started_at + interval '5 minutes') > now()
+        ),
+        thread as (%s),
+        message as (insert into messages (thread_id, role, content, created_at) select id, 'user', ?, ? from thread returning id),
+        run as (
+          insert into agent_runs (id, thread_id, user_id, status, instance_id, deadline_at)
+          select ?, id, ?, 'running', ?, ? from thread
+        )
+        select (select n from running), (select id from message)""".formatted(thread);
+  }
+
+  private static final String BEGIN_IN_NEW_THREAD = beginRunIn("insert into threads (id, user_id, title, created_at,"
+      + " updated_at) select ?, ?, ?, ?, ? where (select n from running) < ? returning id");
+
+  private static final String BEGIN_IN_THREAD = beginRunIn("update threads set updated_at = ? where id = ? and user_id = ?"
+      + " and (select n from running) < ? returning id");
 
   private static final String SAVE_IN_NEW_THREAD = """
       with new_user as (insert into users (id) values (?) on conflict do nothing),
@@ -258,29 +294,41 @@ public final class ChatRepository implements ChatStore {
         }
         lockUser(c, userId);
       }
-      try (PreparedStatement s = c.prepareStatement("select count(*) from agent_runs where user_id = ? and status = 'running'"
-          + " and coalesce(deadline_at, started_at + interval '5 minutes') > now()")) {
-        s.setString(1, userId);
+      int running;
+      Long messageId;
+      try (PreparedStatement s = c.prepareStatement(newThread ? BEGIN_IN_NEW_THREAD : BEGIN_IN_THREAD)) {
+        int p = 1;
+        s.setString(p++, userId);
+        if (newThread) {
+          s.setObject(p++, threadId);
+          s.setString(p++, userId);
+          s.setString(p++, title(content));
+          s.setObject(p++, now);
+          s.setObject(p++, now);
+        } else {
+          s.setObject(p++, now);
+          s.setObject(p++, threadId);
+          s.setString(p++, userId);
+        }
+        s.setInt(p++, maxRunning);
+        s.setString(p++, content);
+        s.setObject(p++, now);
+        s.setObject(p++, runId);
+        s.setString(p++, userId);
+        s.setString(p++, owner.instanceId());
+        s.setObject(p, OffsetDateTime.ofInstant(owner.deadline(), ZoneOffset.UTC));
         try (ResultSet rs = s.executeQuery()) {
           rs.next();
-          if (rs.getInt(1) >= maxRunning) {
-            throw new BusyException("you already have " + rs.getInt(1) + (rs.getInt(1) == 1 ? " answer" : " answers")
-                + " in progress (at most " + maxRunning + "); send this again when one has finished");
-          }
+          running = rs.getInt(1);
+          messageId = rs.getObject(2, Long.class);
         }
       }
-      Long messageId = insertUserMessage(c, userId, threadId, newThread, content, now);
+      if (running >= maxRunning) {
+        throw new BusyException("you already have " + running + (running == 1 ? " answer" : " answers")
+            + " in progress (at most " + maxRunning + "); send this again when one has finished");
+      }
       if (messageId == null) {
         throw new ThreadNotFoundException(threadId);
-      }
-      try (PreparedStatement s = c.prepareStatement("insert into agent_runs (id, thread_id, user_id, status, instance_id,"
-          + " deadline_at) values (?, ?, ?, 'running', ?, ?)")) {
-        s.setObject(1, runId);
-        s.setObject(2, threadId);
-        s.setString(3, userId);
-        s.setString(4, owner.instanceId());
-        s.setObject(5, OffsetDateTime.ofInstant(owner.deadline(), ZoneOffset.UTC));
-        s.executeUpdate();
       }
       SavedMessage saved = new SavedMessage(threadId, messageId, newThread);
       StoredEvent started = append(c, threadId, runId, startedType, timestamp, startedPayload.apply(saved));
@@ -300,30 +348,33 @@ public final class ChatRepository implements ChatStore {
       requireContent(answerOrNull);
     }
     String error = errorOrNull == null ? null : cut(errorOrNull.replace('\0', ' '), MAX_ERROR_CHARS);
-    return inTransaction("end a run", c -> {
-      UUID threadId;
+    return withConnection("end a run", c -> {
       try (PreparedStatement s = c.prepareStatement(END_RUN)) {
         s.setString(1, status);
         s.setString(2, error);
         s.setObject(3, runId);
         s.setObject(4, now());
         s.setString(5, answerOrNull);
+        s.setObject(6, OffsetDateTime.ofInstant(timestamp.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+        s.setObject(7, runId);
+        s.setString(8, type);
+        s.setString(9, payloadJson);
         try (ResultSet rs = s.executeQuery()) {
-          threadId = rs.next() ? rs.getObject(1, UUID.class) : null;
-        }
-      }
-      if (threadId == null) {
-        try (PreparedStatement s = c.prepareStatement("select 1 from agent_runs where id = ?")) {
-          s.setObject(1, runId);
-          try (ResultSet rs = s.executeQuery()) {
-            if (!rs.next()) {
-              throw new IllegalArgumentException("no agent run " + runId);
-            }
+          if (rs.next()) {
+            return Optional.of(new StoredEvent(rs.getObject(1, UUID.class), rs.getLong(2), runId, rs.getString(3),
+                instant(rs, 4), rs.getString(5)));
           }
         }
-        return Optional.empty();
       }
-      return Optional.of(append(c, threadId, runId, type, timestamp, payloadJson));
+      try (PreparedStatement s = c.prepareStatement("select 1 from agent_runs where id = ?")) {
+        s.setObject(1, runId);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) {
+            throw new IllegalArgumentException("no agent run " + runId);
+          }
+        }
+      }
+      return Optional.empty();
     });
   }
 

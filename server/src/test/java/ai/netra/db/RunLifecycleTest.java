@@ -91,6 +91,10 @@ class RunLifecycleTest {
 
     assertThat(count("select count(*) from messages m join threads t on t.id = m.thread_id where t.user_id = '" + bob + "'"))
         .as("messages after a refused run").isEqualTo(messages);
+    assertThatThrownBy(() -> begin(bob, null, owner("instance-a", Duration.ofMinutes(2)), 2))
+        .as("a refused run in a new thread").isInstanceOf(BusyException.class);
+    assertThat(count("select count(*) from threads where user_id = '" + bob + "'")).as("threads after it").isEqualTo(1);
+    assertThat(count("select count(*) from agent_runs where user_id = '" + bob + "'")).as("runs after it").isEqualTo(2);
     assertThat(begin(user(), null, owner("instance-a", Duration.ofMinutes(2)), 2)).as("another user is not held back")
         .isNotNull();
   }
