@@ -31,7 +31,12 @@ public final class HealthMonitor implements AutoCloseable {
   private final Map<String, CheckStatus> latest = new ConcurrentHashMap<>();
   /** Checks still running: a slow check is not started again on top of itself. */
   private final java.util.Set<String> inFlight = ConcurrentHashMap.newKeySet();
-  private final ExecutorService runners = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("health-", 0).factory());
+  /**
+   * Platform threads: the operating system gives them their share of a busy CPU. On virtual threads, a check and the
+   * wait for it queued behind every other virtual thread for the one carrier of a 1-CPU instance, so a storm of socket
+   * upgrades made healthy dependencies look unanswered.
+   */
+  private final ExecutorService runners = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("health-", 0).factory());
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("health-ticker").factory());
   private volatile boolean started;
