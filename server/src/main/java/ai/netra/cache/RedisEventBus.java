@@ -38,8 +38,10 @@ public final class RedisEventBus implements EventBus {
 
   public RedisEventBus(Redis redis) {
     this.redis = redis;
-    this.listener = Thread.ofVirtual().name("redis-events").start(this::listen);
-    this.watchdog = Thread.ofVirtual().name("redis-events-ping").start(this::watch);
+    // Platform threads: on virtual ones, the pongs and the watchdog waited for the one carrier of a 1-CPU instance
+    // behind every other virtual thread, and a storm of socket upgrades made a live subscription look silent.
+    this.listener = Thread.ofPlatform().daemon().name("redis-events").start(this::listen);
+    this.watchdog = Thread.ofPlatform().daemon().name("redis-events-ping").start(this::watch);
   }
 
   @Override
@@ -201,6 +203,9 @@ public final class RedisEventBus implements EventBus {
       } catch (RuntimeException e) {
         log.debug("unsubscribing: {}", e.toString());
       }
+    }
+    if (handler != null) {
+      handler.jedis.getClient().disconnect(); // an interrupt does not end a platform thread's socket read
     }
     listener.interrupt();
     watchdog.interrupt();
