@@ -142,6 +142,9 @@ public final class RedisEventBus implements EventBus {
         jedis.getClient().setTimeoutInfinite();
         handler = new Handler(jedis, lostAt);
         current = handler;
+        if (closed) {
+          return; // closed while connecting: close() may have missed this connection, whose read no interrupt ends
+        }
         jedis.psubscribe(handler, pattern);
       } catch (RuntimeException e) {
         if (closed) {
