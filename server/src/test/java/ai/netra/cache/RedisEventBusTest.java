@@ -3,6 +3,7 @@ package ai.netra.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.netra.deploy.net.FaultProxy;
+import ai.netra.testing.BusyCarriers;
 import ai.netra.testing.TestDependencies;
 import java.net.URI;
 import java.time.Duration;
@@ -65,6 +66,41 @@ class RedisEventBusTest {
       } finally {
         sender.close();
         receiver.close();
+      }
+    }
+  }
+
+  /**
+   * While the instance's virtual threads keep its CPU busy (a storm of socket upgrades on one CPU), published messages
+   * still arrive, and the watchdog does not take the live subscription for silent.
+   */
+  @Test
+  void messagesArriveWhileEveryCarrierIsBusy() throws Exception {
+    String prefix = TestDependencies.redisPrefix("bus-busy");
+    try (Redis redis = Redis.connect(TestDependencies.requireRedis(), prefix, Duration.ofSeconds(5))) {
+      RedisEventBus bus = new RedisEventBus(redis);
+      try {
+        List<String> got = new CopyOnWriteArrayList<>();
+        List<Instant> lost = new CopyOnWriteArrayList<>();
+        bus.subscribe("events", got::add);
+        bus.whenReconnected(lost::add);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+          bus.publish("events", "ready?");
+          return got.contains("ready?");
+        });
+        try (BusyCarriers busy = new BusyCarriers()) {
+          long until = System.nanoTime() + RedisEventBus.PONG_WITHIN.plus(RedisEventBus.PING_EVERY).toNanos();
+          for (int i = 0; System.nanoTime() < until; i++) {
+            String message = "busy " + i;
+            bus.publish("events", message);
+            Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+                .until(() -> got.contains(message));
+            Thread.sleep(500);
+          }
+        }
+        assertThat(lost).as("subscriptions made again while the carriers were busy").isEmpty();
+      } finally {
+        bus.close();
       }
     }
   }
